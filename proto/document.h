@@ -1,0 +1,78 @@
+#pragma once
+// The typed model of one validated X-Ray segment document (SPEC §1), as the ingest path needs it.
+// Plain values: safe to move across threads. The raw JSON is kept verbatim for storage and forwarding;
+// the other fields are what storage indexes and what trace assembly needs.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xrayd::proto {
+
+// 64 KiB: the X-Ray segment document limit (SPEC §1).
+inline constexpr std::size_t kMaxDocumentSize = 65536;
+// Largest UDP payload over IPv4; the receive buffer is at least this big.
+inline constexpr std::size_t kMaxDatagramSize = 65507;
+// Embedded subsegment nesting limit; deeper documents are rejected (kTooDeep).
+inline constexpr int kMaxSubsegmentDepth = 64;
+
+enum class DocumentKind : std::uint8_t {
+  kSegment = 0,     // A segment (no "type", or any document that is not an independent subsegment).
+  kSubsegment = 1,  // An independent subsegment: "type":"subsegment" with trace_id and parent_id.
+};
+
+struct AnnotationValue {
+  enum class Type : std::uint8_t { kString = 0, kNumber = 1, kBool = 2 };
+  Type type = Type::kString;
+  std::string string_value;  // Set when type == kString.
+  double number_value = 0;   // Set when type == kNumber.
+  bool bool_value = false;   // Set when type == kBool.
+
+  friend bool operator==(const AnnotationValue&, const AnnotationValue&) = default;
+};
+
+// One annotation found anywhere in the document (its own "annotations" or an embedded subsegment's).
+// Only annotations that can be indexed are listed: keys matching ^[A-Za-z0-9_]{1,500}$ and values
+// that are strings (<= 1000 chars), finite numbers or booleans. Others stay in `raw` only and are
+// counted in Document::unindexed_annotations (SPEC §1.7: never a reason to reject).
+struct Annotation {
+  std::string key;
+  AnnotationValue value;
+  std::string entity_id;  // id of the (sub)segment that carried it.
+
+  friend bool operator==(const Annotation&, const Annotation&) = default;
+};
+
+struct Document {
+  DocumentKind kind = DocumentKind::kSegment;
+  std::string trace_id;   // Lower-cased, validated: 1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx.
+  std::string id;         // Lower-cased, 16 hex.
+  std::string parent_id;  // Lower-cased 16 hex, or empty when absent (root segments).
+  std::string name;
+  double start_time = 0;               // Epoch seconds.
+  std::optional<double> end_time;      // Absent iff in_progress.
+  bool in_progress = false;            // Also true if any embedded subsegment is in progress.
+
+  // Top-level status flags and fields (segment or independent subsegment itself, not children).
+  bool error = false;
+  bool fault = false;
+  bool throttle = false;
+  std::optional<int> http_status;
+  std::string http_method;
+  std::string http_url;
+  std::string http_user_agent;
+  std::string http_client_ip;
+  std::string user;
+  std::string origin;
+  std::string resource_arn;
+  std::string namespace_;  // "aws", "remote" or empty (subsegments).
+
+  std::vector<Annotation> annotations;  // Document order, depth-first.
+  std::uint32_t unindexed_annotations = 0;  // Annotations kept in raw but not indexable.
+  std::uint32_t embedded_subsegments = 0;   // Count of subsegments nested in this document.
+
+  std::string raw;  // The document's JSON text, byte-for-byte as received (element text for arrays).
+};
+
+}  // namespace xrayd::proto

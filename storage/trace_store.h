@@ -1,0 +1,89 @@
+#pragma once
+// TraceStore: the SQLite trace store (WAL). One instance = one connection, confined to the thread that
+// uses it (the storage writer, or a reader such as the CLI or the HTTP API). Several TraceStores on the
+// same file in the same or other processes are fine: WAL gives readers a consistent snapshot while the
+// single writer commits.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/document.h"
+#include "proto/result.h"
+
+namespace xrayd::storage {
+
+// What one PutDocuments call did, for metrics.
+struct PutStats {
+  std::uint64_t inserted = 0;           // New (trace_id, id) stored.
+  std::uint64_t replaced = 0;           // Complete version replaced an in_progress one (or newer complete).
+  std::uint64_t duplicates = 0;         // Byte-identical document already stored: nothing written.
+  std::uint64_t stale_in_progress = 0;  // in_progress arrived after the complete version: ignored.
+  std::uint64_t annotations_indexed = 0;
+  std::uint64_t annotations_over_limit = 0;  // Keys beyond the 50 indexed keys of a trace (SPEC §1.7).
+};
+
+// A document as stored, enough for trace assembly.
+struct StoredDocument {
+  std::string trace_id;
+  std::string id;
+  std::string parent_id;  // Empty when absent.
+  proto::DocumentKind kind = proto::DocumentKind::kSegment;
+  bool in_progress = false;
+  double start_time = 0;
+  double end_time = 0;      // 0 when in progress.
+  double received_at = 0;   // Epoch seconds of the first write.
+  std::string raw;          // Document JSON as received.
+};
+
+// One row of the traces table.
+struct TraceInfo {
+  std::string trace_id;
+  double start_time = 0;   // min(start_time) over documents.
+  double end_time = 0;     // max(end_time) over complete documents (0 if none).
+  double updated_at = 0;   // Receive time of the last accepted write.
+  std::int64_t documents = 0;
+  bool partial = false;    // Some stored document is in progress.
+  std::int64_t revision = 0;  // Accepted document writes.
+  std::string root_name;   // name of the root segment (no parent_id), empty until it arrives.
+};
+
+enum class OpenMode { kReadWrite, kReadOnly };
+
+class TraceStore {
+ public:
+  // Opens (and for kReadWrite creates and migrates) the store at `path`; ":memory:" works for tests.
+  // Fails with kIOError if SQLite cannot open or migrate the file, kInvalidArgument if a read-only
+  // open finds no store.
+  [[nodiscard]] static Result<std::unique_ptr<TraceStore>> Open(const std::string& path,
+                                                                OpenMode mode);
+  ~TraceStore();
+  TraceStore(const TraceStore&) = delete;
+  TraceStore& operator=(const TraceStore&) = delete;
+
+  // Writes `docs` in one transaction; all or nothing. Idempotent per document (SPEC §1.10):
+  // key (trace_id, id); complete replaces in_progress; in_progress never replaces complete;
+  // two complete versions: the later one wins; an identical document is not written twice.
+  // `received_at` is epoch seconds. Fails with kIOError (e.g. disk full); nothing is then written.
+  [[nodiscard]] Result<PutStats> PutDocuments(std::span<const proto::Document> docs,
+                                              double received_at);
+
+  // All documents of one trace (trace_id lower-case), in arrival order. Empty vector if unknown.
+  [[nodiscard]] Result<std::vector<StoredDocument>> GetDocuments(std::string_view trace_id);
+
+  // Traces updated at or after `since` (epoch seconds), most recently updated first, at most `limit`.
+  [[nodiscard]] Result<std::vector<TraceInfo>> ListTraces(double since, std::size_t limit);
+
+  // Number of stored documents (for tests and the load generator's checks).
+  [[nodiscard]] Result<std::int64_t> CountDocuments();
+
+ private:
+  struct Impl;
+  explicit TraceStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xrayd::storage
