@@ -1,0 +1,47 @@
+#pragma once
+// ApiRouter: maps an HTTP request to a response. Pure with respect to networking: the HTTP server
+// (Beast) parses and writes; the router only sees these plain structs, so it is tested directly.
+// Handle() may be called from the HTTP thread(s) concurrently: routes must be thread-safe.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace xrayd::daemon {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // Path and query, e.g. "/metrics?x=1".
+  std::map<std::string, std::string> headers;  // Lower-cased names.
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // Extra headers.
+  std::string body;
+};
+
+// The X-Ray-style JSON error response: `X-Amzn-ErrorType: type` and {"__type","message"}.
+HttpResponse JsonError(int status, std::string_view type, std::string_view message);
+
+class ApiRouter {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Registers `handler` for exact `method` + `path` (query string ignored when matching).
+  void Add(std::string method, std::string path, Handler handler);
+
+  // Dispatches; unknown paths get 404 with a JSON body naming the path, a known path with another
+  // method gets 405.
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Handler> routes_;
+};
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,114 @@
+#include "daemon/daemon.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/http_server.h"
+#include "daemon/ingest_queue.h"
+#include "daemon/storage_writer.h"
+#include "daemon/udp_listener.h"
+#include "storage/trace_store.h"
+
+namespace xrayd::daemon {
+
+struct Daemon::Impl {
+  explicit Impl(DaemonConfig c) : config(std::move(c)), queue(config.queue_capacity_bytes, &metrics) {}
+
+  void AddRoutes() {
+    router.Add("GET", "/healthz", [](const HttpRequest&) {
+      HttpResponse response;
+      response.body = "ok\n";
+      return response;
+    });
+    router.Add("GET", "/metrics", [this](const HttpRequest&) {
+      HttpResponse response;
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body = RenderPrometheus(metrics);
+      return response;
+    });
+  }
+
+  DaemonConfig config;
+  Metrics metrics;
+  IngestQueue queue;
+  std::unique_ptr<storage::TraceStore> store;
+  std::unique_ptr<StorageWriter> writer;
+  std::unique_ptr<UdpListener> udp;
+  ApiRouter router;
+  std::unique_ptr<HttpServer> http;
+  bool running = false;
+};
+
+Daemon::Daemon(DaemonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+  Impl& d = *impl_;
+  std::error_code fs_error;
+  std::filesystem::create_directories(d.config.data_dir, fs_error);
+  if (fs_error) {
+    return MakeError(ErrorCode::kIOError,
+                     "cannot create data dir " + d.config.data_dir + ": " + fs_error.message());
+  }
+  auto store = storage::TraceStore::Open(d.config.StorePath(), storage::OpenMode::kReadWrite);
+  if (!store) {
+    return tl::unexpected(store.error());
+  }
+  d.store = std::move(*store);
+  d.writer = std::make_unique<StorageWriter>(
+      d.queue, *d.store, d.metrics,
+      StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
+  d.writer->Start();
+
+  d.AddRoutes();
+  d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{});
+  if (Status s = d.http->Start(d.config.tcp); !s) {
+    d.writer->Stop();
+    return s;
+  }
+  d.udp = std::make_unique<UdpListener>(d.queue, d.metrics);
+  if (Status s = d.udp->Start(d.config.udp, d.config.receive_buffer_bytes); !s) {
+    d.http->Stop();
+    d.writer->Stop();
+    return s;
+  }
+  d.running = true;
+  spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
+               XRAYD_VERSION, d.udp->LocalEndpoint().ToString(),
+               d.http->LocalEndpoint().ToString(), d.config.data_dir,
+               d.config.offline ? "offline" : "offline (forwarding not configured)",
+               d.udp->ReceiveBufferBytes() / 1024);
+  return {};
+}
+
+void Daemon::Stop() {
+  Impl& d = *impl_;
+  if (!d.running) {
+    return;
+  }
+  d.running = false;
+  d.udp->Stop();
+  d.writer->Stop();
+  d.http->Stop();
+  d.store.reset();
+  spdlog::info("xrayd stopped: {} documents stored, {} rejected datagrams, {} dropped",
+               d.metrics.segments_stored.load(), [&] {
+                 std::uint64_t n = 0;
+                 for (const auto& c : d.metrics.rejected) n += c.load();
+                 return n;
+               }(),
+               [&] {
+                 std::uint64_t n = 0;
+                 for (const auto& c : d.metrics.dropped) n += c.load();
+                 return n;
+               }());
+}
+
+Endpoint Daemon::UdpEndpoint() const { return impl_->udp->LocalEndpoint(); }
+Endpoint Daemon::TcpEndpoint() const { return impl_->http->LocalEndpoint(); }
+const Metrics& Daemon::GetMetrics() const { return impl_->metrics; }
+
+}  // namespace xrayd::daemon

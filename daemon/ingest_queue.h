@@ -1,0 +1,61 @@
+#pragma once
+// IngestQueue: the bounded hand-off from receivers (UDP listener, later the HTTP API) to the storage
+// writer. Multi-producer, single-consumer. Producers never block: TryPush refuses when the queue holds
+// `capacity_bytes` of raw documents, and the caller counts the drop. Thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "proto/document.h"
+
+namespace xrayd::daemon {
+
+struct Metrics;
+
+// Documents received together, with their receive time (epoch seconds).
+struct IngestBatch {
+  std::vector<proto::Document> documents;
+  double received_at = 0;
+};
+
+class IngestQueue {
+ public:
+  // `metrics` (may be null) gets the depth gauges; it must outlive the queue.
+  IngestQueue(std::size_t capacity_bytes, Metrics* metrics);
+  IngestQueue(const IngestQueue&) = delete;
+  IngestQueue& operator=(const IngestQueue&) = delete;
+
+  // Moves `batch` in and returns true, or returns false (and leaves `batch` untouched) if it would
+  // exceed the capacity or the queue is closed. An empty batch is accepted and ignored.
+  bool TryPush(IngestBatch& batch) noexcept;
+
+  // Waits up to `wait` for documents, then moves out whole batches holding up to `max_documents`
+  // documents in total (at least one batch if any is queued). Returns an empty vector on timeout, or
+  // when the queue is closed and empty.
+  std::vector<IngestBatch> PopUpTo(std::size_t max_documents, std::chrono::milliseconds wait);
+
+  // After Close, TryPush refuses; PopUpTo still drains what is queued.
+  void Close();
+  bool Closed() const;
+
+  std::size_t Bytes() const;
+  std::size_t Documents() const;
+
+ private:
+  static std::size_t BatchBytes(const IngestBatch& batch) noexcept;
+
+  const std::size_t capacity_bytes_;
+  Metrics* const metrics_;
+  mutable std::mutex mu_;
+  std::condition_variable not_empty_;
+  std::deque<IngestBatch> batches_;  // GUARDED_BY(mu_)
+  std::size_t bytes_ = 0;            // GUARDED_BY(mu_)
+  std::size_t documents_ = 0;        // GUARDED_BY(mu_)
+  bool closed_ = false;              // GUARDED_BY(mu_)
+};
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,69 @@
+// xrayd entry point: subcommand dispatch, signals, exit codes. The only file no test links.
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <pthread.h>
+
+#include "daemon/cli_traces.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+
+namespace {
+
+int RunDaemon(const std::vector<std::string>& args) {
+  using namespace xrayd::daemon;  // NOLINT(google-build-using-namespace): entry point only.
+  auto flags = ParseDaemonFlags(args, ProcessEnvironment());
+  if (!flags) {
+    std::cerr << "xrayd: " << flags.error().message << "\n";
+    return 2;
+  }
+  if (flags->show_help) {
+    std::cout << DaemonUsage();
+    return 0;
+  }
+  if (flags->show_version) {
+    std::cout << "xrayd " << XRAYD_VERSION << "\n";
+    return 0;
+  }
+  ConfigureLogging(flags->config.log_level);
+
+  // Block the stop signals in every thread; this thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Daemon daemon(flags->config);
+  if (auto status = daemon.Start(); !status) {
+    std::cerr << "xrayd: " << status.error().message << "\n";
+    return 1;
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "xrayd: received " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+            << ", draining\n";
+  daemon.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "traces") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunTracesCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
+                                           std::cerr);
+  }
+  try {
+    return RunDaemon(args);
+  } catch (const std::exception& e) {
+    std::cerr << "xrayd: fatal: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,53 @@
+#pragma once
+// Pipeline counters shared by the UDP listener, the storage writer and the HTTP API.
+// Thread-safe: every field is a relaxed atomic; readers see a consistent-enough snapshot for metrics.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "proto/rejection.h"
+
+namespace xrayd::daemon {
+
+enum class DropReason : std::uint8_t {
+  kQueueFull = 0,     // The hand-off queue to the storage writer was full.
+  kStorageError = 1,  // Storage kept failing until shutdown; the documents could not be committed.
+};
+inline constexpr std::size_t kDropReasonCount = 2;
+const char* DropReasonName(DropReason reason) noexcept;
+
+struct Metrics {
+  using Counter = std::atomic<std::uint64_t>;
+
+  Counter datagrams_received{0};
+  Counter segments_accepted{0};  // Documents that passed validation.
+  std::array<Counter, proto::kRejectReasonCount> rejected{};  // Datagrams, by RejectReason.
+  std::array<Counter, kDropReasonCount> dropped{};            // Documents, by DropReason.
+  Counter segments_stored{0};        // Documents in committed transactions (includes no-op writes).
+  Counter segments_inserted{0};
+  Counter segments_replaced{0};
+  Counter segments_duplicate{0};
+  Counter segments_stale_in_progress{0};
+  Counter annotations_indexed{0};
+  Counter annotations_unindexed{0};   // Invalid key or value type: kept in raw, not indexed.
+  Counter annotations_over_limit{0};  // Beyond the 50 indexed keys of a trace.
+  Counter storage_commits{0};
+  Counter storage_errors{0};          // Failed transactions (each is retried).
+  Counter receive_buffer_errors{0};   // recvmmsg errors other than EAGAIN.
+  std::atomic<std::int64_t> queue_documents{0};
+  std::atomic<std::int64_t> queue_bytes{0};
+
+  void CountRejected(proto::RejectReason reason) noexcept {
+    rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void CountDropped(DropReason reason, std::uint64_t n) noexcept {
+    dropped[static_cast<std::size_t>(reason)].fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
+// Renders `m` in the Prometheus text exposition format (version 0.0.4).
+std::string RenderPrometheus(const Metrics& m);
+
+}  // namespace xrayd::daemon

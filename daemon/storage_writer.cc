@@ -1,0 +1,100 @@
+#include "daemon/storage_writer.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/log_limiter.h"
+
+namespace xrayd::daemon {
+
+StorageWriter::StorageWriter(IngestQueue& queue, storage::TraceStore& store, Metrics& metrics,
+                             StorageWriterOptions options)
+    : queue_(queue), store_(store), metrics_(metrics), options_(options) {}
+
+StorageWriter::~StorageWriter() { Stop(); }
+
+void StorageWriter::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void StorageWriter::Stop() {
+  stopping_.store(true);
+  queue_.Close();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void StorageWriter::Run() {
+  while (true) {
+    std::vector<IngestBatch> batches = queue_.PopUpTo(options_.max_batch_documents,
+                                                      options_.idle_wait);
+    if (batches.empty()) {
+      if (queue_.Closed() && queue_.Documents() == 0) {
+        return;
+      }
+      continue;
+    }
+    WriteWithRetry(batches);
+  }
+}
+
+void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
+  std::vector<proto::Document> documents;
+  std::size_t total = 0;
+  for (const IngestBatch& batch : batches) {
+    total += batch.documents.size();
+  }
+  documents.reserve(total);
+  // The transaction's receive time is the earliest of its batches (they are milliseconds apart).
+  double received_at = batches.front().received_at;
+  for (IngestBatch& batch : batches) {
+    received_at = std::min(received_at, batch.received_at);
+    std::move(batch.documents.begin(), batch.documents.end(), std::back_inserter(documents));
+  }
+
+  LogLimiter limiter(std::chrono::seconds(10));
+  auto backoff = std::chrono::milliseconds(50);
+  std::chrono::steady_clock::time_point give_up_at{};
+  while (true) {
+    Result<storage::PutStats> stats = store_.PutDocuments(documents, received_at);
+    if (stats) {
+      metrics_.segments_stored.fetch_add(documents.size(), std::memory_order_relaxed);
+      metrics_.segments_inserted.fetch_add(stats->inserted, std::memory_order_relaxed);
+      metrics_.segments_replaced.fetch_add(stats->replaced, std::memory_order_relaxed);
+      metrics_.segments_duplicate.fetch_add(stats->duplicates, std::memory_order_relaxed);
+      metrics_.segments_stale_in_progress.fetch_add(stats->stale_in_progress,
+                                                    std::memory_order_relaxed);
+      metrics_.annotations_indexed.fetch_add(stats->annotations_indexed,
+                                             std::memory_order_relaxed);
+      metrics_.annotations_over_limit.fetch_add(stats->annotations_over_limit,
+                                                std::memory_order_relaxed);
+      metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (auto suppressed = limiter.Admit(0, now)) {
+      spdlog::error(
+          "storage: could not commit {} documents ({}: {}); retrying, receivers drop when the "
+          "queue is full{}",
+          documents.size(), ErrorCodeName(stats.error().code), stats.error().message,
+          *suppressed > 0 ? fmt::format(" ({} more failures)", *suppressed) : std::string());
+    }
+    if (stopping_.load()) {
+      if (give_up_at == std::chrono::steady_clock::time_point{}) {
+        give_up_at = now + options_.shutdown_retry_budget;
+      } else if (now >= give_up_at) {
+        metrics_.CountDropped(DropReason::kStorageError, documents.size());
+        spdlog::error("storage: shutting down with {} documents that could not be committed",
+                      documents.size());
+        return;
+      }
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,53 @@
+#pragma once
+// StorageWriter: the single thread that drains the IngestQueue into the TraceStore, one transaction
+// per batch. A failed transaction (disk full, I/O error) is retried with backoff: accepted documents
+// are never discarded while the daemon runs; meanwhile the queue fills and receivers count drops.
+// Owns its thread; Start/Stop from one controlling thread.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <thread>
+
+#include "daemon/ingest_queue.h"
+#include "daemon/metrics.h"
+#include "storage/trace_store.h"
+
+namespace xrayd::daemon {
+
+struct StorageWriterOptions {
+  std::size_t max_batch_documents = 4096;
+  std::chrono::milliseconds idle_wait{50};
+  // On Stop, how long a failing store keeps being retried before the rest is counted as dropped.
+  std::chrono::milliseconds shutdown_retry_budget{3000};
+};
+
+class StorageWriter {
+ public:
+  // `queue`, `store` and `metrics` must outlive the writer; `store` is used only by its thread.
+  StorageWriter(IngestQueue& queue, storage::TraceStore& store, Metrics& metrics,
+                StorageWriterOptions options);
+  ~StorageWriter();
+  StorageWriter(const StorageWriter&) = delete;
+  StorageWriter& operator=(const StorageWriter&) = delete;
+
+  void Start();
+  // Closes the queue, writes everything queued, joins the thread.
+  void Stop();
+
+ private:
+  void Run();
+  // Writes `batches` in one transaction, retrying on failure. Returns when committed, or when
+  // stopping and the retry budget is spent (then counts the documents as dropped).
+  void WriteWithRetry(std::vector<IngestBatch>& batches);
+
+  IngestQueue& queue_;
+  storage::TraceStore& store_;
+  Metrics& metrics_;
+  const StorageWriterOptions options_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace xrayd::daemon
