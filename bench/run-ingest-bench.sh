@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Ingest benchmark: builds xrayd and loadgen (Release), starts xrayd on free loopback ports with a
+# temporary data dir, runs loadgen at RATE docs/s for DURATION s, prints its report, stops the
+# daemon (SIGTERM) and reports the final database size. See bench/README.md.
+#   RATE=50000 DURATION=30 BUILD_DIR=build-bench JOBS=2 bench/run-ingest-bench.sh [loadgen args...]
+# Extra arguments go to loadgen (e.g. --expect-zero-loss, --seed 7). KEEP_DATA=1 keeps the data dir.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RATE="${RATE:-50000}"
+DURATION="${DURATION:-30}"
+BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
+JOBS="${JOBS:-2}"
+
+echo "== build (Release) in $BUILD_DIR"
+cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >/dev/null
+xrayd="$BUILD_DIR/daemon/xrayd"
+loadgen="$BUILD_DIR/bench/loadgen"
+
+data_dir="$(mktemp -d "${TMPDIR:-/tmp}/xrayd-bench.XXXXXX")"
+log="$data_dir.log"
+daemon_pid=""
+cleanup() {
+  if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+  fi
+  if [[ "${KEEP_DATA:-0}" != 1 ]]; then
+    rm -rf "$data_dir" "$log"
+  else
+    echo "kept data dir $data_dir and log $log"
+  fi
+}
+trap cleanup EXIT
+
+echo "== start xrayd (data dir $data_dir)"
+"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
+daemon_pid=$!
+udp_port="" tcp_port=""
+for _ in $(seq 150); do  # up to 15 s
+  udp_port="$(grep -oE 'udp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
+  tcp_port="$(grep -oE 'tcp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
+  if [[ -n "$udp_port" && -n "$tcp_port" ]] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+if [[ -z "$udp_port" || -z "$tcp_port" ]]; then
+  echo "xrayd did not print its ports; log:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+echo "xrayd pid $daemon_pid udp=127.0.0.1:$udp_port tcp=127.0.0.1:$tcp_port"
+
+echo "== loadgen: $RATE docs/s for $DURATION s"
+status=0
+"$loadgen" --target "127.0.0.1:$udp_port" --metrics "http://127.0.0.1:$tcp_port/metrics" \
+  --pid "$daemon_pid" --rate "$RATE" --duration "$DURATION" "$@" || status=$?
+
+echo "== stop xrayd (SIGTERM)"
+stop_start_ms=$(($(date +%s%N) / 1000000))
+kill -TERM "$daemon_pid"
+daemon_status=0
+wait "$daemon_pid" || daemon_status=$?
+daemon_pid=""
+echo "xrayd exited $daemon_status after $(($(date +%s%N) / 1000000 - stop_start_ms)) ms"
+if [[ "$daemon_status" -ne 0 ]]; then
+  echo "--- xrayd log (tail) ---"; tail -20 "$log"
+  status=1
+fi
+
+echo "== database size"
+du -sh "$data_dir" | sed "s|$data_dir|(data dir)|"
+find "$data_dir" -type f -printf '%10s  %P\n' | sort -k2
+exit "$status"
