@@ -1,0 +1,22 @@
+# Multi-stage image: build with the same make targets as a developer machine, run on Debian slim as
+# a non-root user. UDP and TCP 2000 are bound to 0.0.0.0 inside the container so other containers
+# (compose services) can reach the daemon.
+FROM debian:12 AS build
+WORKDIR /src
+COPY . .
+RUN apt-get update -qq && bash scripts/install-deps.sh \
+ && cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_TESTS=OFF -DXRAYD_BUILD_BENCH=OFF \
+ && cmake --build build -j "$(nproc)" --target xrayd
+
+FROM debian:12-slim
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends libsqlite3-0 libsimdjson14 libspdlog1.10 \
+      libfmt9 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/xrayd --create-home xrayd
+COPY --from=build /src/build/daemon/xrayd /usr/local/bin/xrayd
+USER xrayd
+VOLUME ["/var/lib/xrayd"]
+EXPOSE 2000/udp 2000/tcp
+ENTRYPOINT ["/usr/local/bin/xrayd", "-b", "0.0.0.0:2000", "-t", "0.0.0.0:2000", \
+            "--data-dir", "/var/lib/xrayd"]
