@@ -186,7 +186,8 @@ describe('aws-xray-sdk-core -> xrayd (UDP) -> xrayd traces get/list', () => {
 
     const counts = CountIds(trace);
     for (const id of [sent.segment.id, ...sent.subsegments.map((s) => s.id)]) {
-      assert.equal(counts.get(id), 1, `id ${id} appears exactly once in the trace`);
+      assert.equal(counts.get(id), 1, `id ${id} appears exactly once in the trace; top-level ` +
+                   `Segments: ${JSON.stringify(trace.Segments.map((s) => s.Id))}`);
     }
   });
 

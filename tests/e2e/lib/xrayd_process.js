@@ -91,8 +91,10 @@ async function StopXrayd(daemon, signal = 'SIGTERM') {
     return daemon.exit;
   }
   daemon.proc.kill(signal);
-  const timeout = Sleep(kStopTimeoutMs).then(() => null);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), kStopTimeoutMs); });
   const result = await Promise.race([daemon.exited, timeout]);
+  clearTimeout(timer);
   if (!result) {
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
