@@ -15,7 +15,11 @@ JOBS="${JOBS:-2}"
 echo "== build (Release) in $BUILD_DIR"
 cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON -DXRAYD_BUILD_TESTS=OFF \
   -DXRAYD_WERROR=OFF >/dev/null  # gcc 12 -O3 has -Wrestrict false positives
-cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >/dev/null
+if ! cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >"$BUILD_DIR/bench-build.log" 2>&1; then
+  grep -E 'error|Error' "$BUILD_DIR/bench-build.log" | head -20 >&2
+  echo "build failed, full log: $BUILD_DIR/bench-build.log" >&2
+  exit 1
+fi
 xrayd="$BUILD_DIR/daemon/xrayd"
 loadgen="$BUILD_DIR/bench/loadgen"
 
