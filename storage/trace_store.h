@@ -49,6 +49,8 @@ struct TraceInfo {
   bool partial = false;    // Some stored document is in progress.
   std::int64_t revision = 0;  // Accepted document writes.
   std::string root_name;   // name of the root segment (no parent_id), empty until it arrives.
+  std::string root_id;     // id of that root segment, empty until it arrives.
+  std::int64_t bytes = 0;  // Sum of the raw sizes of the stored documents.
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };
@@ -67,11 +69,16 @@ class TraceStore {
   // Writes `docs` in one transaction; all or nothing. Idempotent per document (SPEC §1.10):
   // key (trace_id, id); complete replaces in_progress; in_progress never replaces complete;
   // two complete versions: the later one wins; an identical document is not written twice.
-  // `received_at` is epoch seconds. Fails with kIOError (e.g. disk full); nothing is then written.
+  // `received_at` is epoch seconds. Fails with kResourceExhausted (disk full, SQLITE_FULL) or kIOError
+  // (other SQLite failures, e.g. a read-only store); nothing is then written.
+  // Annotations (SPEC §1.7) are additive: a replacing version adds its (key, value) pairs and the
+  // replaced version's pairs stay indexed, so the index is a superset for filters (SPEC §3.6), which
+  // re-check candidates against the stored documents.
   [[nodiscard]] Result<PutStats> PutDocuments(std::span<const proto::Document> docs,
                                               double received_at);
 
-  // All documents of one trace (trace_id lower-case), in arrival order. Empty vector if unknown.
+  // All documents of one trace (trace_id lower-case), in arrival order of their first version (a
+  // replacement keeps its predecessor's place). Empty vector if unknown.
   [[nodiscard]] Result<std::vector<StoredDocument>> GetDocuments(std::string_view trace_id);
 
   // Traces updated at or after `since` (epoch seconds), most recently updated first, at most `limit`.
@@ -79,6 +86,18 @@ class TraceStore {
 
   // Number of stored documents (for tests and the load generator's checks).
   [[nodiscard]] Result<std::int64_t> CountDocuments();
+
+  // Traces having annotation `key` with exactly `value` (type included), ascending trace_id.
+  // Uses the annotation index; a building block for filters and a check for tests.
+  [[nodiscard]] Result<std::vector<std::string>> TracesWithAnnotation(
+      std::string_view key, const proto::AnnotationValue& value);
+
+  // The traces row of one trace. Fails with kNotFound if the trace is unknown.
+  [[nodiscard]] Result<TraceInfo> GetTraceInfo(std::string_view trace_id);
+
+  // Test-only: caps the database file at its current size (PRAGMA max_page_count), so that the next
+  // write that needs a new page fails as on a full disk (SQLITE_FULL -> kResourceExhausted).
+  [[nodiscard]] Status CapFileSizeForTesting();
 
  private:
   struct Impl;

@@ -1,0 +1,33 @@
+#pragma once
+// Trace assembly for reads: stored documents of one trace -> the BatchGetTraces `Trace` object
+// (SPEC §4.3.2, §1.11). Pure functions: no I/O, thread-safe, never throw on document content.
+
+#include <span>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/trace_store.h"
+
+namespace xrayd::query {
+
+// Returns {"Id", "Duration", "LimitExceeded": false, "Segments": [{"Id", "Document"}]}.
+// Each Segments entry is one segment document, compiled as X-Ray does (SPEC §4.3.2): every
+// independent subsegment is appended to its parent's "subsegments" array (the parent may be a
+// segment, an embedded subsegment or another independent subsegment), without its "type",
+// "trace_id" and "parent_id"; embedded subsegments keep their order and appended ones follow, by
+// (start_time, id). Segments are ordered by (start_time, id). [local] An independent subsegment whose
+// parent never arrived (or that sits on a parent cycle) is returned as its own entry, unchanged,
+// with Id = its id. A stored document that is not a JSON object is returned verbatim as its own entry.
+// The result depends only on the set of documents, not on their order in `docs`.
+// Duration = max(end_time) - min(start_time); in-progress documents contribute their start only;
+// 0 when no document is complete. LimitExceeded is left false: the caller owns the size limit.
+// Inferred segments (SPEC §5.2) are not generated here.
+[[nodiscard]] nlohmann::json AssembleTrace(std::string_view trace_id,
+                                           std::span<const storage::StoredDocument> docs);
+
+// One traces row for the CLI list output: {"Id", "StartTime", "EndTime", "Duration", "UpdatedAt",
+// "Documents", "IsPartial", "Revision", "Name"}. Duration is 0 until some document is complete.
+[[nodiscard]] nlohmann::json SummarizeTraceInfo(const storage::TraceInfo& info);
+
+}  // namespace xrayd::query

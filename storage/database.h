@@ -1,0 +1,64 @@
+#pragma once
+// Database: RAII owner of one sqlite3 connection. Confined to one thread (SQLite connections are not
+// shared across threads here). Every SQLite return code is checked and mapped to an Error.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proto/result.h"
+#include "storage/statement.h"
+
+struct sqlite3;
+
+namespace xrayd::storage {
+
+struct DatabaseOptions {
+  bool read_only = false;          // SQLITE_OPEN_READONLY: for readers while the daemon writes.
+  int busy_timeout_ms = 5000;      // How long to wait for a lock held by another connection.
+  std::int64_t cache_kib = 65536;  // Page cache per connection.
+  int page_size = 4096;            // Only takes effect when the file is created.
+};
+
+class Database {
+ public:
+  // Opens `path` (":memory:" for tests). Read-write opens create the file and switch it to WAL with
+  // synchronous=NORMAL. Fails with kIOError if SQLite cannot open or configure the file, and with
+  // kNotFound if a read-only open finds no file.
+  [[nodiscard]] static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                              const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more SQL statements without parameters (schema, pragmas, transaction control).
+  // REQUIRES: `sql` holds no user-supplied text.
+  [[nodiscard]] Status Exec(const std::string& sql);
+
+  // Compiles one statement. The statement must not outlive this Database.
+  [[nodiscard]] Result<Statement> Prepare(std::string_view sql);
+
+  // Single-row, single-integer query, e.g. "PRAGMA user_version".
+  [[nodiscard]] Result<std::int64_t> QueryInt(std::string_view sql);
+
+  // Rows changed by the last INSERT/UPDATE/DELETE on this connection (sqlite3_changes).
+  [[nodiscard]] std::int64_t Changes() const;
+
+  // True when no transaction is open (sqlite3_get_autocommit).
+  [[nodiscard]] bool InAutocommit() const;
+
+  bool read_only() const { return read_only_; }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Database(sqlite3* db, bool read_only) : db_(db), read_only_(read_only) {}
+  sqlite3* db_;
+  bool read_only_;
+};
+
+// Maps a SQLite result code to an Error whose message names `what` and carries sqlite3_errmsg.
+// SQLITE_FULL -> kResourceExhausted; SQLITE_MISUSE/RANGE -> kInternal; everything else -> kIOError.
+Error SqliteError(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace xrayd::storage

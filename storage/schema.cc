@@ -1,0 +1,108 @@
+#include "storage/schema.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace xrayd::storage {
+namespace {
+
+// kMigrations[i] takes user_version i to i + 1. Never edit a shipped entry: append a new one.
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
+    R"sql(
+CREATE TABLE traces(
+  trace_id TEXT PRIMARY KEY NOT NULL,
+  start_time REAL NOT NULL,
+  end_time REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  documents INTEGER NOT NULL,
+  in_progress_count INTEGER NOT NULL,
+  revision INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  root_id TEXT NOT NULL,
+  root_name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX traces_by_updated_at ON traces(updated_at);
+CREATE INDEX traces_by_start_time ON traces(start_time);
+
+CREATE TABLE documents(
+  seq INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  parent_id TEXT NOT NULL,
+  in_progress INTEGER NOT NULL,
+  start_time REAL NOT NULL,
+  end_time REAL,
+  received_at REAL NOT NULL,
+  bytes INTEGER NOT NULL,
+  prev_in_progress INTEGER,
+  prev_bytes INTEGER,
+  raw BLOB NOT NULL
+);
+CREATE UNIQUE INDEX documents_by_key ON documents(trace_id, id);
+
+CREATE TABLE annotations(
+  key TEXT NOT NULL,
+  vtype INTEGER NOT NULL,
+  value NOT NULL,
+  trace_id TEXT NOT NULL,
+  PRIMARY KEY(key, vtype, value, trace_id)
+) WITHOUT ROWID;
+
+CREATE TABLE trace_keys(
+  trace_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY(trace_id, key)
+) WITHOUT ROWID;
+)sql",
+};
+
+Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user_version"); }
+
+}  // namespace
+
+Status Migrate(Database& db) {
+  auto version = UserVersion(db);
+  if (!version) {
+    return tl::unexpected<Error>(std::move(version.error()));
+  }
+  if (*version > kSchemaVersion) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "store schema version " + std::to_string(*version) +
+                         " is newer than this build's " + std::to_string(kSchemaVersion));
+  }
+  for (std::int64_t v = *version; v < kSchemaVersion; ++v) {
+    // The version number is ours, not user text; PRAGMA takes no bound parameters.
+    std::string sql = "BEGIN IMMEDIATE;";
+    sql += kMigrations[static_cast<std::size_t>(v)];
+    sql += "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
+    if (auto status = db.Exec(sql); !status) {
+      if (!db.InAutocommit()) {
+        (void)db.Exec("ROLLBACK");
+      }
+      return status;
+    }
+  }
+  return {};
+}
+
+Status CheckSchema(Database& db) {
+  auto version = UserVersion(db);
+  if (!version) {
+    return tl::unexpected<Error>(std::move(version.error()));
+  }
+  if (*version == 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "no trace store in this file");
+  }
+  if (*version != kSchemaVersion) {
+    // A reader cannot migrate; the daemon (read-write) migrates on start.
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "store schema version " + std::to_string(*version) + " differs from this build's " +
+                         std::to_string(kSchemaVersion));
+  }
+  return {};
+}
+
+}  // namespace xrayd::storage

@@ -1,0 +1,56 @@
+#pragma once
+// Statement: RAII owner of one prepared sqlite3_stmt, movable, confined to its connection's thread.
+// Bind* copy nothing: bound text and blobs must stay alive until the statement is stepped to
+// completion or Reset (SQLITE_STATIC), which is how the store uses them (bind, step, reset).
+// Parameter and column indexes: parameters are 1-based, columns 0-based (as in SQLite).
+
+#include <cstdint>
+#include <string_view>
+
+#include "proto/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace xrayd::storage {
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  [[nodiscard]] Status BindText(int index, std::string_view text);
+  [[nodiscard]] Status BindBlob(int index, std::string_view bytes);
+  [[nodiscard]] Status BindDouble(int index, double value);
+  [[nodiscard]] Status BindInt64(int index, std::int64_t value);
+  [[nodiscard]] Status BindNull(int index);
+
+  // Advances the statement. Returns true when a row is available, false when done.
+  // Fails with the mapped SQLite error (see SqliteError); the statement must then be Reset.
+  [[nodiscard]] Result<bool> Step();
+
+  // Steps until done, discarding rows (for INSERT/UPDATE without RETURNING).
+  [[nodiscard]] Status Run();
+
+  // Makes the statement ready to run again; bindings are kept until rebound.
+  void Reset();
+
+  // Column readers, valid after Step() returned true and until the next Step/Reset.
+  bool ColumnIsNull(int column) const;
+  std::int64_t ColumnInt64(int column) const;
+  double ColumnDouble(int column) const;
+  std::string_view ColumnText(int column) const;  // Also reads blobs.
+
+  bool valid() const { return stmt_ != nullptr; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace xrayd::storage
