@@ -100,7 +100,9 @@ bool Equal(const Node& a, const Node& b) {
       a.kind);
 }
 
-bool operator==(const FilterExpr& a, const FilterExpr& b) { return EqualPtr(a.root, b.root); }
+bool operator==(const FilterExpr& a, const FilterExpr& b) {
+  return EqualPtr(a.root, b.root);
+}
 
 std::vector<const Node*> CollectGroupRefs(const FilterExpr& expr) {
   std::vector<const Node*> out;

@@ -1,6 +1,6 @@
 #pragma once
-// The fixed keywords of the X-Ray filter language (SPEC §3.3, §3.4): their canonical spelling, value
-// type and the scopes they may appear in. Pure data, no state; safe from any thread.
+// The fixed keywords of the X-Ray filter language (SPEC §3.3, §3.4): their canonical spelling,
+// value type and the scopes they may appear in. Pure data, no state; safe from any thread.
 
 #include <cstdint>
 #include <optional>
@@ -53,19 +53,19 @@ enum class ValueType {
 
 // Where a term is being parsed. A block gives its body the scope of the function it belongs to.
 enum class Scope : std::uint8_t {
-  kTrace = 1 << 0,                // Outside any block.
-  kService = 1 << 1,              // service(...) { here }
-  kEdge = 1 << 2,                 // edge(..., ...) { here }
-  kRootCauseService = 1 << 3,     // rootcause.<kind>.service { here }
-  kRootCauseEntity = 1 << 4,      // rootcause.<kind>.entity { here }
-  kRootCauseException = 1 << 5,   // rootcause.<kind>.exception { here }
+  kTrace = 1 << 0,               // Outside any block.
+  kService = 1 << 1,             // service(...) { here }
+  kEdge = 1 << 2,                // edge(..., ...) { here }
+  kRootCauseService = 1 << 3,    // rootcause.<kind>.service { here }
+  kRootCauseEntity = 1 << 4,     // rootcause.<kind>.entity { here }
+  kRootCauseException = 1 << 5,  // rootcause.<kind>.exception { here }
 };
 
 struct KeywordInfo {
   Keyword keyword;
   std::string_view name;  // Canonical lower-case spelling, e.g. "http.status".
   ValueType type;
-  std::uint8_t scopes;    // Bitwise OR of the Scope values where the keyword is allowed.
+  std::uint8_t scopes;  // Bitwise OR of the Scope values where the keyword is allowed.
 };
 
 // Looks up a keyword by its lower-case spelling ("responsetime", "account.id"). Does not know

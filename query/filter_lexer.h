@@ -37,11 +37,11 @@ enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe, kContains, kBeginsWith, kEn
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  int column = 1;      // 1-based byte offset of the token's first character in the input.
-  std::string text;    // The token exactly as written (for error messages).
-  std::string value;   // kString: unescaped; kWord: lower-cased; kAnnotation: key; kJsonArray: raw.
-  double number = 0;   // kNumber only; always finite.
-  bool boolean = false;          // kBool only.
+  int column = 1;     // 1-based byte offset of the token's first character in the input.
+  std::string text;   // The token exactly as written (for error messages).
+  std::string value;  // kString: unescaped; kWord: lower-cased; kAnnotation: key; kJsonArray: raw.
+  double number = 0;  // kNumber only; always finite.
+  bool boolean = false;           // kBool only.
   CompareOp op = CompareOp::kEq;  // kCompareOp only.
 };
 

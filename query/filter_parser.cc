@@ -1,78 +1,25 @@
 #include "query/filter_parser.h"
 
-#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "query/filter_checks.h"
 #include "query/filter_lexer.h"
 
 namespace xrayd::query {
 namespace {
+
+std::string Col(int column) {
+  return std::to_string(column);
+}
 
 // Where a term is parsed; kind matters only for rootcause blocks (coverage is responsetime-only).
 struct Context {
   Scope scope = Scope::kTrace;
   RootCauseKind kind = RootCauseKind::kFault;
 };
-
-std::string Col(int column) { return std::to_string(column); }
-
-// How a token is named in messages: quoted as written, long tokens cut short.
-std::string Describe(const Token& token) {
-  if (token.kind == TokenKind::kEnd) {
-    return "the end of the expression";
-  }
-  constexpr std::size_t kMaxShown = 40;
-  if (token.text.size() > kMaxShown) {
-    return "'" + token.text.substr(0, kMaxShown) + "...'";
-  }
-  return "'" + token.text + "'";
-}
-
-bool IsOrdering(CompareOp op) {
-  return op == CompareOp::kLt || op == CompareOp::kLe || op == CompareOp::kGt ||
-         op == CompareOp::kGe;
-}
-bool IsStringMatch(CompareOp op) {
-  return op == CompareOp::kContains || op == CompareOp::kBeginsWith ||
-         op == CompareOp::kEndsWith;
-}
-
-// "at the top level or inside service() or edge() blocks": where a keyword may be used.
-std::string AllowedScopes(std::uint8_t scopes) {
-  static constexpr struct {
-    Scope scope;
-    const char* name;
-  } kNames[] = {{Scope::kService, "service()"},
-                {Scope::kEdge, "edge()"},
-                {Scope::kRootCauseService, "rootcause.*.service"},
-                {Scope::kRootCauseEntity, "rootcause.*.entity"},
-                {Scope::kRootCauseException, "rootcause.*.exception"}};
-  std::vector<std::string> blocks;
-  for (const auto& entry : kNames) {
-    if ((scopes & static_cast<std::uint8_t>(entry.scope)) != 0) {
-      blocks.emplace_back(entry.name);
-    }
-  }
-  std::string out;
-  if ((scopes & static_cast<std::uint8_t>(Scope::kTrace)) != 0) {
-    out = "at the top level";
-    if (blocks.empty()) {
-      return out;
-    }
-    out += " or ";
-  }
-  out += "inside ";
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    if (i > 0) {
-      out += i + 1 == blocks.size() ? " or " : ", ";
-    }
-    out += blocks[i];
-  }
-  return out + " blocks";
-}
 
 class Parser {
  public:
@@ -140,22 +87,13 @@ class Parser {
   }
 
   NodePtr FailExpected(const std::string& what) {
-    std::string message = "expected " + what;
-    if (pos_ > 0) {
-      const Token& prev = tokens_[pos_ - 1];
-      message += " after " + Describe(prev) + " at column " + Col(prev.column);
-    }
-    message += ", found " + Describe(Peek());
-    if (Peek().kind != TokenKind::kEnd) {
-      message += " at column " + Col(Peek().column);
-    }
-    return Fail(std::move(message));
+    return Fail(ExpectedError(what, pos_ > 0 ? &tokens_[pos_ - 1] : nullptr, Peek()));
   }
 
   NodePtr FailExpectedTerm() {
     if (Peek().kind == TokenKind::kEnd && pos_ > 0) {
       const Token& prev = tokens_[pos_ - 1];
-      return Fail("unexpected end of expression after " + Describe(prev) + " at column " +
+      return Fail("unexpected end of expression after " + DescribeToken(prev) + " at column " +
                   Col(prev.column));
     }
     return FailExpected("a keyword, function, '!' or '('");
@@ -166,13 +104,12 @@ class Parser {
     if (t.kind == TokenKind::kRParen) {
       return Fail("unmatched ')' at column " + Col(t.column));
     }
-    return Fail("unexpected " + Describe(t) + " at column " + Col(t.column) +
+    return Fail("unexpected " + DescribeToken(t) + " at column " + Col(t.column) +
                 "; expected AND, OR or the end of the expression");
   }
 
   NodePtr FailScope(const Token& token, const Context& ctx, std::uint8_t allowed) {
-    return Fail(Describe(token) + " cannot be used " + std::string(DescribeScope(ctx.scope)) +
-                " (column " + Col(token.column) + "); it is only valid " + AllowedScopes(allowed));
+    return Fail(ScopeError(token, ctx.scope, allowed));
   }
 
   static bool StartsTerm(const Token& token) {
@@ -295,7 +232,7 @@ class Parser {
     if (FindKeyword(w)) {
       return ParseComparison(ctx);
     }
-    return Fail("unknown keyword " + Describe(word) + " at column " + Col(word.column));
+    return Fail("unknown keyword " + DescribeToken(word) + " at column " + Col(word.column));
   }
 
   // comparison = field [ comp_op literal ], with the type rules of SPEC §3.3.
@@ -320,12 +257,12 @@ class Parser {
       return MakeNode(field.column, std::move(cmp));  // Bare field: truth/presence test.
     }
     const Token& op = Take();
-    if (!CheckOperator(field, info.type, op)) {
-      return nullptr;
+    if (std::optional<std::string> error = CheckOperator(field, info.type, op)) {
+      return Fail(std::move(*error));
     }
     const Token& literal = Peek();
-    if (!CheckLiteral(info.type, op, literal)) {
-      return nullptr;
+    if (std::optional<std::string> error = CheckLiteral(info.type, op, literal)) {
+      return Fail(std::move(*error));
     }
     Take();
     cmp.op = op.op;
@@ -341,55 +278,6 @@ class Parser {
         break;
     }
     return MakeNode(field.column, std::move(cmp));
-  }
-
-  bool CheckOperator(const Token& field, ValueType type, const Token& op) {
-    const char* kind_words = nullptr;
-    const char* allowed = nullptr;
-    if (type == ValueType::kBool && op.op != CompareOp::kEq && op.op != CompareOp::kNe) {
-      kind_words = "true or false";
-      allowed = "= or !=";
-    } else if (type == ValueType::kNumber && IsStringMatch(op.op)) {
-      kind_words = "a number";
-      allowed = "=, !=, <, <=, > or >=";
-    } else if (type == ValueType::kString && IsOrdering(op.op)) {
-      kind_words = "a string";
-      allowed = "=, !=, CONTAINS, BEGINSWITH or ENDSWITH";
-    }
-    if (kind_words == nullptr) {
-      return true;
-    }
-    Fail(Describe(op) + " cannot be used with " + Describe(field) + ", which is " + kind_words +
-         " (column " + Col(op.column) + "); use " + allowed);
-    return false;
-  }
-
-  bool CheckLiteral(ValueType type, const Token& op, const Token& literal) {
-    TokenKind want = TokenKind::kString;
-    const char* what = "a quoted string";
-    if (type == ValueType::kBool) {
-      want = TokenKind::kBool;
-      what = "true or false";
-    } else if (type == ValueType::kNumber) {
-      want = TokenKind::kNumber;
-      what = "a number";
-    } else if (type == ValueType::kDynamic) {
-      // annotation.*: the operator decides what the literal must be.
-      if (IsOrdering(op.op)) {
-        want = TokenKind::kNumber;
-        what = "a number";
-      } else if (!IsStringMatch(op.op) &&
-                 (literal.kind == TokenKind::kNumber || literal.kind == TokenKind::kBool)) {
-        want = literal.kind;
-      } else if (!IsStringMatch(op.op)) {
-        what = "a quoted string, a number, true or false";
-      }
-    }
-    if (literal.kind == want) {
-      return true;
-    }
-    FailExpected(std::string(what));
-    return false;
   }
 
   // node_ref = string | id_fn
@@ -429,7 +317,7 @@ class Parser {
         return std::nullopt;
       }
       if (slot->has_value()) {
-        Fail(Describe(arg) + " is given twice in id(...) (column " + Col(arg.column) + ")");
+        Fail(DescribeToken(arg) + " is given twice in id(...) (column " + Col(arg.column) + ")");
         return std::nullopt;
       }
       Take();
@@ -518,16 +406,15 @@ class Parser {
     GroupRef ref;
     ref.by = word.value == "group.name" ? GroupRef::By::kName : GroupRef::By::kArn;
     if (Peek().kind == TokenKind::kCompareOp && Peek().op != CompareOp::kEq) {
-      return Fail("only '=' can be used with " + Describe(word) + ", found " + Describe(Peek()) +
-                  " at column " + Col(Peek().column));
+      return Fail("only '=' can be used with " + DescribeToken(word) + ", found " +
+                  DescribeToken(Peek()) + " at column " + Col(Peek().column));
     }
     if (!Expect(TokenKind::kCompareOp, "'='")) {
       return nullptr;
     }
     if (Peek().kind != TokenKind::kString) {
-      return FailExpected("a quoted group " + std::string(ref.by == GroupRef::By::kName
-                                                             ? "name"
-                                                             : "ARN"));
+      return FailExpected("a quoted group " +
+                          std::string(ref.by == GroupRef::By::kName ? "name" : "ARN"));
     }
     ref.value = Take().value;
     return MakeNode(word.column, std::move(ref));
@@ -535,44 +422,14 @@ class Parser {
 
   NodePtr ParseRootCause() {
     const Token& word = Take();
-    const std::string& w = word.value;
+    Result<RootCauseName> name = DecodeRootCauseName(word);
+    if (!name) {
+      return Fail(std::move(name.error().message));
+    }
     RootCauseRef ref;
-    bool known = true;
-    std::string rest = w.substr(std::min(w.size(), std::string("rootcause.").size()));
-    const std::size_t dot = rest.find('.');
-    const std::string kind = rest.substr(0, dot);
-    const std::string level = dot == std::string::npos ? "" : rest.substr(dot + 1);
-    if (kind == "fault") {
-      ref.kind = RootCauseKind::kFault;
-    } else if (kind == "error") {
-      ref.kind = RootCauseKind::kError;
-    } else if (kind == "responsetime") {
-      ref.kind = RootCauseKind::kResponseTime;
-    } else {
-      known = false;
-    }
-    Scope scope = Scope::kRootCauseService;
-    if (level == "service") {
-      ref.level = RootCauseLevel::kService;
-    } else if (level == "entity") {
-      ref.level = RootCauseLevel::kEntity;
-      scope = Scope::kRootCauseEntity;
-    } else if (level == "exception") {
-      ref.level = RootCauseLevel::kException;
-      scope = Scope::kRootCauseException;
-    } else {
-      known = false;
-    }
-    if (!known) {
-      return Fail("unknown keyword " + Describe(word) + " at column " + Col(word.column) +
-                  "; expected rootcause.<fault|error|responsetime>.<service|entity|exception> "
-                  "or rootcause.json");
-    }
-    if (ref.kind == RootCauseKind::kResponseTime && ref.level == RootCauseLevel::kException) {
-      return Fail(Describe(word) + " (column " + Col(word.column) +
-                  ") is not valid: response-time root causes have no exception level; use "
-                  "rootcause.responsetime.service or rootcause.responsetime.entity");
-    }
+    ref.kind = name->kind;
+    ref.level = name->level;
+    const Scope scope = name->scope;
     if (Peek().kind == TokenKind::kLBrace) {
       ref.block = ParseBlock(Context{scope, ref.kind});
       if (ref.block == nullptr) {
@@ -592,18 +449,11 @@ class Parser {
       return FailExpected("a '#[...]' JSON array");
     }
     const Token& literal = Take();
-    RootCauseJson json{nlohmann::json::parse(literal.value, nullptr, /*allow_exceptions=*/false)};
-    if (json.value.is_discarded() || !json.value.is_array()) {
-      return Fail("the rootcause.json literal at column " + Col(literal.column) +
-                  " is not a valid JSON array");
+    Result<nlohmann::json> json = DecodeRootCauseJson(literal);
+    if (!json) {
+      return Fail(std::move(json.error().message));
     }
-    for (std::size_t i = 0; i < json.value.size(); ++i) {
-      if (!json.value[i].is_object()) {
-        return Fail("element " + std::to_string(i + 1) + " of the rootcause.json literal at column " +
-                    Col(literal.column) + " is not a JSON object");
-      }
-    }
-    return MakeNode(word.column, std::move(json));
+    return MakeNode(word.column, RootCauseJson{std::move(*json)});
   }
 
   std::vector<Token> tokens_;
@@ -627,10 +477,10 @@ Result<FilterExpr> ParseFilterOrThrow(std::string_view text, const ParseOptions&
   if (options.max_length != 0) {
     const std::size_t length = CountCharacters(text);
     if (length > options.max_length) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "filter expression is " + std::to_string(length) +
-                           " characters long; the maximum is " +
-                           std::to_string(options.max_length));
+      return MakeError(ErrorCode::kInvalidArgument, "filter expression is " +
+                                                        std::to_string(length) +
+                                                        " characters long; the maximum is " +
+                                                        std::to_string(options.max_length));
     }
   }
   Result<std::vector<Token>> tokens = LexFilter(text, LexOptions{options.allow_not});

@@ -133,8 +133,7 @@ std::string Print(const Node& node) {
                    PrintBlock(n.block);
           },
           [](const EdgeFn& n) {
-            return "edge(" + FormatRef(n.from) + ", " + FormatRef(n.to) + ")" +
-                   PrintBlock(n.block);
+            return "edge(" + FormatRef(n.from) + ", " + FormatRef(n.to) + ")" + PrintBlock(n.block);
           },
           [](const IdFn& n) { return FormatId(n); },
           [](const GroupRef& n) {
@@ -172,8 +171,7 @@ std::string Dump(const Node& node) {
                    DumpBlock(n.block) + ")";
           },
           [](const EdgeFn& n) {
-            return "(edge " + FormatRef(n.from) + " " + FormatRef(n.to) + DumpBlock(n.block) +
-                   ")";
+            return "(edge " + FormatRef(n.from) + " " + FormatRef(n.to) + DumpBlock(n.block) + ")";
           },
           [](const IdFn& n) { return "(" + FormatId(n) + ")"; },
           [](const GroupRef& n) {

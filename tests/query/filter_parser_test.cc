@@ -41,7 +41,7 @@ std::string ErrorOf(std::string_view text) {
 }
 
 struct SpecExample {
-  int number;            // Row of SPEC §3.5.
+  int number;  // Row of SPEC §3.5.
   const char* text;
   bool accepted;
   const char* expected;  // Accepted: DumpFilter of the tree. Rejected: text the message must name.
@@ -54,7 +54,8 @@ const SpecExample kSpecExamples[] = {
     {2, R"f(duration >= 5 AND duration <= 8)f", true, R"f((and [duration >= 5] [duration <= 8]))f"},
     {3, R"f(http.status = 500)f", true, R"f([http.status = 500])f"},
     {4, R"f(http.status != 200)f", true, R"f([http.status != 200])f"},
-    {5, R"f(http.status >= 500 AND http.status < 600)f", true, R"f((and [http.status >= 500] [http.status < 600]))f"},
+    {5, R"f(http.status >= 500 AND http.status < 600)f", true,
+     R"f((and [http.status >= 500] [http.status < 600]))f"},
     {6, R"f(ok)f", true, R"f([ok])f"},
     {7, R"f(!ok)f", true, R"f((not [ok]))f"},
     {8, R"f(ok = false)f", true, R"f([ok = false])f"},
@@ -65,9 +66,13 @@ const SpecExample kSpecExamples[] = {
     {13, R"f(inferred)f", true, R"f([inferred])f"},
     {14, R"f(ok !partial duration <3)f", true, R"f((and [ok] (not [partial]) [duration < 3]))f"},
     {15, R"f(http.url CONTAINS "/api/game/")f", true, R"f([http.url CONTAINS "/api/game/"])f"},
-    {16, R"f(http.url BEGINSWITH "http://api.example.com/" AND http.url CONTAINS "/v2/" AND !service("api.example.com"))f", true, R"f((and [http.url BEGINSWITH "http://api.example.com/"] [http.url CONTAINS "/v2/"] (not (service "api.example.com"))))f"},
+    {16,
+     R"f(http.url BEGINSWITH "http://api.example.com/" AND http.url CONTAINS "/v2/" AND !service("api.example.com"))f",
+     true,
+     R"f((and [http.url BEGINSWITH "http://api.example.com/"] [http.url CONTAINS "/v2/"] (not (service "api.example.com"))))f"},
     {17, R"f(http.method = "POST")f", true, R"f([http.method = "POST"])f"},
-    {18, R"f(http.useragent ENDSWITH "Firefox/45.0")f", true, R"f([http.useragent ENDSWITH "Firefox/45.0"])f"},
+    {18, R"f(http.useragent ENDSWITH "Firefox/45.0")f", true,
+     R"f([http.useragent ENDSWITH "Firefox/45.0"])f"},
     {19, R"f(http.clientip = "78.255.233.48")f", true, R"f([http.clientip = "78.255.233.48"])f"},
     {20, R"f(user CONTAINS "")f", true, R"f([user CONTAINS ""])f"},
     {21, R"f(user = "alice")f", true, R"f([user = "alice"])f"},
@@ -77,30 +82,57 @@ const SpecExample kSpecExamples[] = {
     {25, R"f(!annotation.age)f", true, R"f((not [annotation.age]))f"},
     {26, R"f(annotation.age > 29)f", true, R"f([annotation.age > 29])f"},
     {27, R"f(annotation.internal = false)f", true, R"f([annotation.internal = false])f"},
-    {28, R"f(Annotation.username CONTAINS "" AND Annotation.username != "anonymous" AND responsetime > 3)f", true, R"f((and [annotation.username CONTAINS ""] [annotation.username != "anonymous"] [responsetime > 3]))f"},
-    {29, R"f(service("api.example.com") { fault })f", true, R"f((service "api.example.com" [fault]))f"},
+    {28,
+     R"f(Annotation.username CONTAINS "" AND Annotation.username != "anonymous" AND responsetime > 3)f",
+     true,
+     R"f((and [annotation.username CONTAINS ""] [annotation.username != "anonymous"] [responsetime > 3]))f"},
+    {29, R"f(service("api.example.com") { fault })f", true,
+     R"f((service "api.example.com" [fault]))f"},
     {30, R"f(service() { fault })f", true, R"f((service [fault]))f"},
     {31, R"f(service("api"))f", true, R"f((service "api"))f"},
-    {32, R"f(service("data-plane") {root = true and fault = true})f", true, R"f((service "data-plane" (and [root = true] [fault = true])))f"},
-    {33, R"f(service("example.com") {fault OR error})f", true, R"f((service "example.com" (or [fault] [error])))f"},
-    {34, R"f(edge("api.example.com", "backend.example.com") { error })f", true, R"f((edge "api.example.com" "backend.example.com" [error]))f"},
-    {35, R"f(edge("a", "b") { responsetime > 1 })f", true, R"f((edge "a" "b" [responsetime > 1]))f"},
+    {32, R"f(service("data-plane") {root = true and fault = true})f", true,
+     R"f((service "data-plane" (and [root = true] [fault = true])))f"},
+    {33, R"f(service("example.com") {fault OR error})f", true,
+     R"f((service "example.com" (or [fault] [error])))f"},
+    {34, R"f(edge("api.example.com", "backend.example.com") { error })f", true,
+     R"f((edge "api.example.com" "backend.example.com" [error]))f"},
+    {35, R"f(edge("a", "b") { responsetime > 1 })f", true,
+     R"f((edge "a" "b" [responsetime > 1]))f"},
     {36, R"f(edge("a","b"))f", true, R"f((edge "a" "b"))f"},
-    {37, R"f(service(id(name: "random-name", type: "AWS::Lambda::Function")) { error })f", true, R"f((service id(name: "random-name", type: "AWS::Lambda::Function") [error]))f"},
-    {38, R"f(service(id(type: "AWS::Lambda::Function")) { error })f", true, R"f((service id(type: "AWS::Lambda::Function") [error]))f"},
-    {39, R"f(service(id(account.id: "123456789012")))f", true, R"f((service id(account.id: "123456789012")))f"},
-    {40, R"f(id(name: "x", type: "AWS::Lambda::Function"))f", true, R"f((id(name: "x", type: "AWS::Lambda::Function")))f"},
-    {41, R"f(group.name = "high_response_time" AND user = "alice")f", true, R"f((and (group.name "high_response_time") [user = "alice"]))f"},
-    {42, R"f(fault = true AND http.url CONTAINS "example/game" AND responsetime >= 5)f", true, R"f((and [fault = true] [http.url CONTAINS "example/game"] [responsetime >= 5]))f"},
-    {43, R"f((http.status = 500 OR http.status = 502) AND !service("legacy"))f", true, R"f((and (or [http.status = 500] [http.status = 502]) (not (service "legacy"))))f"},
+    {37, R"f(service(id(name: "random-name", type: "AWS::Lambda::Function")) { error })f", true,
+     R"f((service id(name: "random-name", type: "AWS::Lambda::Function") [error]))f"},
+    {38, R"f(service(id(type: "AWS::Lambda::Function")) { error })f", true,
+     R"f((service id(type: "AWS::Lambda::Function") [error]))f"},
+    {39, R"f(service(id(account.id: "123456789012")))f", true,
+     R"f((service id(account.id: "123456789012")))f"},
+    {40, R"f(id(name: "x", type: "AWS::Lambda::Function"))f", true,
+     R"f((id(name: "x", type: "AWS::Lambda::Function")))f"},
+    {41, R"f(group.name = "high_response_time" AND user = "alice")f", true,
+     R"f((and (group.name "high_response_time") [user = "alice"]))f"},
+    {42, R"f(fault = true AND http.url CONTAINS "example/game" AND responsetime >= 5)f", true,
+     R"f((and [fault = true] [http.url CONTAINS "example/game"] [responsetime >= 5]))f"},
+    {43, R"f((http.status = 500 OR http.status = 502) AND !service("legacy"))f", true,
+     R"f((and (or [http.status = 500] [http.status = 502]) (not (service "legacy"))))f"},
     {44, R"f(fault OR error AND throttle)f", true, R"f((or [fault] (and [error] [throttle])))f"},
-    {45, R"f(rootcause.fault.service { name = "Auth" })f", true, R"f((rootcause.fault.service [name = "Auth"]))f"},
-    {46, R"f(rootcause.responsetime.service { last and type = "AWS::DynamoDB" })f", true, R"f((rootcause.responsetime.service (and [last] [type = "AWS::DynamoDB"])))f"},
-    {47, R"f(rootcause.fault.entity { last and name = "deserialize" })f", true, R"f((rootcause.fault.entity (and [last] [name = "deserialize"])))f"},
-    {48, R"f(rootcause.responsetime.entity { remote and coverage > 0.7 and name = "traces" })f", true, R"f((rootcause.responsetime.entity (and [remote] [coverage > 0.7] [name = "traces"])))f"},
-    {49, R"f(rootcause.fault.service { index > 5 })f", true, R"f((rootcause.fault.service [index > 5]))f"},
-    {50, R"f(rootcause.fault.exception { last and message = "Access Denied for account_id: 1234567890" })f", true, R"f((rootcause.fault.exception (and [last] [message = "Access Denied for account_id: 1234567890"])))f"},
-    {51, R"f(rootcause.json = #[{ "Services": [ { "Name": "GetWeatherData", "EntityPath": [{ "Name": "GetWeatherData" }, { "Name": "get_temperature" } ] } ] }])f", true, R"f((rootcause.json [{"Services":[{"EntityPath":[{"Name":"GetWeatherData"},{"Name":"get_temperature"}],"Name":"GetWeatherData"}]}]))f"},
+    {45, R"f(rootcause.fault.service { name = "Auth" })f", true,
+     R"f((rootcause.fault.service [name = "Auth"]))f"},
+    {46, R"f(rootcause.responsetime.service { last and type = "AWS::DynamoDB" })f", true,
+     R"f((rootcause.responsetime.service (and [last] [type = "AWS::DynamoDB"])))f"},
+    {47, R"f(rootcause.fault.entity { last and name = "deserialize" })f", true,
+     R"f((rootcause.fault.entity (and [last] [name = "deserialize"])))f"},
+    {48, R"f(rootcause.responsetime.entity { remote and coverage > 0.7 and name = "traces" })f",
+     true,
+     R"f((rootcause.responsetime.entity (and [remote] [coverage > 0.7] [name = "traces"])))f"},
+    {49, R"f(rootcause.fault.service { index > 5 })f", true,
+     R"f((rootcause.fault.service [index > 5]))f"},
+    {50,
+     R"f(rootcause.fault.exception { last and message = "Access Denied for account_id: 1234567890" })f",
+     true,
+     R"f((rootcause.fault.exception (and [last] [message = "Access Denied for account_id: 1234567890"])))f"},
+    {51,
+     R"f(rootcause.json = #[{ "Services": [ { "Name": "GetWeatherData", "EntityPath": [{ "Name": "GetWeatherData" }, { "Name": "get_temperature" } ] } ] }])f",
+     true,
+     R"f((rootcause.json [{"Services":[{"EntityPath":[{"Name":"GetWeatherData"},{"Name":"get_temperature"}],"Name":"GetWeatherData"}]}]))f"},
     {52, R"f()f", true, R"f((all))f"},
     {53, R"f(responsetime CONTAINS "5")f", false, R"f('CONTAINS')f"},
     {54, R"f(http.url > 3)f", false, R"f('>')f"},
@@ -180,8 +212,7 @@ TEST(FilterParserTest, Precedence) {
 }
 
 TEST(FilterParserTest, ImplicitAnd) {
-  EXPECT_EQ(DumpOrError("ok !partial duration <3"),
-            "(and [ok] (not [partial]) [duration < 3])");
+  EXPECT_EQ(DumpOrError("ok !partial duration <3"), "(and [ok] (not [partial]) [duration < 3])");
   EXPECT_EQ(DumpOrError("ok fault OR error throttle"),
             "(or (and [ok] [fault]) (and [error] [throttle]))");
   EXPECT_EQ(DumpOrError(R"(service("a") annotation.x (ok))"),
@@ -258,10 +289,10 @@ TEST(FilterLexerTest, ColumnsAreOneBasedBytes) {
     kinds.push_back(token.kind);
   }
   EXPECT_EQ(columns, (std::vector<int>{3, 14, 16, 20, 23, 24, 27, 28}));
-  EXPECT_EQ(kinds, (std::vector<TokenKind>{TokenKind::kWord, TokenKind::kCompareOp,
-                                           TokenKind::kNumber, TokenKind::kAnd,
-                                           TokenKind::kLParen, TokenKind::kString,
-                                           TokenKind::kRParen, TokenKind::kEnd}));
+  EXPECT_EQ(kinds,
+            (std::vector<TokenKind>{TokenKind::kWord, TokenKind::kCompareOp, TokenKind::kNumber,
+                                    TokenKind::kAnd, TokenKind::kLParen, TokenKind::kString,
+                                    TokenKind::kRParen, TokenKind::kEnd}));
   EXPECT_EQ((*tokens)[0].value, "http.status");
   EXPECT_EQ((*tokens)[1].op, CompareOp::kGe);
 }
@@ -400,8 +431,9 @@ TEST(FilterParserTest, ScopedKeywordsOnlyInTheirBlocks) {
     const char* message;
   };
   const Case cases[] = {
-      {"root", "'root' cannot be used at the top level (column 1); it is only valid inside "
-               "service() blocks"},
+      {"root",
+       "'root' cannot be used at the top level (column 1); it is only valid inside "
+       "service() blocks"},
       {R"(type = "x")", "'type' cannot be used at the top level"},
       {"index > 1", "'index' cannot be used at the top level"},
       {"coverage > 1", "'coverage' cannot be used at the top level"},
