@@ -60,7 +60,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     // page_size only applies to a new file; journal_mode=WAL persists in the file.
     pragmas += "PRAGMA page_size=" + std::to_string(options.page_size) +
                ";PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
-               "PRAGMA journal_size_limit=67108864;";
+               "PRAGMA journal_size_limit=67108864;PRAGMA wal_autocheckpoint=" +
+               std::to_string(options.wal_autocheckpoint_kib * 1024 / options.page_size) +
+               ";PRAGMA mmap_size=" + std::to_string(options.mmap_bytes) + ";";
   }
   if (auto status = db->Exec(pragmas); !status) {
     return tl::unexpected<Error>(std::move(status.error()));

@@ -18,7 +18,12 @@ struct DatabaseOptions {
   bool read_only = false;          // SQLITE_OPEN_READONLY: for readers while the daemon writes.
   int busy_timeout_ms = 5000;      // How long to wait for a lock held by another connection.
   std::int64_t cache_kib = 65536;  // Page cache per connection.
-  int page_size = 4096;            // Only takes effect when the file is created.
+  // 16 KiB pages: 1-4 KB documents rarely overflow and the WAL gets fewer, larger writes
+  // (measured with bench/storage_bench). Only takes effect when the file is created.
+  int page_size = 16384;
+  // Checkpoint after this much WAL: fewer checkpoints rewrite a hot index page fewer times.
+  std::int64_t wal_autocheckpoint_kib = 32768;
+  std::int64_t mmap_bytes = 0;  // PRAGMA mmap_size.
 };
 
 class Database {
