@@ -1,7 +1,7 @@
 #pragma once
 // The typed model of one validated X-Ray segment document (SPEC §1), as the ingest path needs it.
-// Plain values: safe to move across threads. The raw JSON is kept verbatim for storage and forwarding;
-// the other fields are what storage indexes and what trace assembly needs.
+// Plain values: safe to move across threads. The raw JSON is kept verbatim for storage and
+// forwarding; the other fields are what storage indexes and what trace assembly needs.
 
 #include <cstdint>
 #include <optional>
@@ -32,10 +32,11 @@ struct AnnotationValue {
   friend bool operator==(const AnnotationValue&, const AnnotationValue&) = default;
 };
 
-// One annotation found anywhere in the document (its own "annotations" or an embedded subsegment's).
-// Only annotations that can be indexed are listed: keys matching ^[A-Za-z0-9_]{1,500}$ and values
-// that are strings (<= 1000 chars), finite numbers or booleans. Others stay in `raw` only and are
-// counted in Document::unindexed_annotations (SPEC §1.7: never a reason to reject).
+// One annotation found anywhere in the document (its own "annotations" or an embedded
+// subsegment's). Only annotations that can be indexed are listed: keys matching
+// ^[A-Za-z0-9_]{1,500}$ and values that are strings (<= 1000 chars), finite numbers or booleans.
+// Others stay in `raw` only and are counted in Document::unindexed_annotations (SPEC §1.7: never a
+// reason to reject).
 struct Annotation {
   std::string key;
   AnnotationValue value;
@@ -50,15 +51,17 @@ struct Document {
   std::string id;         // Lower-cased, 16 hex.
   std::string parent_id;  // Lower-cased 16 hex, or empty when absent (root segments).
   std::string name;
-  double start_time = 0;               // Epoch seconds.
-  std::optional<double> end_time;      // Absent iff in_progress.
-  bool in_progress = false;            // Also true if any embedded subsegment is in progress.
+  double start_time = 0;           // Epoch seconds.
+  std::optional<double> end_time;  // Absent iff in_progress.
+  bool in_progress = false;        // Also true if any embedded subsegment is in progress.
 
   // Top-level status flags and fields (segment or independent subsegment itself, not children).
   bool error = false;
   bool fault = false;
   bool throttle = false;
   std::optional<int> http_status;
+  // http.request.* and user are truncated to 250 characters for indexing (SPEC §1.2); raw keeps
+  // the full value. Empty when absent or not a string.
   std::string http_method;
   std::string http_url;
   std::string http_user_agent;
@@ -66,13 +69,17 @@ struct Document {
   std::string user;
   std::string origin;
   std::string resource_arn;
-  std::string namespace_;  // "aws", "remote" or empty (subsegments).
+  // "aws" or "remote"; empty for anything else (local work, SPEC §1.3). The trailing underscore
+  // avoids the keyword, hence the NOLINT.
+  std::string namespace_;  // NOLINT(readability-identifier-naming)
 
-  std::vector<Annotation> annotations;  // Document order, depth-first.
+  std::vector<Annotation> annotations;      // Document order, depth-first.
   std::uint32_t unindexed_annotations = 0;  // Annotations kept in raw but not indexable.
-  std::uint32_t embedded_subsegments = 0;   // Count of subsegments nested in this document.
+  std::uint32_t embedded_subsegments = 0;   // Subsegments nested in this document, all depths.
 
-  std::string raw;  // The document's JSON text, byte-for-byte as received (element text for arrays).
+  // The document's JSON text: the body byte-for-byte minus trailing whitespace; for an element of
+  // the array form, the element re-serialized minified (same JSON value, not the same bytes).
+  std::string raw;
 };
 
 }  // namespace xrayd::proto

@@ -1,7 +1,7 @@
 #pragma once
-// Decodes and validates segment documents (SPEC §1) into proto::Document. Not thread-safe: one decoder
-// per thread (it owns a reusable parser and buffers, so the hot path does not allocate per call beyond
-// the Documents it returns). No I/O, no logging.
+// Decodes and validates segment documents (SPEC §1) into proto::Document. Not thread-safe: one
+// decoder per thread (it owns a reusable parser and buffers, so the hot path does not allocate per
+// call beyond the Documents it returns). No I/O, no logging.
 
 #include <memory>
 #include <string_view>
@@ -22,9 +22,12 @@ class DocumentDecoder {
   DocumentDecoder& operator=(const DocumentDecoder&) = delete;
 
   // Decodes one document body: a segment, an independent subsegment, or a JSON array of independent
-  // subsegments (one Document per element). All or nothing: if any element is invalid the whole body
-  // is rejected with the first problem found. Bodies over kMaxDocumentSize are kOversize.
-  [[nodiscard]] tl::expected<std::vector<Document>, Rejection> Decode(std::string_view body) noexcept;
+  // subsegments (one Document per element). All or nothing: if any element is invalid the whole
+  // body is rejected with the first problem found. Trailing whitespace is ignored; an empty body is
+  // kEmptyBody, one over kMaxDocumentSize is kOversize. Every rule and reason: proto/FORMAT.md.
+  // The returned Documents own their data; `body` may die after the call.
+  [[nodiscard]] tl::expected<std::vector<Document>, Rejection> Decode(
+      std::string_view body) noexcept;
 
  private:
   struct Impl;

@@ -10,18 +10,18 @@
 namespace xrayd::proto {
 
 enum class RejectReason {
-  kMissingNewline,    // No '\n' separating the header line from the document.
-  kInvalidHeader,     // Header line is not a JSON object.
-  kWrongFormat,       // Header "format" is not "json" (case-insensitive).
-  kWrongVersion,      // Header "version" is not 1.
-  kEmptyBody,         // Header only: nothing (or only whitespace) after the newline.
-  kOversize,          // Datagram/document larger than kMaxDocumentSize, or truncated by the kernel.
-  kMalformedJson,     // Body is not valid JSON (truncated, garbage, invalid UTF-8).
-  kNotAnObject,       // Body is valid JSON but neither an object nor an array of objects.
-  kInvalidTraceId,    // trace_id missing or not 1-<8 hex>-<24 hex>.
-  kInvalidId,         // id missing or not 16 hex digits (document or embedded subsegment).
-  kInvalidParentId,   // parent_id present but not 16 hex, or missing on an independent subsegment.
-  kInvalidName,       // name missing, empty, over 200 chars or with characters outside the X-Ray set.
+  kMissingNewline,   // No '\n' separating the header line from the document.
+  kInvalidHeader,    // Header line is not a JSON object.
+  kWrongFormat,      // Header "format" is not "json" (case-insensitive).
+  kWrongVersion,     // Header "version" is not 1.
+  kEmptyBody,        // Header only: nothing (or only whitespace) after the newline.
+  kOversize,         // Datagram/document larger than kMaxDocumentSize, or truncated by the kernel.
+  kMalformedJson,    // Body is not valid JSON (truncated, garbage, invalid UTF-8).
+  kNotAnObject,      // Body is valid JSON but neither an object nor an array of objects.
+  kInvalidTraceId,   // trace_id missing or not 1-<8 hex>-<24 hex>.
+  kInvalidId,        // id missing or not 16 hex digits (document or embedded subsegment).
+  kInvalidParentId,  // parent_id present but not 16 hex, or missing on an independent subsegment.
+  kInvalidName,  // name missing, empty, over 200 chars or with characters outside the X-Ray set.
   kInvalidStartTime,  // start_time missing or not a finite number.
   kInvalidEndTime,    // end_time not a finite number, before start_time, or neither end_time nor
                       // in_progress:true, or both.

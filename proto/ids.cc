@@ -1,0 +1,40 @@
+#include "proto/ids.h"
+
+namespace xrayd::proto {
+namespace {
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool AllHex(std::string_view text) {
+  for (const char c : text) {
+    if (!IsHexDigit(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsValidTraceId(std::string_view text) noexcept {
+  return text.size() == kTraceIdLength && text[0] == '1' && text[1] == '-' && text[10] == '-' &&
+         AllHex(text.substr(2, 8)) && AllHex(text.substr(11));
+}
+
+bool IsValidId(std::string_view text) noexcept {
+  return text.size() == kIdLength && AllHex(text);
+}
+
+std::string LowerHex(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+}  // namespace xrayd::proto
