@@ -6,17 +6,28 @@
 namespace xrayd::daemon {
 namespace {
 
+HttpRequest Request(std::string method, std::string target) {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  return request;
+}
+
 TEST(ApiRouterTest, DispatchesByMethodAndPathIgnoringQuery) {
   ApiRouter router;
-  router.Add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse{.body = "ok"}; });
-  HttpResponse response = router.Handle({.method = "GET", .target = "/healthz?verbose=1"});
+  router.Add("GET", "/healthz", [](const HttpRequest&) {
+    HttpResponse response;
+    response.body = "ok";
+    return response;
+  });
+  HttpResponse response = router.Handle(Request("GET", "/healthz?verbose=1"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
 }
 
 TEST(ApiRouterTest, UnknownPathIsA404InXRayErrorShape) {
   ApiRouter router;
-  HttpResponse response = router.Handle({.method = "POST", .target = "/Nope"});
+  HttpResponse response = router.Handle(Request("POST", "/Nope"));
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.content_type, "application/json");
   ASSERT_EQ(response.headers.size(), 1u);
@@ -29,7 +40,7 @@ TEST(ApiRouterTest, UnknownPathIsA404InXRayErrorShape) {
 TEST(ApiRouterTest, WrongMethodIsA405NamingTheRightOne) {
   ApiRouter router;
   router.Add("GET", "/metrics", [](const HttpRequest&) { return HttpResponse{}; });
-  HttpResponse response = router.Handle({.method = "POST", .target = "/metrics"});
+  HttpResponse response = router.Handle(Request("POST", "/metrics"));
   EXPECT_EQ(response.status, 405);
   EXPECT_NE(response.body.find("GET"), std::string::npos);
 }

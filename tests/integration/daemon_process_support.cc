@@ -78,8 +78,9 @@ std::string MakeTempDir(const std::string& prefix) {
 DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)) {
   static int counter = 0;
-  log_path_ = data_dir_ + "/../xrayd-" + std::to_string(getpid()) + "-" +
-              std::to_string(counter++) + ".log";
+  // Beside the data dir, which may not exist yet (the daemon creates it).
+  log_path_ = std::filesystem::path(data_dir_).parent_path().string() + "/xrayd-" +
+              std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
   std::vector<std::string> args = {XRAYD_BINARY, "--offline", "--data-dir", data_dir_,
                                    "-b",         "127.0.0.1:0", "-t",       "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
