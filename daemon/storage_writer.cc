@@ -36,6 +36,25 @@ void StorageWriter::Run() {
       }
       continue;
     }
+    // Gather more until the transaction is full or its commit interval has passed.
+    std::size_t documents = 0;
+    for (const IngestBatch& batch : batches) {
+      documents += batch.documents.size();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.commit_interval;
+    while (documents < options_.max_batch_documents && !queue_.Closed()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        break;
+      }
+      std::vector<IngestBatch> more = queue_.PopUpTo(
+          options_.max_batch_documents - documents,
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      for (IngestBatch& batch : more) {
+        documents += batch.documents.size();
+        batches.push_back(std::move(batch));
+      }
+    }
     WriteWithRetry(batches);
   }
 }
