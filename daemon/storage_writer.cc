@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/log_limiter.h"
@@ -56,6 +58,19 @@ void StorageWriter::Run() {
       }
     }
     WriteWithRetry(batches);
+    batches.clear();
+    ReleaseFreeMemory();
+  }
+}
+
+void StorageWriter::ReleaseFreeMemory() {
+  // Documents are allocated by the receiving threads and freed here; glibc keeps freed chunks in
+  // each thread's arena, so after a burst RSS would stay at the burst's peak. Hand free pages back
+  // to the kernel about once a second (a few hundred microseconds each time).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ >= std::chrono::seconds(1)) {
+    malloc_trim(0);
+    last_trim_ = now;
   }
 }
 

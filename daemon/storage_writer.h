@@ -46,12 +46,15 @@ class StorageWriter {
   // Writes `batches` in one transaction, retrying on failure. Returns when committed, or when
   // stopping and the retry budget is spent (then counts the documents as dropped).
   void WriteWithRetry(std::vector<IngestBatch>& batches);
+  // Returns freed heap memory to the operating system, at most once a second.
+  void ReleaseFreeMemory();
 
   IngestQueue& queue_;
   storage::TraceStore& store_;
   Metrics& metrics_;
   const StorageWriterOptions options_;
   std::atomic<bool> stopping_{false};
+  std::chrono::steady_clock::time_point last_trim_{};
   std::thread thread_;
 };
 
