@@ -1,5 +1,8 @@
 #include "daemon/datagram_processor.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <chrono>
 #include <string>
 
@@ -23,8 +26,23 @@ std::string Suppressed(std::uint64_t n) {
 DatagramProcessor::DatagramProcessor(Metrics& metrics)
     : metrics_(metrics), limiter_(kLogInterval) {}
 
-void DatagramProcessor::Process(std::string_view bytes, bool truncated, std::string_view peer,
-                                IngestBatch& out) noexcept {
+std::string PeerName(const sockaddr_storage* peer) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (peer != nullptr && peer->ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  if (peer != nullptr && peer->ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(peer);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  return "unknown";
+}
+
+void DatagramProcessor::Process(std::string_view bytes, bool truncated,
+                                const sockaddr_storage* peer, IngestBatch& out) noexcept {
   metrics_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
   if (truncated) {
     proto::Rejection rejection{proto::RejectReason::kOversize,
@@ -70,10 +88,11 @@ void DatagramProcessor::CountQueueFull(std::size_t documents) noexcept {
   }
 }
 
-void DatagramProcessor::LogRejection(const proto::Rejection& rejection, std::string_view peer) {
+void DatagramProcessor::LogRejection(const proto::Rejection& rejection,
+                                     const sockaddr_storage* peer) {
   const auto key = static_cast<std::uint64_t>(rejection.reason);
   if (auto suppressed = limiter_.Admit(key, std::chrono::steady_clock::now())) {
-    spdlog::warn("rejected datagram from {}: {}: {}{}", peer,
+    spdlog::warn("rejected datagram from {}: {}: {}{}", PeerName(peer),
                  proto::RejectReasonName(rejection.reason), rejection.detail,
                  Suppressed(*suppressed));
   }

@@ -1,6 +1,5 @@
 #include "daemon/udp_listener.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -33,24 +32,6 @@ constexpr std::size_t kSlotSize = 65536;
 double EpochSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string PeerName(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
-  }
-  if (addr.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
-  }
-  return "unknown";
 }
 
 }  // namespace
@@ -97,7 +78,7 @@ struct UdpListener::Impl {
         const bool truncated = (h.msg_hdr.msg_flags & MSG_TRUNC) != 0 || h.msg_len >= kSlotSize;
         const std::string_view bytes(buffers.data() + static_cast<std::size_t>(i) * kSlotSize,
                                      h.msg_len);
-        processor.Process(bytes, truncated, PeerName(peers[static_cast<std::size_t>(i)]), batch);
+        processor.Process(bytes, truncated, &peers[static_cast<std::size_t>(i)], batch);
       }
       const std::size_t docs = batch.documents.size();
       if (!queue.TryPush(batch)) {

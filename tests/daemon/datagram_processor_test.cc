@@ -1,5 +1,8 @@
 #include "daemon/datagram_processor.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string>
 
 #include <gtest/gtest.h>
@@ -23,8 +26,8 @@ TEST(DatagramProcessorTest, AcceptedDocumentsGoToTheBatchAndAreCounted) {
   Metrics metrics;
   DatagramProcessor processor(metrics);
   IngestBatch batch;
-  processor.Process(Segment("70de5b6f19ff9a0a"), false, "peer", batch);
-  processor.Process(Segment("70de5b6f19ff9a0b"), false, "peer", batch);
+  processor.Process(Segment("70de5b6f19ff9a0a"), false, nullptr, batch);
+  processor.Process(Segment("70de5b6f19ff9a0b"), false, nullptr, batch);
   ASSERT_EQ(batch.documents.size(), 2u);
   EXPECT_EQ(batch.documents[1].id, "70de5b6f19ff9a0b");
   EXPECT_EQ(metrics.datagrams_received.load(), 2u);
@@ -35,13 +38,13 @@ TEST(DatagramProcessorTest, EachRejectionIsCountedByReasonAndGoodNeighboursSurvi
   Metrics metrics;
   DatagramProcessor processor(metrics);
   IngestBatch batch;
-  processor.Process("garbage without newline", false, "peer", batch);
-  processor.Process(Segment("70de5b6f19ff9a0a"), false, "peer", batch);
-  processor.Process("{\"format\":\"json\",\"version\":2}\n{}", false, "peer", batch);
-  processor.Process(std::string(kHeader) + "{\"trace_id\":", false, "peer", batch);
-  processor.Process(Segment("nothex"), false, "peer", batch);
-  processor.Process(Segment("70de5b6f19ff9a0c"), true, "peer", batch);
-  processor.Process(Segment("70de5b6f19ff9a0d"), false, "peer", batch);
+  processor.Process("garbage without newline", false, nullptr, batch);
+  processor.Process(Segment("70de5b6f19ff9a0a"), false, nullptr, batch);
+  processor.Process("{\"format\":\"json\",\"version\":2}\n{}", false, nullptr, batch);
+  processor.Process(std::string(kHeader) + "{\"trace_id\":", false, nullptr, batch);
+  processor.Process(Segment("nothex"), false, nullptr, batch);
+  processor.Process(Segment("70de5b6f19ff9a0c"), true, nullptr, batch);
+  processor.Process(Segment("70de5b6f19ff9a0d"), false, nullptr, batch);
 
   ASSERT_EQ(batch.documents.size(), 2u);
   EXPECT_EQ(metrics.datagrams_received.load(), 7u);
@@ -58,7 +61,7 @@ TEST(DatagramProcessorTest, InvalidAnnotationKeysAreCountedNotRejected) {
   DatagramProcessor processor(metrics);
   IngestBatch batch;
   processor.Process(Segment("70de5b6f19ff9a0a", R"(,"annotations":{"ok":1,"bad-key":2})"), false,
-                    "peer", batch);
+                    nullptr, batch);
   ASSERT_EQ(batch.documents.size(), 1u);
   EXPECT_EQ(batch.documents[0].annotations.size(), 1u);
   EXPECT_EQ(metrics.annotations_unindexed.load(), 1u);
@@ -71,6 +74,22 @@ TEST(DatagramProcessorTest, QueueFullDropsAreCounted) {
   processor.CountQueueFull(5);
   processor.CountQueueFull(2);
   EXPECT_EQ(metrics.dropped[static_cast<std::size_t>(DropReason::kQueueFull)].load(), 7u);
+}
+
+TEST(DatagramProcessorTest, PeerNamesForLogLines) {
+  sockaddr_storage v4{};
+  auto* in = reinterpret_cast<sockaddr_in*>(&v4);
+  in->sin_family = AF_INET;
+  in->sin_port = htons(5000);
+  inet_pton(AF_INET, "127.0.0.1", &in->sin_addr);
+  EXPECT_EQ(PeerName(&v4), "127.0.0.1:5000");
+  sockaddr_storage v6{};
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&v6);
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(2000);
+  in6->sin6_addr = in6addr_loopback;
+  EXPECT_EQ(PeerName(&v6), "[::1]:2000");
+  EXPECT_EQ(PeerName(nullptr), "unknown");
 }
 
 }  // namespace
