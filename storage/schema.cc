@@ -12,7 +12,8 @@ namespace {
 constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
     R"sql(
 CREATE TABLE traces(
-  trace_id TEXT PRIMARY KEY NOT NULL,
+  seq INTEGER PRIMARY KEY,
+  trace_id BLOB NOT NULL UNIQUE,
   start_time REAL NOT NULL,
   end_time REAL NOT NULL,
   updated_at REAL NOT NULL,
@@ -20,41 +21,35 @@ CREATE TABLE traces(
   in_progress_count INTEGER NOT NULL,
   revision INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
-  root_id TEXT NOT NULL,
-  root_name TEXT NOT NULL
-) WITHOUT ROWID;
+  root_id INTEGER,
+  root_name TEXT NOT NULL,
+  annotation_keys TEXT NOT NULL
+);
 CREATE INDEX traces_by_updated_at ON traces(updated_at);
 CREATE INDEX traces_by_start_time ON traces(start_time);
 
 CREATE TABLE documents(
   seq INTEGER PRIMARY KEY,
-  trace_id TEXT NOT NULL,
-  id TEXT NOT NULL,
+  trace_seq INTEGER NOT NULL,
+  id INTEGER NOT NULL,
   kind INTEGER NOT NULL,
-  parent_id TEXT NOT NULL,
+  parent_id INTEGER,
   in_progress INTEGER NOT NULL,
   start_time REAL NOT NULL,
   end_time REAL,
   received_at REAL NOT NULL,
   bytes INTEGER NOT NULL,
-  prev_in_progress INTEGER,
-  prev_bytes INTEGER,
   raw BLOB NOT NULL
 );
-CREATE UNIQUE INDEX documents_by_key ON documents(trace_id, id);
+CREATE UNIQUE INDEX documents_by_key ON documents(trace_seq, id);
 
 CREATE TABLE annotations(
+  bucket INTEGER NOT NULL,
   key TEXT NOT NULL,
   vtype INTEGER NOT NULL,
   value NOT NULL,
-  trace_id TEXT NOT NULL,
-  PRIMARY KEY(key, vtype, value, trace_id)
-) WITHOUT ROWID;
-
-CREATE TABLE trace_keys(
-  trace_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  PRIMARY KEY(trace_id, key)
+  trace_seq INTEGER NOT NULL,
+  PRIMARY KEY(bucket, key, vtype, value, trace_seq)
 ) WITHOUT ROWID;
 )sql",
 };

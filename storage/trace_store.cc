@@ -13,15 +13,25 @@ namespace xrayd::storage {
 namespace {
 
 constexpr std::string_view kGetDocuments = R"sql(
-SELECT trace_id, id, parent_id, kind, in_progress, start_time, end_time, received_at, raw
-FROM documents WHERE trace_id = ?1 ORDER BY seq)sql";
+SELECT d.id, d.parent_id, d.kind, d.in_progress, d.start_time, d.end_time, d.received_at, d.raw
+FROM traces t JOIN documents d ON d.trace_seq = t.seq
+WHERE t.trace_id = ?1 ORDER BY d.seq)sql";
 
 constexpr std::string_view kTraceColumns =
     "trace_id, start_time, end_time, updated_at, documents, in_progress_count, revision, "
     "root_name, root_id, bytes";
 
-constexpr std::string_view kTracesWithAnnotation =
-    "SELECT trace_id FROM annotations WHERE key = ?1 AND vtype = ?2 AND value = ?3 ORDER BY trace_id";
+// One index seek per annotation bucket (see schema.h), buckets enumerated by a recursive CTE.
+constexpr std::string_view kTracesWithAnnotation = R"sql(
+WITH RECURSIVE
+  range(lo, hi) AS (SELECT min(bucket), max(bucket) FROM annotations),
+  buckets(n) AS (SELECT lo FROM range WHERE lo IS NOT NULL
+                 UNION ALL SELECT n + 1 FROM buckets, range WHERE n < range.hi)
+SELECT t.trace_id
+FROM buckets
+  JOIN annotations a ON a.bucket = buckets.n AND a.key = ?1 AND a.vtype = ?2 AND a.value = ?3
+  JOIN traces t ON t.seq = a.trace_seq
+ORDER BY t.trace_id)sql";
 
 constexpr std::string_view kCountDocuments = "SELECT count(*) FROM documents";
 
@@ -37,7 +47,7 @@ std::string ListTracesSql() {
 
 TraceInfo ReadTraceInfo(const Statement& stmt) {
   TraceInfo info;
-  info.trace_id = std::string(stmt.ColumnText(0));
+  info.trace_id = FormatTraceId(stmt.ColumnText(0));
   info.start_time = stmt.ColumnDouble(1);
   info.end_time = stmt.ColumnDouble(2);
   info.updated_at = stmt.ColumnDouble(3);
@@ -45,12 +55,94 @@ TraceInfo ReadTraceInfo(const Statement& stmt) {
   info.partial = stmt.ColumnInt64(5) > 0;
   info.revision = stmt.ColumnInt64(6);
   info.root_name = std::string(stmt.ColumnText(7));
-  info.root_id = std::string(stmt.ColumnText(8));
+  if (!stmt.ColumnIsNull(8)) {
+    info.root_id = FormatId(stmt.ColumnInt64(8));
+  }
   info.bytes = stmt.ColumnInt64(9);
   return info;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// Parses 2 * n hex digits of `text` into n bytes.
+bool ParseHexBytes(std::string_view text, unsigned char* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = HexDigit(text[2 * i]);
+    const int lo = HexDigit(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+}
+
 }  // namespace
+
+bool ParseTraceId(std::string_view text, TraceKey& out) {
+  // "1-" + 8 hex (epoch) + "-" + 24 hex (random).
+  if (text.size() != 35 || text[0] != '1' || text[1] != '-' || text[10] != '-') {
+    return false;
+  }
+  return ParseHexBytes(text.substr(2, 8), out.data(), 4) &&
+         ParseHexBytes(text.substr(11, 24), out.data() + 4, 12);
+}
+
+std::string FormatTraceId(std::string_view bytes) {
+  if (bytes.size() != 16) {
+    return {};
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::string out(35, '-');
+  out[0] = '1';
+  FormatHexBytes(data, 4, out.data() + 2);
+  FormatHexBytes(data + 4, 12, out.data() + 11);
+  return out;
+}
+
+bool ParseId(std::string_view text, std::int64_t& out) {
+  unsigned char bytes[8];
+  if (text.size() != 16 || !ParseHexBytes(text, bytes, 8)) {
+    return false;
+  }
+  std::uint64_t value = 0;
+  for (unsigned char b : bytes) {
+    value = value << 8 | b;
+  }
+  out = static_cast<std::int64_t>(value);  // Two's complement reinterpretation (C++20).
+  return true;
+}
+
+std::string FormatId(std::int64_t id) {
+  auto value = static_cast<std::uint64_t>(id);
+  unsigned char bytes[8];
+  for (int i = 7; i >= 0; --i) {
+    bytes[i] = static_cast<unsigned char>(value & 0xff);
+    value >>= 8;
+  }
+  std::string out(16, '0');
+  FormatHexBytes(bytes, 8, out.data());
+  return out;
+}
 
 Status TraceStore::Impl::PrepareAll() {
   XRAYD_STORAGE_TRY(PrepareWriter());
@@ -89,10 +181,17 @@ Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, Op
 }
 
 Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view trace_id) {
+  std::vector<StoredDocument> docs;
+  TraceKey key;
+  if (!ParseTraceId(trace_id, key)) {
+    return docs;  // No such id can be stored.
+  }
+  const std::string canonical = FormatTraceId(
+      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   Statement& stmt = impl_->get_documents;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindText(1, trace_id));
-  std::vector<StoredDocument> docs;
+  XRAYD_STORAGE_TRY(stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()),
+                                                      key.size())));
   for (;;) {
     auto row = stmt.Step();
     if (!row) {
@@ -102,16 +201,18 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
       break;
     }
     StoredDocument& doc = docs.emplace_back();
-    doc.trace_id = std::string(stmt.ColumnText(0));
-    doc.id = std::string(stmt.ColumnText(1));
-    doc.parent_id = std::string(stmt.ColumnText(2));
-    doc.kind = stmt.ColumnInt64(3) == 1 ? proto::DocumentKind::kSubsegment
+    doc.trace_id = canonical;
+    doc.id = FormatId(stmt.ColumnInt64(0));
+    if (!stmt.ColumnIsNull(1)) {
+      doc.parent_id = FormatId(stmt.ColumnInt64(1));
+    }
+    doc.kind = stmt.ColumnInt64(2) == 1 ? proto::DocumentKind::kSubsegment
                                         : proto::DocumentKind::kSegment;
-    doc.in_progress = stmt.ColumnInt64(4) != 0;
-    doc.start_time = stmt.ColumnDouble(5);
-    doc.end_time = stmt.ColumnDouble(6);  // NULL (in progress) reads as 0.
-    doc.received_at = stmt.ColumnDouble(7);
-    doc.raw = std::string(stmt.ColumnText(8));
+    doc.in_progress = stmt.ColumnInt64(3) != 0;
+    doc.start_time = stmt.ColumnDouble(4);
+    doc.end_time = stmt.ColumnDouble(5);  // NULL (in progress) reads as 0.
+    doc.received_at = stmt.ColumnDouble(6);
+    doc.raw = std::string(stmt.ColumnText(7));
   }
   return docs;
 }
@@ -137,9 +238,14 @@ Result<std::vector<TraceInfo>> TraceStore::ListTraces(double since, std::size_t 
 }
 
 Result<TraceInfo> TraceStore::GetTraceInfo(std::string_view trace_id) {
+  TraceKey key;
+  if (!ParseTraceId(trace_id, key)) {
+    return MakeError(ErrorCode::kNotFound, "unknown trace " + std::string(trace_id));
+  }
   Statement& stmt = impl_->get_trace;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindText(1, trace_id));
+  XRAYD_STORAGE_TRY(stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()),
+                                                      key.size())));
   auto row = stmt.Step();
   if (!row) {
     return tl::unexpected<Error>(std::move(row.error()));
@@ -166,7 +272,7 @@ Result<std::vector<std::string>> TraceStore::TracesWithAnnotation(
     if (!*row) {
       break;
     }
-    traces.emplace_back(stmt.ColumnText(0));
+    traces.push_back(FormatTraceId(stmt.ColumnText(0)));
   }
   return traces;
 }

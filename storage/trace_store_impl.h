@@ -2,6 +2,8 @@
 // Internal to storage/: the state behind TraceStore (one connection, its prepared statements and the
 // per-batch scratch of the writer). Not part of the public API; included by trace_store*.cc only.
 
+#include <array>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,18 +63,58 @@ class ResetOnExit {
   return MakeError(ErrorCode::kInternal, "unknown annotation type");
 }
 
-// What one batch changes in one trace row; applied with one upsert per trace at the end of the batch.
+// Binary forms of the ids (see schema.h). A trace id "1-xxxxxxxx-<24 hex>" is 16 bytes: the 4-byte
+// epoch big-endian, then the 12 random bytes, so memcmp order is trace-id (time) order. A 16-hex id is
+// the 64-bit value reinterpreted as a signed INTEGER.
+using TraceKey = std::array<unsigned char, 16>;
+
+// Parses a lower- or upper-case trace id; false if it is not "1-" + 8 hex + "-" + 24 hex.
+[[nodiscard]] bool ParseTraceId(std::string_view text, TraceKey& out);
+// "1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx", lower case. `bytes` must hold 16 bytes.
+[[nodiscard]] std::string FormatTraceId(std::string_view bytes);
+// Parses 16 hex digits; false otherwise.
+[[nodiscard]] bool ParseId(std::string_view text, std::int64_t& out);
+// 16 lower-case hex digits.
+[[nodiscard]] std::string FormatId(std::int64_t id);
+
+struct TraceKeyHash {
+  std::size_t operator()(const TraceKey& key) const {
+    std::uint64_t random = 0;  // Bytes 8..15 are random: a good hash as they are.
+    std::memcpy(&random, key.data() + 8, sizeof random);
+    return static_cast<std::size_t>(random ^ (random >> 29));
+  }
+};
+
+// Annotations are partitioned by trace_seq >> kAnnotationBucketBits (see schema.h): the inserts of a
+// batch stay within the last few buckets, so a commit dirties few index pages.
+inline constexpr int kAnnotationBucketBits = 10;
+
+// The writer's memory of one trace, valid while the cache is (see TraceStore::Impl::cache_valid).
+struct CachedTrace {
+  std::int64_t seq = 0;
+  std::string keys;             // Indexed annotation keys, comma-separated, first come first.
+  std::uint32_t key_count = 0;
+  std::uint64_t batch = 0;      // Batch in which `delta` was assigned.
+  std::uint32_t delta = 0;      // Index into Impl::deltas while batch == Impl::batch.
+};
+
+// What one batch changes in one trace row; applied with one write per trace at the end of the batch.
 struct TraceDelta {
+  CachedTrace* trace = nullptr;  // Stable for the batch: the cache is only trimmed between batches.
+  const TraceKey* key = nullptr; // Points at the cache map's key.
+  bool is_new = false;           // No traces row yet: INSERT instead of UPDATE.
+  bool keys_changed = false;
   double start_time = 0;
   double end_time = 0;
   std::int64_t documents = 0;
   std::int64_t in_progress = 0;
   std::int64_t revision = 0;
   std::int64_t bytes = 0;
-  std::string_view root_id;    // Views into the batch's Documents.
-  std::string_view root_name;
-  bool keys_loaded = false;
-  std::vector<std::string> keys;  // Annotation keys indexed for the trace (stored + this batch).
+  bool has_root = false;
+  std::int64_t root_id = 0;
+  std::string_view root_name;  // View into the batch's Documents.
+  // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
+  std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
 
 struct TraceStore::Impl {
@@ -80,19 +122,33 @@ struct TraceStore::Impl {
   Statement begin;
   Statement commit;
   Statement rollback;
-  Statement upsert_document;
-  Statement select_document_state;
-  Statement upsert_trace;
-  Statement select_trace_keys;
-  Statement insert_trace_key;
+  Statement data_version;
+  Statement max_trace_seq;
+  Statement insert_document;
+  Statement select_document;
+  Statement replace_document;
+  Statement select_trace;
+  Statement insert_trace;
+  Statement update_trace;
   Statement insert_annotation;
   Statement get_documents;
   Statement get_trace;
   Statement list_traces;
   Statement count_documents;
   Statement traces_with_annotation;
-  // Writer scratch, reused across batches; keys view the current batch's Documents.
-  std::unordered_map<std::string_view, TraceDelta> deltas;
+
+  // Writer cache: trace id -> CachedTrace, two generations (an approximate LRU): a hit in `old`
+  // moves the entry to `young`; between batches, a full `young` becomes `old`. Cleared when another
+  // connection committed (data_version) or a batch failed (its rows were rolled back).
+  using TraceCache = std::unordered_map<TraceKey, CachedTrace, TraceKeyHash>;
+  TraceCache young;
+  TraceCache old;
+  bool cache_valid = false;
+  std::int64_t seen_data_version = -1;
+  std::int64_t next_seq = 1;  // Next traces.seq to assign; valid with the cache.
+  std::uint64_t batch = 0;
+  std::vector<TraceDelta> deltas;  // Reused; the first `delta_count` are this batch's.
+  std::size_t delta_count = 0;
 
   [[nodiscard]] Status PrepareAll();
 
@@ -100,11 +156,13 @@ struct TraceStore::Impl {
   [[nodiscard]] Status PrepareWriter();
   [[nodiscard]] Status PutInTransaction(std::span<const proto::Document> docs, double received_at,
                                         PutStats& stats);
+  [[nodiscard]] Status SyncCache();
+  [[nodiscard]] Result<TraceDelta*> DeltaFor(const TraceKey& key);
   [[nodiscard]] Status PutOne(const proto::Document& doc, double received_at, PutStats& stats);
   [[nodiscard]] Status IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                         PutStats& stats);
-  [[nodiscard]] Status LoadTraceKeys(std::string_view trace_id, TraceDelta& delta);
   [[nodiscard]] Status FlushTraceDeltas(double received_at);
+  void DropCache();
 };
 
 }  // namespace xrayd::storage

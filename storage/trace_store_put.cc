@@ -1,8 +1,10 @@
-// TraceStore::PutDocuments: the storage writer's hot path. One transaction per call; one upsert per
-// document (its RETURNING row says what happened, so there is no SELECT per document); trace rows are
-// aggregated in memory and upserted once per trace per call.
+// TraceStore::PutDocuments: the storage writer's hot path. One transaction per call; one plain
+// INSERT per document (a conflict, which is rare, takes a SELECT and maybe an UPDATE); trace rows are
+// aggregated in memory and written once per trace per call. Trace ids map to traces.seq through an
+// in-memory cache, so a known trace costs no SELECT.
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -12,52 +14,97 @@
 namespace xrayd::storage {
 namespace {
 
-// The DO UPDATE WHERE encodes SPEC §1.10: an in-progress version never replaces a complete one, and
-// a byte-identical version is not written again. A row comes back only if something was written:
-// prev_* are NULL for an insert and hold the replaced version's state for a replacement.
-constexpr std::string_view kUpsertDocument = R"sql(
-INSERT INTO documents(trace_id, id, kind, parent_id, in_progress, start_time, end_time,
+constexpr std::string_view kDataVersion = "PRAGMA data_version";
+constexpr std::string_view kMaxTraceSeq = "SELECT coalesce(max(seq), 0) FROM traces";
+
+constexpr std::string_view kInsertDocument = R"sql(
+INSERT INTO documents(trace_seq, id, kind, parent_id, in_progress, start_time, end_time,
                       received_at, bytes, raw)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-ON CONFLICT(trace_id, id) DO UPDATE SET
-  kind = excluded.kind, parent_id = excluded.parent_id, in_progress = excluded.in_progress,
-  start_time = excluded.start_time, end_time = excluded.end_time, bytes = excluded.bytes,
-  prev_in_progress = documents.in_progress, prev_bytes = documents.bytes, raw = excluded.raw
-WHERE NOT (documents.in_progress = 0 AND excluded.in_progress = 1)
-  AND documents.raw IS NOT excluded.raw
-RETURNING prev_in_progress, prev_bytes)sql";
+ON CONFLICT(trace_seq, id) DO NOTHING)sql";
 
-// Only for a refused in-progress version: was it stale (complete stored) or a duplicate?
-constexpr std::string_view kSelectDocumentState =
-    "SELECT in_progress FROM documents WHERE trace_id = ?1 AND id = ?2";
+// Only after a conflict: what is stored under the key.
+constexpr std::string_view kSelectDocument =
+    "SELECT seq, in_progress, bytes, raw FROM documents WHERE trace_seq = ?1 AND id = ?2";
 
-constexpr std::string_view kUpsertTrace = R"sql(
-INSERT INTO traces(trace_id, start_time, end_time, updated_at, documents, in_progress_count,
-                   revision, bytes, root_id, root_name)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-ON CONFLICT(trace_id) DO UPDATE SET
-  start_time = min(start_time, excluded.start_time),
-  end_time = max(end_time, excluded.end_time),
-  updated_at = excluded.updated_at,
-  documents = documents + excluded.documents,
-  in_progress_count = in_progress_count + excluded.in_progress_count,
-  revision = revision + excluded.revision,
-  bytes = bytes + excluded.bytes,
-  root_id = iif(excluded.root_id = '', root_id, excluded.root_id),
-  root_name = iif(excluded.root_id = '', root_name, excluded.root_name))sql";
+// received_at stays the first write's.
+constexpr std::string_view kReplaceDocument = R"sql(
+UPDATE documents SET kind = ?2, parent_id = ?3, in_progress = ?4, start_time = ?5, end_time = ?6,
+                     bytes = ?7, raw = ?8
+WHERE seq = ?1)sql";
 
-constexpr std::string_view kSelectTraceKeys = "SELECT key FROM trace_keys WHERE trace_id = ?1";
-constexpr std::string_view kInsertTraceKey =
-    "INSERT OR IGNORE INTO trace_keys(trace_id, key) VALUES(?1, ?2)";
+constexpr std::string_view kSelectTrace =
+    "SELECT seq, annotation_keys FROM traces WHERE trace_id = ?1";
+
+constexpr std::string_view kInsertTrace = R"sql(
+INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, in_progress_count,
+                   revision, bytes, root_id, root_name, annotation_keys)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
+
+// ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
+constexpr std::string_view kUpdateTrace = R"sql(
+UPDATE traces SET
+  start_time = min(start_time, ?2),
+  end_time = max(end_time, ?3),
+  updated_at = ?4,
+  documents = documents + ?5,
+  in_progress_count = in_progress_count + ?6,
+  revision = revision + ?7,
+  bytes = bytes + ?8,
+  root_id = iif(?9, ?10, root_id),
+  root_name = iif(?9, ?11, root_name),
+  annotation_keys = coalesce(?12, annotation_keys)
+WHERE seq = ?1)sql";
+
 constexpr std::string_view kInsertAnnotation =
-    "INSERT OR IGNORE INTO annotations(key, vtype, value, trace_id) VALUES(?1, ?2, ?3, ?4)";
+    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)";
 
 // SPEC §1.7: indexed annotation keys per trace.
 constexpr std::size_t kMaxIndexedKeys = 50;
+// Traces remembered by the writer: `young` is rotated into `old` at half of this.
+constexpr std::size_t kCacheTraces = 100000;
 
 bool IsRoot(const proto::Document& doc) {
   // A segment with a parent_id is a downstream service's segment, not the trace's root.
   return doc.kind == proto::DocumentKind::kSegment && doc.parent_id.empty();
+}
+
+std::string_view AsBytes(const TraceKey& key) {
+  return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
+// `keys` is "k1,k2,..."; keys match [A-Za-z0-9_]+ (proto drops others), so ',' cannot occur in one.
+bool HasKey(std::string_view keys, std::string_view key) {
+  while (!keys.empty()) {
+    const std::size_t comma = keys.find(',');
+    if (keys.substr(0, comma) == key) {
+      return true;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    keys.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::uint32_t CountKeys(std::string_view keys) {
+  return keys.empty() ? 0 : static_cast<std::uint32_t>(std::count(keys.begin(), keys.end(), ',') + 1);
+}
+
+std::size_t HashAnnotation(const proto::Annotation& a) {
+  const std::hash<std::string_view> h;
+  std::size_t seed = h(a.key) * 31 + static_cast<std::size_t>(a.value.type);
+  switch (a.value.type) {
+    case proto::AnnotationValue::Type::kString:
+      return seed * 1000003 ^ h(a.value.string_value);
+    case proto::AnnotationValue::Type::kNumber:
+      return seed * 1000003 ^ std::hash<double>()(a.value.number_value);
+    case proto::AnnotationValue::Type::kBool:
+      return seed * 1000003 ^ (a.value.bool_value ? 1 : 0);
+  }
+  return seed;
 }
 
 }  // namespace
@@ -66,13 +113,22 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_STORAGE_TRY(PrepareInto(*db, "BEGIN IMMEDIATE", begin));
   XRAYD_STORAGE_TRY(PrepareInto(*db, "COMMIT", commit));
   XRAYD_STORAGE_TRY(PrepareInto(*db, "ROLLBACK", rollback));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kUpsertDocument, upsert_document));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectDocumentState, select_document_state));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kUpsertTrace, upsert_trace));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectTraceKeys, select_trace_keys));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertTraceKey, insert_trace_key));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kDataVersion, data_version));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kMaxTraceSeq, max_trace_seq));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertDocument, insert_document));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectDocument, select_document));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectTrace, select_trace));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertTrace, insert_trace));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
   XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
   return {};
+}
+
+void TraceStore::Impl::DropCache() {
+  young.clear();
+  old.clear();
+  cache_valid = false;
 }
 
 Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
@@ -82,10 +138,21 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
     return stats;
   }
   Impl& impl = *impl_;
-  impl.deltas.clear();
+  ++impl.batch;
+  impl.delta_count = 0;
+  if (impl.young.size() >= kCacheTraces / 2) {
+    impl.old = std::move(impl.young);
+    impl.young.clear();
+  }
   Status status = impl.PutInTransaction(docs, received_at, stats);
-  impl.deltas.clear();  // Its keys view `docs`.
+  for (std::size_t i = 0; i < impl.delta_count; ++i) {
+    impl.deltas[i].annotations.clear();  // They point into `docs`.
+    impl.deltas[i].root_name = {};
+  }
+  impl.delta_count = 0;
   if (!status) {
+    // The cache may name rows and keys that the rollback removes.
+    impl.DropCache();
     if (!impl.db->InAutocommit()) {
       // SQLite may already have rolled back (e.g. on SQLITE_FULL); only roll back an open one.
       // A failed ROLLBACK leaves nothing to do but report the original error.
@@ -97,12 +164,40 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   return stats;
 }
 
+// Inside the write transaction: drops the cache if another connection has committed since our last
+// transaction, and (re)loads next_seq when the cache is empty.
+Status TraceStore::Impl::SyncCache() {
+  {
+    ResetOnExit reset(data_version);
+    auto row = data_version.Step();
+    if (!row) {
+      return tl::unexpected<Error>(std::move(row.error()));
+    }
+    const std::int64_t version = *row ? data_version.ColumnInt64(0) : -1;
+    if (version != seen_data_version) {
+      DropCache();
+      seen_data_version = version;
+    }
+  }
+  if (!cache_valid) {
+    ResetOnExit reset(max_trace_seq);
+    auto row = max_trace_seq.Step();
+    if (!row) {
+      return tl::unexpected<Error>(std::move(row.error()));
+    }
+    next_seq = (*row ? max_trace_seq.ColumnInt64(0) : 0) + 1;
+    cache_valid = true;
+  }
+  return {};
+}
+
 Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
                                           double received_at, PutStats& stats) {
   {
     ResetOnExit reset(begin);
     XRAYD_STORAGE_TRY(begin.Run());
   }
+  XRAYD_STORAGE_TRY(SyncCache());
   for (const proto::Document& doc : docs) {
     XRAYD_STORAGE_TRY(PutOne(doc, received_at, stats));
   }
@@ -111,63 +206,155 @@ Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
   return commit.Run();
 }
 
-Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, PutStats& stats) {
-  Statement& stmt = upsert_document;
-  ResetOnExit reset(stmt);
-  const auto bytes = static_cast<std::int64_t>(doc.raw.size());
-  XRAYD_STORAGE_TRY(stmt.BindText(1, doc.trace_id));
-  XRAYD_STORAGE_TRY(stmt.BindText(2, doc.id));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(doc.kind)));
-  XRAYD_STORAGE_TRY(stmt.BindText(4, doc.parent_id));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(5, doc.in_progress ? 1 : 0));
-  XRAYD_STORAGE_TRY(stmt.BindDouble(6, doc.start_time));
-  if (doc.end_time && !doc.in_progress) {
-    XRAYD_STORAGE_TRY(stmt.BindDouble(7, *doc.end_time));
-  } else {
-    XRAYD_STORAGE_TRY(stmt.BindNull(7));
-  }
-  XRAYD_STORAGE_TRY(stmt.BindDouble(8, received_at));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(9, bytes));
-  XRAYD_STORAGE_TRY(stmt.BindBlob(10, doc.raw));
-  auto row = stmt.Step();
-  if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  if (!*row) {
-    // Refused by the DO UPDATE WHERE. A complete version is refused only when identical.
-    if (!doc.in_progress) {
-      ++stats.duplicates;
-      return {};
+Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
+  auto it = young.find(key);
+  bool is_new = false;
+  if (it == young.end()) {
+    if (auto old_it = old.find(key); old_it != old.end()) {
+      it = young.insert(old.extract(old_it)).position;
+    } else {
+      // Not cached: an older trace, or a new one.
+      ResetOnExit reset(select_trace);
+      XRAYD_STORAGE_TRY(select_trace.BindBlob(1, AsBytes(key)));
+      auto row = select_trace.Step();
+      if (!row) {
+        return tl::unexpected<Error>(std::move(row.error()));
+      }
+      CachedTrace entry;
+      if (*row) {
+        entry.seq = select_trace.ColumnInt64(0);
+        entry.keys = std::string(select_trace.ColumnText(1));
+        entry.key_count = CountKeys(entry.keys);
+      } else {
+        entry.seq = next_seq++;
+        is_new = true;
+      }
+      it = young.emplace(key, std::move(entry)).first;
     }
-    Statement& state = select_document_state;
+  }
+  CachedTrace& trace = it->second;
+  if (trace.batch == batch) {
+    return &deltas[trace.delta];
+  }
+  trace.batch = batch;
+  trace.delta = static_cast<std::uint32_t>(delta_count);
+  if (delta_count == deltas.size()) {
+    deltas.emplace_back();
+  }
+  TraceDelta& delta = deltas[delta_count++];
+  delta.trace = &trace;
+  delta.key = &it->first;
+  delta.is_new = is_new;
+  delta.keys_changed = false;
+  delta.start_time = 0;
+  delta.end_time = 0;
+  delta.documents = 0;
+  delta.in_progress = 0;
+  delta.revision = 0;
+  delta.bytes = 0;
+  delta.has_root = false;
+  delta.root_id = 0;
+  delta.root_name = {};
+  delta.annotations.clear();
+  return &delta;
+}
+
+Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, PutStats& stats) {
+  TraceKey key;
+  std::int64_t id = 0;
+  std::int64_t parent_id = 0;
+  if (!ParseTraceId(doc.trace_id, key) || !ParseId(doc.id, id) ||
+      (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
+    return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
+  }
+  auto found_delta = DeltaFor(key);
+  if (!found_delta) {
+    return tl::unexpected<Error>(std::move(found_delta.error()));
+  }
+  TraceDelta& delta = **found_delta;
+  const std::int64_t trace_seq = delta.trace->seq;
+  const auto bytes = static_cast<std::int64_t>(doc.raw.size());
+  const bool complete = !doc.in_progress && doc.end_time;
+
+  Statement& stmt = insert_document;
+  {
+    ResetOnExit reset(stmt);
+    XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace_seq));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(2, id));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(doc.kind)));
+    if (doc.parent_id.empty()) {
+      XRAYD_STORAGE_TRY(stmt.BindNull(4));
+    } else {
+      XRAYD_STORAGE_TRY(stmt.BindInt64(4, parent_id));
+    }
+    XRAYD_STORAGE_TRY(stmt.BindInt64(5, doc.in_progress ? 1 : 0));
+    XRAYD_STORAGE_TRY(stmt.BindDouble(6, doc.start_time));
+    if (complete) {
+      XRAYD_STORAGE_TRY(stmt.BindDouble(7, *doc.end_time));
+    } else {
+      XRAYD_STORAGE_TRY(stmt.BindNull(7));
+    }
+    XRAYD_STORAGE_TRY(stmt.BindDouble(8, received_at));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(9, bytes));
+    XRAYD_STORAGE_TRY(stmt.BindBlob(10, doc.raw));
+    XRAYD_STORAGE_TRY(stmt.Run());
+  }
+  bool replaced = false;
+  std::int64_t prev_in_progress = 0;
+  std::int64_t prev_bytes = 0;
+  if (db->Changes() == 0) {
+    // The key is stored (SPEC §1.10): an in-progress version never replaces a complete one, and a
+    // byte-identical version is not written again; anything else replaces.
+    Statement& state = select_document;
     ResetOnExit reset_state(state);
-    XRAYD_STORAGE_TRY(state.BindText(1, doc.trace_id));
-    XRAYD_STORAGE_TRY(state.BindText(2, doc.id));
+    XRAYD_STORAGE_TRY(state.BindInt64(1, trace_seq));
+    XRAYD_STORAGE_TRY(state.BindInt64(2, id));
     auto found = state.Step();
     if (!found) {
       return tl::unexpected<Error>(std::move(found.error()));
     }
-    if (*found && state.ColumnInt64(0) == 0) {
-      ++stats.stale_in_progress;
-    } else {
-      ++stats.duplicates;
+    if (!*found) {
+      return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
     }
-    return {};
+    const std::int64_t seq = state.ColumnInt64(0);
+    prev_in_progress = state.ColumnInt64(1);
+    prev_bytes = state.ColumnInt64(2);
+    if (prev_in_progress == 0 && doc.in_progress) {
+      ++stats.stale_in_progress;
+      return {};
+    }
+    if (state.ColumnText(3) == std::string_view(doc.raw)) {
+      ++stats.duplicates;
+      return {};
+    }
+    Statement& update = replace_document;
+    ResetOnExit reset_update(update);
+    XRAYD_STORAGE_TRY(update.BindInt64(1, seq));
+    XRAYD_STORAGE_TRY(update.BindInt64(2, static_cast<std::int64_t>(doc.kind)));
+    if (doc.parent_id.empty()) {
+      XRAYD_STORAGE_TRY(update.BindNull(3));
+    } else {
+      XRAYD_STORAGE_TRY(update.BindInt64(3, parent_id));
+    }
+    XRAYD_STORAGE_TRY(update.BindInt64(4, doc.in_progress ? 1 : 0));
+    XRAYD_STORAGE_TRY(update.BindDouble(5, doc.start_time));
+    if (complete) {
+      XRAYD_STORAGE_TRY(update.BindDouble(6, *doc.end_time));
+    } else {
+      XRAYD_STORAGE_TRY(update.BindNull(6));
+    }
+    XRAYD_STORAGE_TRY(update.BindInt64(7, bytes));
+    XRAYD_STORAGE_TRY(update.BindBlob(8, doc.raw));
+    XRAYD_STORAGE_TRY(update.Run());
+    replaced = true;
   }
-  const bool replaced = !stmt.ColumnIsNull(0);
-  const std::int64_t prev_in_progress = replaced ? stmt.ColumnInt64(0) : 0;
-  const std::int64_t prev_bytes = replaced ? stmt.ColumnInt64(1) : 0;
-  // Drain the RETURNING statement so that the write is complete before the next one.
-  XRAYD_STORAGE_TRY(stmt.Run());
 
-  auto [it, fresh] = deltas.try_emplace(doc.trace_id);
-  TraceDelta& delta = it->second;
-  if (fresh) {
+  if (delta.revision == 0) {
     delta.start_time = doc.start_time;
   } else {
     delta.start_time = std::min(delta.start_time, doc.start_time);
   }
-  if (!doc.in_progress && doc.end_time) {
+  if (complete) {
     delta.end_time = std::max(delta.end_time, *doc.end_time);
   }
   ++delta.revision;
@@ -175,7 +362,8 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   delta.in_progress += (doc.in_progress ? 1 : 0) - prev_in_progress;
   delta.bytes += bytes - prev_bytes;
   if (IsRoot(doc)) {
-    delta.root_id = doc.id;
+    delta.has_root = true;
+    delta.root_id = id;
     delta.root_name = doc.name;
   }
   ++(replaced ? stats.replaced : stats.inserted);
@@ -185,49 +373,43 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   return {};
 }
 
-Status TraceStore::Impl::LoadTraceKeys(std::string_view trace_id, TraceDelta& delta) {
-  Statement& stmt = select_trace_keys;
-  ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindText(1, trace_id));
-  for (;;) {
-    auto row = stmt.Step();
-    if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    if (!*row) {
-      break;
-    }
-    delta.keys.emplace_back(stmt.ColumnText(0));
-  }
-  delta.keys_loaded = true;
-  return {};
-}
-
 Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                           PutStats& stats) {
-  if (!delta.keys_loaded) {
-    XRAYD_STORAGE_TRY(LoadTraceKeys(doc.trace_id, delta));
-  }
+  CachedTrace& trace = *delta.trace;
+  const std::int64_t bucket = trace.seq >> kAnnotationBucketBits;
   for (const proto::Annotation& annotation : doc.annotations) {
     // SPEC §1.7 [local]: the first 50 distinct keys of the trace, in arrival then document order.
-    if (std::find(delta.keys.begin(), delta.keys.end(), annotation.key) == delta.keys.end()) {
-      if (delta.keys.size() >= kMaxIndexedKeys) {
+    if (!HasKey(trace.keys, annotation.key)) {
+      if (trace.key_count >= kMaxIndexedKeys) {
         ++stats.annotations_over_limit;
         continue;
       }
-      ResetOnExit reset_key(insert_trace_key);
-      XRAYD_STORAGE_TRY(insert_trace_key.BindText(1, doc.trace_id));
-      XRAYD_STORAGE_TRY(insert_trace_key.BindText(2, annotation.key));
-      XRAYD_STORAGE_TRY(insert_trace_key.Run());
-      delta.keys.push_back(annotation.key);
+      if (!trace.keys.empty()) {
+        trace.keys += ',';
+      }
+      trace.keys += annotation.key;
+      ++trace.key_count;
+      delta.keys_changed = true;
     }
+    // The same (key, value) again in this batch: already inserted (or already present).
+    const std::size_t hash = HashAnnotation(annotation);
+    const bool repeat = std::any_of(
+        delta.annotations.begin(), delta.annotations.end(), [&](const auto& seen) {
+          return seen.first == hash && seen.second->key == annotation.key &&
+                 seen.second->value == annotation.value;
+        });
+    if (repeat) {
+      continue;
+    }
+    delta.annotations.emplace_back(hash, &annotation);
     Statement& stmt = insert_annotation;
     ResetOnExit reset(stmt);
     const proto::AnnotationValue& value = annotation.value;
-    XRAYD_STORAGE_TRY(stmt.BindText(1, annotation.key));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(value.type)));
-    XRAYD_STORAGE_TRY(BindAnnotationValue(stmt, 3, value));
-    XRAYD_STORAGE_TRY(stmt.BindText(4, doc.trace_id));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(1, bucket));
+    XRAYD_STORAGE_TRY(stmt.BindText(2, annotation.key));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(value.type)));
+    XRAYD_STORAGE_TRY(BindAnnotationValue(stmt, 4, value));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(5, trace.seq));
     XRAYD_STORAGE_TRY(stmt.Run());
     if (db->Changes() > 0) {
       ++stats.annotations_indexed;
@@ -237,10 +419,37 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
 }
 
 Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
-  Statement& stmt = upsert_trace;
-  for (const auto& [trace_id, delta] : deltas) {
+  for (std::size_t i = 0; i < delta_count; ++i) {
+    const TraceDelta& delta = deltas[i];
+    if (delta.revision == 0) {
+      continue;  // Nothing accepted for this trace (duplicates, stale versions).
+    }
+    const CachedTrace& trace = *delta.trace;
+    if (delta.is_new) {
+      Statement& stmt = insert_trace;
+      ResetOnExit reset(stmt);
+      XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace.seq));
+      XRAYD_STORAGE_TRY(stmt.BindBlob(2, AsBytes(*delta.key)));
+      XRAYD_STORAGE_TRY(stmt.BindDouble(3, delta.start_time));
+      XRAYD_STORAGE_TRY(stmt.BindDouble(4, delta.end_time));
+      XRAYD_STORAGE_TRY(stmt.BindDouble(5, received_at));
+      XRAYD_STORAGE_TRY(stmt.BindInt64(6, delta.documents));
+      XRAYD_STORAGE_TRY(stmt.BindInt64(7, delta.in_progress));
+      XRAYD_STORAGE_TRY(stmt.BindInt64(8, delta.revision));
+      XRAYD_STORAGE_TRY(stmt.BindInt64(9, delta.bytes));
+      if (delta.has_root) {
+        XRAYD_STORAGE_TRY(stmt.BindInt64(10, delta.root_id));
+      } else {
+        XRAYD_STORAGE_TRY(stmt.BindNull(10));
+      }
+      XRAYD_STORAGE_TRY(stmt.BindText(11, delta.root_name));
+      XRAYD_STORAGE_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_STORAGE_TRY(stmt.Run());
+      continue;
+    }
+    Statement& stmt = update_trace;
     ResetOnExit reset(stmt);
-    XRAYD_STORAGE_TRY(stmt.BindText(1, trace_id));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace.seq));
     XRAYD_STORAGE_TRY(stmt.BindDouble(2, delta.start_time));
     XRAYD_STORAGE_TRY(stmt.BindDouble(3, delta.end_time));
     XRAYD_STORAGE_TRY(stmt.BindDouble(4, received_at));
@@ -248,8 +457,18 @@ Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
     XRAYD_STORAGE_TRY(stmt.BindInt64(6, delta.in_progress));
     XRAYD_STORAGE_TRY(stmt.BindInt64(7, delta.revision));
     XRAYD_STORAGE_TRY(stmt.BindInt64(8, delta.bytes));
-    XRAYD_STORAGE_TRY(stmt.BindText(9, delta.root_id));
-    XRAYD_STORAGE_TRY(stmt.BindText(10, delta.root_name));
+    XRAYD_STORAGE_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
+    if (delta.has_root) {
+      XRAYD_STORAGE_TRY(stmt.BindInt64(10, delta.root_id));
+    } else {
+      XRAYD_STORAGE_TRY(stmt.BindNull(10));
+    }
+    XRAYD_STORAGE_TRY(stmt.BindText(11, delta.root_name));
+    if (delta.keys_changed) {
+      XRAYD_STORAGE_TRY(stmt.BindText(12, trace.keys));
+    } else {
+      XRAYD_STORAGE_TRY(stmt.BindNull(12));
+    }
     XRAYD_STORAGE_TRY(stmt.Run());
   }
   return {};
