@@ -1,23 +1,37 @@
 #pragma once
 // The trace store schema and its migrations, versioned by PRAGMA user_version. Layout in prose:
 //
-// traces (WITHOUT ROWID, one row per trace): trace_id PK; start_time = min start_time of accepted
-//   writes; end_time = max end_time of complete writes (0 if none); updated_at = receive time of the
-//   last accepted write; documents = stored (trace_id, id) keys; in_progress_count = stored documents
-//   that are in progress (partial <=> > 0); revision = accepted writes; bytes = sum of the stored raw
-//   sizes; root_id/root_name = the segment without parent_id. Indexed by updated_at and start_time.
-//   The trace id embeds its epoch as fixed-width hex after "1-", so a range on the trace_id primary
-//   key is a scan by trace-id time (TimeRangeType=TraceId).
-// documents (rowid = seq = arrival order of the key): PK-like UNIQUE(trace_id, id); kind 0 segment /
-//   1 independent subsegment; parent_id '' when absent; end_time NULL while in progress; raw BLOB is
-//   the document as received; received_at = first write. prev_in_progress/prev_bytes are written by
-//   the upsert so that RETURNING can report what a replacement replaced (no SELECT per document).
-// annotations (WITHOUT ROWID): PK(key, vtype, value, trace_id), deduplicated. vtype 0 string (value
-//   TEXT), 1 number (value REAL), 2 bool (value INTEGER 0/1). `value` has no type affinity, so
-//   `key = ? AND vtype = ? AND value {=,<,>,...} ?` is one index range, and the vtype term keeps a
-//   numeric range from also matching strings or booleans. Queries MUST constrain vtype.
-// trace_keys (WITHOUT ROWID): PK(trace_id, key), the annotation keys indexed for a trace; at most 50
-//   per trace (SPEC §1.7), first come first indexed. Also the per-trace path into annotations.
+// Id encodings (the write path compares and stores integers, not text):
+//   * trace id "1-xxxxxxxx-<24 hex>" -> 16-byte BLOB: the 4-byte epoch big-endian, then the 12 random
+//     bytes. memcmp order = trace-id order, so a range on traces.trace_id is a scan by trace-id time
+//     (TimeRangeType=TraceId). Formatted back lower-case on read.
+//   * 16-hex ids (segment id, parent_id, root_id) -> INTEGER: the 64-bit value reinterpreted as signed
+//     (ids >= 8000000000000000 are negative); formatted back to 16 lower-case hex digits on read.
+//
+// traces (rowid seq = trace_seq, assigned in first-seen order by the writer): trace_id BLOB UNIQUE;
+//   start_time = min start_time of accepted writes; end_time = max end_time of complete writes (0 if
+//   none); updated_at = receive time of the last accepted write; documents = stored (trace, id) keys;
+//   in_progress_count = stored documents that are in progress (partial <=> > 0); revision = accepted
+//   writes; bytes = sum of the stored raw sizes; root_id (NULL until it arrives)/root_name = the
+//   segment without parent_id; annotation_keys = the annotation keys indexed for the trace,
+//   comma-separated in first-come order, at most 50 (SPEC §1.7; keys match [A-Za-z0-9_]+).
+//   Indexed by updated_at (traces list --since) and start_time (time-range queries).
+// documents (rowid seq = arrival order of the key): UNIQUE(trace_seq, id), also the per-trace path;
+//   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
+//   progress; raw BLOB is the document as received; received_at = first write. The writer inserts
+//   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored row.
+// annotations (WITHOUT ROWID): PK(bucket, key, vtype, value, trace_seq), deduplicated, where
+//   bucket = trace_seq >> 10 (kAnnotationBucketBits: 1024 traces per bucket). vtype 0 string (value
+//   TEXT), 1 number (value REAL), 2 bool (value INTEGER 0/1). `value` has no type affinity.
+//   The bucket prefix keeps the inserts of a batch inside the newest buckets, so a commit dirties a
+//   few index pages instead of pages all over a key-ordered index. Queries MUST constrain vtype and
+//   visit buckets: for each bucket in [lo, hi] (a recursive CTE, or a loop), one index range
+//   `bucket = ? AND key = ? AND vtype = ? AND value {=,<,>,BETWEEN} ?`. For a time range, lo/hi come
+//   from the traces in range (min/max seq via traces_by_start_time, >> 10); all time: min/max(bucket).
+//   Join traces ON seq = trace_seq for the trace id.
+//
+// The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
+// cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
 
 #include <cstdint>
 

@@ -22,9 +22,11 @@ constexpr std::string_view kTraceColumns =
     "root_name, root_id, bytes";
 
 // One index seek per annotation bucket (see schema.h), buckets enumerated by a recursive CTE.
+// Two scalar subqueries so that min() and max() are each one B-tree descent.
 constexpr std::string_view kTracesWithAnnotation = R"sql(
 WITH RECURSIVE
-  range(lo, hi) AS (SELECT min(bucket), max(bucket) FROM annotations),
+  range(lo, hi) AS (SELECT (SELECT min(bucket) FROM annotations),
+                           (SELECT max(bucket) FROM annotations)),
   buckets(n) AS (SELECT lo FROM range WHERE lo IS NOT NULL
                  UNION ALL SELECT n + 1 FROM buckets, range WHERE n < range.hi)
 SELECT t.trace_id
