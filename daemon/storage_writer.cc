@@ -36,6 +36,7 @@ void StorageWriter::Run() {
       if (queue_.Closed() && queue_.Documents() == 0) {
         return;
       }
+      ReleaseFreeMemory();
       continue;
     }
     // Gather more until the transaction is full or its commit interval has passed.
@@ -58,15 +59,14 @@ void StorageWriter::Run() {
       }
     }
     WriteWithRetry(batches);
-    batches.clear();
-    ReleaseFreeMemory();
   }
 }
 
 void StorageWriter::ReleaseFreeMemory() {
   // Documents are allocated by the receiving threads and freed here; glibc keeps freed chunks in
-  // each thread's arena, so after a burst RSS would stay at the burst's peak. Hand free pages back
-  // to the kernel about once a second (a few hundred microseconds each time).
+  // each thread's arena, so after a burst RSS would stay at the burst's peak. Called only when the
+  // queue is idle (under load the memory is reused at once, and trimming would cost page faults),
+  // at most once a second.
   const auto now = std::chrono::steady_clock::now();
   if (now - last_trim_ >= std::chrono::seconds(1)) {
     malloc_trim(0);

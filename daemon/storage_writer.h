@@ -46,7 +46,7 @@ class StorageWriter {
   // Writes `batches` in one transaction, retrying on failure. Returns when committed, or when
   // stopping and the retry budget is spent (then counts the documents as dropped).
   void WriteWithRetry(std::vector<IngestBatch>& batches);
-  // Returns freed heap memory to the operating system, at most once a second.
+  // Returns freed heap memory to the operating system when idle, at most once a second.
   void ReleaseFreeMemory();
 
   IngestQueue& queue_;
