@@ -37,7 +37,7 @@ struct DaemonConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::size_t receive_buffer_bytes = 16u << 20;  // SO_RCVBUF asked of the kernel.
   std::size_t queue_capacity_bytes = 64u << 20;  // Hand-off queue to the storage writer.
-  std::size_t writer_batch_documents = 16384;
+  std::size_t writer_batch_documents = 4096;
 
   // The SQLite file inside data_dir.
   std::string StorePath() const { return data_dir + "/traces.db"; }

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/checkpointer.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
@@ -35,6 +36,7 @@ struct Daemon::Impl {
   IngestQueue queue;
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
+  std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<UdpListener> udp;
   ApiRouter router;
   std::unique_ptr<HttpServer> http;
@@ -53,11 +55,17 @@ Status Daemon::Start() {
     return MakeError(ErrorCode::kIOError,
                      "cannot create data dir " + d.config.data_dir + ": " + fs_error.message());
   }
-  auto store = storage::TraceStore::Open(d.config.StorePath(), storage::OpenMode::kReadWrite);
+  auto store = storage::TraceStore::Open(d.config.StorePath(),
+                                         storage::OpenMode::kReadWriteNoAutoCheckpoint);
   if (!store) {
     return tl::unexpected(store.error());
   }
   d.store = std::move(*store);
+  d.checkpointer = std::make_unique<Checkpointer>(d.config.StorePath(),
+                                                  std::chrono::milliseconds(250), d.metrics);
+  if (Status s = d.checkpointer->Start(); !s) {
+    return s;
+  }
   d.writer = std::make_unique<StorageWriter>(
       d.queue, *d.store, d.metrics,
       StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
@@ -67,12 +75,14 @@ Status Daemon::Start() {
   d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{});
   if (Status s = d.http->Start(d.config.tcp); !s) {
     d.writer->Stop();
+    d.checkpointer->Stop();
     return s;
   }
   d.udp = std::make_unique<UdpListener>(d.queue, d.metrics);
   if (Status s = d.udp->Start(d.config.udp, d.config.receive_buffer_bytes); !s) {
     d.http->Stop();
     d.writer->Stop();
+    d.checkpointer->Stop();
     return s;
   }
   d.running = true;
@@ -93,6 +103,7 @@ void Daemon::Stop() {
   d.udp->Stop();
   d.writer->Stop();
   d.http->Stop();
+  d.checkpointer->Stop();
   d.store.reset();
   spdlog::info("xrayd stopped: {} documents stored, {} rejected datagrams, {} dropped",
                d.metrics.segments_stored.load(), [&] {

@@ -91,6 +91,12 @@ std::string RenderPrometheus(const Metrics& m) {
   Counter(out, "xrayd_receive_errors_total", "Socket receive errors.",
           Load(m.receive_buffer_errors));
 
+  Counter(out, "xrayd_storage_checkpoints_total", "WAL checkpoints run in the background.",
+          Load(m.checkpoints));
+  Family(out, "xrayd_storage_wal_bytes", "gauge",
+         "Size of the SQLite write-ahead log after the last checkpoint.");
+  Sample(out, "xrayd_storage_wal_bytes", "", m.wal_bytes.load(std::memory_order_relaxed));
+
   Family(out, "xrayd_ingest_queue_depth", "gauge", "Documents waiting for the storage writer.");
   Sample(out, "xrayd_ingest_queue_depth", "", m.queue_documents.load(std::memory_order_relaxed));
   Family(out, "xrayd_ingest_queue_bytes", "gauge", "Bytes of documents waiting for the writer.");

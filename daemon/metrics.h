@@ -36,6 +36,8 @@ struct Metrics {
   Counter storage_commits{0};
   Counter storage_errors{0};          // Failed transactions (each is retried).
   Counter receive_buffer_errors{0};   // recvmmsg errors other than EAGAIN.
+  Counter checkpoints{0};             // WAL checkpoints run by the checkpointer thread.
+  std::atomic<std::int64_t> wal_bytes{0};  // Size of the SQLite WAL after the last checkpoint.
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};
 

@@ -18,7 +18,7 @@ namespace xrayd::daemon {
 
 struct StorageWriterOptions {
   // A transaction holds at most this many documents...
-  std::size_t max_batch_documents = 16384;
+  std::size_t max_batch_documents = 4096;
   // ...and is committed at most this long after its first document was taken from the queue.
   // Larger transactions rewrite each hot index page fewer times; 200 ms keeps documents readable
   // well within a second of arrival.

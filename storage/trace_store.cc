@@ -163,6 +163,9 @@ TraceStore::~TraceStore() = default;
 Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, OpenMode mode) {
   DatabaseOptions options;
   options.read_only = mode == OpenMode::kReadOnly;
+  if (mode == OpenMode::kReadWriteNoAutoCheckpoint) {
+    options.wal_autocheckpoint_kib = 0;
+  }
   auto db = Database::Open(path, options);
   if (!db) {
     Error error = std::move(db.error());
@@ -180,6 +183,36 @@ Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, Op
   }
   XRAYD_STORAGE_TRY(impl->PrepareAll());
   return std::unique_ptr<TraceStore>(new TraceStore(std::move(impl)));
+}
+
+Result<std::int64_t> TraceStore::Checkpoint(std::int64_t truncate_above_bytes) {
+  auto run = [this](std::string_view sql) -> Result<std::int64_t> {
+    Result<Statement> stmt = impl_->db->Prepare(sql);
+    if (!stmt) {
+      return tl::unexpected<Error>(std::move(stmt.error()));
+    }
+    auto row = stmt->Step();
+    if (!row) {
+      return tl::unexpected<Error>(std::move(row.error()));
+    }
+    // Columns: busy flag, frames in the WAL, frames checkpointed; -1 when not in WAL mode.
+    return *row ? std::max<std::int64_t>(stmt->ColumnInt64(1), 0) : 0;
+  };
+  auto page_size = impl_->db->QueryInt("PRAGMA page_size");
+  if (!page_size) {
+    return tl::unexpected<Error>(std::move(page_size.error()));
+  }
+  auto frames = run("PRAGMA wal_checkpoint(PASSIVE)");
+  if (!frames) {
+    return frames;
+  }
+  if (*frames * *page_size > truncate_above_bytes) {
+    frames = run("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!frames) {
+      return frames;
+    }
+  }
+  return *frames * *page_size;
 }
 
 Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view trace_id) {

@@ -53,7 +53,13 @@ struct TraceInfo {
   std::int64_t bytes = 0;  // Sum of the raw sizes of the stored documents.
 };
 
-enum class OpenMode { kReadWrite, kReadOnly };
+enum class OpenMode {
+  kReadWrite,          // Writes; SQLite checkpoints the WAL itself as it grows.
+  kReadWriteNoAutoCheckpoint,  // Writes; the WAL is checkpointed only by Checkpoint() calls,
+                               // typically from another connection on another thread, so that
+                               // copying pages into the database file never stalls the writer.
+  kReadOnly,
+};
 
 class TraceStore {
  public:
@@ -86,6 +92,14 @@ class TraceStore {
 
   // Number of stored documents (for tests and the load generator's checks).
   [[nodiscard]] Result<std::int64_t> CountDocuments();
+
+  // Copies committed WAL frames into the database file without blocking the writer
+  // (PRAGMA wal_checkpoint(PASSIVE)). Under continuous writes the WAL never gets a moment fully
+  // copied, so it would never restart and would grow without bound: once it holds more than
+  // `truncate_above_bytes`, the checkpoint is a TRUNCATE instead, which waits for the writer's
+  // current transaction, blocks it while the last frames are copied (the passive rounds keep that
+  // short) and empties the WAL file. Returns the WAL size in bytes afterwards. kIOError on failure.
+  [[nodiscard]] Result<std::int64_t> Checkpoint(std::int64_t truncate_above_bytes);
 
   // Traces having annotation `key` with exactly `value` (type included), ascending trace_id.
   // Uses the annotation index; a building block for filters and a check for tests.

@@ -1,0 +1,62 @@
+#include "daemon/checkpointer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/log_limiter.h"
+
+namespace xrayd::daemon {
+
+namespace {
+// WAL size beyond which a checkpoint empties the WAL file (see TraceStore::Checkpoint).
+constexpr std::int64_t kTruncateAboveBytes = 64ll << 20;
+}  // namespace
+
+Checkpointer::Checkpointer(std::string store_path, std::chrono::milliseconds interval,
+                           Metrics& metrics)
+    : store_path_(std::move(store_path)), interval_(interval), metrics_(metrics) {}
+
+Checkpointer::~Checkpointer() { Stop(); }
+
+Status Checkpointer::Start() {
+  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite);
+  if (!store) {
+    return tl::unexpected(store.error());
+  }
+  store_ = std::move(*store);
+  thread_ = std::thread([this] { Run(); });
+  return {};
+}
+
+void Checkpointer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  store_.reset();
+}
+
+void Checkpointer::Run() {
+  LogLimiter limiter(std::chrono::seconds(60));
+  bool last_round = false;
+  while (!last_round) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, interval_, [this] { return stopping_; });
+      last_round = stopping_;
+    }
+    auto wal_bytes = store_->Checkpoint(kTruncateAboveBytes);
+    if (wal_bytes) {
+      metrics_.wal_bytes.store(*wal_bytes, std::memory_order_relaxed);
+      metrics_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+    } else if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+      spdlog::warn("storage: WAL checkpoint failed: {}{}", wal_bytes.error().message,
+                   *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());
+    }
+  }
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,45 @@
+#pragma once
+// Checkpointer: a thread with its own store connection that copies the WAL into the database file
+// (SQLite checkpoint) so the storage writer never does it inline. Without it, every ~32 MiB of WAL
+// the writer stops for the copy and the ingest queue fills. Start/Stop from one controlling thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "daemon/metrics.h"
+#include "proto/result.h"
+#include "storage/trace_store.h"
+
+namespace xrayd::daemon {
+
+class Checkpointer {
+ public:
+  // `metrics` must outlive the checkpointer.
+  Checkpointer(std::string store_path, std::chrono::milliseconds interval, Metrics& metrics);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Opens its connection and starts the thread. kIOError if the store cannot be opened.
+  [[nodiscard]] Status Start();
+  // Runs a last checkpoint and joins the thread.
+  void Stop();
+
+ private:
+  void Run();
+
+  const std::string store_path_;
+  const std::chrono::milliseconds interval_;
+  Metrics& metrics_;
+  std::unique_ptr<storage::TraceStore> store_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace xrayd::daemon
