@@ -13,8 +13,8 @@
 namespace xrayd::daemon {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // Path and query, e.g. "/metrics?x=1".
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // Path and query, e.g. "/metrics?x=1".
   std::map<std::string, std::string> headers;  // Lower-cased names.
   std::string body;
 };

@@ -15,7 +15,9 @@ Checkpointer::Checkpointer(std::string store_path, std::chrono::milliseconds int
                            Metrics& metrics)
     : store_path_(std::move(store_path)), interval_(interval), metrics_(metrics) {}
 
-Checkpointer::~Checkpointer() { Stop(); }
+Checkpointer::~Checkpointer() {
+  Stop();
+}
 
 Status Checkpointer::Start() {
   auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite);

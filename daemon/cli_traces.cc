@@ -19,8 +19,7 @@ constexpr std::string_view kUsage =
     "       xrayd traces get TRACE_ID... [--data-dir DIR]\n";
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 struct TracesArgs {
@@ -44,17 +43,21 @@ Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const E
     };
     if (arg == "--data-dir") {
       auto v = value();
-      if (!v) return tl::unexpected(v.error());
+      if (!v)
+        return tl::unexpected(v.error());
       parsed.data_dir = *v;
     } else if (arg == "--since") {
       auto v = value();
-      if (!v) return tl::unexpected(v.error());
+      if (!v)
+        return tl::unexpected(v.error());
       auto seconds = ParseDuration(*v);
-      if (!seconds) return tl::unexpected(seconds.error());
+      if (!seconds)
+        return tl::unexpected(seconds.error());
       parsed.since_seconds = *seconds;
     } else if (arg == "--limit") {
       auto v = value();
-      if (!v) return tl::unexpected(v.error());
+      if (!v)
+        return tl::unexpected(v.error());
       std::size_t n = 0;
       auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
       if (ec != std::errc() || ptr != v->data() + v->size() || n == 0) {
@@ -90,11 +93,24 @@ Result<double> ParseDuration(std::string_view text) {
   double scale = 1;
   std::string_view number = text;
   switch (text.back()) {
-    case 's': scale = 1; number.remove_suffix(1); break;
-    case 'm': scale = 60; number.remove_suffix(1); break;
-    case 'h': scale = 3600; number.remove_suffix(1); break;
-    case 'd': scale = 86400; number.remove_suffix(1); break;
-    default: break;
+    case 's':
+      scale = 1;
+      number.remove_suffix(1);
+      break;
+    case 'm':
+      scale = 60;
+      number.remove_suffix(1);
+      break;
+    case 'h':
+      scale = 3600;
+      number.remove_suffix(1);
+      break;
+    case 'd':
+      scale = 86400;
+      number.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   double value = 0;
   auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);

@@ -13,9 +13,9 @@ Result<std::uint16_t> ParsePort(std::string_view text, std::string_view whole) {
   unsigned value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value > 65535) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "invalid port '" + std::string(text) + "' in address '" + std::string(whole) +
-                         "' (expected 0-65535)");
+    return MakeError(ErrorCode::kInvalidArgument, "invalid port '" + std::string(text) +
+                                                      "' in address '" + std::string(whole) +
+                                                      "' (expected 0-65535)");
   }
   return static_cast<std::uint16_t>(value);
 }
@@ -80,12 +80,18 @@ Result<Endpoint> ParseEndpoint(std::string_view text) {
 }
 
 Result<LogLevel> ParseLogLevel(std::string_view text) {
-  if (text == "dev") return LogLevel::kDev;
-  if (text == "debug") return LogLevel::kDebug;
-  if (text == "info") return LogLevel::kInfo;
-  if (text == "warn") return LogLevel::kWarn;
-  if (text == "error") return LogLevel::kError;
-  if (text == "prod") return LogLevel::kProd;
+  if (text == "dev")
+    return LogLevel::kDev;
+  if (text == "debug")
+    return LogLevel::kDebug;
+  if (text == "info")
+    return LogLevel::kInfo;
+  if (text == "warn")
+    return LogLevel::kWarn;
+  if (text == "error")
+    return LogLevel::kError;
+  if (text == "prod")
+    return LogLevel::kProd;
   return MakeError(ErrorCode::kInvalidArgument,
                    "invalid log level '" + std::string(text) +
                        "' (expected dev, debug, info, warn, error or prod)");
@@ -108,8 +114,7 @@ std::string DefaultDataDir(const Environment& env) {
   return "xrayd-data";
 }
 
-Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args,
-                                     const Environment& env) {
+Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const Environment& env) {
   ParsedFlags parsed;
   DaemonConfig& config = parsed.config;
   config.data_dir = DefaultDataDir(env);

@@ -15,7 +15,8 @@
 namespace xrayd::daemon {
 
 struct Daemon::Impl {
-  explicit Impl(DaemonConfig c) : config(std::move(c)), queue(config.queue_capacity_bytes, &metrics) {}
+  explicit Impl(DaemonConfig c)
+      : config(std::move(c)), queue(config.queue_capacity_bytes, &metrics) {}
 
   void AddRoutes() {
     router.Add("GET", "/healthz", [](const HttpRequest&) {
@@ -45,7 +46,9 @@ struct Daemon::Impl {
 
 Daemon::Daemon(DaemonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
-Daemon::~Daemon() { Stop(); }
+Daemon::~Daemon() {
+  Stop();
+}
 
 Status Daemon::Start() {
   Impl& d = *impl_;
@@ -87,8 +90,8 @@ Status Daemon::Start() {
   }
   d.running = true;
   spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
-               XRAYD_VERSION, d.udp->LocalEndpoint().ToString(),
-               d.http->LocalEndpoint().ToString(), d.config.data_dir,
+               XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
+               d.config.data_dir,
                d.config.offline ? "offline" : "offline (forwarding not configured)",
                d.udp->ReceiveBufferBytes() / 1024);
   return {};
@@ -105,21 +108,31 @@ void Daemon::Stop() {
   d.http->Stop();
   d.checkpointer->Stop();
   d.store.reset();
-  spdlog::info("xrayd stopped: {} documents stored, {} rejected datagrams, {} dropped",
-               d.metrics.segments_stored.load(), [&] {
-                 std::uint64_t n = 0;
-                 for (const auto& c : d.metrics.rejected) n += c.load();
-                 return n;
-               }(),
-               [&] {
-                 std::uint64_t n = 0;
-                 for (const auto& c : d.metrics.dropped) n += c.load();
-                 return n;
-               }());
+  spdlog::info(
+      "xrayd stopped: {} documents stored, {} rejected datagrams, {} dropped",
+      d.metrics.segments_stored.load(),
+      [&] {
+        std::uint64_t n = 0;
+        for (const auto& c : d.metrics.rejected)
+          n += c.load();
+        return n;
+      }(),
+      [&] {
+        std::uint64_t n = 0;
+        for (const auto& c : d.metrics.dropped)
+          n += c.load();
+        return n;
+      }());
 }
 
-Endpoint Daemon::UdpEndpoint() const { return impl_->udp->LocalEndpoint(); }
-Endpoint Daemon::TcpEndpoint() const { return impl_->http->LocalEndpoint(); }
-const Metrics& Daemon::GetMetrics() const { return impl_->metrics; }
+Endpoint Daemon::UdpEndpoint() const {
+  return impl_->udp->LocalEndpoint();
+}
+Endpoint Daemon::TcpEndpoint() const {
+  return impl_->http->LocalEndpoint();
+}
+const Metrics& Daemon::GetMetrics() const {
+  return impl_->metrics;
+}
 
 }  // namespace xrayd::daemon

@@ -45,9 +45,9 @@ void DatagramProcessor::Process(std::string_view bytes, bool truncated,
                                 const sockaddr_storage* peer, IngestBatch& out) noexcept {
   metrics_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
   if (truncated) {
-    proto::Rejection rejection{proto::RejectReason::kOversize,
-                               "datagram larger than " +
-                                   std::to_string(proto::kMaxDatagramSize) + " bytes"};
+    proto::Rejection rejection{
+        proto::RejectReason::kOversize,
+        "datagram larger than " + std::to_string(proto::kMaxDatagramSize) + " bytes"};
     metrics_.CountRejected(rejection.reason);
     LogRejection(rejection, peer);
     return;

@@ -1,6 +1,7 @@
 #pragma once
 // DatagramProcessor: turns one received datagram into accepted Documents or a counted, rate-limited
-// rejection. No sockets: the UDP listener feeds it bytes. Not thread-safe: one per receiving thread.
+// rejection. No sockets: the UDP listener feeds it bytes. Not thread-safe: one per receiving
+// thread.
 
 #include <sys/socket.h>
 

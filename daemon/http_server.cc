@@ -89,8 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_ = std::make_shared<http::response<http::string_body>>(
         ToBeast(std::move(response), version, keep_alive));
     http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(),
-                                                keep_alive));
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
@@ -142,7 +141,9 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(const ApiRouter& router, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(router, options)) {}
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+}
 
 Status HttpServer::Start(const Endpoint& address) {
   beast::error_code ec;
@@ -177,7 +178,9 @@ Status HttpServer::Start(const Endpoint& address) {
   return {};
 }
 
-Endpoint HttpServer::LocalEndpoint() const { return impl_->local; }
+Endpoint HttpServer::LocalEndpoint() const {
+  return impl_->local;
+}
 
 void HttpServer::Stop() {
   if (impl_->threads.empty()) {

@@ -27,7 +27,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens on `address` (port 0 picks one) and starts serving. kIOError if it cannot bind.
+  // Binds and listens on `address` (port 0 picks one) and starts serving. kIOError if it cannot
+  // bind.
   [[nodiscard]] Status Start(const Endpoint& address);
   Endpoint LocalEndpoint() const;
   // Stops accepting, closes connections, joins the threads.

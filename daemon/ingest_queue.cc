@@ -51,8 +51,8 @@ std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
   std::unique_lock<std::mutex> lock(mu_);
   not_empty_.wait_for(lock, wait, [this] { return !batches_.empty() || closed_; });
   std::size_t taken = 0;
-  while (!batches_.empty() && (out.empty() || taken + batches_.front().documents.size() <=
-                                                  max_documents)) {
+  while (!batches_.empty() &&
+         (out.empty() || taken + batches_.front().documents.size() <= max_documents)) {
     IngestBatch& front = batches_.front();
     taken += front.documents.size();
     documents_ -= front.documents.size();

@@ -1,7 +1,7 @@
 #pragma once
-// IngestQueue: the bounded hand-off from receivers (UDP listener, later the HTTP API) to the storage
-// writer. Multi-producer, single-consumer. Producers never block: TryPush refuses when the queue holds
-// `capacity_bytes` of raw documents, and the caller counts the drop. Thread-safe.
+// IngestQueue: the bounded hand-off from receivers (UDP listener, later the HTTP API) to the
+// storage writer. Multi-producer, single-consumer. Producers never block: TryPush refuses when the
+// queue holds `capacity_bytes` of raw documents, and the caller counts the drop. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -34,8 +34,8 @@ class IngestQueue {
   bool TryPush(IngestBatch& batch) noexcept;
 
   // Waits up to `wait` for documents, then moves out whole batches holding up to `max_documents`
-  // documents in total (at least one batch if any is queued). Returns an empty vector on timeout, or
-  // when the queue is closed and empty.
+  // documents in total (at least one batch if any is queued). Returns an empty vector on timeout,
+  // or when the queue is closed and empty.
   std::vector<IngestBatch> PopUpTo(std::size_t max_documents, std::chrono::milliseconds wait);
 
   // After Close, TryPush refuses; PopUpTo still drains what is queued.

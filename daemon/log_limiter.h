@@ -15,8 +15,9 @@ class LogLimiter {
   using Clock = std::chrono::steady_clock;
   explicit LogLimiter(std::chrono::milliseconds interval) : interval_(interval) {}
 
-  // Records one event for `key`. Returns the number of events suppressed since the last admitted one
-  // if the caller should log now (first event of a key, or the interval has passed), else nullopt.
+  // Records one event for `key`. Returns the number of events suppressed since the last admitted
+  // one if the caller should log now (first event of a key, or the interval has passed), else
+  // nullopt.
   std::optional<std::uint64_t> Admit(std::uint64_t key, Clock::time_point now);
 
  private:

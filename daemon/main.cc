@@ -1,11 +1,11 @@
 // xrayd entry point: subcommand dispatch, signals, exit codes. The only file no test links.
 
+#include <pthread.h>
+
 #include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <pthread.h>
 
 #include "daemon/cli_traces.h"
 #include "daemon/config.h"

@@ -16,7 +16,9 @@ const char* DropReasonName(DropReason reason) noexcept {
 
 namespace {
 
-std::uint64_t Load(const Metrics::Counter& c) { return c.load(std::memory_order_relaxed); }
+std::uint64_t Load(const Metrics::Counter& c) {
+  return c.load(std::memory_order_relaxed);
+}
 
 void Family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
@@ -60,7 +62,8 @@ std::string RenderPrometheus(const Metrics& m) {
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     std::string label = "reason=\"";
     label.append(DropReasonName(static_cast<DropReason>(i))).append("\"");
-    Sample(out, "xrayd_segments_dropped_total", label, static_cast<std::int64_t>(Load(m.dropped[i])));
+    Sample(out, "xrayd_segments_dropped_total", label,
+           static_cast<std::int64_t>(Load(m.dropped[i])));
   }
 
   Counter(out, "xrayd_segments_stored_total", "Documents in committed storage transactions.",

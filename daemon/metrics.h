@@ -1,6 +1,7 @@
 #pragma once
 // Pipeline counters shared by the UDP listener, the storage writer and the HTTP API.
-// Thread-safe: every field is a relaxed atomic; readers see a consistent-enough snapshot for metrics.
+// Thread-safe: every field is a relaxed atomic; readers see a consistent-enough snapshot for
+// metrics.
 
 #include <array>
 #include <atomic>
@@ -22,10 +23,10 @@ struct Metrics {
   using Counter = std::atomic<std::uint64_t>;
 
   Counter datagrams_received{0};
-  Counter segments_accepted{0};  // Documents that passed validation.
+  Counter segments_accepted{0};                               // Documents that passed validation.
   std::array<Counter, proto::kRejectReasonCount> rejected{};  // Datagrams, by RejectReason.
   std::array<Counter, kDropReasonCount> dropped{};            // Documents, by DropReason.
-  Counter segments_stored{0};        // Documents in committed transactions (includes no-op writes).
+  Counter segments_stored{0};  // Documents in committed transactions (includes no-op writes).
   Counter segments_inserted{0};
   Counter segments_replaced{0};
   Counter segments_duplicate{0};
@@ -34,9 +35,9 @@ struct Metrics {
   Counter annotations_unindexed{0};   // Invalid key or value type: kept in raw, not indexed.
   Counter annotations_over_limit{0};  // Beyond the 50 indexed keys of a trace.
   Counter storage_commits{0};
-  Counter storage_errors{0};          // Failed transactions (each is retried).
-  Counter receive_buffer_errors{0};   // recvmmsg errors other than EAGAIN.
-  Counter checkpoints{0};             // WAL checkpoints run by the checkpointer thread.
+  Counter storage_errors{0};               // Failed transactions (each is retried).
+  Counter receive_buffer_errors{0};        // recvmmsg errors other than EAGAIN.
+  Counter checkpoints{0};                  // WAL checkpoints run by the checkpointer thread.
   std::atomic<std::int64_t> wal_bytes{0};  // Size of the SQLite WAL after the last checkpoint.
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};

@@ -1,10 +1,10 @@
 #include "daemon/storage_writer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
-
-#include <malloc.h>
 
 #include <spdlog/spdlog.h>
 
@@ -16,9 +16,13 @@ StorageWriter::StorageWriter(IngestQueue& queue, storage::TraceStore& store, Met
                              StorageWriterOptions options)
     : queue_(queue), store_(store), metrics_(metrics), options_(options) {}
 
-StorageWriter::~StorageWriter() { Stop(); }
+StorageWriter::~StorageWriter() {
+  Stop();
+}
 
-void StorageWriter::Start() { thread_ = std::thread([this] { Run(); }); }
+void StorageWriter::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void StorageWriter::Stop() {
   stopping_.store(true);
@@ -30,8 +34,8 @@ void StorageWriter::Stop() {
 
 void StorageWriter::Run() {
   while (true) {
-    std::vector<IngestBatch> batches = queue_.PopUpTo(options_.max_batch_documents,
-                                                      options_.idle_wait);
+    std::vector<IngestBatch> batches =
+        queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait);
     if (batches.empty()) {
       if (queue_.Closed() && queue_.Documents() == 0) {
         return;
@@ -50,9 +54,9 @@ void StorageWriter::Run() {
       if (now >= deadline) {
         break;
       }
-      std::vector<IngestBatch> more = queue_.PopUpTo(
-          options_.max_batch_documents - documents,
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      std::vector<IngestBatch> more =
+          queue_.PopUpTo(options_.max_batch_documents - documents,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
       for (IngestBatch& batch : more) {
         documents += batch.documents.size();
         batches.push_back(std::move(batch));
@@ -100,8 +104,7 @@ void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
       metrics_.segments_duplicate.fetch_add(stats->duplicates, std::memory_order_relaxed);
       metrics_.segments_stale_in_progress.fetch_add(stats->stale_in_progress,
                                                     std::memory_order_relaxed);
-      metrics_.annotations_indexed.fetch_add(stats->annotations_indexed,
-                                             std::memory_order_relaxed);
+      metrics_.annotations_indexed.fetch_add(stats->annotations_indexed, std::memory_order_relaxed);
       metrics_.annotations_over_limit.fetch_add(stats->annotations_over_limit,
                                                 std::memory_order_relaxed);
       metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);

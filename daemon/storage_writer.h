@@ -1,8 +1,8 @@
 #pragma once
 // StorageWriter: the single thread that drains the IngestQueue into the TraceStore, one transaction
-// per batch. A failed transaction (disk full, I/O error) is retried with backoff: accepted documents
-// are never discarded while the daemon runs; meanwhile the queue fills and receivers count drops.
-// Owns its thread; Start/Stop from one controlling thread.
+// per batch. A failed transaction (disk full, I/O error) is retried with backoff: accepted
+// documents are never discarded while the daemon runs; meanwhile the queue fills and receivers
+// count drops. Owns its thread; Start/Stop from one controlling thread.
 
 #include <atomic>
 #include <chrono>

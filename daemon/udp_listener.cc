@@ -30,8 +30,7 @@ constexpr std::size_t kBatch = 32;
 constexpr std::size_t kSlotSize = 65536;
 
 double EpochSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -107,7 +106,9 @@ struct UdpListener::Impl {
 UdpListener::UdpListener(IngestQueue& queue, Metrics& metrics)
     : impl_(std::make_unique<Impl>(queue, metrics)) {}
 
-UdpListener::~UdpListener() { Stop(); }
+UdpListener::~UdpListener() {
+  Stop();
+}
 
 Status UdpListener::Start(const Endpoint& address, std::size_t receive_buffer_bytes) {
   boost::system::error_code ec;
@@ -151,9 +152,13 @@ Status UdpListener::Start(const Endpoint& address, std::size_t receive_buffer_by
   return {};
 }
 
-Endpoint UdpListener::LocalEndpoint() const { return impl_->local; }
+Endpoint UdpListener::LocalEndpoint() const {
+  return impl_->local;
+}
 
-std::size_t UdpListener::ReceiveBufferBytes() const { return impl_->receive_buffer; }
+std::size_t UdpListener::ReceiveBufferBytes() const {
+  return impl_->receive_buffer;
+}
 
 void UdpListener::Stop() {
   if (!impl_->thread.joinable()) {

@@ -21,8 +21,8 @@ TEST(CliTracesTest, ParsesDurations) {
 TEST(CliTracesTest, MissingStoreIsAClearError) {
   std::ostringstream out;
   std::ostringstream err;
-  const int code = RunTracesCommand({"list", "--data-dir", testing::TempDir() + "/absent"}, {},
-                                    out, err);
+  const int code =
+      RunTracesCommand({"list", "--data-dir", testing::TempDir() + "/absent"}, {}, out, err);
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.str().find("no trace store"), std::string::npos) << err.str();
 }

@@ -81,8 +81,8 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extr
   // Beside the data dir, which may not exist yet (the daemon creates it).
   log_path_ = std::filesystem::path(data_dir_).parent_path().string() + "/xrayd-" +
               std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
-  std::vector<std::string> args = {XRAYD_BINARY, "--offline", "--data-dir", data_dir_,
-                                   "-b",         "127.0.0.1:0", "-t",       "127.0.0.1:0"};
+  std::vector<std::string> args = {XRAYD_BINARY, "--offline",   "--data-dir", data_dir_,
+                                   "-b",         "127.0.0.1:0", "-t",         "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, "/dev/null", log_path_);
   const std::regex startup(R"(udp=127\.0\.0\.1:(\d+) tcp=127\.0\.0\.1:(\d+))");
@@ -113,7 +113,9 @@ DaemonProcess::~DaemonProcess() {
   }
 }
 
-std::string DaemonProcess::Log() const { return ReadFile(log_path_); }
+std::string DaemonProcess::Log() const {
+  return ReadFile(log_path_);
+}
 
 int DaemonProcess::Stop(int signal_number) {
   if (pid_ <= 0) {

@@ -15,7 +15,9 @@ using nlohmann::json;
 constexpr char kHeader[] = "{\"format\":\"json\",\"version\":1}\n";
 constexpr char kTrace[] = "1-5759e988-bd862e3fe1be46a994272793";
 
-std::string Datagram(const json& doc) { return kHeader + doc.dump(); }
+std::string Datagram(const json& doc) {
+  return kHeader + doc.dump();
+}
 
 json RootSegment() {
   return {{"trace_id", kTrace},
@@ -29,18 +31,16 @@ json RootSegment() {
             {"response", {{"status", 200}}}}},
           {"annotations", {{"username", "alice"}, {"items", 3}, {"vip", true}}},
           {"metadata", {{"default", {{"cart", {{"size", 3}}}}}}},
-          {"subsegments",
-           json::array({{{"id", "53995c3f42cd8ad8"},
-                         {"name", "db"},
-                         {"start_time", 1478293361.3},
-                         {"end_time", 1478293361.4},
-                         {"namespace", "remote"}}})}};
+          {"subsegments", json::array({{{"id", "53995c3f42cd8ad8"},
+                                        {"name", "db"},
+                                        {"start_time", 1478293361.3},
+                                        {"end_time", 1478293361.4},
+                                        {"namespace", "remote"}}})}};
 }
 
 json IndependentSubsegment(const std::string& id, const std::string& parent, double start) {
-  return {{"type", "subsegment"}, {"trace_id", kTrace},     {"parent_id", parent},
-          {"id", id},             {"name", "call-" + id},   {"start_time", start},
-          {"end_time", start + 0.01}};
+  return {{"type", "subsegment"}, {"trace_id", kTrace},  {"parent_id", parent},     {"id", id},
+          {"name", "call-" + id}, {"start_time", start}, {"end_time", start + 0.01}};
 }
 
 json GetTrace(const std::string& data_dir, const std::string& trace_id) {
@@ -71,10 +71,10 @@ TEST(IngestIntegrationTest, StoresWhatWasSentAndNestsSubsegmentsWhateverTheOrder
 
   // Children before the parent: one nested under the embedded "db" subsegment, one under another
   // independent subsegment, one sent as an array.
-  SendUdp(daemon.UdpPort(), Datagram(IndependentSubsegment("1111111111111111", "53995c3f42cd8ad8",
-                                                           1478293361.31)));
-  SendUdp(daemon.UdpPort(), Datagram(IndependentSubsegment("3333333333333333", "2222222222222222",
-                                                           1478293361.33)));
+  SendUdp(daemon.UdpPort(),
+          Datagram(IndependentSubsegment("1111111111111111", "53995c3f42cd8ad8", 1478293361.31)));
+  SendUdp(daemon.UdpPort(),
+          Datagram(IndependentSubsegment("3333333333333333", "2222222222222222", 1478293361.33)));
   SendUdp(daemon.UdpPort(), Datagram(json::array({IndependentSubsegment(
                                 "2222222222222222", "70de5b6f19ff9a0a", 1478293361.32)})));
   json in_progress = RootSegment();
@@ -109,8 +109,8 @@ TEST(IngestIntegrationTest, StoresWhatWasSentAndNestsSubsegmentsWhateverTheOrder
   EXPECT_EQ(FindSubsegment(doc, "2222222222222222")["subsegments"][0]["id"], "3333333333333333");
   EXPECT_FALSE(FindSubsegment(doc, "3333333333333333").is_null());
 
-  CommandResult list = RunXrayd({"traces", "list", "--since", "1000000d", "--data-dir",
-                                 dir + "/data"});
+  CommandResult list =
+      RunXrayd({"traces", "list", "--since", "1000000d", "--data-dir", dir + "/data"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   json traces = json::parse(list.out)["Traces"];
   ASSERT_EQ(traces.size(), 1u);
@@ -133,8 +133,11 @@ TEST(IngestIntegrationTest, BadInputIsRejectedByReasonAndNeverHurtsGoodNeighbour
       {"{\"format\":\"json\",\"version\":1}\n", "empty_body"},
       {std::string(kHeader) + "{\"trace_id\":\"1-5759e988-bd8", "malformed_json"},
       {std::string(kHeader) + "42", "not_an_object"},
-      {Datagram(json{{"trace_id", "1-zz"}, {"id", "70de5b6f19ff9a0a"}, {"name", "x"},
-                     {"start_time", 1}, {"end_time", 2}}),
+      {Datagram(json{{"trace_id", "1-zz"},
+                     {"id", "70de5b6f19ff9a0a"},
+                     {"name", "x"},
+                     {"start_time", 1},
+                     {"end_time", 2}}),
        "invalid_trace_id"},
   };
   for (const auto& [payload, reason] : bad) {
@@ -177,8 +180,8 @@ TEST(IngestIntegrationTest, TracesSurviveStopAndRestart) {
   }
   DaemonProcess again(dir + "/data");
   ASSERT_TRUE(again.Started());
-  CommandResult list = RunXrayd({"traces", "list", "--since", "1000000d", "--limit", "1000",
-                                 "--data-dir", dir + "/data"});
+  CommandResult list = RunXrayd(
+      {"traces", "list", "--since", "1000000d", "--limit", "1000", "--data-dir", dir + "/data"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_EQ(json::parse(list.out)["Traces"].size(), 200u);
   json out = GetTrace(dir + "/data", "1-5759e988-000000000000000000000007");
@@ -208,8 +211,8 @@ TEST(IngestIntegrationTest, StartupFailsClearlyWhenThePortIsTaken) {
   const std::string dir = MakeTempDir("busy");
   DaemonProcess first(dir + "/a");
   ASSERT_TRUE(first.Started());
-  CommandResult second = RunXrayd({"--offline", "--data-dir", dir + "/b", "-b", "127.0.0.1:0",
-                                   "-t", "127.0.0.1:" + std::to_string(first.TcpPort())});
+  CommandResult second = RunXrayd({"--offline", "--data-dir", dir + "/b", "-b", "127.0.0.1:0", "-t",
+                                   "127.0.0.1:" + std::to_string(first.TcpPort())});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("cannot listen on TCP"), std::string::npos) << second.err;
 }
