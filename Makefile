@@ -29,6 +29,7 @@ e2e-deps: deps
 # Every test: unit, corpus replay, integration, end to end (optimised build), then the whole suite
 # again under ASan+UBSan (clang), then each fuzzer for FUZZ_SECONDS.
 test: build e2e-deps
+	bash scripts/check-layering.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	$(MAKE) test-asan
 	$(MAKE) fuzz
