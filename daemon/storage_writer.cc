@@ -66,6 +66,18 @@ void StorageWriter::Run() {
   }
 }
 
+void StorageWriter::CountCommitted(std::size_t documents, const storage::PutStats& stats) {
+  metrics_.segments_stored.fetch_add(documents, std::memory_order_relaxed);
+  metrics_.segments_inserted.fetch_add(stats.inserted, std::memory_order_relaxed);
+  metrics_.segments_replaced.fetch_add(stats.replaced, std::memory_order_relaxed);
+  metrics_.segments_duplicate.fetch_add(stats.duplicates, std::memory_order_relaxed);
+  metrics_.segments_stale_in_progress.fetch_add(stats.stale_in_progress, std::memory_order_relaxed);
+  metrics_.annotations_indexed.fetch_add(stats.annotations_indexed, std::memory_order_relaxed);
+  metrics_.annotations_over_limit.fetch_add(stats.annotations_over_limit,
+                                            std::memory_order_relaxed);
+  metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+}
+
 void StorageWriter::ReleaseFreeMemory() {
   // Documents are allocated by the receiving threads and freed here; glibc keeps freed chunks in
   // each thread's arena, so after a burst RSS would stay at the burst's peak. Called only when the
@@ -91,26 +103,34 @@ void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
     received_at = std::min(received_at, batch.received_at);
     std::move(batch.documents.begin(), batch.documents.end(), std::back_inserter(documents));
   }
+  Write(documents, received_at);
+}
 
+void StorageWriter::Write(std::span<const proto::Document> documents, double received_at) {
   LogLimiter limiter(std::chrono::seconds(10));
   auto backoff = std::chrono::milliseconds(50);
   std::chrono::steady_clock::time_point give_up_at{};
   while (true) {
     Result<storage::PutStats> stats = store_.PutDocuments(documents, received_at);
     if (stats) {
-      metrics_.segments_stored.fetch_add(documents.size(), std::memory_order_relaxed);
-      metrics_.segments_inserted.fetch_add(stats->inserted, std::memory_order_relaxed);
-      metrics_.segments_replaced.fetch_add(stats->replaced, std::memory_order_relaxed);
-      metrics_.segments_duplicate.fetch_add(stats->duplicates, std::memory_order_relaxed);
-      metrics_.segments_stale_in_progress.fetch_add(stats->stale_in_progress,
-                                                    std::memory_order_relaxed);
-      metrics_.annotations_indexed.fetch_add(stats->annotations_indexed, std::memory_order_relaxed);
-      metrics_.annotations_over_limit.fetch_add(stats->annotations_over_limit,
-                                                std::memory_order_relaxed);
-      metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+      CountCommitted(documents.size(), *stats);
       return;
     }
     metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    if (stats.error().code == ErrorCode::kInvalidArgument) {
+      // The store refused a document itself; retrying cannot help. Isolate it so that one
+      // poison document costs only itself and never stalls ingest.
+      if (documents.size() > 1) {
+        for (std::size_t i = 0; i < documents.size(); ++i) {
+          Write(documents.subspan(i, 1), received_at);
+        }
+      } else {
+        metrics_.CountDropped(DropReason::kStorageError, 1);
+        spdlog::error("storage: trace {} segment {} refused by the store: {}",
+                      documents.front().trace_id, documents.front().id, stats.error().message);
+      }
+      return;
+    }
     const auto now = std::chrono::steady_clock::now();
     if (auto suppressed = limiter.Admit(0, now)) {
       spdlog::error(

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <thread>
 
 #include "daemon/ingest_queue.h"
@@ -43,9 +44,14 @@ class StorageWriter {
 
  private:
   void Run();
-  // Writes `batches` in one transaction, retrying on failure. Returns when committed, or when
-  // stopping and the retry budget is spent (then counts the documents as dropped).
+  // Writes `batches` in one transaction (see Write). Returns when committed, or when stopping and
+  // the retry budget is spent (then counts the documents as dropped).
   void WriteWithRetry(std::vector<IngestBatch>& batches);
+  // Commits `documents` in one transaction, retrying I/O failures with backoff. If the store
+  // refuses a document as invalid, each document is written on its own and only the refused ones
+  // are dropped (counted, logged with their ids).
+  void Write(std::span<const proto::Document> documents, double received_at);
+  void CountCommitted(std::size_t documents, const storage::PutStats& stats);
   // Returns freed heap memory to the operating system when idle, at most once a second.
   void ReleaseFreeMemory();
 

@@ -65,5 +65,23 @@ TEST(StorageWriterTest, AFullDiskIsRetriedThenCountedAsDroppedAtShutdown) {
       << "nothing disappears silently: what could not be stored is counted";
 }
 
+TEST(StorageWriterTest, ADocumentTheStoreRefusesCostsOnlyItself) {
+  auto store = storage::TraceStore::Open(":memory:", storage::OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  Metrics metrics;
+  IngestQueue queue(64 << 20, &metrics);
+  StorageWriter writer(queue, **store, metrics, StorageWriterOptions{});
+  writer.Start();
+  IngestBatch batch = Batch(0, 10);
+  batch.documents[4].id = "not-an-id";  // proto/ never lets this through; the writer must cope.
+  ASSERT_TRUE(queue.TryPush(batch));
+  IngestBatch later = Batch(10, 5);
+  ASSERT_TRUE(queue.TryPush(later));
+  writer.Stop();
+  EXPECT_EQ(*(*store)->CountDocuments(), 14);
+  EXPECT_EQ(metrics.segments_stored.load(), 14u);
+  EXPECT_EQ(metrics.dropped[static_cast<std::size_t>(DropReason::kStorageError)].load(), 1u);
+}
+
 }  // namespace
 }  // namespace xrayd::daemon
