@@ -1,6 +1,7 @@
 #include "query/trace_assembler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -191,13 +192,16 @@ nlohmann::json AssembleTrace(std::string_view trace_id,
     segments.push_back({{"Id", std::move(entry.id)}, {"Document", std::move(entry.document)}});
   }
   return {{"Id", std::string(trace_id)},
-          {"Duration", any_complete ? std::max(0.0, max_end - min_start) : 0.0},
+          {"Duration", any_complete ? RoundToMicroseconds(std::max(0.0, max_end - min_start)) : 0.0},
           {"LimitExceeded", false},
           {"Segments", std::move(segments)}};
 }
 
+double RoundToMicroseconds(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
 nlohmann::json SummarizeTraceInfo(const storage::TraceInfo& info) {
-  const double duration = info.end_time > 0 ? std::max(0.0, info.end_time - info.start_time) : 0.0;
+  const double duration =
+      info.end_time > 0 ? RoundToMicroseconds(std::max(0.0, info.end_time - info.start_time)) : 0.0;
   return {{"Id", info.trace_id},
           {"StartTime", info.start_time},
           {"EndTime", info.end_time},

@@ -21,7 +21,8 @@ namespace xrayd::query {
 // with Id = its id. A stored document that is not a JSON object is returned verbatim as its own entry.
 // The result depends only on the set of documents, not on their order in `docs`.
 // Duration = max(end_time) - min(start_time); in-progress documents contribute their start only;
-// 0 when no document is complete. LimitExceeded is left false: the caller owns the size limit.
+// 0 when no document is complete; rounded to the microsecond (epoch-second doubles carry ~1e-7 of
+// noise: 1478293361.449 - 1478293361.271 is 0.17799997 before rounding). LimitExceeded is left false: the caller owns the size limit.
 // Inferred segments (SPEC §5.2) are not generated here.
 [[nodiscard]] nlohmann::json AssembleTrace(std::string_view trace_id,
                                            std::span<const storage::StoredDocument> docs);
@@ -29,5 +30,8 @@ namespace xrayd::query {
 // One traces row for the CLI list output: {"Id", "StartTime", "EndTime", "Duration", "UpdatedAt",
 // "Documents", "IsPartial", "Revision", "Name"}. Duration is 0 until some document is complete.
 [[nodiscard]] nlohmann::json SummarizeTraceInfo(const storage::TraceInfo& info);
+
+// `seconds` rounded to 6 decimals: how durations are reported.
+[[nodiscard]] double RoundToMicroseconds(double seconds);
 
 }  // namespace xrayd::query

@@ -93,7 +93,7 @@ TEST(IngestIntegrationTest, StoresWhatWasSentAndNestsSubsegmentsWhateverTheOrder
   ASSERT_EQ(out["Traces"].size(), 1u) << out.dump(2);
   const json& trace = out["Traces"][0];
   EXPECT_EQ(trace["Id"], kTrace);
-  EXPECT_NEAR(trace["Duration"].get<double>(), 0.178, 1e-6);
+  EXPECT_DOUBLE_EQ(trace["Duration"].get<double>(), 0.178) << "rounded to the microsecond";
   ASSERT_EQ(trace["Segments"].size(), 1u) << "subsegments are nested, not listed: " << out.dump(2);
   EXPECT_EQ(trace["Segments"][0]["Id"], "70de5b6f19ff9a0a");
 
