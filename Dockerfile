@@ -18,5 +18,7 @@ COPY --from=build /src/build/daemon/xrayd /usr/local/bin/xrayd
 USER xrayd
 VOLUME ["/var/lib/xrayd"]
 EXPOSE 2000/udp 2000/tcp
+# No shell needed: the binary asks its own /healthz on loopback.
+HEALTHCHECK --interval=10s --timeout=3s CMD ["/usr/local/bin/xrayd", "health"]
 ENTRYPOINT ["/usr/local/bin/xrayd", "-b", "0.0.0.0:2000", "-t", "0.0.0.0:2000", \
             "--data-dir", "/var/lib/xrayd"]

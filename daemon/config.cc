@@ -215,6 +215,7 @@ std::string DaemonUsage() {
   return R"(usage: xrayd [flags]                 run the daemon
        xrayd traces list [--since 1h] [--limit N] [--data-dir DIR]
        xrayd traces get TRACE_ID [--data-dir DIR]
+       xrayd health [-t HOST:PORT] [--timeout SECONDS]   exit 0 if the daemon answers /healthz
 
 daemon flags:
   -b, --bind HOST:PORT        UDP address for segment documents (default 127.0.0.1:2000)

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli_health.h"
 #include "daemon/cli_traces.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -59,6 +60,10 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     return xrayd::daemon::RunTracesCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
                                            std::cerr);
+  }
+  if (!args.empty() && args.front() == "health") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunHealthCommand(args, std::cout, std::cerr);
   }
   try {
     return RunDaemon(args);
