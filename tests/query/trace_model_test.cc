@@ -1,0 +1,310 @@
+#include "query/trace_model.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace xrayd::query {
+namespace {
+
+constexpr const char* kTrace = "1-581cf771-a006649127e371903a2de979";
+
+// A StoredDocument as the store would return it for `raw`.
+storage::StoredDocument Doc(const std::string& raw) {
+  const nlohmann::json json = nlohmann::json::parse(raw);
+  storage::StoredDocument doc;
+  doc.trace_id = json.value("trace_id", kTrace);
+  doc.id = json.at("id").get<std::string>();
+  doc.parent_id = json.value("parent_id", "");
+  doc.kind = json.value("type", "") == "subsegment" ? proto::DocumentKind::kSubsegment
+                                                    : proto::DocumentKind::kSegment;
+  doc.in_progress = json.value("in_progress", false);
+  doc.start_time = json.at("start_time").get<double>();
+  doc.end_time = json.value("end_time", 0.0);
+  doc.raw = raw;
+  return doc;
+}
+
+std::string ReadTestdata(const std::string& name) {
+  std::ifstream in(std::string(XRAYD_SHARED_TESTDATA) + "/otel-xray/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string body = text.str();
+  if (body.rfind("{\"format\"", 0) == 0) {
+    body = body.substr(body.find('\n') + 1);  // Drop the daemon header line.
+  }
+  return body;
+}
+
+std::size_t NodeNamed(const TraceModel& model, const std::string& name, const std::string& type) {
+  for (std::size_t i = 0; i < model.nodes.size(); ++i) {
+    if (model.nodes[i].name == name && model.nodes[i].type == type) {
+      return i;
+    }
+  }
+  ADD_FAILURE() << "no node " << name << " " << type;
+  return 0;
+}
+
+bool HasCall(const TraceModel& model, std::size_t from, std::size_t to) {
+  for (const TraceCall& call : model.calls) {
+    if (call.from == from && call.to == to) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// API Gateway -> Lambda (service, function) -> DynamoDB table.
+std::vector<storage::StoredDocument> LambdaTrace() {
+  return {
+      Doc(R"({"id":"e000000000000001","name":"fn","origin":"AWS::Lambda::Function",
+        "parent_id":"c000000000000001","start_time":100.3,"end_time":100.7,"user":"alice",
+        "annotations":{"stage":"prod","count":3,"bad key":1},
+        "subsegments":[{"id":"f000000000000001","name":"DynamoDB","namespace":"aws",
+          "start_time":100.4,"end_time":100.6,"aws":{"operation":"GetItem","table_name":"users"},
+          "http":{"response":{"status":200}}}]})"),
+      Doc(R"({"id":"a000000000000001","name":"api","origin":"AWS::ApiGateway::Stage",
+        "start_time":100.0,"end_time":101.0,"annotations":{"stage":"prod"},
+        "aws":{"account_id":"123456789012"},"resource_arn":"arn:aws:apigateway:stage",
+        "http":{"request":{"url":"https://x/y","method":"GET","user_agent":"curl","client_ip":"1.2.3.4"},
+                "response":{"status":200}},
+        "subsegments":[{"id":"b000000000000001","name":"Lambda","namespace":"aws",
+          "start_time":100.1,"end_time":100.9,"aws":{"function_name":"fn"}}]})"),
+      Doc(R"({"id":"c000000000000001","name":"fn","origin":"AWS::Lambda",
+        "parent_id":"b000000000000001","start_time":100.2,"end_time":100.8})"),
+  };
+}
+
+TEST(TraceModelTest, LambdaTraceSummaryFields) {
+  const auto docs = LambdaTrace();
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  EXPECT_EQ(model.id, kTrace);
+  EXPECT_DOUBLE_EQ(model.start_time, 100.0);
+  EXPECT_DOUBLE_EQ(model.duration, 1.0);
+  ASSERT_TRUE(model.response_time);
+  EXPECT_DOUBLE_EQ(*model.response_time, 1.0);
+  EXPECT_FALSE(model.has_fault || model.has_error || model.has_throttle || model.is_partial);
+  EXPECT_EQ(model.http.url, "https://x/y");
+  EXPECT_EQ(model.http.status, 200);
+  EXPECT_EQ(model.http.method, "GET");
+  EXPECT_EQ(model.http.user_agent, "curl");
+  EXPECT_EQ(model.http.client_ip, "1.2.3.4");
+  EXPECT_EQ(model.resource_arns, std::vector<std::string>{"arn:aws:apigateway:stage"});
+  EXPECT_EQ(model.revision, 3);
+  EXPECT_TRUE(model.has_inferred);
+  const std::size_t api = NodeNamed(model, "api", "AWS::ApiGateway::Stage");
+  EXPECT_EQ(model.nodes[api].account_id, "123456789012");
+  ASSERT_TRUE(model.entry_point);
+  EXPECT_EQ(*model.entry_point, api);
+  ASSERT_TRUE(model.root_segment);
+  EXPECT_EQ(model.segments[*model.root_segment].id, "a000000000000001");
+  EXPECT_TRUE(model.segments[*model.root_segment].root);
+}
+
+TEST(TraceModelTest, LambdaTraceGraph) {
+  const auto docs = LambdaTrace();
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  const std::size_t api = NodeNamed(model, "api", "AWS::ApiGateway::Stage");
+  const std::size_t lambda = NodeNamed(model, "fn", "AWS::Lambda");
+  const std::size_t function = NodeNamed(model, "fn", "AWS::Lambda::Function");
+  const std::size_t table = NodeNamed(model, "users", "AWS::DynamoDB::Table");
+  const std::size_t client = NodeNamed(model, "api", "client");
+  EXPECT_EQ(model.nodes.size(), 5u);
+  EXPECT_EQ(model.nodes[table].kind, NodeKind::kInferred);
+  EXPECT_EQ(model.nodes[client].kind, NodeKind::kClient);
+  EXPECT_EQ(model.calls.size(), 4u);
+  EXPECT_EQ(model.calls[0].from, client);
+  EXPECT_EQ(model.calls[0].to, api);
+  EXPECT_TRUE(HasCall(model, api, lambda));       // Instrumented: no inferred Lambda node.
+  EXPECT_TRUE(HasCall(model, lambda, function));  // [local] segment -> segment.
+  EXPECT_TRUE(HasCall(model, function, table));
+  ASSERT_EQ(model.segments.size(), 4u);
+  const TraceSegment& inferred = model.segments[3];
+  EXPECT_TRUE(inferred.inferred);
+  EXPECT_EQ(inferred.node, table);
+  EXPECT_EQ(inferred.name, "DynamoDB");
+  EXPECT_EQ(inferred.id.size(), 16u);
+  EXPECT_DOUBLE_EQ(*inferred.response_time, 0.2);
+  EXPECT_EQ(inferred.http.status, 200);
+  // The function segment's duration covers its subsegments.
+  EXPECT_DOUBLE_EQ(*model.segments[2].response_time, 0.4);
+}
+
+TEST(TraceModelTest, AnnotationsAndUsersCarryTheirNodes) {
+  const auto docs = LambdaTrace();
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  const std::size_t api = NodeNamed(model, "api", "AWS::ApiGateway::Stage");
+  const std::size_t function = NodeNamed(model, "fn", "AWS::Lambda::Function");
+  ASSERT_EQ(model.annotations.size(), 2u);  // "bad key" is not indexable.
+  // Arrival order: the function document came first.
+  EXPECT_EQ(model.annotations[0].key, "stage");
+  ASSERT_EQ(model.annotations[0].values.size(), 1u);
+  EXPECT_EQ(model.annotations[0].values[0].value.string_value, "prod");
+  EXPECT_EQ(model.annotations[0].values[0].nodes, (std::vector<std::size_t>{api, function}));
+  EXPECT_EQ(model.annotations[1].key, "count");
+  EXPECT_EQ(model.annotations[1].values[0].value.type, proto::AnnotationValue::Type::kNumber);
+  EXPECT_DOUBLE_EQ(model.annotations[1].values[0].value.number_value, 3);
+  ASSERT_EQ(model.users.size(), 1u);
+  EXPECT_EQ(model.users[0].name, "alice");
+  EXPECT_EQ(model.users[0].nodes, std::vector<std::size_t>{function});
+}
+
+TEST(TraceModelTest, AnnotationKeysBeyondFiftyAreDropped) {
+  nlohmann::ordered_json annotations = nlohmann::ordered_json::object();
+  for (int i = 54; i >= 0; --i) {
+    annotations["k" + std::to_string(100 + i)] = i;
+  }
+  nlohmann::ordered_json root = {{"id", "a000000000000001"}, {"name", "svc"},
+                                 {"start_time", 1.0}, {"end_time", 2.0},
+                                 {"annotations", annotations}};
+  const std::vector<storage::StoredDocument> docs = {Doc(root.dump())};
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  ASSERT_EQ(model.annotations.size(), 50u);
+  EXPECT_EQ(model.annotations.front().key, "k154");  // Document order, not sorted.
+  EXPECT_EQ(model.annotations.back().key, "k105");
+}
+
+TEST(TraceModelTest, RemoteCallFromIndependentSubsegmentIsInferred) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"defdfd9912dc5a56","name":"web","start_time":1478293361.0,
+              "end_time":1478293361.5})"),
+      Doc(ReadTestdata("internal-aws-xray/indepSubsegment.txt")),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  ASSERT_EQ(model.nodes.size(), 3u);  // web, the inferred remote node, the client.
+  EXPECT_EQ(model.nodes[0].name, "web");
+  EXPECT_FALSE(model.nodes[0].type);
+  const std::size_t remote = NodeNamed(model, "api.example.com", "remote");
+  EXPECT_EQ(model.nodes[remote].kind, NodeKind::kInferred);
+  ASSERT_EQ(model.calls.size(), 2u);
+  const TraceCall& call = model.calls[1];
+  EXPECT_EQ(call.from, 0u);
+  EXPECT_EQ(call.to, remote);
+  EXPECT_EQ(call.caller_id, "53995c3f42cd8ad8");
+  EXPECT_EQ(call.http.url, "https://api.example.com/health");
+  EXPECT_EQ(call.http.method, "POST");
+  EXPECT_EQ(call.http.status, 200);
+  EXPECT_DOUBLE_EQ(*call.response_time, 0.178);  // 61.449 - 61.271.
+  EXPECT_TRUE(call.status.ok);
+  ASSERT_EQ(model.segments.size(), 2u);
+  EXPECT_TRUE(model.segments[1].inferred);
+  EXPECT_FALSE(model.segments[1].root);
+  // The attached subsegment ends inside its parent.
+  EXPECT_DOUBLE_EQ(*model.segments[0].duration, 0.5);
+}
+
+TEST(TraceModelTest, InstrumentedDownstreamMakesNoInferredNode) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"front","start_time":1,"end_time":3,
+              "subsegments":[{"id":"b000000000000001","name":"back","namespace":"remote",
+                "start_time":1.5,"end_time":2.5,"http":{"response":{"status":500}}}]})"),
+      Doc(R"({"id":"c000000000000001","name":"back","parent_id":"b000000000000001",
+              "start_time":1.6,"end_time":2.4,"fault":true})"),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  EXPECT_FALSE(model.has_inferred);
+  ASSERT_EQ(model.nodes.size(), 3u);
+  EXPECT_EQ(model.nodes[1].name, "back");
+  EXPECT_EQ(model.nodes[1].kind, NodeKind::kReal);
+  ASSERT_EQ(model.calls.size(), 2u);
+  EXPECT_EQ(model.calls[1].from, 0u);
+  EXPECT_EQ(model.calls[1].to, 1u);
+  EXPECT_TRUE(model.calls[1].status.fault);  // The edge uses the caller's subsegment.
+  EXPECT_EQ(model.segments.size(), 2u);
+  EXPECT_EQ(*model.root_segment, 0u);
+  EXPECT_DOUBLE_EQ(*model.segments[1].response_time, 0.8);
+}
+
+TEST(TraceModelTest, RootIsEarliestSegmentWithUnknownParent) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"b000000000000002","name":"late","start_time":5,"end_time":6})"),
+      Doc(R"({"id":"b000000000000001","name":"tie","parent_id":"ffffffffffffffff",
+              "start_time":2,"end_time":3})"),
+      Doc(R"({"id":"a000000000000001","name":"early","parent_id":"ffffffffffffffff",
+              "start_time":2,"end_time":4})"),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  ASSERT_TRUE(model.root_segment);
+  EXPECT_EQ(model.segments[*model.root_segment].id, "a000000000000001");
+  EXPECT_EQ(model.nodes[*model.entry_point].name, "early");
+  EXPECT_DOUBLE_EQ(*model.response_time, 2);
+}
+
+struct StatusCase {
+  const char* fields;
+  bool fault;
+  bool error;
+  bool throttle;
+};
+
+TEST(TraceModelTest, RootStatusFromFlagsAndHttpStatus) {
+  const StatusCase cases[] = {
+      {R"("fault":true)", true, false, false},
+      {R"("http":{"response":{"status":503}})", true, false, false},
+      {R"("http":{"response":{"status":404}})", false, true, false},
+      {R"("http":{"response":{"status":429}})", false, true, true},
+      {R"("throttle":true)", false, true, true},
+      {R"("error":true,"http":{"response":{"status":200}})", false, true, false},
+      {R"("http":{"response":{"status":200}})", false, false, false},
+  };
+  for (const StatusCase& c : cases) {
+    const std::vector<storage::StoredDocument> docs = {
+        Doc(std::string(R"({"id":"a000000000000001","name":"s","start_time":1,"end_time":2,)") +
+            c.fields + "}")};
+    const TraceModel model = BuildTraceModel(kTrace, docs);
+    EXPECT_EQ(model.has_fault, c.fault) << c.fields;
+    EXPECT_EQ(model.has_error, c.error) << c.fields;
+    EXPECT_EQ(model.has_throttle, c.throttle) << c.fields;
+    const DerivedStatus& status = model.segments[0].status;
+    EXPECT_EQ(status.ok, !c.fault && !c.error) << c.fields;
+  }
+}
+
+TEST(TraceModelTest, ThrottleAnywhereButErrorOnlyFromRoot) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"s","start_time":1,"end_time":2})"),
+      Doc(R"({"type":"subsegment","id":"b000000000000001","parent_id":"a000000000000001",
+              "name":"q","start_time":1.1,"end_time":1.2,"http":{"response":{"status":429}}})"),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  EXPECT_TRUE(model.has_throttle);
+  EXPECT_FALSE(model.has_error);
+  EXPECT_FALSE(model.has_fault);
+}
+
+TEST(TraceModelTest, InProgressRootIsPartialWithoutResponseTime) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(ReadTestdata("internal-aws-xray/minInProgress.txt"))};
+  const TraceModel model = BuildTraceModel("1-5f187253-6a106696d56b1f4ef9eba2ed", docs);
+  EXPECT_TRUE(model.is_partial);
+  EXPECT_FALSE(model.response_time);
+  EXPECT_DOUBLE_EQ(model.duration, 0);
+  ASSERT_TRUE(model.root_segment);
+  EXPECT_TRUE(model.segments[*model.root_segment].in_progress);
+  EXPECT_EQ(model.nodes[*model.entry_point].name, "LongOperation");
+  EXPECT_TRUE(model.response_time_root_causes.empty());
+}
+
+TEST(TraceModelTest, ServerSampleHttpFromRoot) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(ReadTestdata("awsxrayreceiver-rawsegment/serverSample.txt"))};
+  const TraceModel model = BuildTraceModel("1-5f2aebcc-b475d14618c51eaa28753d37", docs);
+  EXPECT_EQ(model.http.url, "http://localhost:8000/");
+  EXPECT_EQ(model.http.method, "GET");
+  EXPECT_EQ(model.http.client_ip, "127.0.0.1");
+  EXPECT_EQ(model.http.user_agent, "Go-http-client/1.1");
+  EXPECT_EQ(model.http.status, 200);
+  EXPECT_DOUBLE_EQ(*model.response_time, 0.000194);  // 6.6401389 - 6.6399446, rounded.
+  EXPECT_FALSE(model.has_fault || model.has_error);
+  ASSERT_EQ(model.nodes.size(), 2u);  // SampleServer and its client.
+  EXPECT_FALSE(model.nodes[0].type);
+  EXPECT_TRUE(model.fault_root_causes.empty());
+}
+
+}  // namespace
+}  // namespace xrayd::query
