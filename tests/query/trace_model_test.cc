@@ -306,5 +306,113 @@ TEST(TraceModelTest, ServerSampleHttpFromRoot) {
   EXPECT_TRUE(model.fault_root_causes.empty());
 }
 
+TEST(TraceModelTest, DdbSampleFieldsGraphAndRootCauses) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(ReadTestdata("internal-aws-xray/ddbSample.txt"))};
+  const TraceModel model = BuildTraceModel("1-5f29ab21-d4ebf299219a65bd5c31d6da", docs);
+  // Root "DDB": "fault": true, no http, so neither error nor throttle.
+  EXPECT_TRUE(model.has_fault);
+  EXPECT_FALSE(model.has_error);
+  EXPECT_FALSE(model.has_throttle);
+  EXPECT_NEAR(*model.response_time, 1596566305.5928545 - 1596566305.535414, 1e-6);
+  EXPECT_TRUE(model.annotations.empty());  // Its only key contains dots.
+  ASSERT_EQ(model.users.size(), 1u);
+  EXPECT_EQ(model.users[0].name, "xraysegmentdump");
+  // Two DynamoDB calls with table_name: two inferred table nodes, plus DDB and its client.
+  ASSERT_EQ(model.nodes.size(), 4u);
+  const std::size_t ddb = 0;
+  EXPECT_EQ(model.nodes[ddb].name, "DDB");
+  const std::size_t ok_table = NodeNamed(model, "xray_sample_table", "AWS::DynamoDB::Table");
+  const std::size_t bad_table = NodeNamed(model, "does_not_exist", "AWS::DynamoDB::Table");
+  ASSERT_EQ(model.calls.size(), 3u);
+  EXPECT_EQ(model.calls[1].to, ok_table);
+  EXPECT_TRUE(model.calls[1].status.ok);
+  EXPECT_EQ(model.calls[2].to, bad_table);
+  EXPECT_TRUE(model.calls[2].status.fault);  // "fault": true
+  EXPECT_TRUE(model.calls[2].status.error);  // status 400
+  EXPECT_EQ(model.calls[2].http.status, 400);
+
+  // Fault: DDB -> DDB.DescribeExisting... -> dynamodb (PutItem, fault) -> its inferred segment,
+  // which ends after the "attempt" and "wait" subsegments.
+  ASSERT_EQ(model.fault_root_causes.size(), 1u);
+  const RootCause& fault = model.fault_root_causes[0];
+  EXPECT_TRUE(fault.client_impacting);
+  ASSERT_EQ(fault.services.size(), 2u);
+  EXPECT_EQ(fault.services[0].node, ddb);
+  ASSERT_EQ(fault.services[0].entity_path.size(), 3u);
+  EXPECT_EQ(fault.services[0].entity_path[0].name, "DDB");
+  EXPECT_EQ(fault.services[0].entity_path[1].name, "DDB.DescribeExistingTableAndPutToMissingTable");
+  const RootCauseEntity& put = fault.services[0].entity_path[2];
+  EXPECT_EQ(put.name, "dynamodb");
+  EXPECT_TRUE(put.remote);
+  ASSERT_EQ(put.exceptions.size(), 1u);
+  EXPECT_EQ(put.exceptions[0].name, "dynamodb.ResourceNotFoundException");
+  EXPECT_EQ(put.exceptions[0].message, "ResourceNotFoundException: Requested resource not found");
+  EXPECT_EQ(fault.services[1].node, bad_table);
+  EXPECT_TRUE(fault.services[1].inferred);
+  ASSERT_EQ(fault.services[1].entity_path.size(), 1u);
+  EXPECT_TRUE(fault.services[1].entity_path[0].exceptions.empty());
+
+  // Error: only the PutItem call (400) has it; the root does not.
+  ASSERT_EQ(model.error_root_causes.size(), 1u);
+  EXPECT_FALSE(model.error_root_causes[0].client_impacting);
+  EXPECT_EQ(model.error_root_causes[0].services.back().node, bad_table);
+
+  // Response time: DescribeTable (51.9 ms) dominates PutItem (5.4 ms).
+  ASSERT_EQ(model.response_time_root_causes.size(), 1u);
+  const RootCause& slow = model.response_time_root_causes[0];
+  ASSERT_EQ(slow.services.size(), 2u);
+  EXPECT_EQ(slow.services[1].node, ok_table);
+  EXPECT_DOUBLE_EQ(*slow.services[0].entity_path[0].coverage, 1.0);
+  EXPECT_NEAR(*slow.services[1].entity_path[0].coverage,
+              (1596566305.5873947 - 1596566305.5355225) / (1596566305.5928545 - 1596566305.535414),
+              1e-6);
+}
+
+TEST(TraceModelTest, NoRootCauseWithoutTheKind) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"s","start_time":1,"end_time":2})")};
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  EXPECT_TRUE(model.fault_root_causes.empty());
+  EXPECT_TRUE(model.error_root_causes.empty());
+  ASSERT_EQ(model.response_time_root_causes.size(), 1u);
+  EXPECT_EQ(model.response_time_root_causes[0].services[0].entity_path.size(), 1u);
+}
+
+TEST(TraceModelTest, FaultChainAcrossInstrumentedServices) {
+  // front -> (remote call) -> back segment -> local subsegment that faulted; front faults too.
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"front","start_time":1,"end_time":3,"fault":true,
+              "subsegments":[
+                {"id":"b000000000000001","name":"back","namespace":"remote","start_time":1.5,
+                 "end_time":2.5,"fault":true},
+                {"id":"b000000000000002","name":"other","namespace":"remote","start_time":1.1,
+                 "end_time":1.2,"fault":true}]})"),
+      Doc(R"({"id":"c000000000000001","name":"back","parent_id":"b000000000000001",
+              "start_time":1.6,"end_time":2.4,"fault":true,
+              "subsegments":[{"id":"d000000000000001","name":"query","start_time":1.7,
+                "end_time":2.3,"fault":true,
+                "cause":{"exceptions":[{"id":"e000000000000001","type":"Boom","message":"x"}]}}]})"),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  ASSERT_EQ(model.fault_root_causes.size(), 1u);
+  const RootCause& cause = model.fault_root_causes[0];
+  EXPECT_TRUE(cause.client_impacting);
+  ASSERT_EQ(cause.services.size(), 2u);
+  EXPECT_EQ(model.nodes[cause.services[0].node].name, "front");
+  ASSERT_EQ(cause.services[0].entity_path.size(), 2u);
+  EXPECT_EQ(cause.services[0].entity_path[1].name, "back");  // Later-ending than "other".
+  EXPECT_TRUE(cause.services[0].entity_path[1].remote);
+  EXPECT_EQ(model.nodes[cause.services[1].node].name, "back");
+  EXPECT_FALSE(cause.services[1].inferred);
+  ASSERT_EQ(cause.services[1].entity_path.size(), 2u);
+  const RootCauseEntity& leaf = cause.services[1].entity_path[1];
+  EXPECT_EQ(leaf.name, "query");
+  EXPECT_FALSE(leaf.remote);
+  ASSERT_EQ(leaf.exceptions.size(), 1u);
+  EXPECT_EQ(leaf.exceptions[0].name, "Boom");
+  EXPECT_EQ(leaf.exceptions[0].message, "x");
+}
+
 }  // namespace
 }  // namespace xrayd::query
