@@ -10,12 +10,12 @@ namespace xrayd::query::internal {
 // Fills model->fault_root_causes, error_root_causes and response_time_root_causes (each at most one
 // element: the descent below follows one path, so there is one leaf).
 // Fault/error: from the root segment, descend into the child (subsegment, or the downstream segment
-// of a call) whose subtree holds the kind, preferring the latest-ending, until the entity has no such
-// child. [local] Services = the services along that path (entry first, root-cause service last, as
-// the DG rootcause.json example lists them), each with the entities of the path inside it; every
-// entity carries its cause.exceptions {type, message}; Remote = namespace aws/remote, an exception
-// with remote true, or an inferred segment (which carries no exceptions: they are on its caller).
-// ClientImpacting = the root segment has the kind. Nothing when no entity has the kind.
+// of a call) whose subtree holds the kind, preferring the latest-ending, until the entity has no
+// such child. [local] Services = the services along that path (entry first, root-cause service
+// last, as the DG rootcause.json example lists them), each with the entities of the path inside it;
+// every entity carries its cause.exceptions {type, message}; Remote = namespace aws/remote, an
+// exception with remote true, or an inferred segment (which carries no exceptions: they are on its
+// caller). ClientImpacting = the root segment has the kind. Nothing when no entity has the kind.
 // Response time: [local] from the root, descend into the child with the largest response time;
 // Coverage = entity response time / root response time; ClientImpacting true. Nothing without a
 // complete root segment.

@@ -23,11 +23,13 @@ struct Entity {
   double start_time = 0;
   std::optional<double> end_time;
   DerivedStatus status;
-  bool segment = false;      // A real or inferred segment (else a subsegment).
+  bool segment = false;  // A real or inferred segment (else a subsegment).
   bool inferred = false;
-  bool remote_call = false;  // Subsegment with namespace aws or remote.
-  std::size_t node = 0;      // Owning node: a subsegment belongs to its segment's node.
-  std::vector<std::size_t> children;  // Subsegments, then downstream segments of a call.
+  bool remote_call = false;           // Subsegment with namespace aws or remote.
+  std::size_t node = 0;               // Owning node: a subsegment belongs to its segment's node.
+  // Subsegments, and downstream segments: of a call, or ([local]) of a segment whose id another
+  // segment names as parent_id. Duplicate ids on hostile input can make this graph cyclic.
+  std::vector<std::size_t> children;
 };
 
 struct TraceTree {

@@ -120,9 +120,9 @@ struct TraceModel {
   std::optional<double> response_time;  // Root segment end - start; absent without a complete root.
   bool has_fault = false;               // Root segment derived status.
   bool has_error = false;
-  bool has_throttle = false;            // Any document (top level) is a throttle.
-  bool is_partial = false;              // Any document in progress.
-  HttpFields http;                      // Root segment's.
+  bool has_throttle = false;                 // Any document (top level) is a throttle.
+  bool is_partial = false;                   // Any document in progress.
+  HttpFields http;                           // Root segment's.
   std::vector<TraceAnnotation> annotations;  // First 50 valid keys (SPEC §1.7).
   std::vector<TraceUser> users;
   std::vector<std::string> resource_arns;  // Distinct, first-seen order (segments by start, id).

@@ -159,8 +159,10 @@ TEST(TraceModelTest, AnnotationKeysBeyondFiftyAreDropped) {
   for (int i = 54; i >= 0; --i) {
     annotations["k" + std::to_string(100 + i)] = i;
   }
-  nlohmann::ordered_json root = {{"id", "a000000000000001"}, {"name", "svc"},
-                                 {"start_time", 1.0}, {"end_time", 2.0},
+  nlohmann::ordered_json root = {{"id", "a000000000000001"},
+                                 {"name", "svc"},
+                                 {"start_time", 1.0},
+                                 {"end_time", 2.0},
                                  {"annotations", annotations}};
   const std::vector<storage::StoredDocument> docs = {Doc(root.dump())};
   const TraceModel model = BuildTraceModel(kTrace, docs);
@@ -412,6 +414,58 @@ TEST(TraceModelTest, FaultChainAcrossInstrumentedServices) {
   ASSERT_EQ(leaf.exceptions.size(), 1u);
   EXPECT_EQ(leaf.exceptions[0].name, "Boom");
   EXPECT_EQ(leaf.exceptions[0].message, "x");
+}
+
+TEST(TraceModelTest, IndependentSubsegmentAnnotationsBelongToTheParentNode) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"svc","start_time":1,"end_time":2})"),
+      Doc(R"({"type":"subsegment","id":"b000000000000001","parent_id":"a000000000000001",
+              "name":"work","start_time":1.1,"end_time":2.5,"annotations":{"k":false}})"),
+  };
+  const TraceModel model = BuildTraceModel(kTrace, docs);
+  ASSERT_EQ(model.annotations.size(), 1u);
+  EXPECT_EQ(model.annotations[0].values[0].value.type, proto::AnnotationValue::Type::kBool);
+  EXPECT_EQ(model.annotations[0].values[0].nodes, std::vector<std::size_t>{0});
+  // The attached subsegment ends after its parent: the segment's duration covers it.
+  EXPECT_DOUBLE_EQ(*model.segments[0].response_time, 1.0);
+  EXPECT_DOUBLE_EQ(*model.segments[0].duration, 1.5);
+}
+
+TEST(TraceModelTest, OddAndHostileDocumentsDoNotBreakTheModel) {
+  const std::vector<storage::StoredDocument> docs = {
+      Doc(R"({"id":"a000000000000001","name":"root","start_time":1,"end_time":2,"fault":true,
+              "http":{"response":{"status":"500"}},
+              "annotations":{"obj":{"a":1},"arr":[1],"nil":null},
+              "subsegments":[{"id":"b000000000000001","name":"call","namespace":"remote",
+                "start_time":1.1,"end_time":1.9,"fault":true,"subsegments":"nope"}]})"),
+      // Reuses the root's subsegment id, so s1 is downstream of its own subsegment: a cycle.
+      Doc(R"({"id":"c000000000000001","name":"s1","parent_id":"b000000000000001",
+              "start_time":1.2,"end_time":1.8,"fault":true,
+              "subsegments":[{"id":"b000000000000001","name":"x","namespace":"remote",
+                "start_time":1.3,"end_time":1.7,"fault":true}]})"),
+      Doc(R"({"id":"d000000000000001","name":"odd","start_time":0.5,"end_time":0.6,
+              "parent_id":"b000000000000001"})"),
+  };
+  std::vector<storage::StoredDocument> all = docs;
+  storage::StoredDocument garbage = Doc(R"({"id":"e000000000000001","start_time":3})");
+  garbage.raw = "not json";
+  all.push_back(garbage);
+  garbage.raw = "[1,2]";
+  all.push_back(garbage);
+  const TraceModel model = BuildTraceModel(kTrace, all);
+  EXPECT_TRUE(model.annotations.empty());
+  EXPECT_FALSE(model.http.status);  // A string status is not a status.
+  ASSERT_TRUE(model.root_segment);
+  EXPECT_EQ(model.segments[*model.root_segment].name, "root");
+  EXPECT_TRUE(model.has_fault);
+  EXPECT_EQ(model.revision, 5);
+  // The cyclic s1 <-> x link ends the descent instead of looping.
+  ASSERT_EQ(model.fault_root_causes.size(), 1u);
+  const RootCause& cause = model.fault_root_causes[0];
+  ASSERT_EQ(cause.services.size(), 2u);
+  EXPECT_EQ(cause.services[1].entity_path.size(), 2u);
+  EXPECT_EQ(cause.services[1].entity_path.back().name, "x");
+  ASSERT_EQ(model.response_time_root_causes.size(), 1u);
 }
 
 }  // namespace
