@@ -1,6 +1,7 @@
 #include "query/trace_graph.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +46,14 @@ std::optional<std::string> OptionalStringAt(const Json& node,
   return value != nullptr ? std::optional<std::string>(*value) : std::nullopt;
 }
 
+// SDKs disagree on case ("S3" in Node and Java, "s3" in Go).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
 // SPEC §5.2 identity of the node inferred from an aws/remote subsegment.
 TraceNode InferredNode(const Json& call, const std::string& name, bool aws) {
   TraceNode node;
@@ -72,9 +81,10 @@ TraceNode InferredNode(const Json& call, const std::string& name, bool aws) {
     const std::size_t slash = queue_url->find_last_of('/');
     node.name = slash == std::string::npos ? *queue_url : queue_url->substr(slash + 1);
   } else if (resource != nullptr) {
-    node.type = name == "S3" ? "AWS::S3::Bucket" : "AWS::" + name;
+    node.type = EqualsIgnoreCase(name, "S3") ? "AWS::S3::Bucket" : "AWS::" + name;
     node.name = *resource;
-  } else if (name == "Lambda" && StringAt(call, {"aws", "function_name"}) != nullptr) {
+  } else if (EqualsIgnoreCase(name, "Lambda") &&
+             StringAt(call, {"aws", "function_name"}) != nullptr) {
     node.type = "AWS::Lambda";
   } else {
     node.type = "AWS::" + name;

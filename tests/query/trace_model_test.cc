@@ -468,5 +468,42 @@ TEST(TraceModelTest, OddAndHostileDocumentsDoNotBreakTheModel) {
   ASSERT_EQ(model.response_time_root_causes.size(), 1u);
 }
 
+struct InferredCase {
+  const char* subsegment;  // Fields added to an aws/remote subsegment.
+  const char* name;
+  const char* type;
+};
+
+TEST(TraceModelTest, InferredNodeNamesAndTypes) {
+  const InferredCase cases[] = {
+      {R"("name":"DynamoDB","namespace":"aws","aws":{"table_name":"t1"})", "t1",
+       "AWS::DynamoDB::Table"},
+      {R"("name":"SQS","namespace":"aws","aws":{"queue_url":"https://sqs/123/q1"})", "q1",
+       "AWS::SQS::Queue"},
+      {R"("name":"S3","namespace":"aws","aws":{"resource_names":["bucket1"]})", "bucket1",
+       "AWS::S3::Bucket"},
+      {R"("name":"Lambda","namespace":"aws","aws":{"function_name":"f"})", "Lambda", "AWS::Lambda"},
+      {R"("name":"SNS","namespace":"aws","aws":{"operation":"Publish"})", "SNS", "AWS::SNS"},
+      {R"("name":"db.example.com","namespace":"remote")", "db.example.com", "remote"},
+  };
+  for (const InferredCase& c : cases) {
+    const std::vector<storage::StoredDocument> docs = {
+        Doc(std::string(R"({"id":"a000000000000001","name":"s","start_time":1,"end_time":2,
+            "subsegments":[{"id":"b000000000000001","start_time":1.1,"end_time":1.2,)") +
+            c.subsegment + "}]}")};
+    const TraceModel model = BuildTraceModel(kTrace, docs);
+    ASSERT_EQ(model.nodes.size(), 3u) << c.subsegment;
+    EXPECT_EQ(model.nodes[1].name, c.name) << c.subsegment;
+    EXPECT_EQ(model.nodes[1].type, c.type) << c.subsegment;
+    EXPECT_EQ(model.nodes[1].kind, NodeKind::kInferred) << c.subsegment;
+  }
+  // Local work (no aws/remote namespace) makes no node.
+  const std::vector<storage::StoredDocument> local = {
+      Doc(R"({"id":"a000000000000001","name":"s","start_time":1,"end_time":2,
+              "subsegments":[{"id":"b000000000000001","name":"l","namespace":"local",
+                              "start_time":1.1,"end_time":1.2}]})")};
+  EXPECT_EQ(BuildTraceModel(kTrace, local).nodes.size(), 2u);
+}
+
 }  // namespace
 }  // namespace xrayd::query
