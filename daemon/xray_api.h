@@ -1,0 +1,26 @@
+#pragma once
+// The X-Ray API served on the TCP address (SPEC §4, wire model reference/xray-service-2.json).
+// Each family of operations registers its routes on the ApiRouter from its own file; handlers run
+// on HTTP threads (never the UDP thread) and get what they share through ApiServices.
+
+#include "daemon/api_router.h"
+#include "daemon/config.h"
+#include "daemon/ingest_queue.h"
+#include "daemon/metrics.h"
+#include "daemon/reader_pool.h"
+
+namespace xrayd::daemon {
+
+// Everything handlers share. Owned by the Daemon, which outlives the HTTP server. Members are
+// thread-safe (the pool, the queue, the metrics' atomics); config is read-only.
+struct ApiServices {
+  const DaemonConfig* config = nullptr;
+  Metrics* metrics = nullptr;
+  IngestQueue* queue = nullptr;  // PutTraceSegments feeds the same pipeline as UDP.
+  ReaderPool* traces = nullptr;  // Read-only connections to the trace store.
+};
+
+// GetTraceSummaries, BatchGetTraces, PutTraceSegments (daemon/xray_api_traces.cc).
+void RegisterTraceApi(ApiRouter& router, const ApiServices& services);
+
+}  // namespace xrayd::daemon
