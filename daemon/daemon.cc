@@ -10,6 +10,7 @@
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
 #include "daemon/udp_listener.h"
+#include "daemon/xray_api.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -30,6 +31,8 @@ struct Daemon::Impl {
       response.body = RenderPrometheus(metrics);
       return response;
     });
+    api = ApiServices{.config = &config, .metrics = &metrics, .queue = &queue, .traces = readers.get()};
+    // X-Ray API families (daemon/xray_api.h) register here.
   }
 
   DaemonConfig config;
@@ -39,6 +42,8 @@ struct Daemon::Impl {
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<UdpListener> udp;
+  std::unique_ptr<ReaderPool> readers;
+  ApiServices api;
   ApiRouter router;
   std::unique_ptr<HttpServer> http;
   bool running = false;
@@ -74,8 +79,10 @@ Status Daemon::Start() {
       StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
   d.writer->Start();
 
+  d.readers = std::make_unique<ReaderPool>(d.config.StorePath());
   d.AddRoutes();
-  d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{});
+  // Several HTTP threads so that a slow query never holds up SDK sampling polls.
+  d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{.threads = 4});
   if (Status s = d.http->Start(d.config.tcp); !s) {
     d.writer->Stop();
     d.checkpointer->Stop();
