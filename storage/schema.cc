@@ -52,6 +52,27 @@ CREATE TABLE annotations(
   PRIMARY KEY(bucket, key, vtype, value, trace_seq)
 ) WITHOUT ROWID;
 )sql",
+    // 1 -> 2: trace summaries for search (see schema.h, "Summaries").
+    R"sql(
+ALTER TABLE traces ADD COLUMN summary_revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE traces ADD COLUMN first_received REAL NOT NULL DEFAULT 0;
+UPDATE traces SET first_received = updated_at;
+CREATE INDEX traces_unsummarized ON traces(seq) WHERE summary_revision < revision;
+CREATE TABLE trace_summaries(
+  seq INTEGER PRIMARY KEY,
+  response_time REAL,
+  duration REAL,
+  flags INTEGER NOT NULL,
+  http_status INTEGER,
+  http_url TEXT,
+  http_method TEXT,
+  http_useragent TEXT,
+  http_clientip TEXT
+);
+CREATE TRIGGER traces_delete_summary AFTER DELETE ON traces BEGIN
+  DELETE FROM trace_summaries WHERE seq = old.seq;
+END;
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user_version"); }

@@ -30,6 +30,18 @@
 //   from the traces in range (min/max seq via traces_by_start_time, >> 10); all time: min/max(bucket).
 //   Join traces ON seq = trace_seq for the trace id.
 //
+// Summaries (version 2), a cache for search (SPEC §3.6), never the source of truth:
+//   traces.first_received = receive time of the trace's first write (group membership, SPEC §6.2).
+//   traces.summary_revision = the revision trace_summaries and the reserved annotation rows were
+//   computed from; < revision means stale (partial index traces_unsummarized lists those traces).
+//   trace_summaries (seq = traces.seq): trace-level filter values from the TraceModel:
+//   response_time/duration NULL when absent, flags = kSummaryFlag* bits, http_* NULL when absent.
+//   Deleted with the traces row (trigger). Multi-valued trace fields go to the annotations table
+//   under reserved keys that start with '$' (annotation keys never do): "$user", "$az",
+//   "$instance", "$arn", "$service" (node names), all vtype 0. Like annotations they are additive,
+//   so they are a superset: search re-checks candidates against the stored documents.
+//   Search treats a stale trace as a candidate whatever its summary says.
+//
 // The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
 // cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
 
@@ -40,7 +52,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

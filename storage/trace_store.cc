@@ -17,9 +17,6 @@ SELECT d.id, d.parent_id, d.kind, d.in_progress, d.start_time, d.end_time, d.rec
 FROM traces t JOIN documents d ON d.trace_seq = t.seq
 WHERE t.trace_id = ?1 ORDER BY d.seq)sql";
 
-constexpr std::string_view kTraceColumns =
-    "trace_id, start_time, end_time, updated_at, documents, in_progress_count, revision, "
-    "root_name, root_id, bytes";
 
 // One index seek per annotation bucket (see schema.h), buckets enumerated by a recursive CTE.
 // Two scalar subqueries so that min() and max() are each one B-tree descent.
@@ -45,23 +42,6 @@ std::string GetTraceSql() {
 std::string ListTracesSql() {
   return "SELECT " + std::string(kTraceColumns) +
          " FROM traces WHERE updated_at >= ?1 ORDER BY updated_at DESC, trace_id DESC LIMIT ?2";
-}
-
-TraceInfo ReadTraceInfo(const Statement& stmt) {
-  TraceInfo info;
-  info.trace_id = FormatTraceId(stmt.ColumnText(0));
-  info.start_time = stmt.ColumnDouble(1);
-  info.end_time = stmt.ColumnDouble(2);
-  info.updated_at = stmt.ColumnDouble(3);
-  info.documents = stmt.ColumnInt64(4);
-  info.partial = stmt.ColumnInt64(5) > 0;
-  info.revision = stmt.ColumnInt64(6);
-  info.root_name = std::string(stmt.ColumnText(7));
-  if (!stmt.ColumnIsNull(8)) {
-    info.root_id = FormatId(stmt.ColumnInt64(8));
-  }
-  info.bytes = stmt.ColumnInt64(9);
-  return info;
 }
 
 int HexDigit(char c) {
@@ -99,6 +79,23 @@ void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
 }
 
 }  // namespace
+
+TraceInfo ReadTraceInfo(const Statement& stmt) {
+  TraceInfo info;
+  info.trace_id = FormatTraceId(stmt.ColumnText(0));
+  info.start_time = stmt.ColumnDouble(1);
+  info.end_time = stmt.ColumnDouble(2);
+  info.updated_at = stmt.ColumnDouble(3);
+  info.documents = stmt.ColumnInt64(4);
+  info.partial = stmt.ColumnInt64(5) > 0;
+  info.revision = stmt.ColumnInt64(6);
+  info.root_name = std::string(stmt.ColumnText(7));
+  if (!stmt.ColumnIsNull(8)) {
+    info.root_id = FormatId(stmt.ColumnInt64(8));
+  }
+  info.bytes = stmt.ColumnInt64(9);
+  return info;
+}
 
 bool ParseTraceId(std::string_view text, TraceKey& out) {
   // "1-" + 8 hex (epoch) + "-" + 24 hex (random).

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <variant>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,6 +53,66 @@ struct TraceInfo {
   std::string root_name;   // name of the root segment (no parent_id), empty until it arrives.
   std::string root_id;     // id of that root segment, empty until it arrives.
   std::int64_t bytes = 0;  // Sum of the raw sizes of the stored documents.
+};
+
+// Bits of TraceSummaryRow::flags (trace-level boolean keywords of SPEC §3.3).
+inline constexpr std::int64_t kSummaryFlagOk = 1;
+inline constexpr std::int64_t kSummaryFlagError = 2;
+inline constexpr std::int64_t kSummaryFlagFault = 4;
+inline constexpr std::int64_t kSummaryFlagThrottle = 8;
+inline constexpr std::int64_t kSummaryFlagPartial = 16;
+inline constexpr std::int64_t kSummaryFlagInferred = 32;
+
+// The trace-level values a search filters on, computed from a trace's documents by the query layer
+// (see schema.h, "Summaries"). Absent values are nullopt.
+struct TraceSummaryRow {
+  std::optional<double> response_time;
+  std::optional<double> duration;
+  std::int64_t flags = 0;
+  std::optional<std::int64_t> http_status;
+  std::optional<std::string> http_url;
+  std::optional<std::string> http_method;
+  std::optional<std::string> http_useragent;
+  std::optional<std::string> http_clientip;
+  // Multi-valued fields under reserved keys: {"$user", "alice"}, {"$service", "api"}, ...
+  std::vector<std::pair<std::string, std::string>> values;
+};
+
+// A trace whose summary is stale (never computed, or older than its documents).
+struct StaleTrace {
+  std::string trace_id;
+  std::int64_t revision = 0;   // The revision to pass back to PutSummary.
+  double first_received = 0;
+};
+
+// A SQL value bound to a search predicate's `?` placeholders, in order.
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+// One page of candidates for a search: traces in a time range, newest first, that satisfy a SQL
+// predicate or whose summary is stale.
+struct CandidateQuery {
+  enum class TimeKey { kStartTime, kTraceId };
+  TimeKey time_key = TimeKey::kStartTime;
+  double start = 0;  // Inclusive range, epoch seconds: of traces.start_time, or of the trace id's
+  double end = 0;    // time field (TimeKey::kTraceId).
+  // SQL boolean expression over `t` (traces), `s` (trace_summaries, LEFT JOINed: columns NULL when
+  // no summary) and correlated subqueries on `annotations a` (constrain a.bucket = t.seq >> 10,
+  // a.key, a.vtype, a.trace_seq = t.seq); `?` placeholders only, bound from `params` in order.
+  // Empty = true. REQUIRES: built by code, never from user text (user text goes in params).
+  std::string predicate;
+  std::vector<SqlValue> params;
+  // Resume strictly after this candidate (the last one of the previous page), if any.
+  std::optional<std::string> after_trace_id;
+  std::optional<double> after_time;  // Its start_time (TimeKey::kStartTime).
+  std::int64_t after_seq = 0;
+  std::size_t limit = 256;
+};
+
+struct Candidate {
+  TraceInfo info;
+  std::int64_t seq = 0;
+  double first_received = 0;
+  bool summary_fresh = false;  // The summary matches the stored documents, so `predicate` was exact.
 };
 
 enum class OpenMode {
@@ -105,6 +167,24 @@ class TraceStore {
   // Uses the annotation index; a building block for filters and a check for tests.
   [[nodiscard]] Result<std::vector<std::string>> TracesWithAnnotation(
       std::string_view key, const proto::AnnotationValue& value);
+
+  // Traces whose summary is stale and that received nothing since `quiet_before` (epoch seconds),
+  // oldest first, at most `limit`.
+  [[nodiscard]] Result<std::vector<StaleTrace>> StaleTraces(double quiet_before, std::size_t limit);
+
+  // Stores the summary of each trace (computed from its documents at `revision`) in one
+  // transaction. A trace that changed since is left stale; an unknown (deleted) trace is skipped.
+  // kIOError/kResourceExhausted on failure, nothing written.
+  struct SummaryUpdate {
+    std::string trace_id;
+    std::int64_t revision = 0;
+    TraceSummaryRow row;
+  };
+  [[nodiscard]] Status PutSummaries(std::span<const SummaryUpdate> updates);
+
+  // Candidates of a search (see CandidateQuery). kInvalidArgument if the predicate does not
+  // compile (a bug in the caller), kIOError on SQLite errors.
+  [[nodiscard]] Result<std::vector<Candidate>> FindCandidates(const CandidateQuery& query);
 
   // The traces row of one trace. Fails with kNotFound if the trace is unknown.
   [[nodiscard]] Result<TraceInfo> GetTraceInfo(std::string_view trace_id);

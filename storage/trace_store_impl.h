@@ -77,6 +77,13 @@ using TraceKey = std::array<unsigned char, 16>;
 // 16 lower-case hex digits.
 [[nodiscard]] std::string FormatId(std::int64_t id);
 
+// The traces columns ReadTraceInfo reads, in order (columns 0-9 of a SELECT).
+inline constexpr std::string_view kTraceColumns =
+    "trace_id, start_time, end_time, updated_at, documents, in_progress_count, revision, "
+    "root_name, root_id, bytes";
+// A TraceInfo from columns 0-9 of a row selected with kTraceColumns.
+[[nodiscard]] TraceInfo ReadTraceInfo(const Statement& stmt);
+
 struct TraceKeyHash {
   std::size_t operator()(const TraceKey& key) const {
     std::uint64_t random = 0;  // Bytes 8..15 are random: a good hash as they are.

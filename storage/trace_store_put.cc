@@ -38,8 +38,8 @@ constexpr std::string_view kSelectTrace =
 
 constexpr std::string_view kInsertTrace = R"sql(
 INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, in_progress_count,
-                   revision, bytes, root_id, root_name, annotation_keys)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
+                   revision, bytes, root_id, root_name, annotation_keys, first_received)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5))sql";
 
 // ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
 constexpr std::string_view kUpdateTrace = R"sql(

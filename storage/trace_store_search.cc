@@ -1,0 +1,123 @@
+// TraceStore::FindCandidates: one page of search candidates (see CandidateQuery and schema.h).
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <string>
+
+#include "storage/trace_store.h"
+#include "storage/trace_store_impl.h"
+
+namespace xrayd::storage {
+namespace {
+
+// Trace-id bounds of a time range: the 4-byte big-endian epoch, then 12 bytes of 0x00 or 0xff.
+std::string TraceIdBound(double seconds, bool upper) {
+  const double clamped = std::clamp(upper ? std::floor(seconds) : std::ceil(seconds), 0.0,
+                                    4294967295.0);
+  const auto epoch = static_cast<std::uint32_t>(clamped);
+  std::string out(16, upper ? '\xff' : '\0');
+  out[0] = static_cast<char>(epoch >> 24);
+  out[1] = static_cast<char>(epoch >> 16);
+  out[2] = static_cast<char>(epoch >> 8);
+  out[3] = static_cast<char>(epoch);
+  return out;
+}
+
+Status Bind(Statement& stmt, int index, const SqlValue& value) {
+  return std::visit(
+      [&](const auto& v) -> Status {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return stmt.BindNull(index);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return stmt.BindInt64(index, v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return stmt.BindDouble(index, v);
+        } else {
+          return stmt.BindText(index, v);
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& query) {
+  const bool by_id = query.time_key == CandidateQuery::TimeKey::kTraceId;
+  std::string sql = "SELECT " + std::string(kTraceColumns) +
+                    ", t.seq, t.first_received, t.summary_revision = t.revision"
+                    " FROM traces t LEFT JOIN trace_summaries s ON s.seq = t.seq WHERE ";
+  std::vector<SqlValue> head;  // Parameters that precede the predicate's.
+  std::string lo;
+  std::string hi;
+  std::string after;
+  if (by_id) {
+    lo = TraceIdBound(query.start, false);
+    hi = TraceIdBound(query.end, true);
+    sql += "t.trace_id >= CAST(? AS BLOB) AND t.trace_id <= CAST(? AS BLOB)";
+    head.emplace_back(lo);
+    head.emplace_back(hi);
+    if (query.after_trace_id) {
+      TraceKey key;
+      if (!ParseTraceId(*query.after_trace_id, key)) {
+        return MakeError(ErrorCode::kInvalidArgument, "bad resume trace id");
+      }
+      after.assign(reinterpret_cast<const char*>(key.data()), key.size());
+      sql += " AND t.trace_id < CAST(? AS BLOB)";
+      head.emplace_back(after);
+    }
+  } else {
+    sql += "t.start_time >= ? AND t.start_time <= ?";
+    head.emplace_back(query.start);
+    head.emplace_back(query.end);
+    if (query.after_time) {
+      sql += " AND (t.start_time < ? OR (t.start_time = ? AND t.seq < ?))";
+      head.emplace_back(*query.after_time);
+      head.emplace_back(*query.after_time);
+      head.emplace_back(query.after_seq);
+    }
+  }
+  if (!query.predicate.empty()) {
+    sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";
+  }
+  sql += by_id ? " ORDER BY t.trace_id DESC" : " ORDER BY t.start_time DESC, t.seq DESC";
+  sql += " LIMIT ?";
+
+  auto stmt = impl_->db->Prepare(sql);
+  if (!stmt) {
+    Error error = std::move(stmt.error());
+    error.code = ErrorCode::kInvalidArgument;
+    return tl::unexpected<Error>(std::move(error));
+  }
+  int index = 1;
+  for (const SqlValue& value : head) {
+    // Blobs must bind as blobs: TEXT never equals a BLOB in SQLite comparisons.
+    if (by_id && std::holds_alternative<std::string>(value)) {
+      XRAYD_STORAGE_TRY(stmt->BindBlob(index++, std::get<std::string>(value)));
+    } else {
+      XRAYD_STORAGE_TRY(Bind(*stmt, index++, value));
+    }
+  }
+  for (const SqlValue& value : query.params) {
+    XRAYD_STORAGE_TRY(Bind(*stmt, index++, value));
+  }
+  XRAYD_STORAGE_TRY(stmt->BindInt64(index, static_cast<std::int64_t>(query.limit)));
+  std::vector<Candidate> out;
+  for (;;) {
+    auto row = stmt->Step();
+    XRAYD_STORAGE_TRY(row);
+    if (!*row) {
+      break;
+    }
+    Candidate c;
+    c.info = ReadTraceInfo(*stmt);
+    c.seq = stmt->ColumnInt64(10);
+    c.first_received = stmt->ColumnDouble(11);
+    c.summary_fresh = stmt->ColumnInt64(12) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace xrayd::storage

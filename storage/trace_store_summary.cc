@@ -1,0 +1,141 @@
+// TraceStore summaries: which traces need one, and storing them (schema.h, "Summaries").
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "storage/trace_store.h"
+#include "storage/trace_store_impl.h"
+
+namespace xrayd::storage {
+namespace {
+
+constexpr std::string_view kStaleTraces = R"sql(
+SELECT trace_id, revision, first_received FROM traces INDEXED BY traces_unsummarized
+WHERE summary_revision < revision AND updated_at < ?1
+ORDER BY seq LIMIT ?2)sql";
+
+constexpr std::string_view kSelectSeq = "SELECT seq, revision FROM traces WHERE trace_id = ?1";
+
+constexpr std::string_view kUpsertSummary = R"sql(
+INSERT OR REPLACE INTO trace_summaries(seq, response_time, duration, flags, http_status, http_url,
+                                       http_method, http_useragent, http_clientip)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
+
+constexpr std::string_view kMarkSummarized =
+    "UPDATE traces SET summary_revision = ?2 WHERE seq = ?1";
+
+constexpr std::string_view kInsertValue =
+    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
+    "VALUES(?1, ?2, 0, ?3, ?4)";
+
+Status BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value) {
+  return value ? stmt.BindText(index, *value) : stmt.BindNull(index);
+}
+
+Status BindOptionalDouble(Statement& stmt, int index, const std::optional<double>& value) {
+  return value ? stmt.BindDouble(index, *value) : stmt.BindNull(index);
+}
+
+// Statements of one PutSummaries call (prepared per call: summaries are written in batches by one
+// background thread, so preparing is noise next to the writes).
+struct SummaryStatements {
+  Statement select_seq;
+  Statement upsert;
+  Statement mark;
+  Statement insert_value;
+};
+
+Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& update) {
+  TraceKey key;
+  if (!ParseTraceId(update.trace_id, key)) {
+    return MakeError(ErrorCode::kInvalidArgument, "bad trace id " + update.trace_id);
+  }
+  const std::string_view key_bytes(reinterpret_cast<const char*>(key.data()), key.size());
+  std::int64_t seq = 0;
+  std::int64_t revision = 0;
+  {
+    ResetOnExit reset(st.select_seq);
+    XRAYD_STORAGE_TRY(st.select_seq.BindBlob(1, key_bytes));
+    auto row = st.select_seq.Step();
+    XRAYD_STORAGE_TRY(row);
+    if (!*row) {
+      return {};  // Deleted (retention) since it was listed.
+    }
+    seq = st.select_seq.ColumnInt64(0);
+    revision = st.select_seq.ColumnInt64(1);
+  }
+  const TraceSummaryRow& r = update.row;
+  {
+    ResetOnExit reset(st.upsert);
+    XRAYD_STORAGE_TRY(st.upsert.BindInt64(1, seq));
+    XRAYD_STORAGE_TRY(BindOptionalDouble(st.upsert, 2, r.response_time));
+    XRAYD_STORAGE_TRY(BindOptionalDouble(st.upsert, 3, r.duration));
+    XRAYD_STORAGE_TRY(st.upsert.BindInt64(4, r.flags));
+    XRAYD_STORAGE_TRY(r.http_status ? st.upsert.BindInt64(5, *r.http_status) : st.upsert.BindNull(5));
+    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 6, r.http_url));
+    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 7, r.http_method));
+    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 8, r.http_useragent));
+    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 9, r.http_clientip));
+    XRAYD_STORAGE_TRY(st.upsert.Run());
+  }
+  for (const auto& [value_key, value] : r.values) {
+    ResetOnExit reset(st.insert_value);
+    XRAYD_STORAGE_TRY(st.insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
+    XRAYD_STORAGE_TRY(st.insert_value.BindText(2, value_key));
+    XRAYD_STORAGE_TRY(st.insert_value.BindText(3, value));
+    XRAYD_STORAGE_TRY(st.insert_value.BindInt64(4, seq));
+    XRAYD_STORAGE_TRY(st.insert_value.Run());
+  }
+  // A trace that changed after its documents were read keeps an older summary_revision: stale.
+  ResetOnExit reset(st.mark);
+  XRAYD_STORAGE_TRY(st.mark.BindInt64(1, seq));
+  XRAYD_STORAGE_TRY(st.mark.BindInt64(2, std::min(revision, update.revision)));
+  return st.mark.Run();
+}
+
+}  // namespace
+
+Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std::size_t limit) {
+  auto stmt = impl_->db->Prepare(kStaleTraces);
+  if (!stmt) {
+    return tl::unexpected<Error>(std::move(stmt.error()));
+  }
+  XRAYD_STORAGE_TRY(stmt->BindDouble(1, quiet_before));
+  XRAYD_STORAGE_TRY(stmt->BindInt64(2, static_cast<std::int64_t>(limit)));
+  std::vector<StaleTrace> out;
+  for (;;) {
+    auto row = stmt->Step();
+    XRAYD_STORAGE_TRY(row);
+    if (!*row) {
+      break;
+    }
+    out.push_back(StaleTrace{.trace_id = FormatTraceId(stmt->ColumnText(0)),
+                             .revision = stmt->ColumnInt64(1),
+                             .first_received = stmt->ColumnDouble(2)});
+  }
+  return out;
+}
+
+Status TraceStore::PutSummaries(std::span<const SummaryUpdate> updates) {
+  Database& db = *impl_->db;
+  SummaryStatements st;
+  XRAYD_STORAGE_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
+  XRAYD_STORAGE_TRY(PrepareInto(db, kUpsertSummary, st.upsert));
+  XRAYD_STORAGE_TRY(PrepareInto(db, kMarkSummarized, st.mark));
+  XRAYD_STORAGE_TRY(PrepareInto(db, kInsertValue, st.insert_value));
+  XRAYD_STORAGE_TRY(db.Exec("BEGIN IMMEDIATE"));
+  for (const SummaryUpdate& update : updates) {
+    if (Status s = PutOneSummary(st, update); !s) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+  }
+  if (Status s = db.Exec("COMMIT"); !s) {
+    (void)db.Exec("ROLLBACK");
+    return s;
+  }
+  return {};
+}
+
+}  // namespace xrayd::storage
