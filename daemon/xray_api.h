@@ -8,6 +8,7 @@
 #include "daemon/ingest_queue.h"
 #include "daemon/metrics.h"
 #include "daemon/reader_pool.h"
+#include "storage/state_store.h"
 
 namespace xrayd::daemon {
 
@@ -18,9 +19,19 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   IngestQueue* queue = nullptr;  // PutTraceSegments feeds the same pipeline as UDP.
   ReaderPool* traces = nullptr;  // Read-only connections to the trace store.
+  storage::StateStore* state = nullptr;  // Groups and sampling rules (state.db); thread-safe.
 };
 
 // GetTraceSummaries, BatchGetTraces, PutTraceSegments (daemon/xray_api_traces.cc).
 void RegisterTraceApi(ApiRouter& router, const ApiServices& services);
+
+// CreateGroup, GetGroup, GetGroups, UpdateGroup, DeleteGroup (daemon/xray_api_groups.cc).
+// REQUIRES: services.state outlives the router.
+void RegisterGroupApi(ApiRouter& router, const ApiServices& services);
+
+// GetSamplingRules, GetSamplingTargets, GetSamplingStatisticSummaries, CreateSamplingRule,
+// UpdateSamplingRule, DeleteSamplingRule (daemon/xray_api_sampling.cc). Sampling statistics live
+// in memory for the life of the router. REQUIRES: services.state outlives the router.
+void RegisterSamplingApi(ApiRouter& router, const ApiServices& services);
 
 }  // namespace xrayd::daemon
