@@ -3,10 +3,12 @@
 // time is an argument), no logging. OpenSSL's libcrypto provides SHA-256 and HMAC.
 //
 // Conventions (those of AWS's SigV4 test suite):
-// - `path` is the request path NOT percent-encoded (e.g. "/TraceSegments", "/example space/"); the
-//   canonical URI is the normalised path (dot segments removed, repeated '/' collapsed) with each
-//   segment percent-encoded once (RFC 3986 unreserved characters kept). Send the request with
-//   EncodePath(path) so what is signed is what is sent.
+// - `path` is the request path exactly as sent on the request line (e.g. "/TraceSegments"; a raw
+//   path with reserved characters is sent as EncodePath(raw)). The canonical URI is that path
+//   normalised (dot segments removed, repeated '/' collapsed) with each segment percent-encoded
+//   once more (RFC 3986 unreserved characters kept): the double encoding every AWS service but S3
+//   expects, as the JS v3 SDK and botocore do. AWS's test-suite paths ("/example space/") are
+//   signed as given.
 // - `query` is the query string as sent, without '?', percent-encoded or not: each name and value
 //   is decoded then re-encoded and the pairs sorted by name, then value.
 // - Header names are case-insensitive; values are trimmed and runs of spaces collapsed; repeated
@@ -81,7 +83,7 @@ struct ParsedAuthorization {
 
 struct VerifyRequest {
   std::string method;
-  std::string path;   // NOT percent-encoded (decode the request line's path first).
+  std::string path;   // As received on the request line (not decoded).
   std::string query;  // As received, without '?'.
   SigV4Headers headers;  // Every header received (any case); only the signed ones are used.
   std::string_view body;
