@@ -9,6 +9,7 @@
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
+#include "daemon/summary_worker.h"
 #include "daemon/udp_listener.h"
 #include "daemon/xray_api.h"
 #include "storage/trace_store.h"
@@ -41,6 +42,7 @@ struct Daemon::Impl {
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
+  std::unique_ptr<SummaryWorker> summaries;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
   ApiServices api;
@@ -78,12 +80,20 @@ Status Daemon::Start() {
       d.queue, *d.store, d.metrics,
       StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
   d.writer->Start();
+  d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
+                                                d.metrics);
+  if (Status s = d.summaries->Start(); !s) {
+    d.writer->Stop();
+    d.checkpointer->Stop();
+    return s;
+  }
 
   d.readers = std::make_unique<ReaderPool>(d.config.StorePath());
   d.AddRoutes();
   // Several HTTP threads so that a slow query never holds up SDK sampling polls.
   d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{.threads = 4});
   if (Status s = d.http->Start(d.config.tcp); !s) {
+    d.summaries->Stop();
     d.writer->Stop();
     d.checkpointer->Stop();
     return s;
@@ -91,6 +101,7 @@ Status Daemon::Start() {
   d.udp = std::make_unique<UdpListener>(d.queue, d.metrics);
   if (Status s = d.udp->Start(d.config.udp, d.config.receive_buffer_bytes); !s) {
     d.http->Stop();
+    d.summaries->Stop();
     d.writer->Stop();
     d.checkpointer->Stop();
     return s;
@@ -113,6 +124,7 @@ void Daemon::Stop() {
   d.udp->Stop();
   d.writer->Stop();
   d.http->Stop();
+  d.summaries->Stop();
   d.checkpointer->Stop();
   d.store.reset();
   spdlog::info(

@@ -81,8 +81,9 @@ struct TraceSummaryRow {
 // A trace whose summary is stale (never computed, or older than its documents).
 struct StaleTrace {
   std::string trace_id;
-  std::int64_t revision = 0;   // The revision to pass back to PutSummary.
+  std::int64_t revision = 0;   // The revision to pass back to PutSummaries.
   double first_received = 0;
+  bool never_summarized = false;
 };
 
 // A SQL value bound to a search predicate's `?` placeholders, in order.

@@ -11,7 +11,7 @@ namespace xrayd::storage {
 namespace {
 
 constexpr std::string_view kStaleTraces = R"sql(
-SELECT trace_id, revision, first_received FROM traces INDEXED BY traces_unsummarized
+SELECT trace_id, revision, first_received, summary_revision = 0 FROM traces INDEXED BY traces_unsummarized
 WHERE summary_revision < revision AND updated_at < ?1
 ORDER BY seq LIMIT ?2)sql";
 
@@ -112,7 +112,8 @@ Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std
     }
     out.push_back(StaleTrace{.trace_id = FormatTraceId(stmt->ColumnText(0)),
                              .revision = stmt->ColumnInt64(1),
-                             .first_received = stmt->ColumnDouble(2)});
+                             .first_received = stmt->ColumnDouble(2),
+                             .never_summarized = stmt->ColumnInt64(3) != 0});
   }
   return out;
 }

@@ -1,0 +1,78 @@
+#include "daemon/summary_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/log_limiter.h"
+
+namespace xrayd::daemon {
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+SummaryWorker::SummaryWorker(std::string store_path, SummaryWorkerOptions options,
+                             Metrics& metrics, query::SummarizedHook hook)
+    : store_path_(std::move(store_path)),
+      options_(options),
+      metrics_(metrics),
+      hook_(std::move(hook)) {}
+
+SummaryWorker::~SummaryWorker() {
+  Stop();
+}
+
+Status SummaryWorker::Start() {
+  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
+  if (!store) {
+    return tl::unexpected(store.error());
+  }
+  store_ = std::move(*store);
+  thread_ = std::thread([this] { Run(); });
+  return {};
+}
+
+void SummaryWorker::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  store_.reset();
+}
+
+void SummaryWorker::Run() {
+  LogLimiter limiter(std::chrono::seconds(60));
+  bool busy = false;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!busy) {
+        wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
+      }
+      if (stopping_) {
+        return;  // Stale summaries are finished by the next run; search never depends on them.
+      }
+    }
+    auto done = query::SummarizeStaleTraces(*store_, NowSeconds() - options_.quiet_seconds,
+                                            options_.traces_per_round, hook_);
+    if (done) {
+      metrics_.traces_summarized.fetch_add(*done, std::memory_order_relaxed);
+      busy = *done == options_.traces_per_round;
+    } else {
+      busy = false;
+      metrics_.summary_errors.fetch_add(1, std::memory_order_relaxed);
+      if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+        spdlog::warn("search: summarizing traces failed: {}{}", done.error().message,
+                     *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());
+      }
+    }
+  }
+}
+
+}  // namespace xrayd::daemon
