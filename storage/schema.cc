@@ -73,6 +73,15 @@ CREATE TRIGGER traces_delete_summary AFTER DELETE ON traces BEGIN
   DELETE FROM trace_summaries WHERE seq = old.seq;
 END;
 )sql",
+    // 2 -> 3: the forwarding spool (see schema.h, "Forward queue").
+    R"sql(
+CREATE TABLE forward_queue(
+  seq INTEGER PRIMARY KEY,
+  received_at REAL NOT NULL,
+  bytes INTEGER NOT NULL,
+  raw BLOB NOT NULL
+);
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user_version"); }

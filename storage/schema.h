@@ -42,6 +42,14 @@
 //   so they are a superset: search re-checks candidates against the stored documents.
 //   Search treats a stale trace as a candidate whatever its summary says.
 //
+// Forward queue (version 3), the durable spool of documents to forward to AWS X-Ray:
+//   forward_queue(seq INTEGER PRIMARY KEY, received_at, bytes, raw). When forwarding is on
+//   (TraceStore::SetForwardSpool), PutDocuments appends every document it is given (duplicates
+//   included, as the official daemon forwards them) in the same transaction that stores it, so a
+//   document is spooled iff it is committed. seq is the replay order (oldest first). The forwarder
+//   reads with its own connection (ForwardQueueReader) and the writer deletes what was forwarded
+//   (TraceStore::AckForwarded: every row with seq <= the acknowledged watermark).
+//
 // The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
 // cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
 
@@ -52,7 +60,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 2;
+inline constexpr std::int64_t kSchemaVersion = 3;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

@@ -26,6 +26,8 @@ struct PutStats {
   std::uint64_t stale_in_progress = 0;  // in_progress arrived after the complete version: ignored.
   std::uint64_t annotations_indexed = 0;
   std::uint64_t annotations_over_limit = 0;  // Keys beyond the 50 indexed keys of a trace (SPEC §1.7).
+  std::uint64_t spooled = 0;        // Documents appended to the forward queue (SetForwardSpool).
+  std::uint64_t spooled_bytes = 0;  // Their raw bytes.
 };
 
 // A document as stored, enough for trace assembly.
@@ -189,6 +191,16 @@ class TraceStore {
 
   // The traces row of one trace. Fails with kNotFound if the trace is unknown.
   [[nodiscard]] Result<TraceInfo> GetTraceInfo(std::string_view trace_id);
+
+  // Forwarding spool (schema.h, "Forward queue"); writer thread only. When `enabled`, every later
+  // PutDocuments also appends each of its documents to forward_queue in the same transaction.
+  void SetForwardSpool(bool enabled);
+  // Rows of forward_queue with seq <= `through` were forwarded (or given up): they are deleted in
+  // the next PutDocuments transaction, or by TrimForwardSpool. A lower value than before is ignored.
+  void AckForwarded(std::int64_t through);
+  // Deletes the acknowledged rows now, in a transaction of its own, if any deletion is pending.
+  // kIOError/kResourceExhausted on failure (the deletion stays pending).
+  [[nodiscard]] Status TrimForwardSpool();
 
   // Test-only: caps the database file at its current size (PRAGMA max_page_count), so that the next
   // write that needs a new page fails as on a full disk (SQLITE_FULL -> kResourceExhausted).

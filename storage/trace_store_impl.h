@@ -143,6 +143,12 @@ struct TraceStore::Impl {
   Statement list_traces;
   Statement count_documents;
   Statement traces_with_annotation;
+  Statement spool_document;      // Forward queue append (schema.h, "Forward queue").
+  Statement delete_forwarded;
+
+  bool forward_spool = false;
+  std::int64_t forward_acked = 0;    // Highest acknowledged forward_queue seq.
+  std::int64_t forward_deleted = 0;  // Rows up to here are deleted (committed).
 
   // Writer cache: trace id -> CachedTrace, two generations (an approximate LRU): a hit in `old`
   // moves the entry to `young`; between batches, a full `young` becomes `old`. Cleared when another
@@ -170,6 +176,9 @@ struct TraceStore::Impl {
                                         PutStats& stats);
   [[nodiscard]] Status FlushTraceDeltas(double received_at);
   void DropCache();
+  [[nodiscard]] Status SpoolForForwarding(const proto::Document& doc, double received_at,
+                                          PutStats& stats);
+  [[nodiscard]] Status DeleteForwarded();
 };
 
 }  // namespace xrayd::storage

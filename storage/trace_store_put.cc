@@ -56,6 +56,10 @@ UPDATE traces SET
   annotation_keys = coalesce(?12, annotation_keys)
 WHERE seq = ?1)sql";
 
+constexpr std::string_view kSpoolDocument =
+    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(?1, ?2, ?3)";
+constexpr std::string_view kDeleteForwarded = "DELETE FROM forward_queue WHERE seq <= ?1";
+
 constexpr std::string_view kInsertAnnotation =
     "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
     "VALUES(?1, ?2, ?3, ?4, ?5)";
@@ -122,6 +126,8 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertTrace, insert_trace));
   XRAYD_STORAGE_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
   XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
+  XRAYD_STORAGE_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
   return {};
 }
 
@@ -161,6 +167,7 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
     }
     return tl::unexpected<Error>(std::move(status.error()));
   }
+  impl.forward_deleted = std::max(impl.forward_deleted, impl.forward_acked);
   return stats;
 }
 
@@ -200,8 +207,12 @@ Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
   XRAYD_STORAGE_TRY(SyncCache());
   for (const proto::Document& doc : docs) {
     XRAYD_STORAGE_TRY(PutOne(doc, received_at, stats));
+    if (forward_spool) {
+      XRAYD_STORAGE_TRY(SpoolForForwarding(doc, received_at, stats));
+    }
   }
   XRAYD_STORAGE_TRY(FlushTraceDeltas(received_at));
+  XRAYD_STORAGE_TRY(DeleteForwarded());
   ResetOnExit reset(commit);
   return commit.Run();
 }
@@ -471,6 +482,69 @@ Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
     }
     XRAYD_STORAGE_TRY(stmt.Run());
   }
+  return {};
+}
+
+}  // namespace xrayd::storage
+
+namespace xrayd::storage {
+
+Status TraceStore::Impl::SpoolForForwarding(const proto::Document& doc, double received_at,
+                                            PutStats& stats) {
+  Statement& stmt = spool_document;
+  ResetOnExit reset(stmt);
+  XRAYD_STORAGE_TRY(stmt.BindDouble(1, received_at));
+  XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(doc.raw.size())));
+  XRAYD_STORAGE_TRY(stmt.BindBlob(3, doc.raw));
+  XRAYD_STORAGE_TRY(stmt.Run());
+  ++stats.spooled;
+  stats.spooled_bytes += doc.raw.size();
+  return {};
+}
+
+// Inside a write transaction. forward_deleted only moves once the caller's commit succeeded (see
+// PutDocuments and TrimForwardSpool); repeating the DELETE after a rollback is harmless.
+Status TraceStore::Impl::DeleteForwarded() {
+  if (forward_acked <= forward_deleted) {
+    return {};
+  }
+  Statement& stmt = delete_forwarded;
+  ResetOnExit reset(stmt);
+  XRAYD_STORAGE_TRY(stmt.BindInt64(1, forward_acked));
+  return stmt.Run();
+}
+
+void TraceStore::SetForwardSpool(bool enabled) {
+  impl_->forward_spool = enabled;
+}
+
+void TraceStore::AckForwarded(std::int64_t through) {
+  impl_->forward_acked = std::max(impl_->forward_acked, through);
+}
+
+Status TraceStore::TrimForwardSpool() {
+  Impl& impl = *impl_;
+  if (impl.forward_acked <= impl.forward_deleted) {
+    return {};
+  }
+  const std::int64_t target = impl.forward_acked;
+  Status status = [&]() -> Status {
+    {
+      ResetOnExit reset(impl.begin);
+      XRAYD_STORAGE_TRY(impl.begin.Run());
+    }
+    XRAYD_STORAGE_TRY(impl.DeleteForwarded());
+    ResetOnExit reset(impl.commit);
+    return impl.commit.Run();
+  }();
+  if (!status) {
+    if (!impl.db->InAutocommit()) {
+      (void)impl.rollback.Run();
+      impl.rollback.Reset();
+    }
+    return status;
+  }
+  impl.forward_deleted = target;
   return {};
 }
 

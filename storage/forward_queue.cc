@@ -1,0 +1,128 @@
+#include "storage/forward_queue.h"
+
+#include <utility>
+
+#include "storage/database.h"
+#include "storage/schema.h"
+#include "storage/statement.h"
+
+namespace xrayd::storage {
+namespace {
+
+constexpr std::string_view kReadAfter =
+    "SELECT seq, received_at, raw FROM forward_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+constexpr std::string_view kSizesAfter =
+    "SELECT seq, bytes FROM forward_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+constexpr std::string_view kTotals =
+    "SELECT count(*), coalesce(sum(bytes), 0), coalesce(min(seq), 0), coalesce(max(seq), 0) "
+    "FROM forward_queue";
+
+template <typename T>
+Result<T> Fail(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
+
+}  // namespace
+
+ForwardQueueReader::ForwardQueueReader(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+ForwardQueueReader::~ForwardQueueReader() = default;
+
+Result<std::unique_ptr<ForwardQueueReader>> ForwardQueueReader::Open(const std::string& path) {
+  DatabaseOptions options;
+  options.read_only = true;
+  options.cache_kib = 2048;
+  auto db = Database::Open(path, options);
+  if (!db) {
+    Error error = std::move(db.error());
+    if (error.code == ErrorCode::kNotFound) {
+      error.code = ErrorCode::kInvalidArgument;
+    }
+    return Fail<std::unique_ptr<ForwardQueueReader>>(std::move(error));
+  }
+  if (Status s = CheckSchema(**db); !s) {
+    return Fail<std::unique_ptr<ForwardQueueReader>>(std::move(s.error()));
+  }
+  return std::unique_ptr<ForwardQueueReader>(new ForwardQueueReader(std::move(*db)));
+}
+
+Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t after,
+                                                                   std::size_t max_documents,
+                                                                   std::size_t max_bytes) {
+  auto stmt = db_->Prepare(kReadAfter);
+  if (!stmt) {
+    return Fail<std::vector<SpooledDocument>>(std::move(stmt.error()));
+  }
+  std::vector<SpooledDocument> out;
+  if (auto s = stmt->BindInt64(1, after); !s) {
+    return Fail<std::vector<SpooledDocument>>(std::move(s.error()));
+  }
+  if (auto s = stmt->BindInt64(2, static_cast<std::int64_t>(max_documents)); !s) {
+    return Fail<std::vector<SpooledDocument>>(std::move(s.error()));
+  }
+  std::size_t bytes = 0;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) {
+      return Fail<std::vector<SpooledDocument>>(std::move(row.error()));
+    }
+    if (!*row) {
+      break;
+    }
+    const std::string_view raw = stmt->ColumnText(2);
+    if (!out.empty() && bytes + raw.size() > max_bytes) {
+      break;
+    }
+    bytes += raw.size();
+    out.push_back(SpooledDocument{.seq = stmt->ColumnInt64(0),
+                                  .received_at = stmt->ColumnDouble(1),
+                                  .raw = std::string(raw)});
+  }
+  return out;
+}
+
+Result<std::vector<SpooledSize>> ForwardQueueReader::SizesAfter(std::int64_t after,
+                                                                std::size_t max_documents) {
+  auto stmt = db_->Prepare(kSizesAfter);
+  if (!stmt) {
+    return Fail<std::vector<SpooledSize>>(std::move(stmt.error()));
+  }
+  if (auto s = stmt->BindInt64(1, after); !s) {
+    return Fail<std::vector<SpooledSize>>(std::move(s.error()));
+  }
+  if (auto s = stmt->BindInt64(2, static_cast<std::int64_t>(max_documents)); !s) {
+    return Fail<std::vector<SpooledSize>>(std::move(s.error()));
+  }
+  std::vector<SpooledSize> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) {
+      return Fail<std::vector<SpooledSize>>(std::move(row.error()));
+    }
+    if (!*row) {
+      break;
+    }
+    out.push_back(SpooledSize{.seq = stmt->ColumnInt64(0), .bytes = stmt->ColumnInt64(1)});
+  }
+  return out;
+}
+
+Result<SpoolTotals> ForwardQueueReader::Totals() {
+  auto stmt = db_->Prepare(kTotals);
+  if (!stmt) {
+    return Fail<SpoolTotals>(std::move(stmt.error()));
+  }
+  auto row = stmt->Step();
+  if (!row) {
+    return Fail<SpoolTotals>(std::move(row.error()));
+  }
+  SpoolTotals totals;
+  if (*row) {
+    totals.documents = stmt->ColumnInt64(0);
+    totals.bytes = stmt->ColumnInt64(1);
+    totals.first_seq = stmt->ColumnInt64(2);
+    totals.last_seq = stmt->ColumnInt64(3);
+  }
+  return totals;
+}
+
+}  // namespace xrayd::storage

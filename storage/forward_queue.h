@@ -1,0 +1,61 @@
+#pragma once
+// ForwardQueueReader: the forwarder's read-only connection to the forward queue of a trace store
+// (schema.h, "Forward queue"). The writer appends and deletes; this reader only reads committed
+// rows (WAL snapshot per call). One instance per thread, like TraceStore.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proto/result.h"
+
+namespace xrayd::storage {
+
+class Database;
+
+struct SpooledDocument {
+  std::int64_t seq = 0;
+  double received_at = 0;  // Epoch seconds.
+  std::string raw;
+};
+
+struct SpoolTotals {
+  std::int64_t documents = 0;
+  std::int64_t bytes = 0;
+  std::int64_t first_seq = 0;  // 0 when empty.
+  std::int64_t last_seq = 0;   // 0 when empty.
+};
+
+// seq and size of a row, without its bytes.
+struct SpooledSize {
+  std::int64_t seq = 0;
+  std::int64_t bytes = 0;
+};
+
+class ForwardQueueReader {
+ public:
+  // Opens the store at `path` read-only. kInvalidArgument if there is no store (or an older
+  // schema without the queue), kIOError otherwise.
+  [[nodiscard]] static Result<std::unique_ptr<ForwardQueueReader>> Open(const std::string& path);
+  ~ForwardQueueReader();
+  ForwardQueueReader(const ForwardQueueReader&) = delete;
+  ForwardQueueReader& operator=(const ForwardQueueReader&) = delete;
+
+  // Rows with seq > `after`, ascending, at most `max_documents` and, beyond the first row, at most
+  // `max_bytes` of raw bytes in total.
+  [[nodiscard]] Result<std::vector<SpooledDocument>> ReadAfter(std::int64_t after,
+                                                               std::size_t max_documents,
+                                                               std::size_t max_bytes);
+  // seq and size of rows with seq > `after`, ascending, at most `max_documents` (cheap skipping).
+  [[nodiscard]] Result<std::vector<SpooledSize>> SizesAfter(std::int64_t after,
+                                                            std::size_t max_documents);
+  // Count, bytes and seq range of the whole queue (a full scan: for start-up).
+  [[nodiscard]] Result<SpoolTotals> Totals();
+
+ private:
+  explicit ForwardQueueReader(std::unique_ptr<Database> db);
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace xrayd::storage
