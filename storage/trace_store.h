@@ -96,8 +96,13 @@ using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>
 struct CandidateQuery {
   enum class TimeKey { kStartTime, kTraceId };
   TimeKey time_key = TimeKey::kStartTime;
-  double start = 0;  // Inclusive range, epoch seconds: of traces.start_time, or of the trace id's
-  double end = 0;    // time field (TimeKey::kTraceId).
+  // [start, end), epoch seconds. kTraceId: the trace id's time field is in the range. kStartTime:
+  // the trace overlaps the range: it started before `end` and ended (or is still in progress) at
+  // or after `start`; only traces that started at most `lookback` seconds before `start` are
+  // considered (the start_time index bounds the scan).
+  double start = 0;
+  double end = 0;
+  double lookback = 0;
   // SQL boolean expression over `t` (traces), `s` (trace_summaries, LEFT JOINed: columns NULL when
   // no summary) and correlated subqueries on `annotations a` (constrain a.bucket = t.seq >> 10,
   // a.key, a.vtype, a.trace_seq = t.seq); `?` placeholders only, bound from `params` in order.

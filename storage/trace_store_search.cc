@@ -11,12 +11,12 @@
 namespace xrayd::storage {
 namespace {
 
-// Trace-id bounds of a time range: the 4-byte big-endian epoch, then 12 bytes of 0x00 or 0xff.
-std::string TraceIdBound(double seconds, bool upper) {
-  const double clamped = std::clamp(upper ? std::floor(seconds) : std::ceil(seconds), 0.0,
-                                    4294967295.0);
+// The smallest trace id whose (integer) epoch is >= `seconds`: 4-byte big-endian epoch, 12 zeros.
+// An epoch E is in [start, end) iff TraceIdBound(start) <= id < TraceIdBound(end).
+std::string TraceIdBound(double seconds) {
+  const double clamped = std::clamp(std::ceil(seconds), 0.0, 4294967295.0);
   const auto epoch = static_cast<std::uint32_t>(clamped);
-  std::string out(16, upper ? '\xff' : '\0');
+  std::string out(16, '\0');
   out[0] = static_cast<char>(epoch >> 24);
   out[1] = static_cast<char>(epoch >> 16);
   out[2] = static_cast<char>(epoch >> 8);
@@ -53,9 +53,9 @@ Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& 
   std::string hi;
   std::string after;
   if (by_id) {
-    lo = TraceIdBound(query.start, false);
-    hi = TraceIdBound(query.end, true);
-    sql += "t.trace_id >= CAST(? AS BLOB) AND t.trace_id <= CAST(? AS BLOB)";
+    lo = TraceIdBound(query.start);
+    hi = TraceIdBound(query.end);
+    sql += "t.trace_id >= ? AND t.trace_id < ?";
     head.emplace_back(lo);
     head.emplace_back(hi);
     if (query.after_trace_id) {
@@ -64,13 +64,16 @@ Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& 
         return MakeError(ErrorCode::kInvalidArgument, "bad resume trace id");
       }
       after.assign(reinterpret_cast<const char*>(key.data()), key.size());
-      sql += " AND t.trace_id < CAST(? AS BLOB)";
+      sql += " AND t.trace_id < ?";
       head.emplace_back(after);
     }
   } else {
-    sql += "t.start_time >= ? AND t.start_time <= ?";
-    head.emplace_back(query.start);
+    sql += "t.start_time >= ? AND t.start_time < ? AND "
+           "(t.start_time >= ? OR t.end_time >= ? OR t.in_progress_count > 0)";
+    head.emplace_back(query.start - std::max(query.lookback, 0.0));
     head.emplace_back(query.end);
+    head.emplace_back(query.start);
+    head.emplace_back(query.start);
     if (query.after_time) {
       sql += " AND (t.start_time < ? OR (t.start_time = ? AND t.seq < ?))";
       head.emplace_back(*query.after_time);
