@@ -8,6 +8,7 @@
 #include "daemon/ingest_queue.h"
 #include "daemon/metrics.h"
 #include "daemon/reader_pool.h"
+#include "query/filter_groups.h"
 #include "storage/state_store.h"
 
 namespace xrayd::daemon {
@@ -20,6 +21,7 @@ struct ApiServices {
   IngestQueue* queue = nullptr;  // PutTraceSegments feeds the same pipeline as UDP.
   ReaderPool* traces = nullptr;  // Read-only connections to the trace store.
   storage::StateStore* state = nullptr;  // Groups and sampling rules (state.db); thread-safe.
+  query::GroupLookup groups;  // Group definitions for filters (daemon/group_lookup.h); may be empty.
 };
 
 // GetTraceSummaries, BatchGetTraces, PutTraceSegments (daemon/xray_api_traces.cc).
