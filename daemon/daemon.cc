@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/checkpointer.h"
+#include "daemon/forward_setup.h"
+#include "daemon/forwarder.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
@@ -34,6 +36,9 @@ struct Daemon::Impl {
     });
     api = ApiServices{.config = &config, .metrics = &metrics, .queue = &queue, .traces = readers.get()};
     // X-Ray API families (daemon/xray_api.h) register here.
+    api.state = state.get();
+    RegisterGroupApi(router, api);
+    RegisterSamplingApi(router, api);
   }
 
   DaemonConfig config;
@@ -42,9 +47,12 @@ struct Daemon::Impl {
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
+  ForwardSetup forwarding;                // Decided at Start (daemon/forward_setup.h).
+  std::unique_ptr<Forwarder> forwarder;  // Null when offline.
   std::unique_ptr<SummaryWorker> summaries;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
+  std::unique_ptr<storage::StateStore> state;  // state.db: groups and sampling rules.
   ApiServices api;
   ApiRouter router;
   std::unique_ptr<HttpServer> http;
@@ -76,9 +84,20 @@ Status Daemon::Start() {
   if (Status s = d.checkpointer->Start(); !s) {
     return s;
   }
-  d.writer = std::make_unique<StorageWriter>(
-      d.queue, *d.store, d.metrics,
-      StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
+  // Forwarding (issue #5): the forwarder reads the spool the writer fills in its transactions.
+  d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
+  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents};
+  if (d.forwarding.enabled) {
+    d.forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(d.config, d.forwarding),
+                                              *d.forwarding.credentials, d.metrics);
+    if (Status s = d.forwarder->Start(); !s) {
+      d.checkpointer->Stop();
+      return s;
+    }
+    writer_options.forward_spool = true;
+    writer_options.forward_acked = &d.forwarder->Acknowledged();
+  }
+  d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
   d.writer->Start();
   d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
                                                 d.metrics);
@@ -88,6 +107,15 @@ Status Daemon::Start() {
     return s;
   }
 
+  // Groups and sampling rules live in their own file so trace retention never touches them.
+  auto state = storage::StateStore::Open(d.config.data_dir + "/state.db");
+  if (!state) {
+    d.summaries->Stop();
+    d.writer->Stop();
+    d.checkpointer->Stop();
+    return tl::unexpected(state.error());
+  }
+  d.state = std::move(*state);
   d.readers = std::make_unique<ReaderPool>(d.config.StorePath());
   d.AddRoutes();
   // Several HTTP threads so that a slow query never holds up SDK sampling polls.
@@ -110,7 +138,7 @@ Status Daemon::Start() {
   spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
                XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
                d.config.data_dir,
-               d.config.offline ? "offline" : "offline (forwarding not configured)",
+               d.forwarding.mode,
                d.udp->ReceiveBufferBytes() / 1024);
   return {};
 }
@@ -122,11 +150,15 @@ void Daemon::Stop() {
   }
   d.running = false;
   d.udp->Stop();
+  if (d.forwarder) {
+    d.forwarder->Stop();  // Before the writer, whose last transaction deletes what was sent.
+  }
   d.writer->Stop();
   d.http->Stop();
   d.summaries->Stop();
   d.checkpointer->Stop();
   d.store.reset();
+  d.state.reset();
   spdlog::info(
       "xrayd stopped: {} documents stored, {} rejected datagrams, {} dropped",
       d.metrics.segments_stored.load(),

@@ -21,7 +21,8 @@ struct ApiServices {
   IngestQueue* queue = nullptr;  // PutTraceSegments feeds the same pipeline as UDP.
   ReaderPool* traces = nullptr;  // Read-only connections to the trace store.
   storage::StateStore* state = nullptr;  // Groups and sampling rules (state.db); thread-safe.
-  query::GroupLookup groups;  // Group definitions for filters (daemon/group_lookup.h); may be empty.
+  // Group definitions for filters (daemon/group_lookup.h); may be empty.
+  query::GroupLookup groups = {};
 };
 
 // GetTraceSummaries, BatchGetTraces, PutTraceSegments (daemon/xray_api_traces.cc).

@@ -17,8 +17,7 @@ Status Invalid(std::string message) {
 
 Status CheckLength(std::string_view member, const std::string& value, std::size_t max) {
   if (value.size() > max) {
-    return Invalid(std::string(member) + " must be at most " + std::to_string(max) +
-                   " characters");
+    return Invalid(std::string(member) + " must be at most " + std::to_string(max) + " characters");
   }
   return {};
 }
@@ -28,11 +27,10 @@ char Lower(char c) {
 }
 
 bool ValidName(std::string_view name) {
-  return !name.empty() && name.size() <= 32 &&
-         std::none_of(name.begin(), name.end(), [](char c) {
-           const auto u = static_cast<unsigned char>(c);
-           return u <= 0x20 || u == 0x7f || c == '/';
-         });
+  return !name.empty() && name.size() <= 32 && std::none_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f || c == '/';
+  });
 }
 
 }  // namespace
@@ -48,8 +46,9 @@ SamplingRule DefaultSamplingRule() {
 
 Status ValidateSamplingRule(const SamplingRule& rule, bool is_default) {
   if (!ValidName(rule.rule_name)) {
-    return Invalid("RuleName must be 1-32 characters without whitespace, control characters or "
-                   "'/'");
+    return Invalid(
+        "RuleName must be 1-32 characters without whitespace, control characters or "
+        "'/'");
   }
   if (is_default ? rule.priority != 10000 : (rule.priority < 1 || rule.priority > 9999)) {
     return Invalid("Priority must be between 1 and 9999");
@@ -110,14 +109,14 @@ Result<SamplingRule> ApplySamplingRuleUpdate(const SamplingRule& current,
     field = *value;
     return {};
   };
-  for (Status s : {set(next.resource_arn, update.resource_arn, "ResourceARN"),
-                   set(next.priority, update.priority, "Priority"),
-                   set(next.host, update.host, "Host"),
-                   set(next.service_name, update.service_name, "ServiceName"),
-                   set(next.service_type, update.service_type, "ServiceType"),
-                   set(next.http_method, update.http_method, "HTTPMethod"),
-                   set(next.url_path, update.url_path, "URLPath"),
-                   set(next.attributes, update.attributes, "Attributes")}) {
+  for (Status s :
+       {set(next.resource_arn, update.resource_arn, "ResourceARN"),
+        set(next.priority, update.priority, "Priority"), set(next.host, update.host, "Host"),
+        set(next.service_name, update.service_name, "ServiceName"),
+        set(next.service_type, update.service_type, "ServiceType"),
+        set(next.http_method, update.http_method, "HTTPMethod"),
+        set(next.url_path, update.url_path, "URLPath"),
+        set(next.attributes, update.attributes, "Attributes")}) {
     if (!s) {
       return tl::unexpected<Error>(std::move(s.error()));
     }

@@ -18,7 +18,7 @@
 
 namespace xrayd::query {
 
-inline constexpr double kClientActiveSeconds = 60;      // A client counts for 60 s after a report.
+inline constexpr double kClientActiveSeconds = 60;  // A client counts for 60 s after a report.
 inline constexpr double kReservoirQuotaTtlSeconds = 300;
 inline constexpr double kStatisticsMaxAgeSeconds = 300;  // Older documents are unprocessed.
 inline constexpr std::int64_t kTargetIntervalSeconds = 10;
@@ -30,11 +30,12 @@ storage::SamplingRule DefaultSamplingRule();
 
 // Checks a rule against the model's constraints (SPEC §7.1): name 1-32 characters without
 // whitespace, control characters or '/'; Priority 1-9999 (the Default rule, `is_default`, keeps
-// 10000); FixedRate 0-1; ReservoirSize >= 0; ResourceARN <= 500, ServiceName/ServiceType/Host <= 64,
-// HTTPMethod <= 10, URLPath <= 128 characters; Version == 1; at most 5 attributes with keys and
+// 10000); FixedRate 0-1; ReservoirSize >= 0; ResourceARN <= 500, ServiceName/ServiceType/Host <=
+// 64, HTTPMethod <= 10, URLPath <= 128 characters; Version == 1; at most 5 attributes with keys and
 // values of 1-32 characters; SamplingRateBoost MaxRate 0-1 and CooldownWindowMinutes >= 0.
 // kInvalidArgument naming the member otherwise.
-[[nodiscard]] Status ValidateSamplingRule(const storage::SamplingRule& rule, bool is_default = false);
+[[nodiscard]] Status ValidateSamplingRule(const storage::SamplingRule& rule,
+                                          bool is_default = false);
 
 // SPEC §7.1 `SamplingRuleUpdate`: members left unset keep their value.
 struct SamplingRuleUpdate {
@@ -58,7 +59,8 @@ struct SamplingRuleUpdate {
     const storage::SamplingRule& current, const SamplingRuleUpdate& update);
 
 // X-Ray wildcard match: '*' = any run of characters (also none), '?' = exactly one character.
-// ASCII case-insensitive, as the AWS SDKs match rules. O(pattern * text) at worst, never exponential.
+// ASCII case-insensitive, as the AWS SDKs match rules. O(pattern * text) at worst, never
+// exponential.
 bool WildcardMatch(std::string_view pattern, std::string_view text);
 
 // What an SDK knows about a request when it picks a rule. Unknown members are empty.

@@ -84,8 +84,8 @@ Status CheckStateSchema(Database& db) {
   }
   if (*version != kStateSchemaVersion) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "state schema version " + std::to_string(*version) + " differs from this build's " +
-                         std::to_string(kStateSchemaVersion));
+                     "state schema version " + std::to_string(*version) +
+                         " differs from this build's " + std::to_string(kStateSchemaVersion));
   }
   return {};
 }

@@ -15,7 +15,8 @@ namespace {
 // Returns the error of a Status/Result expression from the enclosing function.
 #define XRAYD_STATE_CAT2(a, b) a##b
 #define XRAYD_STATE_CAT(a, b) XRAYD_STATE_CAT2(a, b)
-#define XRAYD_STATE_TRY(expr) XRAYD_STATE_TRY_IMPL(expr, XRAYD_STATE_CAT(state_status_, __COUNTER__))
+#define XRAYD_STATE_TRY(expr) \
+  XRAYD_STATE_TRY_IMPL(expr, XRAYD_STATE_CAT(state_status_, __COUNTER__))
 #define XRAYD_STATE_TRY_IMPL(expr, var)                     \
   do {                                                      \
     if (auto var = (expr); !var) {                          \
@@ -336,7 +337,8 @@ Result<Group> StateStore::CreateGroup(const NewGroup& group, double now) {
   if (!ValidGroupName(group.name)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "GroupName must be 1-32 characters without whitespace, control characters "
-                     "or '/': '" + group.name + "'");
+                     "or '/': '" +
+                         group.name + "'");
   }
   for (const Group& g : groups_) {
     if (g.name == group.name) {
@@ -400,8 +402,7 @@ Result<Group> StateStore::UpdateGroup(const ResourceRef& ref, const GroupUpdate&
     XRAYD_STATE_TRY(stmt->BindInt64(3, insights.insights_enabled ? 1 : 0));
     XRAYD_STATE_TRY(stmt->BindInt64(4, insights.notifications_enabled ? 1 : 0));
     XRAYD_STATE_TRY(stmt->BindDouble(5, filter_changed ? now : current->updated_at));
-    XRAYD_STATE_TRY(
-        stmt->BindInt64(6, current->filter_version + (filter_changed ? 1 : 0)));
+    XRAYD_STATE_TRY(stmt->BindInt64(6, current->filter_version + (filter_changed ? 1 : 0)));
     return stmt->Run();
   }));
   return FindGroupLocked(ResourceRef{current->name, std::nullopt});
@@ -457,8 +458,8 @@ Result<SamplingRuleRecord> StateStore::FindSamplingRule(const ResourceRef& ref) 
 }
 
 Status StateStore::SetLastRuleModification(double now) {
-  auto stmt = db_->Prepare(
-      "UPDATE meta SET value = max(value, ?1) WHERE key = 'last_rule_modification'");
+  auto stmt =
+      db_->Prepare("UPDATE meta SET value = max(value, ?1) WHERE key = 'last_rule_modification'");
   if (!stmt) {
     return tl::unexpected<Error>(std::move(stmt.error()));
   }
@@ -477,9 +478,9 @@ Result<SamplingRuleRecord> StateStore::CreateSamplingRule(const SamplingRule& ru
     }
   }
   if (rules_.size() - 1 >= kMaxSamplingRules) {
-    return MakeError(ErrorCode::kResourceExhausted,
-                     "Sampling rule limit reached: at most " +
-                         std::to_string(kMaxSamplingRules) + " rules besides Default");
+    return MakeError(ErrorCode::kResourceExhausted, "Sampling rule limit reached: at most " +
+                                                        std::to_string(kMaxSamplingRules) +
+                                                        " rules besides Default");
   }
   XRAYD_STATE_TRY(Commit([&]() -> Status {
     auto stmt = db_->Prepare(kInsertRule);

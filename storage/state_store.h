@@ -44,7 +44,7 @@ struct NewGroup {
 };
 
 struct GroupUpdate {
-  std::optional<std::string> filter_expression;  // Set: replaces the filter ("" removes it).
+  std::optional<std::string> filter_expression;   // Set: replaces the filter ("" removes it).
   std::optional<InsightsConfiguration> insights;  // Set: replaces the configuration.
 };
 
@@ -103,14 +103,14 @@ class StateStore {
   Status Reload();  // REQUIRES: mu_ held.
   Result<Group> FindGroupLocked(const ResourceRef& ref) const;
   Result<SamplingRuleRecord> FindRuleLocked(const ResourceRef& ref) const;
-  Status SetLastRuleModification(double now);  // REQUIRES: mu_ held, inside a transaction.
+  Status SetLastRuleModification(double now);          // REQUIRES: mu_ held, inside a transaction.
   Status Commit(const std::function<Status()>& body);  // BEGIN IMMEDIATE .. COMMIT / ROLLBACK.
 
   mutable std::mutex mu_;
   std::unique_ptr<Database> db_;
   const StateStoreOptions options_;
-  std::vector<Group> groups_;               // Default first, then by id.
-  std::vector<SamplingRuleRecord> rules_;   // By priority, name.
+  std::vector<Group> groups_;              // Default first, then by id.
+  std::vector<SamplingRuleRecord> rules_;  // By priority, name.
   double last_rule_modification_ = 0;
 };
 
