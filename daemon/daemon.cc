@@ -6,8 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/checkpointer.h"
-#include "daemon/forward_setup.h"
-#include "daemon/forwarder.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
@@ -47,8 +45,6 @@ struct Daemon::Impl {
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
-  ForwardSetup forwarding;                // Decided at Start (daemon/forward_setup.h).
-  std::unique_ptr<Forwarder> forwarder;  // Null when offline.
   std::unique_ptr<SummaryWorker> summaries;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
@@ -84,20 +80,9 @@ Status Daemon::Start() {
   if (Status s = d.checkpointer->Start(); !s) {
     return s;
   }
-  // Forwarding (issue #5): the forwarder reads the spool the writer fills in its transactions.
-  d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
-  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents};
-  if (d.forwarding.enabled) {
-    d.forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(d.config, d.forwarding),
-                                              *d.forwarding.credentials, d.metrics);
-    if (Status s = d.forwarder->Start(); !s) {
-      d.checkpointer->Stop();
-      return s;
-    }
-    writer_options.forward_spool = true;
-    writer_options.forward_acked = &d.forwarder->Acknowledged();
-  }
-  d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
+  d.writer = std::make_unique<StorageWriter>(
+      d.queue, *d.store, d.metrics,
+      StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
   d.writer->Start();
   d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
                                                 d.metrics);
@@ -138,7 +123,7 @@ Status Daemon::Start() {
   spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
                XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
                d.config.data_dir,
-               d.forwarding.mode,
+               d.config.offline ? "offline" : "offline (forwarding not configured)",
                d.udp->ReceiveBufferBytes() / 1024);
   return {};
 }
@@ -150,9 +135,6 @@ void Daemon::Stop() {
   }
   d.running = false;
   d.udp->Stop();
-  if (d.forwarder) {
-    d.forwarder->Stop();  // Before the writer, whose last transaction deletes what was sent.
-  }
   d.writer->Stop();
   d.http->Stop();
   d.summaries->Stop();
