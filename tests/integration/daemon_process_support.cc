@@ -161,7 +161,10 @@ void SendUdp(std::uint16_t port, const std::string& payload) {
   ASSERT_EQ(sent, static_cast<ssize_t>(payload.size()));
 }
 
-HttpResult HttpGet(std::uint16_t port, const std::string& path) {
+namespace {
+
+HttpResult HttpExchange(std::uint16_t port, const std::string& method, const std::string& path,
+                        const std::string& body) {
   HttpResult result;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
@@ -174,8 +177,12 @@ HttpResult HttpGet(std::uint16_t port, const std::string& path) {
     close(fd);
     return result;
   }
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (method != "GET") {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n";
+  }
+  request += "\r\n" + body;
   if (send(fd, request.data(), request.size(), 0) < 0) {
     close(fd);
     return result;
@@ -191,9 +198,20 @@ HttpResult HttpGet(std::uint16_t port, const std::string& path) {
     result.status = std::stoi(response.substr(9, 3));
   }
   if (auto end = response.find("\r\n\r\n"); end != std::string::npos) {
+    result.headers = response.substr(0, end);
     result.body = response.substr(end + 4);
   }
   return result;
+}
+
+}  // namespace
+
+HttpResult HttpGet(std::uint16_t port, const std::string& path) {
+  return HttpExchange(port, "GET", path, "");
+}
+
+HttpResult HttpPost(std::uint16_t port, const std::string& path, const std::string& body) {
+  return HttpExchange(port, "POST", path, body);
 }
 
 CommandResult RunXrayd(const std::vector<std::string>& args) {

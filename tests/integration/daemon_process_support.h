@@ -13,6 +13,7 @@ namespace xrayd::testing_support {
 
 struct HttpResult {
   int status = 0;
+  std::string headers;  // Status line and header lines, as received.
   std::string body;
 };
 
@@ -59,6 +60,8 @@ class DaemonProcess {
 void SendUdp(std::uint16_t port, const std::string& payload);
 // GET http://127.0.0.1:port/path with a 10 s timeout; status 0 if unreachable.
 HttpResult HttpGet(std::uint16_t port, const std::string& path);
+// POST http://127.0.0.1:port/path with a JSON body, same timeout.
+HttpResult HttpPost(std::uint16_t port, const std::string& path, const std::string& body);
 // Runs the xrayd binary with `args`, capturing stdout and stderr.
 CommandResult RunXrayd(const std::vector<std::string>& args);
 // A fresh empty directory under the test temp dir.
