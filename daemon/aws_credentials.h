@@ -49,7 +49,9 @@ struct CredentialsOptions {
   std::string sts_endpoint;     // Overrides https://sts.<region>.<partition suffix>.
   std::string role_arn;         // -r: assume this role on top of the chain ("" = none).
   std::string role_session_name;  // Default "xrayd-<epoch seconds>".
-  bool skip_imds = false;       // Local mode: never ask EC2 IMDS.
+  bool skip_imds = false;       // Local mode: never ask EC2 IMDS (also AWS_EC2_METADATA_DISABLED).
+  // Where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is resolved (tests point it at a loopback fake).
+  std::string container_endpoint = "http://169.254.170.2";
   bool verify_tls = true;
   std::chrono::milliseconds http_timeout{3000};
   std::chrono::seconds refresh_margin{300};

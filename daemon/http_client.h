@@ -46,7 +46,7 @@ const char* HttpErrorKindName(HttpErrorKind kind);
 
 struct HttpClientOptions {
   bool verify_tls = true;              // false = NoVerifySSL.
-  std::string ca_file;                 // PEM bundle used instead of the system CA store when set.
+  std::string ca_file{};               // PEM bundle used instead of the system CA store when set.
   std::size_t max_response_bytes = 16u << 20;
 };
 
