@@ -65,13 +65,13 @@ bool WildcardMatch(std::string_view pattern, std::string_view text);
 
 // What an SDK knows about a request when it picks a rule. Unknown members are empty.
 struct SamplingRequest {
-  std::string service_name;
-  std::string service_type;
-  std::string host;
-  std::string http_method;
-  std::string url_path;
-  std::string resource_arn;
-  std::map<std::string, std::string> attributes;
+  std::string service_name = {};
+  std::string service_type = {};
+  std::string host = {};
+  std::string http_method = {};
+  std::string url_path = {};
+  std::string resource_arn = {};
+  std::map<std::string, std::string> attributes = {};
 };
 
 // True when every match member of `rule` matches `request` (each rule attribute must be present
