@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/checkpointer.h"
+#include "daemon/group_lookup.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
@@ -35,6 +36,8 @@ struct Daemon::Impl {
     api = ApiServices{.config = &config, .metrics = &metrics, .queue = &queue, .traces = readers.get()};
     // X-Ray API families (daemon/xray_api.h) register here.
     api.state = state.get();
+    api.groups = MakeGroupLookup(*state);
+    RegisterTraceApi(router, api);
     RegisterGroupApi(router, api);
     RegisterSamplingApi(router, api);
   }

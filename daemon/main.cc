@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli_groups.h"
 #include "daemon/cli_health.h"
 #include "daemon/cli_traces.h"
 #include "daemon/config.h"
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
   if (!args.empty() && args.front() == "traces") {
     args.erase(args.begin());
     return xrayd::daemon::RunTracesCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
+                                           std::cerr);
+  }
+  if (!args.empty() && args.front() == "groups") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunGroupsCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
                                            std::cerr);
   }
   if (!args.empty() && args.front() == "health") {
