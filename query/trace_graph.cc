@@ -207,6 +207,9 @@ class GraphBuilder {
     const std::string* id = StringAt(doc, {"id"});
     TraceSegment segment = SegmentOf(entity, id != nullptr ? *id : std::string());
     segment.user = OptionalStringAt(doc, {"user"});
+    segment.resource_arn = OptionalStringAt(doc, {"resource_arn"});
+    segment.instance_id = OptionalStringAt(doc, {"aws", "ec2", "instance_id"});
+    segment.availability_zone = OptionalStringAt(doc, {"aws", "ec2", "availability_zone"});
     const std::string* parent = StringAt(doc, {"parent_id"});
     if (parent != nullptr && !parent->empty()) {
       downstream_[*parent].push_back(index);

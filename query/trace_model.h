@@ -58,6 +58,10 @@ struct TraceSegment {
   std::optional<double> duration;       // Latest end over it and its subsegments - start.
   HttpFields http;
   std::optional<std::string> user;
+  // Real segments only: resource_arn, aws.ec2.instance_id, aws.ec2.availability_zone.
+  std::optional<std::string> resource_arn;
+  std::optional<std::string> instance_id;
+  std::optional<std::string> availability_zone;
 };
 
 // A call as seen by an edge(){} block: the caller's aws/remote subsegment, or for the client edge
