@@ -131,6 +131,10 @@ enum class OpenMode {
   kReadOnly,
 };
 
+// [local] TraceIdsInWindow ignores traces that started more than this before the window: one day,
+// far longer than any request/response trace, and it bounds the index scan of an old window.
+inline constexpr double kTraceWindowLookback = 86400;
+
 class TraceStore {
  public:
   // Opens (and for kReadWrite creates and migrates) the store at `path`; ":memory:" works for tests.
@@ -196,6 +200,13 @@ class TraceStore {
 
   // The traces row of one trace. Fails with kNotFound if the trace is unknown.
   [[nodiscard]] Result<TraceInfo> GetTraceInfo(std::string_view trace_id);
+
+  // Traces whose [start_time, end_time] overlaps [start, end] (epoch seconds; a trace still in
+  // progress counts as open-ended), newest start_time first, at most `limit` ids. Only traces that
+  // started at most kTraceWindowLookback seconds before `start` are considered, so the scan of
+  // traces_by_start_time stays bounded (storage/trace_store_window.cc). kIOError on SQLite errors.
+  [[nodiscard]] Result<std::vector<std::string>> TraceIdsInWindow(double start, double end,
+                                                                  std::size_t limit);
 
   // Forwarding spool (schema.h, "Forward queue"); writer thread only. When `enabled`, every later
   // PutDocuments also appends each of its documents to forward_queue in the same transaction.
