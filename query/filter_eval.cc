@@ -1,5 +1,6 @@
 #include "query/filter_eval.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,7 +73,8 @@ bool NodeMatches(const NodeRef& ref, const TraceNode& node) {
   if (const auto* name = std::get_if<std::string>(&ref)) {
     return node.kind != NodeKind::kClient && *name == node.name;
   }
-  return IdMatches(std::get<IdFn>(ref), node);
+  const auto* id = std::get_if<IdFn>(&ref);
+  return id != nullptr && IdMatches(*id, node);
 }
 
 bool NodeMatches(const std::optional<NodeRef>& ref, const TraceNode& node) {
@@ -305,7 +307,17 @@ bool MatchesFilter(const FilterExpr& filter, const TraceModel& trace,
   if (filter.root == nullptr) {
     return true;
   }
-  return Evaluator(trace, context).Eval(*filter.root, Binding{});
+  // Exception firewall for the checker: none of these can happen on a tree built by the parser
+  // (no valueless variants, is_member is called only when set, JSON types are checked first).
+  try {
+    return Evaluator(trace, context).Eval(*filter.root, Binding{});
+  } catch (const std::bad_variant_access&) {
+    return false;
+  } catch (const std::bad_function_call&) {
+    return false;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
 }
 
 }  // namespace xrayd::query
