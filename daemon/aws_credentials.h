@@ -20,11 +20,11 @@
 namespace xrayd::daemon {
 
 struct AwsCredentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;  // Empty for long-term keys.
-  std::optional<std::chrono::system_clock::time_point> expiration;  // nullopt: never expires.
-  std::string source;  // Which provider gave them ("environment", "imds", ...), for logs.
+  std::string access_key_id{};
+  std::string secret_access_key{};
+  std::string session_token{};                                        // Empty for long-term keys.
+  std::optional<std::chrono::system_clock::time_point> expiration{};  // nullopt: never expires.
+  std::string source{};  // Which provider gave them ("environment", "imds", ...), for logs.
 };
 
 // A wall clock seam (tests advance a fake time).
@@ -34,7 +34,8 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 // cached ones expire within the refresh margin (5 minutes). If a refresh fails while the cached
 // credentials are still valid, the cached ones are returned.
 // Errors: kNotFound when no source is configured (forwarding then stays off), other codes when a
-// configured source failed (kIOError network/HTTP, kMalformed bad answer or file, kInvalidArgument).
+// configured source failed (kIOError network/HTTP, kMalformed bad answer or file,
+// kInvalidArgument).
 class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
@@ -43,19 +44,19 @@ class CredentialsProvider {
 };
 
 struct CredentialsOptions {
-  Environment env;              // Usually ProcessEnvironment(); tests pass their own.
-  std::string profile;          // Overrides AWS_PROFILE when not empty.
-  std::string region;           // Region for STS (default us-east-1 when empty).
-  std::string sts_endpoint;     // Overrides https://sts.<region>.<partition suffix>.
-  std::string role_arn;         // -r: assume this role on top of the chain ("" = none).
-  std::string role_session_name;  // Default "xrayd-<epoch seconds>".
-  bool skip_imds = false;       // Local mode: never ask EC2 IMDS (also AWS_EC2_METADATA_DISABLED).
+  Environment env{};                // Usually ProcessEnvironment(); tests pass their own.
+  std::string profile{};            // Overrides AWS_PROFILE when not empty.
+  std::string region{};             // Region for STS (default us-east-1 when empty).
+  std::string sts_endpoint{};       // Overrides https://sts.<region>.<partition suffix>.
+  std::string role_arn{};           // -r: assume this role on top of the chain ("" = none).
+  std::string role_session_name{};  // Default "xrayd-<epoch seconds>".
+  bool skip_imds = false;  // Local mode: never ask EC2 IMDS (also AWS_EC2_METADATA_DISABLED).
   // Where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is resolved (tests point it at a loopback fake).
   std::string container_endpoint = "http://169.254.170.2";
   bool verify_tls = true;
   std::chrono::milliseconds http_timeout{3000};
   std::chrono::seconds refresh_margin{300};
-  WallClock clock;              // Default std::chrono::system_clock::now.
+  WallClock clock{};  // Default std::chrono::system_clock::now.
 };
 
 // The default chain (cached), with AssumeRole on top when options.role_arn is set.

@@ -17,7 +17,9 @@ bool AllowedPlainHttpHost(const std::string& host) {
          host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23";
 }
 
-std::string WithoutQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string WithoutQuery(const std::string& url) {
+  return url.substr(0, url.find('?'));
+}
 
 }  // namespace
 
@@ -29,7 +31,8 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       url = options.container_endpoint + *relative;
     } else if (const auto full = EnvValue(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
       auto parsed = ParseUrl(*full);
-      if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "container: " + parsed.error().message);
+      if (!parsed)
+        return MakeError(ErrorCode::kInvalidArgument, "container: " + parsed.error().message);
       if (parsed->scheme != "https" && !AllowedPlainHttpHost(parsed->host)) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "container: AWS_CONTAINER_CREDENTIALS_FULL_URI host " + parsed->host +
@@ -53,7 +56,8 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       std::ostringstream text;
       text << in.rdbuf();
       token = text.str();
-      while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+      while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+        token.pop_back();
     } else if (const auto value = EnvValue(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
       token = *value;
     }
@@ -61,10 +65,12 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "container: the authorization token contains a line break");
     }
-    if (!token.empty()) request.headers = {{"Authorization", token}};
+    if (!token.empty())
+      request.headers = {{"Authorization", token}};
     HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls});
     auto response = client.Send(request);
-    if (!response) return MakeError(ErrorCode::kIOError, "container: " + response.error().message);
+    if (!response)
+      return MakeError(ErrorCode::kIOError, "container: " + response.error().message);
     if (response->status != 200) {
       return MakeError(ErrorCode::kIOError, "container: GET " + WithoutQuery(url) + " answered " +
                                                 std::to_string(response->status));
@@ -75,7 +81,8 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
 
 CredentialsFetcher ImdsFetcher(const CredentialsOptions& options) {
   return [options]() -> Result<AwsCredentials> {
-    if (options.skip_imds) return MakeError(ErrorCode::kNotFound, "imds: skipped in local mode");
+    if (options.skip_imds)
+      return MakeError(ErrorCode::kNotFound, "imds: skipped in local mode");
     constexpr std::string_view kRoles = "/latest/meta-data/iam/security-credentials/";
     auto roles = ImdsGet(options.env, kRoles, options.http_timeout);
     if (!roles) {
@@ -85,12 +92,16 @@ CredentialsFetcher ImdsFetcher(const CredentialsOptions& options) {
       return tl::unexpected(roles.error());
     }
     std::string role = roles->substr(0, roles->find('\n'));
-    while (!role.empty() && (role.back() == '\r' || role.back() == ' ')) role.pop_back();
-    if (role.empty()) return MakeError(ErrorCode::kNotFound, "imds: no instance role attached");
+    while (!role.empty() && (role.back() == '\r' || role.back() == ' '))
+      role.pop_back();
+    if (role.empty())
+      return MakeError(ErrorCode::kNotFound, "imds: no instance role attached");
     auto body = ImdsGet(options.env, std::string(kRoles) + role, options.http_timeout);
-    if (!body) return tl::unexpected(body.error());
+    if (!body)
+      return tl::unexpected(body.error());
     auto credentials = ParseCredentialsJson(*body, "imds");
-    if (!credentials) return credentials;
+    if (!credentials)
+      return credentials;
     credentials->source = "imds:" + role;
     return credentials;
   };

@@ -46,7 +46,8 @@ std::string XmlUnescape(std::string_view text) {
           break;
         }
       }
-      if (replaced) continue;
+      if (replaced)
+        continue;
     }
     out.push_back(text[i]);
   }
@@ -58,30 +59,40 @@ std::string XmlText(std::string_view xml, std::string_view tag) {
   const std::string open = "<" + std::string(tag) + ">";
   const std::string close = "</" + std::string(tag) + ">";
   const std::size_t start = xml.find(open);
-  if (start == std::string_view::npos) return "";
+  if (start == std::string_view::npos)
+    return "";
   const std::size_t end = xml.find(close, start + open.size());
-  if (end == std::string_view::npos) return "";
+  if (end == std::string_view::npos)
+    return "";
   return XmlUnescape(xml.substr(start + open.size(), end - start - open.size()));
 }
 
 std::string StsRegion(const CredentialsOptions& options) {
-  if (!options.region.empty()) return options.region;
-  if (auto region = EnvValue(options.env, "AWS_REGION")) return *region;
-  if (auto region = EnvValue(options.env, "AWS_DEFAULT_REGION")) return *region;
+  if (!options.region.empty())
+    return options.region;
+  if (auto region = EnvValue(options.env, "AWS_REGION"))
+    return *region;
+  if (auto region = EnvValue(options.env, "AWS_DEFAULT_REGION"))
+    return *region;
   return "us-east-1";
 }
 
 std::string StsEndpoint(const CredentialsOptions& options) {
   std::string endpoint = options.sts_endpoint;
-  if (endpoint.empty()) endpoint = EnvValue(options.env, "AWS_ENDPOINT_URL_STS").value_or("");
-  if (endpoint.empty()) endpoint = StsEndpointForRegion(StsRegion(options));
+  if (endpoint.empty())
+    endpoint = EnvValue(options.env, "AWS_ENDPOINT_URL_STS").value_or("");
+  if (endpoint.empty())
+    endpoint = StsEndpointForRegion(StsRegion(options));
   return endpoint;
 }
 
 std::string SessionName(const CredentialsOptions& options, const std::string& from_profile) {
-  if (!options.role_session_name.empty()) return options.role_session_name;
-  if (auto name = EnvValue(options.env, "AWS_ROLE_SESSION_NAME")) return *name;
-  if (!from_profile.empty()) return from_profile;
+  if (!options.role_session_name.empty())
+    return options.role_session_name;
+  if (auto name = EnvValue(options.env, "AWS_ROLE_SESSION_NAME"))
+    return *name;
+  if (!from_profile.empty())
+    return from_profile;
   const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
   return "xrayd-" + std::to_string(std::chrono::system_clock::to_time_t(now));
 }
@@ -93,7 +104,8 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
                                std::string source) {
   const std::string endpoint = StsEndpoint(options);
   auto url = ParseUrl(endpoint);
-  if (!url) return MakeError(ErrorCode::kInvalidArgument, "sts: " + url.error().message);
+  if (!url)
+    return MakeError(ErrorCode::kInvalidArgument, "sts: " + url.error().message);
   ClientRequest request;
   request.method = "POST";
   request.url = endpoint;
@@ -112,23 +124,26 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
     signing.body = request.body;
     const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
     auto added = SignRequest(signing, *credentials, StsRegion(options), "sts", now);
-    if (!added) return tl::unexpected(added.error());
+    if (!added)
+      return tl::unexpected(added.error());
     request.headers.emplace_back("host", signing.host);
     request.headers.insert(request.headers.end(), added->begin(), added->end());
   }
   HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls});
   auto response = client.Send(request);
   if (!response) {
-    return MakeError(ErrorCode::kIOError, "sts " + std::string(action) + ": " +
-                                              response.error().message);
+    return MakeError(ErrorCode::kIOError,
+                     "sts " + std::string(action) + ": " + response.error().message);
   }
   if (response->status != 200) {
     const std::string code = XmlText(response->body, "Code");
     std::string message = XmlText(response->body, "Message");
-    if (message.size() > 300) message.resize(300);
-    return MakeError(ErrorCode::kIOError,
-                     "sts " + std::string(action) + " answered " + std::to_string(response->status) +
-                         (code.empty() ? "" : " " + code) + (message.empty() ? "" : ": " + message));
+    if (message.size() > 300)
+      message.resize(300);
+    return MakeError(ErrorCode::kIOError, "sts " + std::string(action) + " answered " +
+                                              std::to_string(response->status) +
+                                              (code.empty() ? "" : " " + code) +
+                                              (message.empty() ? "" : ": " + message));
   }
   const std::string block = XmlText(response->body, "Credentials");
   AwsCredentials out;
@@ -181,17 +196,17 @@ CredentialsFetcher WebIdentityFetcher(const CredentialsOptions& options) {
     std::ostringstream text;
     text << in.rdbuf();
     std::string token = text.str();
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+      token.pop_back();
     if (token.empty()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "web identity: token file " + token_file + " is empty");
     }
-    const std::string form = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" +
-                             FormEncode(role_arn) + "&RoleSessionName=" +
-                             FormEncode(SessionName(options, profile_session)) +
-                             "&WebIdentityToken=" + FormEncode(token);
-    return CallSts(options, "AssumeRoleWithWebIdentity", form, nullptr,
-                   "web-identity:" + role_arn);
+    const std::string form =
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + FormEncode(role_arn) +
+        "&RoleSessionName=" + FormEncode(SessionName(options, profile_session)) +
+        "&WebIdentityToken=" + FormEncode(token);
+    return CallSts(options, "AssumeRoleWithWebIdentity", form, nullptr, "web-identity:" + role_arn);
   };
 }
 
@@ -204,9 +219,9 @@ CredentialsFetcher AssumeRoleFetcher(std::shared_ptr<CredentialsProvider> base,
       return MakeError(source.error().code,
                        "assume role " + role_arn + ": " + source.error().message);
     }
-    const std::string form = "Action=AssumeRole&Version=2011-06-15&RoleArn=" +
-                             FormEncode(role_arn) + "&RoleSessionName=" +
-                             FormEncode(SessionName(options, "")) + "&DurationSeconds=3600";
+    const std::string form =
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=" + FormEncode(role_arn) +
+        "&RoleSessionName=" + FormEncode(SessionName(options, "")) + "&DurationSeconds=3600";
     return CallSts(options, "AssumeRole", form, &*source, "assume-role:" + role_arn);
   };
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Region discovery for forwarding and the X-Ray/STS endpoints of a region's partition.
-// Order (SPEC §8.2, issue #5): configured value (flag/config) -> AWS_REGION -> AWS_DEFAULT_REGION ->
-// the profile's `region` in the shared config file -> ECS task metadata (ECS_CONTAINER_METADATA_URI_V4
-// /task AvailabilityZone) -> EC2 IMDSv2 /latest/meta-data/placement/region (skipped in local mode).
+// Order (SPEC §8.2, issue #5): configured value (flag/config) -> AWS_REGION -> AWS_DEFAULT_REGION
+// -> the profile's `region` in the shared config file -> ECS task metadata
+// (ECS_CONTAINER_METADATA_URI_V4 /task AvailabilityZone) -> EC2 IMDSv2
+// /latest/meta-data/placement/region (skipped in local mode).
 
 #include <chrono>
 #include <string>
@@ -14,16 +15,16 @@
 namespace xrayd::daemon {
 
 struct RegionOptions {
-  std::string configured;  // --region / config value; wins when not empty.
-  Environment env;
-  std::string profile;     // Overrides AWS_PROFILE when not empty.
+  std::string configured{};  // --region / config value; wins when not empty.
+  Environment env{};
+  std::string profile{};   // Overrides AWS_PROFILE when not empty.
   bool skip_imds = false;  // Local mode.
   std::chrono::milliseconds http_timeout{1000};
 };
 
 struct DiscoveredRegion {
-  std::string region;  // "us-east-1"
-  std::string source;  // "config", "AWS_REGION", "AWS_DEFAULT_REGION", "profile", "ecs", "imds"
+  std::string region{};  // "us-east-1"
+  std::string source{};  // "config", "AWS_REGION", "AWS_DEFAULT_REGION", "profile", "ecs", "imds"
 };
 
 // kNotFound when no source knows the region; kInvalidArgument for a malformed region name.

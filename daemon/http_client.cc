@@ -68,7 +68,8 @@ const char* HttpErrorKindName(HttpErrorKind kind) {
 
 std::string ClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (EqualsIgnoreCase(key, name))
+      return value;
   }
   return "";
 }
@@ -76,44 +77,52 @@ std::string ClientResponse::Header(std::string_view name) const {
 std::string ParsedUrl::HostHeader() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  if (!default_port) out += ":" + std::to_string(port);
+  if (!default_port)
+    out += ":" + std::to_string(port);
   return out;
 }
 
 Result<ParsedUrl> ParseUrl(std::string_view url) {
   auto bad = [&](std::string_view why) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "bad URL '" + std::string(url.substr(0, url.find('?'))) + "': " +
-                         std::string(why));
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "bad URL '" + std::string(url.substr(0, url.find('?'))) + "': " + std::string(why));
   };
   ParsedUrl out;
   const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return bad("no scheme");
+  if (scheme_end == std::string_view::npos)
+    return bad("no scheme");
   for (const char c : url.substr(0, scheme_end)) {
     out.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  if (out.scheme != "http" && out.scheme != "https") return bad("scheme must be http or https");
+  if (out.scheme != "http" && out.scheme != "https")
+    return bad("scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
   std::string_view authority = rest.substr(0, authority_end);
   rest.remove_prefix(authority_end);
-  if (authority.find('@') != std::string_view::npos) return bad("user info is not supported");
+  if (authority.find('@') != std::string_view::npos)
+    return bad("user info is not supported");
   std::string_view port_text;
   if (authority.starts_with("[")) {
     const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unclosed '[' in host");
+    if (close == std::string_view::npos)
+      return bad("unclosed '[' in host");
     out.host = std::string(authority.substr(1, close - 1));
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return bad("junk after ']'");
+      if (after.front() != ':')
+        return bad("junk after ']'");
       port_text = after.substr(1);
     }
   } else {
     const std::size_t colon = authority.rfind(':');
     out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (colon != std::string_view::npos)
+      port_text = authority.substr(colon + 1);
   }
-  if (out.host.empty()) return bad("empty host");
+  if (out.host.empty())
+    return bad("empty host");
   out.port = out.scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
     unsigned value = 0;
@@ -127,7 +136,8 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   }
   const std::size_t fragment = rest.find('#');
   out.target = std::string(rest.substr(0, fragment));
-  if (out.target.empty() || out.target.front() == '?') out.target.insert(0, "/");
+  if (out.target.empty() || out.target.front() == '?')
+    out.target.insert(0, "/");
   return out;
 }
 
@@ -147,8 +157,9 @@ struct HttpClient::Impl {
   // Runs the io_context until the pending operation completes or `deadline` passes.
   void RunUntil(SteadyClock::time_point deadline, const bool& done) {
     io.restart();
-    while (!done) {
-      if (io.run_one_until(deadline) == 0 && SteadyClock::now() >= deadline) break;
+    while (!done && !io.stopped()) {
+      if (io.run_one_until(deadline) == 0 && SteadyClock::now() >= deadline)
+        break;
     }
   }
 
@@ -156,8 +167,10 @@ struct HttpClient::Impl {
 
   void Close() {
     beast::error_code ignored;
-    if (secure) beast::get_lowest_layer(*secure).socket().close(ignored);
-    if (plain) plain->socket().close(ignored);
+    if (secure)
+      beast::get_lowest_layer(*secure).socket().close(ignored);
+    if (plain)
+      plain->socket().close(ignored);
     secure.reset();
     plain.reset();
     origin.clear();
@@ -167,7 +180,8 @@ struct HttpClient::Impl {
   }
 
   Status PrepareTls() {
-    if (tls_ready) return {};
+    if (tls_ready)
+      return {};
     beast::error_code ec;
     if (!options.ca_file.empty()) {
       tls.load_verify_file(options.ca_file, ec);
@@ -226,7 +240,7 @@ struct HttpClient::Impl {
     RunUntil(deadline, done);
     if (ec || !done) {
       const bool timeout = !done || ec == beast::error::timeout;
-      kind = timeout ? HttpErrorKind::kTimeout
+      kind = timeout                                ? HttpErrorKind::kTimeout
              : ec == net::error::connection_refused ? HttpErrorKind::kRefused
                                                     : HttpErrorKind::kNetwork;
       const std::string message = timeout ? "timed out" : ec.message();
@@ -236,7 +250,8 @@ struct HttpClient::Impl {
     }
     if (secure) {
       SSL* handle = secure->native_handle();
-      if (!IsIpLiteral(url.host)) SSL_set_tlsext_host_name(handle, url.host.c_str());
+      if (!IsIpLiteral(url.host))
+        SSL_set_tlsext_host_name(handle, url.host.c_str());
       if (options.verify_tls) {
         secure->set_verify_callback(ssl::host_name_verification(url.host));
       }
@@ -295,12 +310,14 @@ struct HttpClient::Impl {
     }
     if (!done || ec) {
       const bool timeout = !done || ec == beast::error::timeout;
-      const bool protocol = !timeout && ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-                            ec != http::error::end_of_stream;
-      kind = timeout    ? HttpErrorKind::kTimeout
-             : protocol ? HttpErrorKind::kProtocol
+      const bool protocol =
+          !timeout &&
+          ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+          ec != http::error::end_of_stream;
+      kind = timeout                                           ? HttpErrorKind::kTimeout
+             : protocol                                        ? HttpErrorKind::kProtocol
              : ec.category() == net::error::get_ssl_category() ? HttpErrorKind::kTls
-                                                              : HttpErrorKind::kNetwork;
+                                                               : HttpErrorKind::kNetwork;
       const std::string message = timeout ? "timed out" : ec.message();
       Close();
       return MakeError(ErrorCode::kIOError, what + ": " + message);
@@ -312,7 +329,8 @@ struct HttpClient::Impl {
       out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     out.body = std::move(response.body());
-    if (!response.keep_alive()) Close();
+    if (!response.keep_alive())
+      Close();
     return out;
   }
 };
@@ -320,7 +338,9 @@ struct HttpClient::Impl {
 HttpClient::HttpClient(HttpClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-HttpClient::~HttpClient() { impl_->Close(); }
+HttpClient::~HttpClient() {
+  impl_->Close();
+}
 
 Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorKind* kind) {
   HttpErrorKind local_kind = HttpErrorKind::kNone;
@@ -332,7 +352,8 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     return tl::unexpected(url.error());
   }
   const std::string path_only = url->target.substr(0, url->target.find('?'));
-  const std::string what = request.method + " " + url->scheme + "://" + url->HostHeader() + path_only;
+  const std::string what =
+      request.method + " " + url->scheme + "://" + url->HostHeader() + path_only;
   const auto deadline = SteadyClock::now() + request.timeout;
 
   http::request<http::string_body> message;
@@ -351,8 +372,10 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     has_agent = has_agent || EqualsIgnoreCase(name, "user-agent");
     message.insert(name, value);
   }
-  if (!has_host) message.set(http::field::host, url->HostHeader());
-  if (!has_agent) message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
+  if (!has_host)
+    message.set(http::field::host, url->HostHeader());
+  if (!has_agent)
+    message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
   message.body() = request.body;
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     message.prepare_payload();
@@ -368,9 +391,9 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     }
     bool got_bytes = false;
     auto response = impl_->Exchange(message, deadline, error_kind, what, got_bytes);
-    if (response || !reused || attempt > 0 || got_bytes ||
-        error_kind == HttpErrorKind::kTimeout) {
-      if (response) error_kind = HttpErrorKind::kNone;
+    if (response || !reused || attempt > 0 || got_bytes || error_kind == HttpErrorKind::kTimeout) {
+      if (response)
+        error_kind = HttpErrorKind::kNone;
       return response;
     }
     // The server closed the kept-alive connection: one more try on a fresh one.

@@ -25,16 +25,16 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct ClientRequest {
   std::string method = "GET";
-  std::string url;     // "http://127.0.0.1:8080/path?q=1" or "https://host/path"; IPv6 "[::1]".
-  HeaderList headers;  // Sent as given. Host, Content-Length and User-Agent are added if absent.
-  std::string body;
+  std::string url{};     // "http://127.0.0.1:8080/path?q=1" or "https://host/path"; IPv6 "[::1]".
+  HeaderList headers{};  // Sent as given. Host, Content-Length and User-Agent are added if absent.
+  std::string body{};
   std::chrono::milliseconds timeout{5000};  // Whole exchange: connect + TLS + write + read.
 };
 
 struct ClientResponse {
   int status = 0;
-  HeaderList headers;  // Names as received.
-  std::string body;
+  HeaderList headers{};  // Names as received.
+  std::string body{};
   // The first header named `name` (case-insensitive), or "" if absent.
   std::string Header(std::string_view name) const;
 };
@@ -45,16 +45,16 @@ enum class HttpErrorKind { kNone, kBadUrl, kDns, kRefused, kTimeout, kTls, kProt
 const char* HttpErrorKindName(HttpErrorKind kind);
 
 struct HttpClientOptions {
-  bool verify_tls = true;              // false = NoVerifySSL.
-  std::string ca_file{};               // PEM bundle used instead of the system CA store when set.
+  bool verify_tls = true;  // false = NoVerifySSL.
+  std::string ca_file{};   // PEM bundle used instead of the system CA store when set.
   std::size_t max_response_bytes = 16u << 20;
 };
 
 struct ParsedUrl {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // Without brackets for IPv6.
+  std::string scheme{};  // "http" or "https"
+  std::string host{};    // Without brackets for IPv6.
   std::uint16_t port = 0;
-  std::string target;  // Path + query, at least "/".
+  std::string target{};  // Path + query, at least "/".
   // "host" or "host:port" (brackets for IPv6) as sent in the Host header: port omitted if default.
   std::string HostHeader() const;
 };
@@ -76,7 +76,7 @@ class HttpClient {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_{};
 };
 
 }  // namespace xrayd::daemon

@@ -33,11 +33,12 @@ using SigV4Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct SigningRequest {
   std::string method = "POST";
-  std::string host;  // The Host header value: "xray.us-east-1.amazonaws.com", "127.0.0.1:8080".
+  std::string host{};  // The Host header value: "xray.us-east-1.amazonaws.com", "127.0.0.1:8080".
   std::string path = "/";
-  std::string query;
-  SigV4Headers headers;  // Other headers sent and signed, e.g. {"content-type","application/json"}.
-  std::string_view body;
+  std::string query{};
+  SigV4Headers
+      headers{};  // Other headers sent and signed, e.g. {"content-type","application/json"}.
+  std::string_view body{};
 };
 
 struct SigningOptions {
@@ -45,8 +46,9 @@ struct SigningOptions {
 };
 
 // The headers to add to the request, in this order: x-amz-date, x-amz-security-token (if any),
-// x-amz-content-sha256 (if asked), authorization. Names lower-case. The caller also sends `host` and
-// `headers` exactly as given. kInvalidArgument if credentials, region, service or host are empty.
+// x-amz-content-sha256 (if asked), authorization. Names lower-case. The caller also sends `host`
+// and `headers` exactly as given. kInvalidArgument if credentials, region, service or host are
+// empty.
 [[nodiscard]] Result<SigV4Headers> SignRequest(const SigningRequest& request,
                                                const AwsCredentials& credentials,
                                                std::string_view region, std::string_view service,
@@ -70,27 +72,27 @@ std::string EncodePath(std::string_view path);
 // --- Verification (fake endpoints in tests; SPEC §8.4) ---
 
 struct ParsedAuthorization {
-  std::string access_key_id;
-  std::string date;     // yyyymmdd from the credential scope
-  std::string region;
-  std::string service;
-  std::vector<std::string> signed_headers;  // As listed, lower-case.
-  std::string signature;                    // Hex.
+  std::string access_key_id{};
+  std::string date{};  // yyyymmdd from the credential scope
+  std::string region{};
+  std::string service{};
+  std::vector<std::string> signed_headers{};  // As listed, lower-case.
+  std::string signature{};                    // Hex.
 };
 // Parses "AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, SignedHeaders=a;b,
 // Signature=hex". kMalformed when it does not have that shape.
 [[nodiscard]] Result<ParsedAuthorization> ParseAuthorization(std::string_view header);
 
 struct VerifyRequest {
-  std::string method;
-  std::string path;   // As received on the request line (not decoded).
-  std::string query;  // As received, without '?'.
-  SigV4Headers headers;  // Every header received (any case); only the signed ones are used.
-  std::string_view body;
+  std::string method{};
+  std::string path{};      // As received on the request line (not decoded).
+  std::string query{};     // As received, without '?'.
+  SigV4Headers headers{};  // Every header received (any case); only the signed ones are used.
+  std::string_view body{};
 };
 
 struct VerifyOptions {
-  std::string service = "xray";               // Required service in the scope ("" = any).
+  std::string service = "xray";              // Required service in the scope ("" = any).
   std::chrono::seconds max_clock_skew{900};  // |x-amz-date - now| allowed.
 };
 

@@ -3,11 +3,11 @@
 // verifier used by fake endpoints.
 #include "daemon/sigv4.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace xrayd::daemon {
 namespace {
@@ -15,7 +15,9 @@ namespace {
 using std::chrono::system_clock;
 
 // 2015-08-30T12:36:00Z, the test suite's x-amz-date.
-system_clock::time_point SuiteTime() { return system_clock::from_time_t(1440938160); }
+system_clock::time_point SuiteTime() {
+  return system_clock::from_time_t(1440938160);
+}
 
 AwsCredentials SuiteCredentials() {
   AwsCredentials credentials;
@@ -43,78 +45,195 @@ struct SuiteCase {
 
 std::string Authorization(const SigV4Headers& headers) {
   for (const auto& [name, value] : headers) {
-    if (name == "authorization") return value;
+    if (name == "authorization")
+      return value;
   }
   return "";
 }
 
 TEST(SigV4Test, MatchesTheAwsTestSuite) {
   const std::vector<SuiteCase> cases = {
-      {"get-vanilla", "GET", "/", "", {}, "", "host;x-amz-date",
+      {"get-vanilla",
+       "GET",
+       "/",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-      {"post-vanilla", "POST", "/", "", {}, "", "host;x-amz-date",
+      {"post-vanilla",
+       "POST",
+       "/",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
-      {"get-vanilla-empty-query-key", "GET", "/", "Param1=value1", {}, "", "host;x-amz-date",
+      {"get-vanilla-empty-query-key",
+       "GET",
+       "/",
+       "Param1=value1",
+       {},
+       "",
+       "host;x-amz-date",
        "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"},
-      {"get-vanilla-query-order-key-case", "GET", "/", "Param2=value2&Param1=value1", {}, "",
-       "host;x-amz-date", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-      {"get-vanilla-query-unreserved", "GET", "/",
+      {"get-vanilla-query-order-key-case",
+       "GET",
+       "/",
+       "Param2=value2&Param1=value1",
+       {},
+       "",
+       "host;x-amz-date",
+       "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
+      {"get-vanilla-query-unreserved",
+       "GET",
+       "/",
        "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz="
        "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-       {}, "", "host;x-amz-date",
+       {},
+       "",
+       "host;x-amz-date",
        "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
-      {"get-vanilla-utf8-query", "GET", "/", "\xE1\x88\xB4=bar", {}, "", "host;x-amz-date",
+      {"get-vanilla-utf8-query",
+       "GET",
+       "/",
+       "\xE1\x88\xB4=bar",
+       {},
+       "",
+       "host;x-amz-date",
        "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
-      {"post-vanilla-query", "POST", "/", "Param1=value1", {}, "", "host;x-amz-date",
+      {"post-vanilla-query",
+       "POST",
+       "/",
+       "Param1=value1",
+       {},
+       "",
+       "host;x-amz-date",
        "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
-      {"post-vanilla-query-nonunreserved", "POST", "/",
-       "%40%23%24%25%5E=&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D", {}, "",
-       "host;x-amz-date", "66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e"},
-      {"post-vanilla-query-space", "POST", "/", "p=", {}, "", "host;x-amz-date",
+      {"post-vanilla-query-nonunreserved",
+       "POST",
+       "/",
+       "%40%23%24%25%5E=&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D",
+       {},
+       "",
+       "host;x-amz-date",
+       "66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e"},
+      {"post-vanilla-query-space",
+       "POST",
+       "/",
+       "p=",
+       {},
+       "",
+       "host;x-amz-date",
        "e71688addb58a26418614085fb730ba3faa623b461c17f48f2fbdb9361b94a9b"},
-      {"get-unreserved", "GET",
-       "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "", {}, "",
-       "host;x-amz-date", "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
-      {"get-utf8", "GET", "/\xE1\x88\xB4", "", {}, "", "host;x-amz-date",
+      {"get-unreserved",
+       "GET",
+       "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
+       "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
+      {"get-utf8",
+       "GET",
+       "/\xE1\x88\xB4",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
-      {"get-header-key-duplicate", "GET", "/", "",
-       {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}, "",
+      {"get-header-key-duplicate",
+       "GET",
+       "/",
+       "",
+       {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}},
+       "",
        "host;my-header1;x-amz-date",
        "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-      {"get-header-value-order", "GET", "/", "",
+      {"get-header-value-order",
+       "GET",
+       "/",
+       "",
        {{"My-Header1", "value4"},
         {"My-Header1", "value1"},
         {"My-Header1", "value3"},
         {"My-Header1", "value2"}},
-       "", "host;my-header1;x-amz-date",
+       "",
+       "host;my-header1;x-amz-date",
        "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
-      {"get-header-value-trim", "GET", "/", "",
-       {{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}, "",
+      {"get-header-value-trim",
+       "GET",
+       "/",
+       "",
+       {{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}},
+       "",
        "host;my-header1;my-header2;x-amz-date",
        "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
-      {"post-header-key-sort", "POST", "/", "", {{"My-Header1", "value1"}}, "",
+      {"post-header-key-sort",
+       "POST",
+       "/",
+       "",
+       {{"My-Header1", "value1"}},
+       "",
        "host;my-header1;x-amz-date",
        "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
-      {"post-header-value-case", "POST", "/", "", {{"My-Header1", "VALUE1"}}, "",
+      {"post-header-value-case",
+       "POST",
+       "/",
+       "",
+       {{"My-Header1", "VALUE1"}},
+       "",
        "host;my-header1;x-amz-date",
        "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
-      {"post-x-www-form-urlencoded", "POST", "/", "",
-       {{"Content-Type", "application/x-www-form-urlencoded"}}, "Param1=value1",
+      {"post-x-www-form-urlencoded",
+       "POST",
+       "/",
+       "",
+       {{"Content-Type", "application/x-www-form-urlencoded"}},
+       "Param1=value1",
        "content-type;host;x-amz-date",
        "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
-      {"post-x-www-form-urlencoded-parameters", "POST", "/", "",
-       {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}}, "Param1=value1",
+      {"post-x-www-form-urlencoded-parameters",
+       "POST",
+       "/",
+       "",
+       {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}},
+       "Param1=value1",
        "content-type;host;x-amz-date",
        "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe"},
       // Path normalisation (get-relative, get-slash, get-slash-dot-slash, get-slash-pointless-dot,
       // get-relative-relative): each canonical path is "/", so each signs as get-vanilla.
-      {"get-relative", "GET", "/example/..", "", {}, "", "host;x-amz-date",
+      {"get-relative",
+       "GET",
+       "/example/..",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-      {"get-relative-relative", "GET", "/example1/example2/../..", "", {}, "", "host;x-amz-date",
+      {"get-relative-relative",
+       "GET",
+       "/example1/example2/../..",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-      {"get-slash", "GET", "//", "", {}, "", "host;x-amz-date",
+      {"get-slash",
+       "GET",
+       "//",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-      {"get-slash-dot-slash", "GET", "/./", "", {}, "", "host;x-amz-date",
+      {"get-slash-dot-slash",
+       "GET",
+       "/./",
+       "",
+       {},
+       "",
+       "host;x-amz-date",
        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
   };
   for (const auto& c : cases) {
@@ -245,13 +364,15 @@ SignedFixture SignForVerify(const AwsCredentials& credentials, system_clock::tim
   fixture.request.headers = {{"Host", "127.0.0.1:2000"},
                              {"Content-Type", "application/json"},
                              {"User-Agent", "not signed"}};
-  for (const auto& header : *added) fixture.request.headers.push_back(header);
+  for (const auto& header : *added)
+    fixture.request.headers.push_back(header);
   return fixture;
 }
 
 SecretLookup SuiteLookup() {
   return [](std::string_view id) -> std::optional<std::string> {
-    if (id == "AKIDEXAMPLE") return std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    if (id == "AKIDEXAMPLE")
+      return std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     return std::nullopt;
   };
 }
@@ -261,13 +382,14 @@ TEST(SigV4VerifyTest, AcceptsWhatSignRequestSigned) {
   credentials.session_token = "token";
   SignedFixture fixture = SignForVerify(credentials, SuiteTime());
   fixture.request.body = fixture.body;
-  auto verified = VerifySignature(fixture.request, SuiteLookup(), SuiteTime() + std::chrono::minutes(5));
+  auto verified =
+      VerifySignature(fixture.request, SuiteLookup(), SuiteTime() + std::chrono::minutes(5));
   ASSERT_TRUE(verified) << verified.error().message;
   EXPECT_EQ(verified->access_key_id, "AKIDEXAMPLE");
   EXPECT_EQ(verified->region, "us-west-2");
   EXPECT_EQ(verified->signed_headers,
-            (std::vector<std::string>{"content-type", "host", "x-amz-content-sha256",
-                                      "x-amz-date", "x-amz-security-token"}));
+            (std::vector<std::string>{"content-type", "host", "x-amz-content-sha256", "x-amz-date",
+                                      "x-amz-security-token"}));
 }
 
 TEST(SigV4VerifyTest, RejectsTamperingSkewWrongServiceAndUnknownKeys) {
@@ -301,22 +423,22 @@ TEST(SigV4VerifyTest, RejectsTamperingSkewWrongServiceAndUnknownKeys) {
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("from the server's time"), std::string::npos);
 
-  result = VerifySignature(fixture.request, SuiteLookup(), now,
-                           VerifyOptions{.service = "sts", .max_clock_skew = std::chrono::seconds(900)});
+  result =
+      VerifySignature(fixture.request, SuiteLookup(), now,
+                      VerifyOptions{.service = "sts", .max_clock_skew = std::chrono::seconds(900)});
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("service"), std::string::npos);
 
-  result = VerifySignature(fixture.request,
-                           [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-                           now);
+  result = VerifySignature(
+      fixture.request, [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+      now);
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("unknown access key"), std::string::npos);
 
-  result = VerifySignature(fixture.request,
-                           [](std::string_view) -> std::optional<std::string> {
-                             return std::string("another secret");
-                           },
-                           now);
+  result = VerifySignature(
+      fixture.request,
+      [](std::string_view) -> std::optional<std::string> { return std::string("another secret"); },
+      now);
   ASSERT_FALSE(result);
 
   tampered = fixture.request;
