@@ -6,10 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/checkpointer.h"
+#include "daemon/forward_setup.h"
+#include "daemon/forwarder.h"
 #include "daemon/group_lookup.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
 #include "daemon/storage_writer.h"
+#include "daemon/xray_proxy.h"
 #include "daemon/summary_worker.h"
 #include "daemon/udp_listener.h"
 #include "daemon/xray_api.h"
@@ -39,6 +42,10 @@ struct Daemon::Impl {
     api.groups = MakeGroupLookup(*state);
     RegisterGroupApi(router, api);
     RegisterSamplingApi(router, api);
+    if (proxy) {
+      // Last: when forwarding, sampling and unknown X-Ray paths go upstream (SPEC §2.4, §7.4).
+      XrayProxy::Register(router, *proxy);
+    }
   }
 
   DaemonConfig config;
@@ -47,6 +54,9 @@ struct Daemon::Impl {
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
+  ForwardSetup forwarding;                // Decided at Start (daemon/forward_setup.h).
+  std::unique_ptr<Forwarder> forwarder;  // Null when offline.
+  std::unique_ptr<XrayProxy> proxy;      // Null when offline.
   std::unique_ptr<SummaryWorker> summaries;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
@@ -82,9 +92,25 @@ Status Daemon::Start() {
   if (Status s = d.checkpointer->Start(); !s) {
     return s;
   }
-  d.writer = std::make_unique<StorageWriter>(
-      d.queue, *d.store, d.metrics,
-      StorageWriterOptions{.max_batch_documents = d.config.writer_batch_documents});
+  // Forwarding (issue #5): the forwarder reads the spool the writer fills in its transactions.
+  d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
+  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents};
+  if (d.forwarding.enabled) {
+    d.forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(d.config, d.forwarding),
+                                              *d.forwarding.credentials, d.metrics);
+    if (Status s = d.forwarder->Start(); !s) {
+      d.checkpointer->Stop();
+      return s;
+    }
+    XrayProxyOptions proxy_options;
+    proxy_options.endpoint = d.forwarding.endpoint;
+    proxy_options.region = d.forwarding.region;
+    proxy_options.http.verify_tls = !d.config.no_verify_ssl;
+    d.proxy = std::make_unique<XrayProxy>(proxy_options, *d.forwarding.credentials, d.metrics);
+    writer_options.forward_spool = true;
+    writer_options.forward_acked = &d.forwarder->Acknowledged();
+  }
+  d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
   d.writer->Start();
   d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
                                                 d.metrics);
@@ -125,7 +151,7 @@ Status Daemon::Start() {
   spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
                XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
                d.config.data_dir,
-               d.config.offline ? "offline" : "offline (forwarding not configured)",
+               d.forwarding.mode,
                d.udp->ReceiveBufferBytes() / 1024);
   return {};
 }
@@ -137,6 +163,9 @@ void Daemon::Stop() {
   }
   d.running = false;
   d.udp->Stop();
+  if (d.forwarder) {
+    d.forwarder->Stop();  // Before the writer, whose last transaction deletes what was sent.
+  }
   d.writer->Stop();
   d.http->Stop();
   d.summaries->Stop();

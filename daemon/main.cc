@@ -9,6 +9,7 @@
 
 #include "daemon/cli_groups.h"
 #include "daemon/cli_health.h"
+#include "daemon/cli_sign.h"
 #include "daemon/cli_traces.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     return xrayd::daemon::RunGroupsCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
                                            std::cerr);
+  }
+  if (!args.empty() && args.front() == "sign-request") {  // Hidden: SigV4 checks in tests/e2e.
+    return xrayd::daemon::RunSignRequestCommand(std::cin, std::cout, std::cerr);
   }
   if (!args.empty() && args.front() == "health") {
     args.erase(args.begin());

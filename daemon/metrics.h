@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "daemon/forward_metrics.h"
 #include "proto/rejection.h"
 
 namespace xrayd::daemon {
@@ -43,6 +44,7 @@ struct Metrics {
   Counter summary_errors{0};               // Summary rounds that failed (retried next round).
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};
+  ForwardMetrics forward;  // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
 
   void CountRejected(proto::RejectReason reason) noexcept {
     rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

@@ -27,6 +27,11 @@ struct StorageWriterOptions {
   std::chrono::milliseconds idle_wait{50};
   // On Stop, how long a failing store keeps being retried before the rest is counted as dropped.
   std::chrono::milliseconds shutdown_retry_budget{3000};
+  // Forwarding (daemon/forwarder.h): when `forward_spool`, every committed document is also
+  // appended to the store's forward queue; rows up to *forward_acked (may be null) are deleted by
+  // this thread, within the next transaction or on their own when idle.
+  bool forward_spool = false;
+  const std::atomic<std::int64_t>* forward_acked = nullptr;
 };
 
 class StorageWriter {
@@ -54,6 +59,8 @@ class StorageWriter {
   void CountCommitted(std::size_t documents, const storage::PutStats& stats);
   // Returns freed heap memory to the operating system when idle, at most once a second.
   void ReleaseFreeMemory();
+  // Passes the forwarder's watermark to the store; `trim_now` deletes acknowledged rows at once.
+  void ApplyForwardAcks(bool trim_now);
 
   IngestQueue& queue_;
   storage::TraceStore& store_;
