@@ -1,5 +1,7 @@
 #include "daemon/api_router.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 namespace xrayd::daemon {
@@ -17,10 +19,17 @@ void ApiRouter::Add(std::string method, std::string path, Handler handler) {
   routes_[{std::move(method), std::move(path)}] = std::move(handler);
 }
 
+void ApiRouter::SetFallback(Handler handler) {
+  fallback_ = std::move(handler);
+}
+
 HttpResponse ApiRouter::Handle(const HttpRequest& request) const {
   std::string path = request.target.substr(0, request.target.find('?'));
   if (auto it = routes_.find({request.method, path}); it != routes_.end()) {
     return it->second(request);
+  }
+  if (fallback_) {
+    return fallback_(request);
   }
   for (const auto& [key, handler] : routes_) {
     if (key.second == path) {

@@ -36,12 +36,17 @@ class ApiRouter {
   // Registers `handler` for exact `method` + `path` (query string ignored when matching).
   void Add(std::string method, std::string path, Handler handler);
 
+  // Answers every request no route matches (path and method), instead of the 404/405 below.
+  // Used by the X-Ray proxy when forwarding (daemon/xray_proxy.h). Set before serving.
+  void SetFallback(Handler handler);
+
   // Dispatches; unknown paths get 404 with a JSON body naming the path, a known path with another
-  // method gets 405.
+  // method gets 405 (unless a fallback is set).
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
   std::map<std::pair<std::string, std::string>, Handler> routes_;
+  Handler fallback_;
 };
 
 }  // namespace xrayd::daemon

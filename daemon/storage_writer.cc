@@ -33,10 +33,12 @@ void StorageWriter::Stop() {
 }
 
 void StorageWriter::Run() {
+  store_.SetForwardSpool(options_.forward_spool);
   while (true) {
     std::vector<IngestBatch> batches =
         queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait);
     if (batches.empty()) {
+      ApplyForwardAcks(/*trim_now=*/true);
       if (queue_.Closed() && queue_.Documents() == 0) {
         return;
       }
@@ -62,7 +64,22 @@ void StorageWriter::Run() {
         batches.push_back(std::move(batch));
       }
     }
+    ApplyForwardAcks(/*trim_now=*/false);
     WriteWithRetry(batches);
+  }
+}
+
+void StorageWriter::ApplyForwardAcks(bool trim_now) {
+  if (options_.forward_acked == nullptr) {
+    return;
+  }
+  store_.AckForwarded(options_.forward_acked->load(std::memory_order_acquire));
+  if (trim_now) {
+    // A failure leaves the deletion pending for the next transaction; rows not yet deleted are
+    // only sent again after a restart.
+    if (Status s = store_.TrimForwardSpool(); !s) {
+      metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
 
@@ -76,6 +93,8 @@ void StorageWriter::CountCommitted(std::size_t documents, const storage::PutStat
   metrics_.annotations_over_limit.fetch_add(stats.annotations_over_limit,
                                             std::memory_order_relaxed);
   metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+  metrics_.forward.spooled_in_bytes.fetch_add(stats.spooled_bytes, std::memory_order_relaxed);
+  metrics_.forward.spooled.fetch_add(stats.spooled, std::memory_order_relaxed);
 }
 
 void StorageWriter::ReleaseFreeMemory() {

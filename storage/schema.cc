@@ -76,7 +76,7 @@ END;
     // 2 -> 3: the forwarding spool (see schema.h, "Forward queue").
     R"sql(
 CREATE TABLE forward_queue(
-  seq INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   received_at REAL NOT NULL,
   bytes INTEGER NOT NULL,
   raw BLOB NOT NULL

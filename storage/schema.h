@@ -43,7 +43,8 @@
 //   Search treats a stale trace as a candidate whatever its summary says.
 //
 // Forward queue (version 3), the durable spool of documents to forward to AWS X-Ray:
-//   forward_queue(seq INTEGER PRIMARY KEY, received_at, bytes, raw). When forwarding is on
+//   forward_queue(seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at, bytes, raw): AUTOINCREMENT
+//   so that a seq is never reused once the queue has emptied (the forwarder's cursor only grows). When forwarding is on
 //   (TraceStore::SetForwardSpool), PutDocuments appends every document it is given (duplicates
 //   included, as the official daemon forwards them) in the same transaction that stores it, so a
 //   document is spooled iff it is committed. seq is the replay order (oldest first). The forwarder

@@ -125,6 +125,27 @@ TEST(ForwardQueueTest, AcknowledgedRowsAreDeletedByTheWriter) {
   EXPECT_EQ(left->front().raw, docs[4].raw);
 }
 
+TEST(ForwardQueueTest, SeqNeverGoesBackAfterTheQueueEmptied) {
+  const std::string path = TempDbPath();
+  auto store = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(store);
+  (*store)->SetForwardSpool(true);
+  auto docs = Docs(4);
+  ASSERT_TRUE((*store)->PutDocuments(std::span(docs).first(2), 1.0));
+  auto reader = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader);
+  auto rows = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  (*store)->AckForwarded(rows->back().seq);
+  ASSERT_TRUE((*store)->TrimForwardSpool());
+  // The forwarder's cursor is rows->back().seq: later rows must come after it.
+  ASSERT_TRUE((*store)->PutDocuments(std::span(docs).subspan(2), 2.0));
+  auto later = (*reader)->ReadAfter(rows->back().seq, 100, 1 << 20);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->size(), 2u);
+}
+
 TEST(ForwardQueueTest, SpoolSurvivesReopen) {
   const std::string path = TempDbPath();
   {

@@ -1,0 +1,35 @@
+#pragma once
+// Decides at start-up whether xrayd forwards to AWS X-Ray, and with what endpoint, region and
+// credentials (issue #5, SPEC §8.2-8.3):
+//   --offline                         -> never forward (no credential or region look-up at all).
+//   region or endpoint configured     -> forward ("explicit"); missing credentials are an error
+//                                        logged by the forwarder, which keeps spooling and retrying.
+//   otherwise                         -> forward if a region and credentials are discovered, else
+//                                        run offline and say why, once, at start-up.
+
+#include <memory>
+#include <string>
+
+#include "daemon/aws_credentials.h"
+#include "daemon/config.h"
+#include "daemon/forwarder.h"
+
+namespace xrayd::daemon {
+
+struct ForwardSetup {
+  bool enabled = false;
+  std::string endpoint;  // "https://xray.<region>.<partition suffix>" or the configured one.
+  std::string region;
+  std::unique_ptr<CredentialsProvider> credentials;  // Set when enabled.
+  std::string mode;  // For the start-up line: "forwarding to <endpoint> (...)" or "offline (...)".
+};
+
+// May ask the network (IMDS, ECS, STS) through the region and credential look-ups, unless offline
+// or local mode says not to. Never fails: problems become an offline mode with a reason.
+ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& env);
+
+// The forwarder's options from the config and the resolved setup (store path, endpoint, region,
+// Concurrency, NoVerifySSL, spool cap).
+ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSetup& setup);
+
+}  // namespace xrayd::daemon
