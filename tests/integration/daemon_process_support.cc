@@ -75,7 +75,8 @@ std::string MakeTempDir(const std::string& prefix) {
   return dir == nullptr ? std::string() : std::string(dir);
 }
 
-DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args)
+DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args,
+                             bool offline)
     : data_dir_(std::move(data_dir)) {
   static int counter = 0;
   // Beside the data dir, which may not exist yet (the daemon creates it).
@@ -83,6 +84,9 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extr
               std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
   std::vector<std::string> args = {XRAYD_BINARY, "--offline",   "--data-dir", data_dir_,
                                    "-b",         "127.0.0.1:0", "-t",         "127.0.0.1:0"};
+  if (!offline) {
+    args.erase(args.begin() + 1);
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, "/dev/null", log_path_);
   const std::regex startup(R"(udp=127\.0\.0\.1:(\d+) tcp=127\.0\.0\.1:(\d+))");

@@ -27,7 +27,9 @@ class DaemonProcess {
  public:
   // Starts `XRAYD_BINARY --offline --data-dir data_dir -b 127.0.0.1:0 -t 127.0.0.1:0 extra...` and
   // waits (bounded) for its start-up line. Fails the current test on error.
-  DaemonProcess(std::string data_dir, std::vector<std::string> extra_args = {});
+  // `offline` false: no --offline flag (forwarding tests pass -n/--endpoint themselves).
+  DaemonProcess(std::string data_dir, std::vector<std::string> extra_args = {},
+                bool offline = true);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
