@@ -3,11 +3,17 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/group_lookup.h"
+#include "query/filter_parser.h"
 #include "query/trace_assembler.h"
+#include "query/trace_search.h"
+#include "storage/state_store.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -15,7 +21,7 @@ namespace xrayd::daemon {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: xrayd traces list [--since DURATION] [--limit N] [--data-dir DIR]\n"
+    "usage: xrayd traces list [--filter EXPR] [--since DURATION] [--limit N] [--data-dir DIR]\n"
     "       xrayd traces get TRACE_ID... [--data-dir DIR]\n";
 
 double NowSeconds() {
@@ -28,6 +34,7 @@ struct TracesArgs {
   std::string data_dir;
   double since_seconds = 3600;
   std::size_t limit = 100;
+  std::optional<std::string> filter;
 };
 
 Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const Environment& env) {
@@ -46,6 +53,11 @@ Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const E
       if (!v)
         return tl::unexpected(v.error());
       parsed.data_dir = *v;
+    } else if (arg == "--filter") {
+      auto v = value();
+      if (!v)
+        return tl::unexpected(v.error());
+      parsed.filter = *v;
     } else if (arg == "--since") {
       auto v = value();
       if (!v)
@@ -82,6 +94,51 @@ Result<std::unique_ptr<storage::TraceStore>> OpenStore(const std::string& data_d
                      "no trace store at " + path + " (start the daemon, or pass --data-dir)");
   }
   return storage::TraceStore::Open(path, storage::OpenMode::kReadOnly);
+}
+
+// `traces list --filter`: traces active in the last --since, newest first, that match the filter
+// (groups named by the filter are read from state.db beside the store).
+int ListFiltered(storage::TraceStore& store, const TracesArgs& args, std::ostream& out,
+                 std::ostream& err) {
+  auto filter = query::ParseFilter(*args.filter);
+  if (!filter) {
+    err << "xrayd traces list: invalid filter: " << filter.error().message << "\n";
+    return 2;
+  }
+  std::unique_ptr<storage::StateStore> state;
+  query::GroupLookup groups;
+  const std::string state_path = args.data_dir + "/state.db";
+  if (std::filesystem::exists(state_path)) {
+    auto opened = storage::StateStore::Open(state_path, {.read_only = true});
+    if (opened) {
+      state = std::move(*opened);
+      groups = MakeGroupLookup(*state);
+    }
+  }
+  if (Status s = query::CheckFilterGroups(*filter, groups); !s) {
+    err << "xrayd traces list: invalid filter: " << s.error().message << "\n";
+    return 2;
+  }
+  query::SearchRequest request;
+  request.filter = &*filter;
+  request.time_range_type = query::TimeRangeType::kEvent;
+  request.end = NowSeconds() + 1;
+  request.start = request.end - 1 - args.since_seconds;
+  request.page_size = args.limit;
+  request.with_models = false;
+  request.max_examined = static_cast<std::size_t>(-1);
+  request.groups = groups;
+  auto page = query::SearchTraces(store, request);
+  if (!page) {
+    err << "xrayd traces list: " << page.error().message << "\n";
+    return 2;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const query::SearchMatch& match : page->matches) {
+    list.push_back(query::SummarizeTraceInfo(match.info));
+  }
+  out << nlohmann::json{{"Traces", std::move(list)}}.dump(2) << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -142,6 +199,9 @@ int RunTracesCommand(const std::vector<std::string>& args, const Environment& en
     return 2;
   }
 
+  if (parsed->verb == "list" && parsed->filter) {
+    return ListFiltered(**store, *parsed, out, err);
+  }
   if (parsed->verb == "list") {
     auto traces = (*store)->ListTraces(NowSeconds() - parsed->since_seconds, parsed->limit);
     if (!traces) {

@@ -40,6 +40,7 @@ struct Daemon::Impl {
     // X-Ray API families (daemon/xray_api.h) register here.
     api.state = state.get();
     api.groups = MakeGroupLookup(*state);
+    RegisterTraceApi(router, api);
     RegisterGroupApi(router, api);
     RegisterSamplingApi(router, api);
     if (proxy) {

@@ -44,6 +44,16 @@ struct Metrics {
   Counter summary_errors{0};               // Summary rounds that failed (retried next round).
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};
+  // Store on disk and retention (daemon/retention.h refreshes these every few seconds).
+  std::atomic<std::int64_t> store_file_bytes{0};      // traces.db file size.
+  std::atomic<std::int64_t> store_wal_file_bytes{0};  // traces.db-wal file size.
+  std::atomic<std::int64_t> store_used_bytes{0};      // Pages in use (retention compares this).
+  std::atomic<std::int64_t> oldest_trace_age_seconds{0};  // Since its last update; 0 if none.
+  Counter retention_rounds{0};
+  Counter retention_errors{0};
+  Counter retention_traces_deleted_age{0};
+  Counter retention_traces_deleted_size{0};
+  Counter retention_documents_deleted{0};
   ForwardMetrics forward;  // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
 
   void CountRejected(proto::RejectReason reason) noexcept {
@@ -53,6 +63,10 @@ struct Metrics {
     dropped[static_cast<std::size_t>(reason)].fetch_add(n, std::memory_order_relaxed);
   }
 };
+
+// Appends the store, retention and process families (daemon/metrics_process.cc): store sizes,
+// oldest trace, retention counters, and this process's RSS and CPU seconds read from /proc/self.
+void RenderStoreAndProcessMetrics(std::string& out, const Metrics& m);
 
 // Renders `m` in the Prometheus text exposition format (version 0.0.4).
 std::string RenderPrometheus(const Metrics& m);

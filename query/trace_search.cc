@@ -1,0 +1,274 @@
+#include "query/trace_search.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "query/filter_eval.h"
+#include "query/filter_sql.h"
+
+namespace xrayd::query {
+namespace {
+
+bool MemberAtDepth(const GroupRef& ref, const TraceModel& model, double first_received,
+                   const GroupLookup& groups, int depth);
+
+EvalContext ContextFor(const TraceModel& model, double first_received, const GroupLookup& groups,
+                       int depth) {
+  EvalContext context;
+  context.is_member = [&model, first_received, &groups, depth](const GroupRef& ref) {
+    return MemberAtDepth(ref, model, first_received, groups, depth);
+  };
+  return context;
+}
+
+bool Member(const GroupDefinition& group, const TraceModel& model, double first_received,
+            const GroupLookup& groups, int depth) {
+  if (group.is_default) {
+    return true;
+  }
+  if (depth >= kMaxGroupNesting || first_received < group.updated_at) {
+    return false;
+  }
+  return MatchesFilter(*group.filter, model, ContextFor(model, first_received, groups, depth + 1));
+}
+
+bool MemberAtDepth(const GroupRef& ref, const TraceModel& model, double first_received,
+                   const GroupLookup& groups, int depth) {
+  std::shared_ptr<const GroupDefinition> group = groups ? groups(ref) : nullptr;
+  if (group == nullptr) {
+    return IsDefaultGroupRef(ref);
+  }
+  return Member(*group, model, first_received, groups, depth);
+}
+
+constexpr double kEventLookbackSeconds = 86400;
+
+std::uint64_t Fnv1a64(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash = (hash ^ c) * 1099511628211ull;
+  }
+  return hash;
+}
+
+constexpr char kBase64Url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buffer = buffer << 8 | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kBase64Url[(buffer >> bits) & 63];
+    }
+  }
+  if (bits > 0) {
+    out += kBase64Url[(buffer << (6 - bits)) & 63];
+  }
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const char* pos = std::strchr(kBase64Url, c);
+    if (c == '\0' || pos == nullptr) {
+      return std::nullopt;
+    }
+    buffer = buffer << 6 | static_cast<std::uint32_t>(pos - kBase64Url);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// Page cursor: the last candidate looked at. "e:<start_time>:<seq>" or "t:<trace id>".
+struct Cursor {
+  std::optional<double> time;
+  std::int64_t seq = 0;
+  std::optional<std::string> trace_id;
+};
+
+// Tokens are base64url("<16 hex of the scope's hash>|<cursor>"): opaque to clients and refused
+// when replayed with other request parameters.
+std::string EncodeCursor(const storage::Candidate& last, TimeRangeType type,
+                         std::string_view scope) {
+  char buffer[96];
+  if (type == TimeRangeType::kTraceId) {
+    std::snprintf(buffer, sizeof buffer, "%016llx|t:%s",
+                  static_cast<unsigned long long>(Fnv1a64(scope)), last.info.trace_id.c_str());
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%016llx|e:%.17g:%lld",
+                  static_cast<unsigned long long>(Fnv1a64(scope)), last.info.start_time,
+                  static_cast<long long>(last.seq));
+  }
+  return Base64UrlEncode(buffer);
+}
+
+Result<Cursor> DecodeCursor(std::string_view encoded, TimeRangeType type, std::string_view scope) {
+  Cursor cursor;
+  if (encoded.empty()) {
+    return cursor;
+  }
+  auto invalid = [] { return MakeError(ErrorCode::kInvalidArgument, "invalid NextToken"); };
+  const std::optional<std::string> decoded = Base64UrlDecode(encoded);
+  if (!decoded || decoded->size() < 18 || (*decoded)[16] != '|') {
+    return invalid();
+  }
+  char expected[17];
+  std::snprintf(expected, sizeof expected, "%016llx",
+                static_cast<unsigned long long>(Fnv1a64(scope)));
+  if (decoded->compare(0, 16, expected) != 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "NextToken belongs to a request with other parameters");
+  }
+  const std::string_view token = std::string_view(*decoded).substr(17);
+  if (type == TimeRangeType::kTraceId) {
+    if (!token.starts_with("t:") || token.size() != 37) {
+      return invalid();
+    }
+    cursor.trace_id = std::string(token.substr(2));
+    return cursor;
+  }
+  if (!token.starts_with("e:")) {
+    return invalid();
+  }
+  const std::string_view rest = token.substr(2);
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos) {
+    return invalid();
+  }
+  double time = 0;
+  const std::string time_text(rest.substr(0, colon));
+  char* end = nullptr;
+  time = std::strtod(time_text.c_str(), &end);
+  if (end == time_text.c_str() || *end != '\0') {
+    return invalid();
+  }
+  const std::string_view seq_text = rest.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(seq_text.data(), seq_text.data() + seq_text.size(), cursor.seq);
+  if (ec != std::errc() || ptr != seq_text.data() + seq_text.size()) {
+    return invalid();
+  }
+  cursor.time = time;
+  return cursor;
+}
+
+}  // namespace
+
+bool IsGroupMember(const GroupDefinition& group, const TraceModel& model, double first_received,
+                   const GroupLookup& groups) {
+  return Member(group, model, first_received, groups, 0);
+}
+
+Status CheckFilterGroups(const FilterExpr& filter, const GroupLookup& groups) {
+  for (const Node* node : CollectGroupRefs(filter)) {
+    const GroupRef& ref = std::get<GroupRef>(node->kind);
+    if (IsDefaultGroupRef(ref) || (groups && groups(ref) != nullptr)) {
+      continue;
+    }
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("unknown group ") +
+                         (ref.by == GroupRef::By::kName ? "name" : "ARN") + " \"" + ref.value +
+                         "\" at column " + std::to_string(node->column));
+  }
+  return {};
+}
+
+Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest& request) {
+  if (request.start > request.end) {
+    return MakeError(ErrorCode::kInvalidArgument, "StartTime is after EndTime");
+  }
+  auto cursor = DecodeCursor(request.next_token, request.time_range_type, request.token_scope);
+  if (!cursor) {
+    return tl::unexpected(cursor.error());
+  }
+  static const FilterExpr kEmpty;
+  const FilterExpr& filter = request.filter != nullptr ? *request.filter : kEmpty;
+  const SqlFilter sql = CompileFilterSql(filter, request.groups);
+
+  storage::CandidateQuery query;
+  query.time_key = request.time_range_type == TimeRangeType::kTraceId
+                       ? storage::CandidateQuery::TimeKey::kTraceId
+                       : storage::CandidateQuery::TimeKey::kStartTime;
+  query.start = request.start;
+  query.end = request.end;
+  query.lookback = kEventLookbackSeconds;
+  query.predicate = sql.predicate;
+  query.params = sql.params;
+  query.after_trace_id = cursor->trace_id;
+  query.after_time = cursor->time;
+  query.after_seq = cursor->seq;
+  const std::size_t page_size = std::max<std::size_t>(request.page_size, 1);
+  query.limit = std::clamp<std::size_t>(page_size * 2, 64, 1024);
+
+  SearchPage page;
+  for (;;) {
+    auto candidates = store.FindCandidates(query);
+    if (!candidates) {
+      return tl::unexpected(candidates.error());
+    }
+    for (std::size_t i = 0; i < candidates->size(); ++i) {
+      storage::Candidate& c = (*candidates)[i];
+      ++page.examined;
+      const bool sampled =
+          request.sample_rate >= 1 ||
+          static_cast<double>(Fnv1a64(c.info.trace_id)) / 18446744073709551616.0 <
+              request.sample_rate;
+      const bool needs_eval = sampled && !(sql.exact && c.summary_fresh) && filter.root != nullptr;
+      std::optional<TraceModel> model;
+      if (needs_eval || (sampled && request.with_models)) {
+        auto docs = store.GetDocuments(c.info.trace_id);
+        if (!docs) {
+          return tl::unexpected(docs.error());
+        }
+        model = BuildTraceModel(c.info.trace_id, *docs);
+      }
+      bool matched = sampled;
+      if (needs_eval) {
+        ++page.evaluated;
+        matched = MatchesFilter(filter, *model,
+                                ContextFor(*model, c.first_received, request.groups, 0));
+      }
+      const bool last_of_batch = i + 1 == candidates->size();
+      const bool exhausted = last_of_batch && candidates->size() < query.limit;
+      if (matched) {
+        page.matches.push_back(SearchMatch{.info = c.info,
+                                           .model = request.with_models ? std::move(model)
+                                                                        : std::nullopt,
+                                           .first_received = c.first_received});
+        if (page.matches.size() >= page_size) {
+          if (!exhausted) {
+            page.next_token = EncodeCursor(c, request.time_range_type, request.token_scope);
+          }
+          return page;
+        }
+      }
+      if (!exhausted && page.examined >= request.max_examined) {
+        page.next_token = EncodeCursor(c, request.time_range_type, request.token_scope);
+        return page;
+      }
+    }
+    if (candidates->size() < query.limit) {
+      return page;
+    }
+    const storage::Candidate& last = candidates->back();
+    query.after_trace_id = last.info.trace_id;
+    query.after_time = last.info.start_time;
+    query.after_seq = last.seq;
+  }
+}
+
+}  // namespace xrayd::query

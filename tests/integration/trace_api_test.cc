@@ -1,0 +1,195 @@
+// The trace operations of the X-Ray API against the real daemon process: PutTraceSegments and UDP
+// feed the same store; GetTraceSummaries filters, pages and reports errors as AWS does;
+// BatchGetTraces enforces AWS's limits.
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/daemon_process_support.h"
+
+namespace xrayd::testing_support {
+namespace {
+
+using nlohmann::json;
+
+std::string Segment(const std::string& trace_id, const std::string& id, double start,
+                    double response_time, const std::string& user, bool fault) {
+  json doc{{"trace_id", trace_id},
+           {"id", id},
+           {"name", "checkout"},
+           {"start_time", start},
+           {"end_time", start + response_time},
+           {"user", user},
+           {"annotations", {{"username", user}}},
+           {"http", {{"request", {{"method", "POST"}, {"url", "https://shop/api/cart"}}},
+                     {"response", {{"status", fault ? 500 : 200}}}}}};
+  if (fault) doc["fault"] = true;
+  return doc.dump();
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string TraceId(int i) {
+  char text[40];
+  std::snprintf(text, sizeof text, "1-%08x-%024d", static_cast<unsigned>(Now()), i);
+  return text;
+}
+
+json Post(DaemonProcess& daemon, const std::string& path, const json& body, int expect_status) {
+  HttpResult result = HttpPost(daemon.TcpPort(), path, body.dump());
+  EXPECT_EQ(result.status, expect_status) << path << " " << result.body;
+  json parsed = json::parse(result.body, nullptr, false);
+  EXPECT_FALSE(parsed.is_discarded()) << result.body;
+  return parsed;
+}
+
+class TraceApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("trace-api");
+    daemon_ = std::make_unique<DaemonProcess>(dir_);
+    ASSERT_TRUE(daemon_->Started());
+    // 12 traces: even ones over UDP, odd ones through PutTraceSegments; 3 are alice's, 4 slow.
+    const double start = Now() - 30;
+    json documents = json::array();
+    for (int i = 0; i < 12; ++i) {
+      const std::string user = i % 4 == 0 ? "alice" : "bob";
+      ids_.push_back(TraceId(i));
+      const std::string doc =
+          Segment(ids_.back(), "00000000000000" + std::string(i < 10 ? "0" : "") + std::to_string(i),
+                  start + i, i % 3 == 0 ? 4.0 : 0.5, user, i == 5);
+      if (i % 2 == 0) {
+        SendUdp(daemon_->UdpPort(), "{\"format\":\"json\",\"version\":1}\n" + doc);
+      } else {
+        documents.push_back(doc);
+      }
+    }
+    json put = Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+    EXPECT_EQ(put["UnprocessedTraceSegments"], json::array());
+    daemon_->WaitForMetric("xrayd_segments_stored_total", 12);
+  }
+
+  json Summaries(const std::string& filter, int status = 200, const std::string& token = "") {
+    // Fixed times: a NextToken only resumes a request with the same parameters.
+    json body{{"StartTime", window_start_}, {"EndTime", window_start_ + 7200},
+              {"FilterExpression", filter}};
+    if (!token.empty()) body["NextToken"] = token;
+    return Post(*daemon_, "/TraceSummaries", body, status);
+  }
+
+  const double window_start_ = Now() - 3600;
+  std::string dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::vector<std::string> ids_;
+};
+
+TEST_F(TraceApiTest, FilterFindsTheTutorialTraces) {
+  json response = Summaries(R"(annotation.username = "alice" AND responsetime > 3)");
+  ASSERT_TRUE(response["TraceSummaries"].is_array());
+  std::vector<std::string> found;
+  for (const json& s : response["TraceSummaries"]) found.push_back(s["Id"]);
+  // alice: i = 0, 4, 8; slow: i % 3 == 0 -> 0 and (not 4) and (not 8)... i = 0 only.
+  EXPECT_EQ(found, std::vector<std::string>{ids_[0]});
+  const json& summary = response["TraceSummaries"][0];
+  EXPECT_DOUBLE_EQ(summary["ResponseTime"].get<double>(), 4.0);
+  EXPECT_EQ(summary["Http"]["HttpStatus"], 200);
+  EXPECT_EQ(summary["Users"][0]["UserName"], "alice");
+  EXPECT_TRUE(response.contains("ApproximateTime"));
+  EXPECT_GE(response["TracesProcessedCount"].get<int>(), 1);
+
+  json faults = Summaries("fault");
+  ASSERT_EQ(faults["TraceSummaries"].size(), 1u);
+  EXPECT_EQ(faults["TraceSummaries"][0]["Id"], ids_[5]);
+  EXPECT_EQ(faults["TraceSummaries"][0]["HasFault"], true);
+}
+
+TEST_F(TraceApiTest, EveryTraceNewestFirstWithoutFilter) {
+  json response = Summaries("");
+  std::vector<std::string> found;
+  for (const json& s : response["TraceSummaries"]) found.push_back(s["Id"]);
+  EXPECT_EQ(found, std::vector<std::string>(ids_.rbegin(), ids_.rend()));
+}
+
+TEST_F(TraceApiTest, InvalidFilterIsA400NamingTheToken) {
+  HttpResult result = HttpPost(daemon_->TcpPort(), "/TraceSummaries",
+                               json{{"StartTime", Now() - 60},
+                                    {"EndTime", Now()},
+                                    {"FilterExpression", "user = alice"}}
+                                   .dump());
+  EXPECT_EQ(result.status, 400);
+  EXPECT_NE(result.headers.find("X-Amzn-ErrorType: InvalidRequestException"), std::string::npos)
+      << result.headers;
+  json body = json::parse(result.body);
+  EXPECT_EQ(body["__type"], "InvalidRequestException");
+  EXPECT_NE(body["message"].get<std::string>().find("alice"), std::string::npos) << body;
+  EXPECT_NE(body["message"].get<std::string>().find("column 8"), std::string::npos) << body;
+
+  json unknown_group = Summaries(R"(group.name = "no-such-group")", 400);
+  EXPECT_NE(unknown_group["message"].get<std::string>().find("no-such-group"), std::string::npos);
+  json backwards = Post(*daemon_, "/TraceSummaries", {{"StartTime", Now()}, {"EndTime", Now() - 5}},
+                        400);
+  EXPECT_EQ(backwards["__type"], "InvalidRequestException");
+  Post(*daemon_, "/TraceSummaries", {{"EndTime", Now()}}, 400);
+  Summaries("", 400, "bogus-token");
+}
+
+TEST_F(TraceApiTest, BatchGetTracesReturnsStoredTracesAndAwsLimits) {
+  json response = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[1], ids_[2], "1-00000000-000000000000000000000000"}}}, 200);
+  ASSERT_EQ(response["Traces"].size(), 2u);
+  EXPECT_EQ(response["UnprocessedTraceIds"], json::array({"1-00000000-000000000000000000000000"}));
+  json segment = json::parse(response["Traces"][0]["Segments"][0]["Document"].get<std::string>());
+  EXPECT_EQ(segment["name"], "checkout");
+
+  json too_many = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[0], ids_[1], ids_[2], ids_[3], ids_[4], ids_[5]}}}, 400);
+  EXPECT_EQ(too_many["message"], "Exceeding maximum query size: 5");
+  json token = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[0]}}, {"NextToken", "x"}}, 400);
+  EXPECT_EQ(token["message"], "NextToken is currently not supported");
+}
+
+TEST_F(TraceApiTest, PutTraceSegmentsReportsBadDocumentsAndLimits) {
+  json response = Post(*daemon_, "/TraceSegments",
+                       {{"TraceSegmentDocuments",
+                         {R"({"trace_id":"bad","id":"0000000000000001","name":"a","start_time":1,"end_time":2})",
+                          "not json"}}},
+                       200);
+  ASSERT_EQ(response["UnprocessedTraceSegments"].size(), 2u);
+  EXPECT_EQ(response["UnprocessedTraceSegments"][0]["Id"], "0000000000000001");
+  EXPECT_EQ(response["UnprocessedTraceSegments"][0]["ErrorCode"], "InvalidTraceId");
+  EXPECT_EQ(response["UnprocessedTraceSegments"][1]["ErrorCode"], "InvalidJson");
+  json many = json::array();
+  for (int i = 0; i < 51; ++i) many.push_back("{}");
+  json limit = Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", many}}, 400);
+  EXPECT_EQ(limit["message"], "Exceeding maximum segment count: 50");
+}
+
+TEST_F(TraceApiTest, PagesOfAHundredWithTokens) {
+  json documents = json::array();
+  const double start = Now() - 20;
+  for (int i = 0; i < 130; ++i) {
+    documents.push_back(Segment(TraceId(1000 + i), "0000000000001" + std::to_string(100 + i),
+                                start, 0.1, "carol", false));
+    if (documents.size() == 50) {
+      Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+      documents = json::array();
+    }
+  }
+  Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+  daemon_->WaitForMetric("xrayd_segments_stored_total", 142);
+  json first = Summaries(R"(user = "carol")");
+  ASSERT_EQ(first["TraceSummaries"].size(), 100u);
+  ASSERT_TRUE(first.contains("NextToken"));
+  json second = Summaries(R"(user = "carol")", 200, first["NextToken"]);
+  EXPECT_EQ(second["TraceSummaries"].size(), 30u);
+  EXPECT_FALSE(second.contains("NextToken"));
+  // A token only resumes the request it came from.
+  Summaries(R"(user = "bob")", 400, first["NextToken"]);
+}
+
+}  // namespace
+}  // namespace xrayd::testing_support
