@@ -9,16 +9,20 @@ RUN apt-get update -qq && bash scripts/install-deps.sh \
  && cmake --build build -j "$(nproc)" --target xrayd
 
 FROM debian:12-slim
+# Runtime libraries of the binary (ldd build/daemon/xrayd): SQLite, simdjson, spdlog/fmt, yaml-cpp
+# (cfg.yaml), OpenSSL (SigV4 and HTTPS when forwarding), CA certificates for the X-Ray endpoint.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends libsqlite3-0 libsimdjson14 libspdlog1.10 \
-      libfmt9 ca-certificates \
+      libfmt9 libyaml-cpp0.7 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/xrayd --create-home xrayd
 COPY --from=build /src/build/daemon/xrayd /usr/local/bin/xrayd
 USER xrayd
 VOLUME ["/var/lib/xrayd"]
 EXPOSE 2000/udp 2000/tcp
-# No shell needed: the binary asks its own /healthz on loopback.
+# No shell needed: the binary asks its own /healthz on loopback (127.0.0.1:2000 reaches 0.0.0.0:2000).
 HEALTHCHECK --interval=10s --timeout=3s CMD ["/usr/local/bin/xrayd", "health"]
+# As the official image: flags given after the image name are appended (e.g. -o, --region,
+# -c /etc/xrayd/cfg.yaml); flags beat the config file, so these binds hold unless overridden by a flag.
 ENTRYPOINT ["/usr/local/bin/xrayd", "-b", "0.0.0.0:2000", "-t", "0.0.0.0:2000", \
             "--data-dir", "/var/lib/xrayd"]

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 extern char** environ;  // POSIX
 
@@ -18,16 +19,6 @@ Result<std::uint16_t> ParsePort(std::string_view text, std::string_view whole) {
                                                       "' (expected 0-65535)");
   }
   return static_cast<std::uint16_t>(value);
-}
-
-Result<std::size_t> ParseSize(std::string_view flag, std::string_view text) {
-  std::size_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
-  }
-  return value;
 }
 
 }  // namespace
@@ -79,6 +70,76 @@ Result<Endpoint> ParseEndpoint(std::string_view text) {
   return Endpoint{std::move(host), *port};
 }
 
+Result<DaemonAddress> ParseDaemonAddress(std::string_view text) {
+  const auto invalid = [&](std::string_view why) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "invalid address '" + std::string(text) + "': " + std::string(why));
+  };
+  DaemonAddress address;
+  const auto parse_part = [&](std::string_view part) -> Status {
+    const bool is_udp = part.rfind("udp:", 0) == 0;
+    const bool is_tcp = part.rfind("tcp:", 0) == 0;
+    if (!is_udp && !is_tcp) {
+      return invalid("each part of the two-part form starts with udp: or tcp:");
+    }
+    auto endpoint = ParseEndpoint(part.substr(4));
+    if (!endpoint) {
+      return tl::unexpected(endpoint.error());
+    }
+    std::optional<Endpoint>& slot = is_udp ? address.udp : address.tcp;
+    if (slot) {
+      return invalid(is_udp ? "udp given twice" : "tcp given twice");
+    }
+    slot = *endpoint;
+    return {};
+  };
+  const std::size_t space = text.find(' ');
+  if (space != std::string_view::npos) {
+    if (text.find(' ', space + 1) != std::string_view::npos) {
+      return invalid("expected 'udp:host:port tcp:host:port' (two parts, one space)");
+    }
+    for (std::string_view part : {text.substr(0, space), text.substr(space + 1)}) {
+      if (Status s = parse_part(part); !s) {
+        return tl::unexpected(s.error());
+      }
+    }
+    if (!address.udp || !address.tcp) {
+      return invalid("the two-part form needs one udp: and one tcp: part");
+    }
+    return address;
+  }
+  if (text.rfind("udp:", 0) == 0 || text.rfind("tcp:", 0) == 0) {
+    if (Status s = parse_part(text); !s) {
+      return tl::unexpected(s.error());
+    }
+    return address;
+  }
+  auto endpoint = ParseEndpoint(text);
+  if (!endpoint) {
+    return tl::unexpected(endpoint.error());
+  }
+  address.plain = *endpoint;
+  return address;
+}
+
+const char* LogLevelName(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::kDev:
+      return "dev";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kProd:
+      return "prod";
+  }
+  return "info";
+}
+
 Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (text == "dev")
     return LogLevel::kDev;
@@ -114,121 +175,43 @@ std::string DefaultDataDir(const Environment& env) {
   return "xrayd-data";
 }
 
-Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const Environment& env) {
-  ParsedFlags parsed;
-  DaemonConfig& config = parsed.config;
-  config.data_dir = DefaultDataDir(env);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    std::string value;
-    bool has_inline_value = false;
-    if (flag.rfind("--", 0) == 0) {
-      if (auto eq = flag.find('='); eq != std::string::npos) {
-        value = flag.substr(eq + 1);
-        flag = flag.substr(0, eq);
-        has_inline_value = true;
-      }
-    }
-    auto next = [&](std::string_view name) -> Result<std::string> {
-      if (has_inline_value) {
-        return value;
-      }
-      if (i + 1 >= args.size()) {
-        return MakeError(ErrorCode::kInvalidArgument, std::string(name) + " needs a value");
-      }
-      return args[++i];
-    };
-    auto set_endpoint = [&](Endpoint& out) -> Status {
-      auto text = next(flag);
-      if (!text) {
-        return tl::unexpected(text.error());
-      }
-      auto endpoint = ParseEndpoint(*text);
-      if (!endpoint) {
-        return MakeError(ErrorCode::kInvalidArgument, flag + ": " + endpoint.error().message);
-      }
-      out = *endpoint;
-      return {};
-    };
-    auto set_size = [&](std::size_t& out, std::size_t scale) -> Status {
-      auto text = next(flag);
-      if (!text) {
-        return tl::unexpected(text.error());
-      }
-      auto size = ParseSize(flag, *text);
-      if (!size) {
-        return tl::unexpected(size.error());
-      }
-      out = *size * scale;
-      return {};
-    };
-
-    Status status;
-    if (flag == "-h" || flag == "--help") {
-      parsed.show_help = true;
-    } else if (flag == "-v" || flag == "--version") {
-      parsed.show_version = true;
-    } else if (flag == "-b" || flag == "--bind") {
-      status = set_endpoint(config.udp);
-    } else if (flag == "-t" || flag == "--bind-tcp") {
-      status = set_endpoint(config.tcp);
-    } else if (flag == "--data-dir") {
-      auto dir = next(flag);
-      if (!dir) {
-        return tl::unexpected(dir.error());
-      }
-      if (dir->empty()) {
-        return MakeError(ErrorCode::kInvalidArgument, "--data-dir needs a directory");
-      }
-      config.data_dir = *dir;
-    } else if (flag == "--offline" || flag == "-o" || flag == "--local-mode") {
-      config.offline = true;
-    } else if (flag == "-l" || flag == "--log-level") {
-      auto text = next(flag);
-      if (!text) {
-        return tl::unexpected(text.error());
-      }
-      auto level = ParseLogLevel(*text);
-      if (!level) {
-        return tl::unexpected(level.error());
-      }
-      config.log_level = *level;
-    } else if (flag == "--receive-buffer-kb") {
-      status = set_size(config.receive_buffer_bytes, 1024);
-    } else if (flag == "--queue-mb") {
-      status = set_size(config.queue_capacity_bytes, 1024 * 1024);
-      if (status && config.queue_capacity_bytes == 0) {
-        return MakeError(ErrorCode::kInvalidArgument, "--queue-mb must be at least 1");
-      }
-    } else {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown flag '" + flag + "' (see xrayd --help)");
-    }
-    if (!status) {
-      return tl::unexpected(status.error());
-    }
-  }
-  return parsed;
-}
-
 std::string DaemonUsage() {
   return R"(usage: xrayd [flags]                 run the daemon
+       xrayd --print-config [flags]  print the effective settings and where each came from
        xrayd traces list [--since 1h] [--limit N] [--data-dir DIR]
        xrayd traces get TRACE_ID [--data-dir DIR]
        xrayd health [-t HOST:PORT] [--timeout SECONDS]   exit 0 if the daemon answers /healthz
 
-daemon flags:
-  -b, --bind HOST:PORT        UDP address for segment documents (default 127.0.0.1:2000)
-  -t, --bind-tcp HOST:PORT    TCP address for HTTP: /healthz, /metrics (default 127.0.0.1:2000)
-                              IPv6: [::1]:2000. Port 0 picks a free port (logged at start-up).
-      --data-dir DIR          where the SQLite store lives (default $XRAYD_DATA_DIR,
-                              $XDG_DATA_HOME/xrayd or ~/.local/share/xrayd)
-  -o, --offline               never forward to AWS (forwarding is not built yet: always offline)
+Flags of the official X-Ray daemon (same meaning):
+  -a, --resource-arn ARN      ARN of the AWS resource running the daemon
+  -o, --local-mode            do not query EC2 instance metadata
+  -m, --buffer-memory MB      cap on documents held in memory (min 3, default 64): 3/4 ingest
+                              queue, 1/4 writer transaction; beyond it documents are dropped
+  -n, --region REGION         region to forward to (default $AWS_REGION)
+  -b, --bind ADDRESS          UDP address (default 127.0.0.1:2000)
+  -t, --bind-tcp ADDRESS      TCP address for the X-Ray API, /healthz, /metrics (127.0.0.1:2000)
+                              ADDRESS: host:port, [::1]:2000, or udp:host:port tcp:host:port
+                              (sets both). Port 0 picks a free port (logged at start-up).
+  -r, --role-arn ARN          IAM role assumed to upload segments
+  -c, --config FILE           cfg.yaml (Version 1 or 2; xrayd settings under Xrayd:)
+  -f, --log-file FILE         log to FILE, rotated at 50 MB (Logging.LogRotation)
   -l, --log-level LEVEL       dev, debug, info (default), warn, error, prod
-      --receive-buffer-kb N   UDP socket receive buffer asked of the kernel (default 16384)
-      --queue-mb N            memory for documents waiting to be stored (default 64)
+  -p, --proxy-address URL     HTTPS proxy for uploads
   -v, --version               print the version
   -h, --help                  this text
+xrayd flags:
+      --offline               never forward to AWS
+      --endpoint URL          X-Ray endpoint to forward to (default: the region's)
+      --data-dir DIR          SQLite store directory (default $XRAYD_DATA_DIR,
+                              $XDG_DATA_HOME/xrayd or ~/.local/share/xrayd)
+      --retention-age AGE     delete traces not updated for AGE (default 7d; 0 = keep; s/m/h/d)
+      --retention-size-mb N   keep the store (db + WAL) under N MB, oldest traces first (0 = no cap)
+      --retention-interval T  time between retention rounds (default 60s)
+      --receive-buffer-kb N   UDP socket receive buffer asked of the kernel (default 16384)
+      --queue-mb N            ingest queue size, overriding its share of --buffer-memory
+      --print-config          print the effective settings with their source, then exit
+Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,
+AWS_DEFAULT_REGION, XRAYD_DATA_DIR), then defaults.
 )";
 }
 

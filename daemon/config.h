@@ -1,10 +1,15 @@
 #pragma once
-// DaemonConfig: the daemon's settings as a plain struct, and the pure functions that build it from
-// command-line flags and the environment. No I/O beyond reading the environment map it is given.
+// DaemonConfig: the daemon's settings as a plain struct, and the functions that build it from, in
+// order of precedence, command-line flags, the `-c` config file (the official daemon's cfg.yaml,
+// Version 1 or 2, plus our `Xrayd:` section), the environment and built-in defaults. Each effective
+// setting remembers where it came from (`xrayd --print-config`). The only I/O is reading the config
+// file named by -c; the environment comes in as a map.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,18 +31,64 @@ struct Endpoint {
 // Fails with kInvalidArgument naming the problem.
 [[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view text);
 
+// An address setting in any of the forms SDKs use for AWS_XRAY_DAEMON_ADDRESS (SPEC §2.2):
+// "host:port" (no protocol: `udp` and `tcp` both unset, the caller decides), "udp:host:port",
+// "tcp:host:port", or the two-part "udp:host:port tcp:host:port" (either order, one space).
+struct DaemonAddress {
+  std::optional<Endpoint> plain;  // Form "host:port".
+  std::optional<Endpoint> udp;
+  std::optional<Endpoint> tcp;
+};
+// kInvalidArgument for anything else (e.g. two udp parts, a protocol other than udp/tcp).
+[[nodiscard]] Result<DaemonAddress> ParseDaemonAddress(std::string_view text);
+
+// The official daemon's levels. Its quirk is kept: `prod` given as a flag logs at info, `prod` from
+// cfg.yaml (its default) logs at warn; see EffectiveLogLevel in logging.h.
 enum class LogLevel { kDev, kDebug, kInfo, kWarn, kError, kProd };
 [[nodiscard]] Result<LogLevel> ParseLogLevel(std::string_view text);
+const char* LogLevelName(LogLevel level) noexcept;
+
+// Memory split of -m/--buffer-memory (see README "Memory"): 3/4 for the ingest queue, 1/4 for the
+// documents the storage writer holds in one transaction.
+inline constexpr std::size_t kDefaultBufferMemoryMb = 64;
+inline constexpr std::size_t kMinBufferMemoryMb = 3;
 
 struct DaemonConfig {
   Endpoint udp{"127.0.0.1", 2000};
   Endpoint tcp{"127.0.0.1", 2000};
   std::string data_dir;  // Directory of the SQLite store; created if missing.
-  bool offline = false;
+
+  // Forwarding to AWS (consumed by the forwarder, issue #5).
+  bool offline = false;     // --offline / Xrayd.Offline: never forward, never look for credentials.
+  bool local_mode = false;  // -o/--local-mode / LocalMode: skip EC2 instance metadata.
+  std::string region;       // -n/--region / Region / AWS_REGION / AWS_DEFAULT_REGION.
+  std::string endpoint;     // --endpoint / Endpoint: X-Ray endpoint URL; empty = the region's.
+  std::string resource_arn;    // -a/--resource-arn / ResourceARN (telemetry).
+  std::string role_arn;        // -r/--role-arn / RoleARN: assumed for uploads.
+  std::string proxy_address;   // -p/--proxy-address / ProxyAddress: HTTPS proxy for uploads.
+  std::string profile;         // Profile: shared-credentials profile; empty = AWS_PROFILE/default.
+  bool no_verify_ssl = false;  // NoVerifySSL.
+  int concurrency = 8;         // Concurrency: parallel uploads.
+
+  // Logging.
   LogLevel log_level = LogLevel::kInfo;
-  std::size_t receive_buffer_bytes = 16u << 20;  // SO_RCVBUF asked of the kernel.
-  std::size_t queue_capacity_bytes = 64u << 20;  // Hand-off queue to the storage writer.
+  bool log_level_from_flag = false;       // See LogLevel: decides what kProd means.
+  std::string log_file;                   // -f/--log-file / Logging.LogPath; empty = stderr.
+  bool log_rotation = true;               // Logging.LogRotation: rotate the log file by size.
+  std::size_t log_max_bytes = 50u << 20;  // Xrayd.LogMaxSizeMB (official: 50 MB).
+  std::size_t log_max_files = 1;          // Xrayd.LogMaxFiles: rotated files kept (official: 1).
+
+  // Memory: -m/--buffer-memory / TotalBufferSizeMB caps documents held in memory.
+  std::size_t buffer_memory_mb = kDefaultBufferMemoryMb;
+  std::size_t receive_buffer_bytes = 16u << 20;  // SO_RCVBUF asked of the kernel (kernel memory).
+  std::size_t queue_capacity_bytes = 48u << 20;  // Hand-off queue to the storage writer.
+  std::size_t writer_batch_bytes = 16u << 20;    // Documents in one writer transaction.
   std::size_t writer_batch_documents = 4096;
+
+  // Retention (daemon/retention.h).
+  std::chrono::seconds retention_max_age{7 * 24 * 3600};  // 0 = keep forever.
+  std::uint64_t retention_max_bytes = 0;                  // Store file + WAL; 0 = no limit.
+  std::chrono::milliseconds retention_interval{60'000};   // Between retention rounds.
 
   // The SQLite file inside data_dir.
   std::string StorePath() const { return data_dir + "/traces.db"; }
@@ -49,16 +100,31 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 // $HOME/.local/share/xrayd, else ./xrayd-data.
 std::string DefaultDataDir(const Environment& env);
 
+// Where an effective setting came from.
+enum class SettingSource { kDefault, kEnvironment, kConfigFile, kFlag };
+struct SettingOrigin {
+  SettingSource source = SettingSource::kDefault;
+  std::string detail;  // "-b", "AWS_REGION", "/etc/xrayd/cfg.yaml: Socket.UDPAddress", ...
+};
+
 struct ParsedFlags {
   DaemonConfig config;
   bool show_help = false;
   bool show_version = false;
+  bool print_config = false;
+  std::string config_file;                       // -c/--config, empty when none.
+  std::map<std::string, SettingOrigin> origins;  // Setting name (print-config) -> origin.
 };
 
-// Parses daemon flags (argv without the program name). Unknown flags and bad values fail with
-// kInvalidArgument and a message naming the flag.
+// Parses daemon flags (argv without the program name), reads the -c file if any, and layers
+// flags > config file > environment > defaults. Fails with kInvalidArgument and a message naming
+// the flag, key or variable: unknown flags, bad values, and the official daemon's cfg.yaml errors
+// (missing or unsupported Version, retired or unknown keys); kIOError if the file cannot be read.
 [[nodiscard]] Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args,
                                                    const Environment& env);
+
+// `xrayd --print-config`: one line per setting, "name value source".
+std::string PrintConfig(const ParsedFlags& parsed);
 
 // Usage text for `xrayd -h`.
 std::string DaemonUsage();

@@ -11,6 +11,7 @@
 #include "daemon/group_lookup.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
+#include "daemon/retention.h"
 #include "daemon/storage_writer.h"
 #include "daemon/xray_proxy.h"
 #include "daemon/summary_worker.h"
@@ -55,6 +56,7 @@ struct Daemon::Impl {
   std::unique_ptr<storage::TraceStore> store;
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
+  std::unique_ptr<Retention> retention;  // Deletes old traces; refreshes the store gauges.
   ForwardSetup forwarding;                // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<Forwarder> forwarder;  // Null when offline.
   std::unique_ptr<XrayProxy> proxy;      // Null when offline.
@@ -95,7 +97,8 @@ Status Daemon::Start() {
   }
   // Forwarding (issue #5): the forwarder reads the spool the writer fills in its transactions.
   d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
-  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents};
+  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents,
+                                      .max_batch_bytes = d.config.writer_batch_bytes};
   if (d.forwarding.enabled) {
     d.forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(d.config, d.forwarding),
                                               *d.forwarding.credentials, d.metrics);
@@ -116,6 +119,19 @@ Status Daemon::Start() {
   d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
                                                 d.metrics);
   if (Status s = d.summaries->Start(); !s) {
+    d.writer->Stop();
+    d.checkpointer->Stop();
+    return s;
+  }
+  // Retention (issue #6); on a later start-up failure its destructor stops it.
+  d.retention = std::make_unique<Retention>(
+      d.config.StorePath(),
+      RetentionOptions{.max_age = d.config.retention_max_age,
+                       .max_bytes = d.config.retention_max_bytes,
+                       .interval = d.config.retention_interval},
+      d.metrics);
+  if (Status s = d.retention->Start(); !s) {
+    d.summaries->Stop();
     d.writer->Stop();
     d.checkpointer->Stop();
     return s;
@@ -170,6 +186,7 @@ void Daemon::Stop() {
   d.writer->Stop();
   d.http->Stop();
   d.summaries->Stop();
+  d.retention->Stop();
   d.checkpointer->Stop();
   d.store.reset();
   d.state.reset();

@@ -46,17 +46,24 @@ bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
 }
 
 std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
-                                              std::chrono::milliseconds wait) {
+                                              std::chrono::milliseconds wait,
+                                              std::size_t max_bytes) {
   std::vector<IngestBatch> out;
   std::unique_lock<std::mutex> lock(mu_);
   not_empty_.wait_for(lock, wait, [this] { return !batches_.empty() || closed_; });
   std::size_t taken = 0;
-  while (!batches_.empty() &&
-         (out.empty() || taken + batches_.front().documents.size() <= max_documents)) {
+  std::size_t taken_bytes = 0;
+  while (!batches_.empty()) {
     IngestBatch& front = batches_.front();
+    const std::size_t front_bytes = BatchBytes(front);
+    if (!out.empty() && (taken + front.documents.size() > max_documents ||
+                         taken_bytes + front_bytes > max_bytes)) {
+      break;
+    }
     taken += front.documents.size();
+    taken_bytes += front_bytes;
     documents_ -= front.documents.size();
-    bytes_ -= BatchBytes(front);
+    bytes_ -= front_bytes;
     out.push_back(std::move(front));
     batches_.pop_front();
   }

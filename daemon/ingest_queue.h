@@ -34,9 +34,10 @@ class IngestQueue {
   bool TryPush(IngestBatch& batch) noexcept;
 
   // Waits up to `wait` for documents, then moves out whole batches holding up to `max_documents`
-  // documents in total (at least one batch if any is queued). Returns an empty vector on timeout,
-  // or when the queue is closed and empty.
-  std::vector<IngestBatch> PopUpTo(std::size_t max_documents, std::chrono::milliseconds wait);
+  // documents and `max_bytes` (as BatchBytes counts them) in total (at least one batch if any is
+  // queued). Returns an empty vector on timeout, or when the queue is closed and empty.
+  std::vector<IngestBatch> PopUpTo(std::size_t max_documents, std::chrono::milliseconds wait,
+                                   std::size_t max_bytes = static_cast<std::size_t>(-1));
 
   // After Close, TryPush refuses; PopUpTo still drains what is queued.
   void Close();
@@ -45,8 +46,10 @@ class IngestQueue {
   std::size_t Bytes() const;
   std::size_t Documents() const;
 
- private:
+  // Memory a batch is accounted for: raw bytes plus a fixed per-document overhead.
   static std::size_t BatchBytes(const IngestBatch& batch) noexcept;
+
+ private:
 
   const std::size_t capacity_bytes_;
   Metrics* const metrics_;

@@ -32,7 +32,14 @@ int RunDaemon(const std::vector<std::string>& args) {
     std::cout << "xrayd " << XRAYD_VERSION << "\n";
     return 0;
   }
-  ConfigureLogging(flags->config.log_level);
+  if (flags->print_config) {
+    std::cout << PrintConfig(*flags);
+    return 0;
+  }
+  if (auto status = ConfigureLogging(LoggingOptionsFrom(flags->config)); !status) {
+    std::cerr << "xrayd: " << status.error().message << "\n";
+    return 1;
+  }
 
   // Block the stop signals in every thread; this thread waits for them with sigwait.
   sigset_t stop_signals;

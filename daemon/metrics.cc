@@ -109,6 +109,7 @@ std::string RenderPrometheus(const Metrics& m) {
   Sample(out, "xrayd_ingest_queue_depth", "", m.queue_documents.load(std::memory_order_relaxed));
   Family(out, "xrayd_ingest_queue_bytes", "gauge", "Bytes of documents waiting for the writer.");
   Sample(out, "xrayd_ingest_queue_bytes", "", m.queue_bytes.load(std::memory_order_relaxed));
+  RenderStoreAndProcessMetrics(out, m);
   RenderForwardMetrics(out, m.forward);
   return out;
 }

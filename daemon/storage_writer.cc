@@ -36,7 +36,7 @@ void StorageWriter::Run() {
   store_.SetForwardSpool(options_.forward_spool);
   while (true) {
     std::vector<IngestBatch> batches =
-        queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait);
+        queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait, options_.max_batch_bytes);
     if (batches.empty()) {
       ApplyForwardAcks(/*trim_now=*/true);
       if (queue_.Closed() && queue_.Documents() == 0) {
@@ -47,20 +47,25 @@ void StorageWriter::Run() {
     }
     // Gather more until the transaction is full or its commit interval has passed.
     std::size_t documents = 0;
+    std::size_t bytes = 0;
     for (const IngestBatch& batch : batches) {
       documents += batch.documents.size();
+      bytes += IngestQueue::BatchBytes(batch);
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.commit_interval;
-    while (documents < options_.max_batch_documents && !queue_.Closed()) {
+    while (documents < options_.max_batch_documents && bytes < options_.max_batch_bytes &&
+           !queue_.Closed()) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) {
         break;
       }
       std::vector<IngestBatch> more =
           queue_.PopUpTo(options_.max_batch_documents - documents,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                         options_.max_batch_bytes - bytes);
       for (IngestBatch& batch : more) {
         documents += batch.documents.size();
+        bytes += IngestQueue::BatchBytes(batch);
         batches.push_back(std::move(batch));
       }
     }

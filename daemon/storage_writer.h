@@ -20,6 +20,9 @@ namespace xrayd::daemon {
 struct StorageWriterOptions {
   // A transaction holds at most this many documents...
   std::size_t max_batch_documents = 4096;
+  // ...and at most this many bytes (IngestQueue::BatchBytes), plus at most one receive batch: with
+  // the queue's capacity this bounds the documents held in memory (-m/--buffer-memory).
+  std::size_t max_batch_bytes = static_cast<std::size_t>(-1);
   // ...and is committed at most this long after its first document was taken from the queue.
   // Larger transactions rewrite each hot index page fewer times; 200 ms keeps documents readable
   // well within a second of arrival.

@@ -218,6 +218,24 @@ class TraceStore {
   // kIOError/kResourceExhausted on failure (the deletion stays pending).
   [[nodiscard]] Status TrimForwardSpool();
 
+  // Retention (storage/trace_store_retention.cc, issue #6). What one DeleteOldestTraces removed.
+  struct RetentionStats {
+    std::int64_t traces = 0;
+    std::int64_t documents = 0;
+    std::int64_t annotations = 0;  // Annotation index rows, reserved "$" keys included.
+  };
+  // In one short transaction, deletes up to `max_traces` of the least recently updated traces whose
+  // updated_at < `updated_before` (epoch seconds): their documents, annotation rows (bucket by
+  // bucket, see schema.h), summaries and traces rows. Nothing is deleted on failure (kIOError,
+  // kResourceExhausted); SQLITE_BUSY past the busy timeout is kIOError too, retried next round.
+  [[nodiscard]] Result<RetentionStats> DeleteOldestTraces(double updated_before,
+                                                          std::size_t max_traces);
+  // Bytes of the database file in use: (page_count - freelist_count) * page_size. Deleted pages are
+  // reused by later writes, so this is what retention by size compares with its limit.
+  [[nodiscard]] Result<std::int64_t> UsedBytes();
+  // updated_at (epoch seconds) of the least recently updated trace; nullopt when the store is empty.
+  [[nodiscard]] Result<std::optional<double>> OldestUpdatedAt();
+
   // Test-only: caps the database file at its current size (PRAGMA max_page_count), so that the next
   // write that needs a new page fails as on a full disk (SQLITE_FULL -> kResourceExhausted).
   [[nodiscard]] Status CapFileSizeForTesting();

@@ -1,0 +1,554 @@
+// The settings table behind ParseDaemonFlags and PrintConfig: for each setting, its flags, its
+// cfg.yaml key, how a text value is applied to DaemonConfig and how it prints. Every source (flag,
+// file, environment) is reduced to text assignments that go through the same apply function, so a
+// value is validated the same way wherever it comes from. Layers are applied lowest first
+// (defaults, environment, file, flags): the last assignment wins.
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/config.h"
+#include "daemon/config_yaml.h"
+
+namespace xrayd::daemon {
+
+namespace {
+
+using ApplyResult = Result<std::string_view>;  // Name of a second setting also set, or "".
+
+struct Setting {
+  std::string_view name;        // As printed by --print-config.
+  std::string_view short_flag;  // "-b", or "" when none.
+  std::string_view long_flag;   // "--bind", or "" when none.
+  std::string_view yaml_key;    // "Socket.UDPAddress", or "" when none.
+  bool is_bool = false;         // Flag without a value (accepts --flag=false).
+  bool zero_is_unset = false;   // In cfg.yaml, 0 means "default" (official daemon).
+  ApplyResult (*apply)(DaemonConfig&, std::string_view) = nullptr;
+  std::string (*show)(const DaemonConfig&) = nullptr;
+};
+
+Error Bad(std::string_view what) {
+  return Error{ErrorCode::kInvalidArgument, std::string(what)};
+}
+
+Result<std::uint64_t> ParseUnsigned(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return tl::unexpected(Bad("expected a whole number, got '" + std::string(text) + "'"));
+  }
+  return value;
+}
+
+Result<bool> ParseBool(std::string_view text) {
+  // YAML 1.1 spellings, as the official daemon's yaml.v2 accepts them.
+  for (std::string_view yes : {"true", "True", "TRUE", "yes", "Yes", "on", "On", "1"}) {
+    if (text == yes) {
+      return true;
+    }
+  }
+  for (std::string_view no : {"false", "False", "FALSE", "no", "No", "off", "Off", "0"}) {
+    if (text == no) {
+      return false;
+    }
+  }
+  return tl::unexpected(Bad("expected true or false, got '" + std::string(text) + "'"));
+}
+
+// "90", "90s", "15m", "12h", "7d" -> seconds.
+Result<std::chrono::seconds> ParseDuration(std::string_view text) {
+  std::uint64_t scale = 1;
+  std::string_view digits = text;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's':
+        digits.remove_suffix(1);
+        break;
+      case 'm':
+        scale = 60;
+        digits.remove_suffix(1);
+        break;
+      case 'h':
+        scale = 3600;
+        digits.remove_suffix(1);
+        break;
+      case 'd':
+        scale = 86400;
+        digits.remove_suffix(1);
+        break;
+      default:
+        break;
+    }
+  }
+  auto value = ParseUnsigned(digits);
+  if (!value || *value > (1ull << 40)) {
+    return tl::unexpected(
+        Bad("expected a duration such as 90s, 15m, 12h or 7d, got '" + std::string(text) + "'"));
+  }
+  return std::chrono::seconds(static_cast<std::int64_t>(*value * scale));
+}
+
+std::string ShowDuration(std::chrono::seconds s) {
+  const auto n = s.count();
+  if (n != 0 && n % 86400 == 0) {
+    return std::to_string(n / 86400) + "d";
+  }
+  if (n != 0 && n % 3600 == 0) {
+    return std::to_string(n / 3600) + "h";
+  }
+  return std::to_string(n) + "s";
+}
+
+std::string Quoted(const std::string& s) {
+  return s.empty() ? "\"\"" : s;
+}
+
+// Applies an address to the UDP (udp == true) or TCP setting; the two-part form sets both.
+ApplyResult ApplyAddress(DaemonConfig& c, std::string_view text, bool udp) {
+  auto address = ParseDaemonAddress(text);
+  if (!address) {
+    return tl::unexpected(address.error());
+  }
+  if (address->plain) {
+    (udp ? c.udp : c.tcp) = *address->plain;
+    return std::string_view();
+  }
+  if (address->udp && address->tcp) {
+    c.udp = *address->udp;
+    c.tcp = *address->tcp;
+    return std::string_view(udp ? "tcp_address" : "udp_address");
+  }
+  if (udp && address->udp) {
+    c.udp = *address->udp;
+    return std::string_view();
+  }
+  if (!udp && address->tcp) {
+    c.tcp = *address->tcp;
+    return std::string_view();
+  }
+  return tl::unexpected(Bad(std::string("expected a ") + (udp ? "UDP" : "TCP") + " address, got '" +
+                            std::string(text) + "'"));
+}
+
+template <typename T>
+ApplyResult SetNumber(T& out, std::string_view text, std::uint64_t scale, std::uint64_t min) {
+  auto value = ParseUnsigned(text);
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  if (*value < min) {
+    return tl::unexpected(Bad("must be at least " + std::to_string(min)));
+  }
+  out = static_cast<T>(*value * scale);
+  return std::string_view();
+}
+
+ApplyResult SetBool(bool& out, std::string_view text) {
+  auto value = ParseBool(text);
+  if (!value) {
+    return tl::unexpected(value.error());
+  }
+  out = *value;
+  return std::string_view();
+}
+
+ApplyResult SetString(std::string& out, std::string_view text) {
+  out = std::string(text);
+  return std::string_view();
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> kSettings = {
+      {"udp_address", "-b", "--bind", "Socket.UDPAddress", false, false,
+       [](DaemonConfig& c, std::string_view v) { return ApplyAddress(c, v, true); },
+       [](const DaemonConfig& c) { return c.udp.ToString(); }},
+      {"tcp_address", "-t", "--bind-tcp", "Socket.TCPAddress", false, false,
+       [](DaemonConfig& c, std::string_view v) { return ApplyAddress(c, v, false); },
+       [](const DaemonConfig& c) { return c.tcp.ToString(); }},
+      {"data_dir", "", "--data-dir", "Xrayd.DataDir", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         if (v.empty()) {
+           return tl::unexpected(Bad("needs a directory"));
+         }
+         return SetString(c.data_dir, v);
+       },
+       [](const DaemonConfig& c) { return c.data_dir; }},
+      {"offline", "", "--offline", "Xrayd.Offline", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.offline, v); },
+       [](const DaemonConfig& c) { return std::string(c.offline ? "true" : "false"); }},
+      {"local_mode", "-o", "--local-mode", "LocalMode", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.local_mode, v); },
+       [](const DaemonConfig& c) { return std::string(c.local_mode ? "true" : "false"); }},
+      {"region", "-n", "--region", "Region", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.region, v); },
+       [](const DaemonConfig& c) { return Quoted(c.region); }},
+      {"endpoint", "", "--endpoint", "Endpoint", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.endpoint, v); },
+       [](const DaemonConfig& c) { return Quoted(c.endpoint); }},
+      {"resource_arn", "-a", "--resource-arn", "ResourceARN", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.resource_arn, v); },
+       [](const DaemonConfig& c) { return Quoted(c.resource_arn); }},
+      {"role_arn", "-r", "--role-arn", "RoleARN", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.role_arn, v); },
+       [](const DaemonConfig& c) { return Quoted(c.role_arn); }},
+      {"proxy_address", "-p", "--proxy-address", "ProxyAddress", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.proxy_address, v); },
+       [](const DaemonConfig& c) { return Quoted(c.proxy_address); }},
+      {"profile", "", "", "Profile", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.profile, v); },
+       [](const DaemonConfig& c) { return Quoted(c.profile); }},
+      {"no_verify_ssl", "", "", "NoVerifySSL", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.no_verify_ssl, v); },
+       [](const DaemonConfig& c) { return std::string(c.no_verify_ssl ? "true" : "false"); }},
+      {"concurrency", "", "", "Concurrency", false, true,
+       [](DaemonConfig& c, std::string_view v) { return SetNumber(c.concurrency, v, 1, 1); },
+       [](const DaemonConfig& c) { return std::to_string(c.concurrency); }},
+      {"log_level", "-l", "--log-level", "Logging.LogLevel", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         auto level = ParseLogLevel(v);
+         if (!level) {
+           return tl::unexpected(level.error());
+         }
+         c.log_level = *level;
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) { return std::string(LogLevelName(c.log_level)); }},
+      {"log_file", "-f", "--log-file", "Logging.LogPath", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetString(c.log_file, v); },
+       [](const DaemonConfig& c) { return c.log_file.empty() ? "stderr" : c.log_file; }},
+      {"log_rotation", "", "", "Logging.LogRotation", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.log_rotation, v); },
+       [](const DaemonConfig& c) { return std::string(c.log_rotation ? "true" : "false"); }},
+      {"log_max_size_mb", "", "", "Xrayd.LogMaxSizeMB", false, false,
+       [](DaemonConfig& c, std::string_view v) {
+         return SetNumber(c.log_max_bytes, v, 1u << 20, 1);
+       },
+       [](const DaemonConfig& c) { return std::to_string(c.log_max_bytes >> 20); }},
+      {"log_max_files", "", "", "Xrayd.LogMaxFiles", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetNumber(c.log_max_files, v, 1, 1); },
+       [](const DaemonConfig& c) { return std::to_string(c.log_max_files); }},
+      {"buffer_memory_mb", "-m", "--buffer-memory", "TotalBufferSizeMB", false, true,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         auto mb = ParseUnsigned(v);
+         if (!mb) {
+           return tl::unexpected(mb.error());
+         }
+         if (*mb == 0) {  // As the official daemon: 0 means "the default".
+           c.buffer_memory_mb = kDefaultBufferMemoryMb;
+         } else if (*mb < kMinBufferMemoryMb || *mb > (1u << 20)) {
+           // The official daemon's message.
+           return tl::unexpected(
+               Bad("Not enough Buffers Memory Allocated. Min Buffers Memory required: 3 MB."));
+         } else {
+           c.buffer_memory_mb = *mb;
+         }
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) { return std::to_string(c.buffer_memory_mb); }},
+      {"queue_mb", "", "--queue-mb", "Xrayd.QueueMB", false, false,
+       [](DaemonConfig& c, std::string_view v) {
+         return SetNumber(c.queue_capacity_bytes, v, 1u << 20, 1);
+       },
+       [](const DaemonConfig& c) { return std::to_string(c.queue_capacity_bytes >> 20); }},
+      {"receive_buffer_kb", "", "--receive-buffer-kb", "Xrayd.ReceiveBufferKB", false, false,
+       [](DaemonConfig& c, std::string_view v) {
+         return SetNumber(c.receive_buffer_bytes, v, 1024, 1);
+       },
+       [](const DaemonConfig& c) { return std::to_string(c.receive_buffer_bytes / 1024); }},
+      {"retention_max_age", "", "--retention-age", "Xrayd.RetentionMaxAge", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         auto age = ParseDuration(v);
+         if (!age) {
+           return tl::unexpected(age.error());
+         }
+         c.retention_max_age = *age;
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) {
+         return c.retention_max_age.count() == 0 ? std::string("0 (keep forever)")
+                                                 : ShowDuration(c.retention_max_age);
+       }},
+      {"retention_max_size_mb", "", "--retention-size-mb", "Xrayd.RetentionMaxSizeMB", false, false,
+       [](DaemonConfig& c, std::string_view v) {
+         return SetNumber(c.retention_max_bytes, v, 1u << 20, 0);
+       },
+       [](const DaemonConfig& c) {
+         return c.retention_max_bytes == 0 ? std::string("0 (no limit)")
+                                           : std::to_string(c.retention_max_bytes >> 20);
+       }},
+      {"retention_interval", "", "--retention-interval", "Xrayd.RetentionInterval", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         auto interval = ParseDuration(v);
+         if (!interval) {
+           return tl::unexpected(interval.error());
+         }
+         if (interval->count() == 0) {
+           return tl::unexpected(Bad("must be at least 1s"));
+         }
+         c.retention_interval = *interval;
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) {
+         return ShowDuration(
+             std::chrono::duration_cast<std::chrono::seconds>(c.retention_interval));
+       }},
+  };
+  return kSettings;
+}
+
+const Setting* FindByFlag(std::string_view flag) {
+  for (const Setting& s : Settings()) {
+    if ((!s.short_flag.empty() && flag == s.short_flag) ||
+        (!s.long_flag.empty() && flag == s.long_flag)) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+const Setting* FindByName(std::string_view name) {
+  for (const Setting& s : Settings()) {
+    if (s.name == name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+struct Assignment {
+  const Setting* setting = nullptr;
+  std::string value;
+  SettingOrigin origin;
+};
+
+Status Apply(ParsedFlags& parsed, const Assignment& a) {
+  auto also = a.setting->apply(parsed.config, a.value);
+  if (!also) {
+    return MakeError(ErrorCode::kInvalidArgument, a.origin.detail + ": " + also.error().message);
+  }
+  parsed.origins[std::string(a.setting->name)] = a.origin;
+  if (!also->empty()) {
+    parsed.origins[std::string(*also)] = a.origin;
+  }
+  return {};
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kIOError, "cannot read config file " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<Assignment> EnvironmentAssignments(const Environment& env) {
+  std::vector<Assignment> out;
+  auto get = [&env](std::string_view key) -> std::string {
+    auto it = env.find(key);
+    return it == env.end() ? std::string() : it->second;
+  };
+  auto add = [&](std::string_view setting, std::string value, std::string_view var) {
+    out.push_back({FindByName(setting), std::move(value),
+                   SettingOrigin{SettingSource::kEnvironment, std::string(var)}});
+  };
+  if (std::string address = get("AWS_XRAY_DAEMON_ADDRESS"); !address.empty()) {
+    // "host:port" there means both protocols (SDK semantics).
+    auto parsed = ParseDaemonAddress(address);
+    if (parsed && parsed->plain) {
+      add("udp_address", address, "AWS_XRAY_DAEMON_ADDRESS");
+      add("tcp_address", address, "AWS_XRAY_DAEMON_ADDRESS");
+    } else {
+      const bool tcp_only = parsed && parsed->tcp && !parsed->udp;
+      add(tcp_only ? "tcp_address" : "udp_address", address, "AWS_XRAY_DAEMON_ADDRESS");
+    }
+  }
+  if (std::string region = get("AWS_REGION"); !region.empty()) {
+    add("region", region, "AWS_REGION");
+  } else if (std::string fallback = get("AWS_DEFAULT_REGION"); !fallback.empty()) {
+    add("region", fallback, "AWS_DEFAULT_REGION");
+  }
+  if (!get("XRAYD_DATA_DIR").empty()) {
+    add("data_dir", DefaultDataDir(env), "XRAYD_DATA_DIR");
+  } else if (!get("XDG_DATA_HOME").empty()) {
+    add("data_dir", DefaultDataDir(env), "XDG_DATA_HOME");
+  }
+  return out;
+}
+
+// Reads argv into assignments (applied later, after the file) and the non-setting flags.
+Result<std::vector<Assignment>> FlagAssignments(const std::vector<std::string>& args,
+                                                ParsedFlags& parsed) {
+  std::vector<Assignment> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::optional<std::string> inline_value;
+    if (flag.size() > 1 && flag[0] == '-') {
+      if (auto eq = flag.find('='); eq != std::string::npos) {
+        inline_value = flag.substr(eq + 1);
+        flag.resize(eq);
+      }
+    }
+    auto value = [&]() -> Result<std::string> {
+      if (inline_value) {
+        return *inline_value;
+      }
+      if (i + 1 >= args.size()) {
+        return MakeError(ErrorCode::kInvalidArgument, flag + " needs a value");
+      }
+      return args[++i];
+    };
+    if (flag == "-h" || flag == "--help") {
+      parsed.show_help = true;
+    } else if (flag == "-v" || flag == "--version") {
+      parsed.show_version = true;
+    } else if (flag == "--print-config") {
+      parsed.print_config = true;
+    } else if (flag == "-c" || flag == "--config") {
+      auto path = value();
+      if (!path) {
+        return tl::unexpected(path.error());
+      }
+      if (path->empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, flag + " needs a file");
+      }
+      parsed.config_file = *path;
+    } else if (const Setting* setting = FindByFlag(flag)) {
+      std::string text;
+      if (setting->is_bool) {
+        text = inline_value.value_or("true");
+      } else {
+        auto v = value();
+        if (!v) {
+          return tl::unexpected(v.error());
+        }
+        text = std::move(*v);
+      }
+      out.push_back({setting, std::move(text), SettingOrigin{SettingSource::kFlag, flag}});
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unknown flag '" + flag + "' (see xrayd --help)");
+    }
+  }
+  return out;
+}
+
+std::string SourceText(const SettingOrigin& origin) {
+  switch (origin.source) {
+    case SettingSource::kDefault:
+      return origin.detail.empty() ? "default" : "default (" + origin.detail + ")";
+    case SettingSource::kEnvironment:
+      return "env " + origin.detail;
+    case SettingSource::kConfigFile:
+      return "config " + origin.detail;
+    case SettingSource::kFlag:
+      return "flag " + origin.detail;
+  }
+  return "default";
+}
+
+}  // namespace
+
+Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const Environment& env) {
+  ParsedFlags parsed;
+  DaemonConfig& config = parsed.config;
+  config.data_dir = DefaultDataDir(env);
+  for (const Setting& s : Settings()) {
+    parsed.origins[std::string(s.name)] = SettingOrigin{};
+  }
+  auto flags = FlagAssignments(args, parsed);
+  if (!flags) {
+    return tl::unexpected(flags.error());
+  }
+  if (parsed.show_help || parsed.show_version) {
+    return parsed;  // Nothing else is read: -h and -v work whatever the rest says.
+  }
+
+  for (const Assignment& a : EnvironmentAssignments(env)) {
+    if (Status s = Apply(parsed, a); !s) {
+      return tl::unexpected(s.error());
+    }
+  }
+
+  std::string file_log_level;
+  if (!parsed.config_file.empty()) {
+    auto text = ReadFile(parsed.config_file);
+    if (!text) {
+      return tl::unexpected(text.error());
+    }
+    auto settings = ParseConfigYaml(*text, parsed.config_file);
+    if (!settings) {
+      return tl::unexpected(settings.error());
+    }
+    for (const YamlSetting& y : *settings) {
+      const Setting* setting = nullptr;
+      for (const Setting& s : Settings()) {
+        if (s.yaml_key == y.key) {
+          setting = &s;
+        }
+      }
+      // Empty values and (for numbers) 0 mean "not set" in the official daemon.
+      if (setting == nullptr || y.value.empty() || (setting->zero_is_unset && y.value == "0")) {
+        continue;
+      }
+      if (y.key == "Logging.LogLevel") {
+        file_log_level = y.value;
+      }
+      Assignment a{setting, y.value,
+                   SettingOrigin{SettingSource::kConfigFile, parsed.config_file + ": " + y.key}};
+      if (Status s = Apply(parsed, a); !s) {
+        return tl::unexpected(s.error());
+      }
+    }
+  }
+
+  std::string flag_log_level;
+  for (const Assignment& a : *flags) {
+    if (a.setting->name == "log_level") {
+      flag_log_level = a.value;
+    }
+    if (Status s = Apply(parsed, a); !s) {
+      return tl::unexpected(s.error());
+    }
+  }
+  // The official daemon maps a flag's level differently only when it differs from the file's.
+  config.log_level_from_flag = !flag_log_level.empty() && flag_log_level != file_log_level;
+
+  // -m splits into the queue and the writer's transaction unless --queue-mb sized the queue.
+  const std::size_t total = config.buffer_memory_mb << 20;
+  config.writer_batch_bytes = total / 4;
+  if (parsed.origins["queue_mb"].source == SettingSource::kDefault) {
+    config.queue_capacity_bytes = total - config.writer_batch_bytes;
+    parsed.origins["queue_mb"].detail = "3/4 of buffer_memory_mb";
+  }
+  if (parsed.origins["data_dir"].source == SettingSource::kDefault) {
+    parsed.origins["data_dir"].detail = "$HOME/.local/share/xrayd";
+  }
+  return parsed;
+}
+
+std::string PrintConfig(const ParsedFlags& parsed) {
+  std::string out;
+  auto line = [&out](std::string_view name, const std::string& value, const std::string& source) {
+    std::string row(name);
+    row.resize(std::max<std::size_t>(row.size() + 1, 24), ' ');
+    row += value;
+    row.resize(std::max<std::size_t>(row.size() + 1, 56), ' ');
+    out += row + source + "\n";
+  };
+  line("config_file", parsed.config_file.empty() ? "(none)" : parsed.config_file,
+       parsed.config_file.empty() ? "default" : "flag -c");
+  for (const Setting& s : Settings()) {
+    auto it = parsed.origins.find(std::string(s.name));
+    line(s.name, s.show(parsed.config),
+         SourceText(it == parsed.origins.end() ? SettingOrigin{} : it->second));
+  }
+  line("writer_batch_kb", std::to_string(parsed.config.writer_batch_bytes >> 10),
+       "derived (1/4 of buffer_memory_mb)");
+  return out;
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,181 @@
+#include "daemon/retention.h"
+
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/log_limiter.h"
+
+namespace xrayd::daemon {
+
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<std::int64_t>(size);
+}
+
+}  // namespace
+
+Retention::Retention(std::string store_path, RetentionOptions options, Metrics& metrics)
+    : store_path_(std::move(store_path)), options_(options), metrics_(metrics) {}
+
+Retention::~Retention() {
+  Stop();
+}
+
+Status Retention::OpenForTesting() {
+  // Checkpoints stay with the checkpointer thread.
+  auto store =
+      storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
+  if (!store) {
+    return tl::unexpected(store.error());
+  }
+  store_ = std::move(*store);
+  return {};
+}
+
+Status Retention::Start() {
+  if (Status s = OpenForTesting(); !s) {
+    return s;
+  }
+  thread_ = std::thread([this] { Run(); });
+  return {};
+}
+
+void Retention::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  store_.reset();
+}
+
+bool Retention::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
+}
+
+void Retention::RefreshGauges() {
+  metrics_.store_file_bytes.store(FileSize(store_path_), std::memory_order_relaxed);
+  metrics_.store_wal_file_bytes.store(FileSize(store_path_ + "-wal"), std::memory_order_relaxed);
+  if (auto used = store_->UsedBytes()) {
+    metrics_.store_used_bytes.store(*used, std::memory_order_relaxed);
+  }
+  if (auto oldest = store_->OldestUpdatedAt()) {
+    const double age = oldest->has_value() ? NowSeconds() - **oldest : 0.0;
+    metrics_.oldest_trace_age_seconds.store(static_cast<std::int64_t>(std::max(age, 0.0)),
+                                            std::memory_order_relaxed);
+  }
+}
+
+Result<std::int64_t> Retention::DeleteBatch(double cutoff, RetentionRound& round, bool by_size) {
+  auto stats = store_->DeleteOldestTraces(cutoff, options_.traces_per_transaction);
+  if (!stats) {
+    return tl::unexpected(stats.error());
+  }
+  ++round.transactions;
+  (by_size ? round.traces_by_size : round.traces_by_age) += stats->traces;
+  round.documents += stats->documents;
+  round.annotations += stats->annotations;
+  (by_size ? metrics_.retention_traces_deleted_size : metrics_.retention_traces_deleted_age)
+      .fetch_add(static_cast<std::uint64_t>(stats->traces), std::memory_order_relaxed);
+  metrics_.retention_documents_deleted.fetch_add(static_cast<std::uint64_t>(stats->documents),
+                                                 std::memory_order_relaxed);
+  return stats->traces;
+}
+
+Result<RetentionRound> Retention::RunOnce() {
+  RetentionRound round;
+  auto pause = [this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, options_.pause, [this] { return stopping_; });
+  };
+  if (options_.max_age.count() > 0) {
+    const double cutoff = NowSeconds() - static_cast<double>(options_.max_age.count());
+    for (;;) {
+      auto deleted = DeleteBatch(cutoff, round, /*by_size=*/false);
+      if (!deleted) {
+        return tl::unexpected(deleted.error());
+      }
+      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) || Stopping()) {
+        break;
+      }
+      pause();
+    }
+  }
+  if (options_.max_bytes > 0) {
+    auto used = store_->UsedBytes();
+    if (!used) {
+      return tl::unexpected(used.error());
+    }
+    if (static_cast<std::uint64_t>(*used) > options_.max_bytes) {
+      const auto target =
+          static_cast<std::int64_t>(static_cast<double>(options_.max_bytes) * options_.low_water);
+      while (*used > target && !Stopping()) {
+        auto deleted =
+            DeleteBatch(std::numeric_limits<double>::infinity(), round, /*by_size=*/true);
+        if (!deleted) {
+          return tl::unexpected(deleted.error());
+        }
+        if (*deleted == 0) {
+          break;  // Nothing left to delete: the rest is schema and free-page overhead.
+        }
+        used = store_->UsedBytes();
+        if (!used) {
+          return tl::unexpected(used.error());
+        }
+        pause();
+      }
+    }
+  }
+  metrics_.retention_rounds.fetch_add(1, std::memory_order_relaxed);
+  return round;
+}
+
+void Retention::Run() {
+  LogLimiter limiter(std::chrono::minutes(10));
+  auto next_round = std::chrono::steady_clock::now();
+  for (;;) {
+    if (std::chrono::steady_clock::now() >= next_round) {
+      auto round = RunOnce();
+      next_round = std::chrono::steady_clock::now() + options_.interval;
+      if (!round) {
+        metrics_.retention_errors.fetch_add(1, std::memory_order_relaxed);
+        if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+          spdlog::warn("retention: round failed, retried in {} s: {}{}",
+                       options_.interval.count() / 1000, round.error().message,
+                       *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());
+        }
+      } else if (round->traces_by_age + round->traces_by_size > 0) {
+        // One line per round that deleted something, never one per trace.
+        spdlog::info(
+            "retention: deleted {} traces ({} documents, {} index rows) in {} transactions: {} "
+            "not updated for {} s, {} over the size limit of {} MiB",
+            round->traces_by_age + round->traces_by_size, round->documents, round->annotations,
+            round->transactions, round->traces_by_age, options_.max_age.count(),
+            round->traces_by_size, options_.max_bytes >> 20);
+      }
+    }
+    RefreshGauges();
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, std::min(options_.gauge_interval, options_.interval),
+                   [this] { return stopping_; });
+    if (stopping_) {
+      return;
+    }
+  }
+}
+
+}  // namespace xrayd::daemon
