@@ -30,15 +30,17 @@ class CachedProvider final : public CredentialsProvider {
   Result<AwsCredentials> Get() override {
     std::lock_guard lock(mu_);
     const auto now = clock_();
-    if (cached_ && (!cached_->expiration || now < *cached_->expiration - margin_))
+    if (cached_ && (!cached_->expiration || now < *cached_->expiration - margin_)) {
       return *cached_;
+    }
     auto fresh = fetch_();
     if (fresh) {
       cached_ = *fresh;
       return fresh;
     }
-    if (cached_ && cached_->expiration && now < *cached_->expiration)
+    if (cached_ && cached_->expiration && now < *cached_->expiration) {
       return *cached_;
+    }
     return fresh;
   }
 
@@ -64,18 +66,21 @@ std::unique_ptr<CredentialsProvider> MakeCached(std::string name, CredentialsFet
 
 std::optional<std::string> EnvValue(const Environment& env, std::string_view name) {
   const auto it = env.find(name);
-  if (it == env.end() || it->second.empty())
+  if (it == env.end() || it->second.empty()) {
     return std::nullopt;
+  }
   return it->second;
 }
 
 bool EnvTrue(const Environment& env, std::string_view name) {
   const auto value = EnvValue(env, name);
-  if (!value)
+  if (!value) {
     return false;
+  }
   std::string lower;
-  for (const char c : *value)
+  for (const char c : *value) {
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
   return lower == "true";
 }
 
@@ -89,8 +94,9 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   auto number = [&](std::size_t at, std::size_t width) -> int {
     int value = 0;
     for (std::size_t i = at; i < at + width; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(text[i])))
+      if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
         return -1;
+      }
       value = value * 10 + (text[i] - '0');
     }
     return value;
@@ -99,8 +105,9 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   const int fields[6] = {number(0, 4),  number(5, 2),  number(8, 2),
                          number(11, 2), number(14, 2), number(17, 2)};
   for (const int f : fields) {
-    if (f < 0)
+    if (f < 0) {
       return std::nullopt;
+    }
   }
   tm.tm_year = fields[0] - 1900;
   tm.tm_mon = fields[1] - 1;
@@ -111,8 +118,9 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   std::size_t pos = 19;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
       ++pos;
+    }
   }
   long offset_seconds = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
@@ -121,21 +129,24 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
              text[pos + 3] == ':') {
     const int hours = number(pos + 1, 2);
     const int minutes = number(pos + 4, 2);
-    if (hours < 0 || minutes < 0)
+    if (hours < 0 || minutes < 0) {
       return std::nullopt;
+    }
     offset_seconds = (text[pos] == '+' ? 1 : -1) * (hours * 3600L + minutes * 60L);
     pos += 6;
   }
-  if (pos != text.size())
+  if (pos != text.size()) {
     return std::nullopt;
+  }
   return std::chrono::system_clock::from_time_t(timegm(&tm) - offset_seconds);
 }
 
 Result<AwsCredentials> ParseCredentialsJson(std::string_view body, std::string_view source) {
   const auto json = nlohmann::json::parse(body, nullptr, false);
   auto field = [&](const char* name) -> std::string {
-    if (!json.is_object())
+    if (!json.is_object()) {
       return "";
+    }
     const auto it = json.find(name);
     return it != json.end() && it->is_string() ? it->get<std::string>() : "";
   };
@@ -236,12 +247,15 @@ Result<AwsCredentials> RunChain(
   std::string tried;
   for (const auto& [name, fetch] : chain) {
     auto credentials = fetch();
-    if (credentials)
+    if (credentials) {
       return credentials;
-    if (credentials.error().code != ErrorCode::kNotFound)
+    }
+    if (credentials.error().code != ErrorCode::kNotFound) {
       return credentials;
-    if (!tried.empty())
+    }
+    if (!tried.empty()) {
       tried += "; ";
+    }
     tried += credentials.error().message;
   }
   return MakeError(ErrorCode::kNotFound, "no AWS credentials found (" + tried + ")");
@@ -259,8 +273,9 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsOpti
   };
   auto base = internal::MakeCached(
       "default-chain", [chain = std::move(chain)] { return internal::RunChain(chain); }, options);
-  if (options.role_arn.empty())
+  if (options.role_arn.empty()) {
     return base;
+  }
   std::string role = options.role_arn;
   return MakeAssumeRoleCredentials(std::shared_ptr<CredentialsProvider>(std::move(base)),
                                    std::move(role), std::move(options));
@@ -289,16 +304,18 @@ std::unique_ptr<CredentialsProvider> MakeAssumeRoleCredentials(
 }
 
 std::unique_ptr<CredentialsProvider> MakeStaticCredentials(AwsCredentials credentials) {
-  if (credentials.source.empty())
+  if (credentials.source.empty()) {
     credentials.source = "static";
+  }
   CredentialsOptions options;
   return internal::MakeCached(
       "static", [credentials]() -> Result<AwsCredentials> { return credentials; }, options);
 }
 
 std::string RedactAccessKeyId(std::string_view access_key_id) {
-  if (access_key_id.size() <= 8)
+  if (access_key_id.size() <= 8) {
     return "****";
+  }
   return std::string(access_key_id.substr(0, 4)) + "****" +
          std::string(access_key_id.substr(access_key_id.size() - 4));
 }

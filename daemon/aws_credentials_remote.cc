@@ -31,8 +31,9 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       url = options.container_endpoint + *relative;
     } else if (const auto full = EnvValue(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
       auto parsed = ParseUrl(*full);
-      if (!parsed)
+      if (!parsed) {
         return MakeError(ErrorCode::kInvalidArgument, "container: " + parsed.error().message);
+      }
       if (parsed->scheme != "https" && !AllowedPlainHttpHost(parsed->host)) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "container: AWS_CONTAINER_CREDENTIALS_FULL_URI host " + parsed->host +
@@ -56,8 +57,9 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       std::ostringstream text;
       text << in.rdbuf();
       token = text.str();
-      while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+      while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
         token.pop_back();
+      }
     } else if (const auto value = EnvValue(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
       token = *value;
     }
@@ -65,12 +67,14 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "container: the authorization token contains a line break");
     }
-    if (!token.empty())
+    if (!token.empty()) {
       request.headers = {{"Authorization", token}};
+    }
     HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls});
     auto response = client.Send(request);
-    if (!response)
+    if (!response) {
       return MakeError(ErrorCode::kIOError, "container: " + response.error().message);
+    }
     if (response->status != 200) {
       return MakeError(ErrorCode::kIOError, "container: GET " + WithoutQuery(url) + " answered " +
                                                 std::to_string(response->status));
@@ -81,8 +85,9 @@ CredentialsFetcher ContainerFetcher(const CredentialsOptions& options) {
 
 CredentialsFetcher ImdsFetcher(const CredentialsOptions& options) {
   return [options]() -> Result<AwsCredentials> {
-    if (options.skip_imds)
+    if (options.skip_imds) {
       return MakeError(ErrorCode::kNotFound, "imds: skipped in local mode");
+    }
     constexpr std::string_view kRoles = "/latest/meta-data/iam/security-credentials/";
     auto roles = ImdsGet(options.env, kRoles, options.http_timeout);
     if (!roles) {
@@ -92,16 +97,20 @@ CredentialsFetcher ImdsFetcher(const CredentialsOptions& options) {
       return tl::unexpected(roles.error());
     }
     std::string role = roles->substr(0, roles->find('\n'));
-    while (!role.empty() && (role.back() == '\r' || role.back() == ' '))
+    while (!role.empty() && (role.back() == '\r' || role.back() == ' ')) {
       role.pop_back();
-    if (role.empty())
+    }
+    if (role.empty()) {
       return MakeError(ErrorCode::kNotFound, "imds: no instance role attached");
+    }
     auto body = ImdsGet(options.env, std::string(kRoles) + role, options.http_timeout);
-    if (!body)
+    if (!body) {
       return tl::unexpected(body.error());
+    }
     auto credentials = ParseCredentialsJson(*body, "imds");
-    if (!credentials)
+    if (!credentials) {
       return credentials;
+    }
     credentials->source = "imds:" + role;
     return credentials;
   };

@@ -46,8 +46,9 @@ std::string XmlUnescape(std::string_view text) {
           break;
         }
       }
-      if (replaced)
+      if (replaced) {
         continue;
+      }
     }
     out.push_back(text[i]);
   }
@@ -59,40 +60,50 @@ std::string XmlText(std::string_view xml, std::string_view tag) {
   const std::string open = "<" + std::string(tag) + ">";
   const std::string close = "</" + std::string(tag) + ">";
   const std::size_t start = xml.find(open);
-  if (start == std::string_view::npos)
+  if (start == std::string_view::npos) {
     return "";
+  }
   const std::size_t end = xml.find(close, start + open.size());
-  if (end == std::string_view::npos)
+  if (end == std::string_view::npos) {
     return "";
+  }
   return XmlUnescape(xml.substr(start + open.size(), end - start - open.size()));
 }
 
 std::string StsRegion(const CredentialsOptions& options) {
-  if (!options.region.empty())
+  if (!options.region.empty()) {
     return options.region;
-  if (auto region = EnvValue(options.env, "AWS_REGION"))
+  }
+  if (auto region = EnvValue(options.env, "AWS_REGION")) {
     return *region;
-  if (auto region = EnvValue(options.env, "AWS_DEFAULT_REGION"))
+  }
+  if (auto region = EnvValue(options.env, "AWS_DEFAULT_REGION")) {
     return *region;
+  }
   return "us-east-1";
 }
 
 std::string StsEndpoint(const CredentialsOptions& options) {
   std::string endpoint = options.sts_endpoint;
-  if (endpoint.empty())
+  if (endpoint.empty()) {
     endpoint = EnvValue(options.env, "AWS_ENDPOINT_URL_STS").value_or("");
-  if (endpoint.empty())
+  }
+  if (endpoint.empty()) {
     endpoint = StsEndpointForRegion(StsRegion(options));
+  }
   return endpoint;
 }
 
 std::string SessionName(const CredentialsOptions& options, const std::string& from_profile) {
-  if (!options.role_session_name.empty())
+  if (!options.role_session_name.empty()) {
     return options.role_session_name;
-  if (auto name = EnvValue(options.env, "AWS_ROLE_SESSION_NAME"))
+  }
+  if (auto name = EnvValue(options.env, "AWS_ROLE_SESSION_NAME")) {
     return *name;
-  if (!from_profile.empty())
+  }
+  if (!from_profile.empty()) {
     return from_profile;
+  }
   const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
   return "xrayd-" + std::to_string(std::chrono::system_clock::to_time_t(now));
 }
@@ -104,8 +115,9 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
                                std::string source) {
   const std::string endpoint = StsEndpoint(options);
   auto url = ParseUrl(endpoint);
-  if (!url)
+  if (!url) {
     return MakeError(ErrorCode::kInvalidArgument, "sts: " + url.error().message);
+  }
   ClientRequest request;
   request.method = "POST";
   request.url = endpoint;
@@ -124,8 +136,9 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
     signing.body = request.body;
     const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
     auto added = SignRequest(signing, *credentials, StsRegion(options), "sts", now);
-    if (!added)
+    if (!added) {
       return tl::unexpected(added.error());
+    }
     request.headers.emplace_back("host", signing.host);
     request.headers.insert(request.headers.end(), added->begin(), added->end());
   }
@@ -138,8 +151,9 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
   if (response->status != 200) {
     const std::string code = XmlText(response->body, "Code");
     std::string message = XmlText(response->body, "Message");
-    if (message.size() > 300)
+    if (message.size() > 300) {
       message.resize(300);
+    }
     return MakeError(ErrorCode::kIOError, "sts " + std::string(action) + " answered " +
                                               std::to_string(response->status) +
                                               (code.empty() ? "" : " " + code) +
@@ -196,8 +210,9 @@ CredentialsFetcher WebIdentityFetcher(const CredentialsOptions& options) {
     std::ostringstream text;
     text << in.rdbuf();
     std::string token = text.str();
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
       token.pop_back();
+    }
     if (token.empty()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "web identity: token file " + token_file + " is empty");

@@ -17,8 +17,9 @@ std::string ImdsEndpoint(const Environment& env) {
   } else {
     endpoint = "http://169.254.169.254";
   }
-  while (!endpoint.empty() && endpoint.back() == '/')
+  while (!endpoint.empty() && endpoint.back() == '/') {
     endpoint.pop_back();
+  }
   return endpoint;
 }
 

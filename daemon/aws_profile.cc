@@ -22,8 +22,9 @@ std::string_view Trim(std::string_view text) {
 
 std::string Lower(std::string_view text) {
   std::string out;
-  for (const char c : text)
+  for (const char c : text) {
     out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
   return out;
 }
 
@@ -36,20 +37,23 @@ std::string HomeFile(const Environment& env, std::string_view name) {
 // Reads `path`; nullopt if it does not exist.
 Result<std::optional<std::string>> ReadIfExists(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
     return std::optional<std::string>();
+  }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad())
+  if (in.bad()) {
     return MakeError(ErrorCode::kIOError, "cannot read " + path);
+  }
   return std::optional<std::string>(text.str());
 }
 
 }  // namespace
 
 std::string ActiveProfileName(const Environment& env, std::string_view override_name) {
-  if (!override_name.empty())
+  if (!override_name.empty()) {
     return std::string(override_name);
+  }
   const auto it = env.find("AWS_PROFILE");
   return it != env.end() && !it->second.empty() ? it->second : "default";
 }
@@ -71,12 +75,14 @@ std::map<std::string, ProfileValues, std::less<>> ParseIni(std::string_view text
     const std::size_t end = std::min(text.find('\n'), text.size());
     std::string_view raw = text.substr(0, end);
     text.remove_prefix(std::min(end + 1, text.size()));
-    if (!raw.empty() && raw.back() == '\r')
+    if (!raw.empty() && raw.back() == '\r') {
       raw.remove_suffix(1);
+    }
     const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
     const std::string_view line = Trim(raw);
-    if (line.empty() || line.front() == '#' || line.front() == ';')
+    if (line.empty() || line.front() == '#' || line.front() == ';') {
       continue;
+    }
     if (line.front() == '[') {
       const std::size_t close = line.find(']');
       if (close == std::string_view::npos) {
@@ -86,11 +92,13 @@ std::map<std::string, ProfileValues, std::less<>> ParseIni(std::string_view text
       current = &sections[std::string(Trim(line.substr(1, close - 1)))];
       continue;
     }
-    if (current == nullptr || indented)
+    if (current == nullptr || indented) {
       continue;  // Sub-keys (e.g. "s3 =\n  x = y") ignored.
+    }
     const std::size_t eq = line.find('=');
-    if (eq == std::string_view::npos)
+    if (eq == std::string_view::npos) {
       continue;
+    }
     const std::string key = Lower(Trim(line.substr(0, eq)));
     std::string_view value = Trim(line.substr(eq + 1));
     // An inline comment needs whitespace before '#' or ';'.
@@ -111,15 +119,17 @@ Result<ProfileValues> LoadProfile(const Environment& env, std::string_view profi
   bool found = false;
   const std::string config_path = SharedConfigPath(env);
   auto config = ReadIfExists(config_path);
-  if (!config)
+  if (!config) {
     return tl::unexpected(config.error());
+  }
   if (*config) {
     auto sections = ParseIni(**config);
     const std::string name =
         profile == "default" ? std::string("default") : "profile " + std::string(profile);
     auto it = sections.find(name);
-    if (it == sections.end() && profile == "default")
+    if (it == sections.end() && profile == "default") {
       it = sections.find("profile default");
+    }
     if (it != sections.end()) {
       merged = it->second;
       found = true;
@@ -127,13 +137,15 @@ Result<ProfileValues> LoadProfile(const Environment& env, std::string_view profi
   }
   const std::string credentials_path = SharedCredentialsPath(env);
   auto credentials = ReadIfExists(credentials_path);
-  if (!credentials)
+  if (!credentials) {
     return tl::unexpected(credentials.error());
+  }
   if (*credentials) {
     auto sections = ParseIni(**credentials);
     if (auto it = sections.find(profile); it != sections.end()) {
-      for (auto& [key, value] : it->second)
+      for (auto& [key, value] : it->second) {
         merged[key] = value;
+      }
       found = true;
     }
   }

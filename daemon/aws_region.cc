@@ -25,21 +25,25 @@ Result<DiscoveredRegion> Found(std::string region, std::string source) {
 // ECS task metadata v4: GET $ECS_CONTAINER_METADATA_URI_V4/task -> {"AvailabilityZone": "..."}.
 std::string RegionFromEcs(const RegionOptions& options) {
   const auto base = internal::EnvValue(options.env, "ECS_CONTAINER_METADATA_URI_V4");
-  if (!base)
+  if (!base) {
     return "";
+  }
   HttpClient client;
   ClientRequest request;
   request.url = *base + "/task";
   request.timeout = options.http_timeout;
   auto response = client.Send(request);
-  if (!response || response->status != 200)
+  if (!response || response->status != 200) {
     return "";
+  }
   const auto json = nlohmann::json::parse(response->body, nullptr, false);
-  if (!json.is_object())
+  if (!json.is_object()) {
     return "";
+  }
   const auto zone = json.find("AvailabilityZone");
-  if (zone == json.end() || !zone->is_string())
+  if (zone == json.end() || !zone->is_string()) {
     return "";
+  }
   return RegionFromAvailabilityZone(zone->get<std::string>());
 }
 
@@ -54,8 +58,9 @@ bool IsValidRegionName(std::string_view region) {
   for (std::size_t i = 0; i < region.size(); ++i) {
     const char c = region[i];
     if (c == '-') {
-      if (region[i - 1] == '-')
+      if (region[i - 1] == '-') {
         return false;
+      }
       ++dashes;
     } else if (!std::islower(static_cast<unsigned char>(c)) &&
                !std::isdigit(static_cast<unsigned char>(c))) {
@@ -66,18 +71,24 @@ bool IsValidRegionName(std::string_view region) {
 }
 
 std::string_view PartitionDnsSuffix(std::string_view region) {
-  if (region.starts_with("cn-"))
+  if (region.starts_with("cn-")) {
     return "amazonaws.com.cn";
-  if (region.starts_with("us-isob-"))
+  }
+  if (region.starts_with("us-isob-")) {
     return "sc2s.sgov.gov";
-  if (region.starts_with("us-isof-"))
+  }
+  if (region.starts_with("us-isof-")) {
     return "csp.hci.ic.gov";
-  if (region.starts_with("us-iso-"))
+  }
+  if (region.starts_with("us-iso-")) {
     return "c2s.ic.gov";
-  if (region.starts_with("eu-isoe-"))
+  }
+  if (region.starts_with("eu-isoe-")) {
     return "cloud.adc-e.uk";
-  if (region.starts_with("eusc-"))
+  }
+  if (region.starts_with("eusc-")) {
     return "amazonaws.eu";
+  }
   return "amazonaws.com";  // aws and aws-us-gov
 }
 
@@ -92,8 +103,9 @@ std::string StsEndpointForRegion(std::string_view region) {
 std::string RegionFromAvailabilityZone(std::string_view zone) {
   // "us-east-1a" -> "us-east-1"; local zones "us-west-2-lax-1a" -> "us-west-2": the region is the
   // dash-separated parts up to the first all-digit part (after at least two parts).
-  if (zone.size() < 2 || !std::islower(static_cast<unsigned char>(zone.back())))
+  if (zone.size() < 2 || !std::islower(static_cast<unsigned char>(zone.back()))) {
     return "";
+  }
   const std::string_view name = zone.substr(0, zone.size() - 1);
   std::size_t start = 0;
   int part = 0;
@@ -112,8 +124,9 @@ std::string RegionFromAvailabilityZone(std::string_view zone) {
 }
 
 Result<DiscoveredRegion> DiscoverRegion(const RegionOptions& options) {
-  if (!options.configured.empty())
+  if (!options.configured.empty()) {
     return Found(options.configured, "config");
+  }
   if (auto region = internal::EnvValue(options.env, "AWS_REGION")) {
     return Found(*region, "AWS_REGION");
   }
@@ -125,8 +138,9 @@ Result<DiscoveredRegion> DiscoverRegion(const RegionOptions& options) {
       return Found(it->second, "profile");
     }
   }
-  if (std::string region = RegionFromEcs(options); !region.empty())
+  if (std::string region = RegionFromEcs(options); !region.empty()) {
     return Found(region, "ecs");
+  }
   if (!options.skip_imds) {
     if (auto region =
             ImdsGet(options.env, "/latest/meta-data/placement/region", options.http_timeout)) {
@@ -134,8 +148,9 @@ Result<DiscoveredRegion> DiscoverRegion(const RegionOptions& options) {
       while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
         value.pop_back();
       }
-      if (!value.empty())
+      if (!value.empty()) {
         return Found(value, "imds");
+      }
     }
   }
   return MakeError(ErrorCode::kNotFound,

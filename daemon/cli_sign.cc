@@ -72,8 +72,9 @@ int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err
     return 2;
   }
   nlohmann::ordered_json result = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : *added)
+  for (const auto& [name, value] : *added) {
     result[name] = value;
+  }
   out << result.dump() << "\n";
   return 0;
 }

@@ -67,12 +67,15 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
 }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9')
+  if (c >= '0' && c <= '9') {
     return c - '0';
-  if (c >= 'a' && c <= 'f')
+  }
+  if (c >= 'a' && c <= 'f') {
     return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
+  }
+  if (c >= 'A' && c <= 'F') {
     return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -103,8 +106,9 @@ std::string NormalizePath(std::string_view path) {
     const std::size_t end = std::min(path.find('/', start), path.size());
     const std::string_view segment = path.substr(start, end - start);
     if (segment == "..") {
-      if (!segments.empty())
+      if (!segments.empty()) {
         segments.pop_back();
+      }
     } else if (!segment.empty() && segment != ".") {
       segments.push_back(segment);
     }
@@ -140,8 +144,9 @@ std::string CanonicalQuery(std::string_view query) {
   std::sort(pairs.begin(), pairs.end());
   std::string out;
   for (const auto& [name, value] : pairs) {
-    if (!out.empty())
+    if (!out.empty()) {
       out.push_back('&');
+    }
     out += name;
     out.push_back('=');
     out += value;
@@ -158,8 +163,9 @@ std::string CanonicalHeaderValue(std::string_view value) {
       pending_space = !out.empty();
       continue;
     }
-    if (pending_space)
+    if (pending_space) {
       out.push_back(' ');
+    }
     pending_space = false;
     out.push_back(c);
   }
@@ -191,15 +197,17 @@ std::string CredentialScope(std::string_view date, std::string_view region,
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
+  if (a.size() != b.size()) {
     return false;
+  }
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // Parses 20150830T123600Z.
 std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text) {
-  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z')
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') {
     return std::nullopt;
+  }
   std::tm tm{};
   int fields[6] = {};
   const std::size_t offsets[6] = {0, 4, 6, 9, 11, 13};
@@ -208,8 +216,9 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
     int value = 0;
     for (std::size_t j = 0; j < widths[i]; ++j) {
       const char c = text[offsets[i] + j];
-      if (c < '0' || c > '9')
+      if (c < '0' || c > '9') {
         return std::nullopt;
+      }
       value = value * 10 + (c - '0');
     }
     fields[i] = value;
@@ -252,8 +261,9 @@ std::string EncodePath(std::string_view path) {
 std::string SignedHeaderList(const SigV4Headers& headers) {
   std::string out;
   for (const auto& [name, value] : CanonicalHeaderMap(headers)) {
-    if (!out.empty())
+    if (!out.empty()) {
       out.push_back(';');
+    }
     out += name;
   }
   return out;
@@ -357,19 +367,23 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
   std::string_view rest = header.substr(kAlgorithm.size() + 1);
   std::map<std::string, std::string, std::less<>> fields;
   while (!rest.empty()) {
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ','))
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ',')) {
       rest.remove_prefix(1);
+    }
     const std::size_t end = std::min(rest.find(','), rest.size());
     const std::string_view part = rest.substr(0, end);
     rest.remove_prefix(end);
-    if (part.empty())
+    if (part.empty()) {
       continue;
+    }
     const std::size_t eq = part.find('=');
-    if (eq == std::string_view::npos)
+    if (eq == std::string_view::npos) {
       return malformed("field without '='");
+    }
     std::string_view value = part.substr(eq + 1);
-    while (!value.empty() && value.back() == ' ')
+    while (!value.empty() && value.back() == ' ') {
       value.remove_suffix(1);
+    }
     fields[std::string(part.substr(0, eq))] = std::string(value);
   }
   const auto credential = fields.find("Credential");
@@ -401,8 +415,9 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
     parsed.signed_headers.push_back(Lower(list.substr(start, end - start)));
     start = end + 1;
   }
-  if (parsed.signed_headers.empty())
+  if (parsed.signed_headers.empty()) {
     return malformed("SignedHeaders is empty");
+  }
   parsed.signature = signature->second;
   return parsed;
 }
@@ -416,14 +431,17 @@ Result<ParsedAuthorization> VerifySignature(const VerifyRequest& request,
   };
   std::string authorization;
   for (const auto& [name, value] : request.headers) {
-    if (Lower(name) == "authorization")
+    if (Lower(name) == "authorization") {
       authorization = value;
+    }
   }
-  if (authorization.empty())
+  if (authorization.empty()) {
     return reject("request is not signed");
+  }
   auto parsed = ParseAuthorization(authorization);
-  if (!parsed)
+  if (!parsed) {
     return reject(parsed.error().message.substr(7));
+  }
   if (!options.service.empty() && parsed->service != options.service) {
     return reject("credential scope names service '" + parsed->service + "', expected '" +
                   options.service + "'");
@@ -445,21 +463,26 @@ Result<ParsedAuthorization> VerifySignature(const VerifyRequest& request,
   for (const auto& wanted : listed) {
     bool found = false;
     for (const auto& [name, value] : request.headers) {
-      if (Lower(name) != wanted)
+      if (Lower(name) != wanted) {
         continue;
+      }
       rebuilt.headers.emplace_back(wanted, value);
       found = true;
-      if (wanted == "x-amz-date")
+      if (wanted == "x-amz-date") {
         amz_date = value;
-      if (wanted == "x-amz-content-sha256")
+      }
+      if (wanted == "x-amz-content-sha256") {
         content_sha256 = value;
+      }
     }
-    if (!found)
+    if (!found) {
       return reject("signed header '" + wanted + "' is missing");
+    }
   }
   const auto when = ParseAmzDate(amz_date);
-  if (!when)
+  if (!when) {
     return reject("x-amz-date is not yyyymmddThhmmssZ");
+  }
   if (amz_date.substr(0, 8) != parsed->date) {
     return reject("x-amz-date does not match the credential scope date");
   }
@@ -469,8 +492,9 @@ Result<ParsedAuthorization> VerifySignature(const VerifyRequest& request,
                   std::to_string(options.max_clock_skew.count()) + " s from the server's time");
   }
   const std::optional<std::string> secret = lookup(parsed->access_key_id);
-  if (!secret)
+  if (!secret) {
     return reject("unknown access key id " + RedactAccessKeyId(parsed->access_key_id));
+  }
   const std::string payload_hash = Sha256Hex(request.body);
   if (!content_sha256.empty() && content_sha256 != payload_hash) {
     return reject("x-amz-content-sha256 does not match the body");

@@ -49,8 +49,9 @@ const char* Reason(int status) {
 
 std::string FakeHttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name))
+    if (EqualsIgnoreCase(key, name)) {
       return value;
+    }
   }
   return "";
 }
@@ -87,11 +88,13 @@ std::vector<FakeHttpRequest> FakeHttpServer::Requests() const {
 void FakeHttpServer::Serve() {
   while (!stop_) {
     pollfd pfd{listen_fd_, POLLIN, 0};
-    if (poll(&pfd, 1, 20) <= 0)
+    if (poll(&pfd, 1, 20) <= 0) {
       continue;
+    }
     const int fd = accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0)
+    if (fd < 0) {
       continue;
+    }
     HandleConnection(fd);
     close(fd);
   }
@@ -105,8 +108,9 @@ void FakeHttpServer::HandleConnection(int fd) {
   std::size_t header_end = std::string::npos;
   while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
     const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0)
+    if (n <= 0) {
       return;
+    }
     data.append(buf, static_cast<std::size_t>(n));
   }
   FakeHttpRequest request;
@@ -127,8 +131,9 @@ void FakeHttpServer::HandleConnection(int fd) {
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos) {
       std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ')
+      while (!value.empty() && value.front() == ' ') {
         value.remove_prefix(1);
+      }
       request.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
       if (EqualsIgnoreCase(line.substr(0, colon), "content-length")) {
         content_length = std::strtoul(std::string(value).c_str(), nullptr, 10);
@@ -139,8 +144,9 @@ void FakeHttpServer::HandleConnection(int fd) {
   std::string body = data.substr(header_end + 4);
   while (body.size() < content_length) {
     const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0)
+    if (n <= 0) {
       return;
+    }
     body.append(buf, static_cast<std::size_t>(n));
   }
   request.body = std::move(body);
@@ -152,14 +158,16 @@ void FakeHttpServer::HandleConnection(int fd) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + Reason(response.status) +
                     "\r\nContent-Length: " + std::to_string(response.body.size()) +
                     "\r\nConnection: close\r\n";
-  for (const auto& [name, value] : response.headers)
+  for (const auto& [name, value] : response.headers) {
     out += name + ": " + value + "\r\n";
+  }
   out += "\r\n" + response.body;
   std::size_t sent = 0;
   while (sent < out.size()) {
     const ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0)
+    if (n <= 0) {
       return;
+    }
     sent += static_cast<std::size_t>(n);
   }
 }
