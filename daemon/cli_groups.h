@@ -24,8 +24,8 @@ struct MinuteCount {
 // Supplies the per-minute approximate trace counts of `group` recorded under `data_dir`, oldest
 // first. Provided by the code that records group membership at ingest; when the caller passes no
 // function, `groups list` prints no counts (it never invents them).
-using GroupCountsFn = std::function<Result<std::vector<MinuteCount>>(
-    const std::string& data_dir, const storage::Group& group)>;
+using GroupCountsFn = std::function<Result<std::vector<MinuteCount>>(const std::string& data_dir,
+                                                                     const storage::Group& group)>;
 
 // Runs `xrayd groups list [--data-dir DIR]`. A data dir without state.db lists only Default.
 // Returns 0 on success, 2 on usage or store errors. A failing `counts` call is reported on `err`
