@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -171,7 +172,8 @@ double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-Options ParseOptions(int argc, char** argv) {
+// Nullopt on a bad command line.
+std::optional<Options> ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--traces") == 0) {
@@ -181,8 +183,7 @@ Options ParseOptions(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--seed") == 0) {
       options.seed = std::strtoull(argv[i + 1], nullptr, 10);
     } else {
-      std::fprintf(stderr, "usage: filter_eval_bench [--traces N] [--rounds R] [--seed S]\n");
-      std::exit(2);
+      return std::nullopt;
     }
   }
   return options;
@@ -191,7 +192,12 @@ Options ParseOptions(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = ParseOptions(argc, argv);
+  const std::optional<Options> parsed = ParseOptions(argc, argv);
+  if (!parsed) {
+    std::fprintf(stderr, "usage: filter_eval_bench [--traces N] [--rounds R] [--seed S]\n");
+    return 2;
+  }
+  const Options& options = *parsed;
   Generator generator(options.seed);
   std::vector<Trace> traces;
   traces.reserve(options.traces);

@@ -25,14 +25,14 @@ using testing::FixtureTrace;
 
 // Fixture models, built once.
 const std::vector<TraceModel>& FixtureModels() {
-  static const std::vector<TraceModel> models = [] {
+  static const std::vector<TraceModel> kModels = [] {
     std::vector<TraceModel> out;
     for (const FixtureTrace& trace : FilterFixtureTraces()) {
       out.push_back(testing::BuildFixtureModel(trace));
     }
     return out;
   }();
-  return models;
+  return kModels;
 }
 
 const TraceModel& Fixture(int number) {

@@ -55,7 +55,8 @@ std::string Expand(int number, std::string_view text) {
   return out;
 }
 
-FixtureTrace Trace(int number, std::string description, std::vector<std::string_view> documents,
+FixtureTrace Trace(int number, std::string description,
+                   const std::vector<std::string_view>& documents,
                    std::vector<std::string> groups = {}) {
   FixtureTrace trace;
   trace.trace_id = TraceId(number);
@@ -485,13 +486,13 @@ std::vector<FilterExample> MakeExamples() {
 }  // namespace
 
 const std::vector<FixtureTrace>& FilterFixtureTraces() {
-  static const std::vector<FixtureTrace> traces = MakeTraces();
-  return traces;
+  static const std::vector<FixtureTrace> kTraces = MakeTraces();
+  return kTraces;
 }
 
 const std::vector<FilterExample>& FilterExamples() {
-  static const std::vector<FilterExample> examples = MakeExamples();
-  return examples;
+  static const std::vector<FilterExample> kExamples = MakeExamples();
+  return kExamples;
 }
 
 std::vector<storage::StoredDocument> FixtureStoredDocuments(const FixtureTrace& trace) {
