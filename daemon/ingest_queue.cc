@@ -56,8 +56,8 @@ std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
   while (!batches_.empty()) {
     IngestBatch& front = batches_.front();
     const std::size_t front_bytes = BatchBytes(front);
-    if (!out.empty() && (taken + front.documents.size() > max_documents ||
-                         taken_bytes + front_bytes > max_bytes)) {
+    if (!out.empty() &&
+        (taken + front.documents.size() > max_documents || taken_bytes + front_bytes > max_bytes)) {
       break;
     }
     taken += front.documents.size();

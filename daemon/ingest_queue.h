@@ -50,7 +50,6 @@ class IngestQueue {
   static std::size_t BatchBytes(const IngestBatch& batch) noexcept;
 
  private:
-
   const std::size_t capacity_bytes_;
   Metrics* const metrics_;
   mutable std::mutex mu_;
