@@ -164,7 +164,9 @@ std::string FakeXray::Url() const {
 }
 
 void FakeXray::Listen() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  // CLOEXEC: a daemon spawned by the test must not inherit the listening socket, or closing it
+  // here (SetDown) would not refuse connections.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
@@ -238,7 +240,7 @@ void FakeXray::AcceptLoop() {
     if (::poll(&p, 1, 50) <= 0) {
       continue;
     }
-    const int fd = ::accept(lfd, nullptr, nullptr);
+    const int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       continue;
     }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -126,14 +127,15 @@ TEST_F(ForwardTest, DeliversEveryDocumentSignedInBatchesOfAtMostFifty) {
 }
 
 TEST_F(ForwardTest, RetriesErrorsThrottlingSlowAnswersAndUnprocessedSegments) {
+  // Declared before the fake, whose threads use them until it is destroyed.
+  std::mutex mu;
+  std::set<std::string> throttled_once;
   FakeXray fake({});
   fake.FailNext(4, 500, "InternalFailure");
   const std::string dir = MakeTempDir("forward-faults");
   DaemonProcess daemon(dir + "/data", ForwardArgs(fake), /*offline=*/false);
   ASSERT_TRUE(daemon.Started());
   // Documents whose id ends in 'f' are refused for good; ids ending in '3' are throttled once.
-  std::mutex mu;
-  std::set<std::string> throttled_once;
   fake.SetUnprocessed([&](const std::string& raw) -> std::string {
     const std::size_t at = raw.find("\"id\":\"") + 6;
     const std::string id = raw.substr(at, 16);
