@@ -124,12 +124,12 @@ Status Daemon::Start() {
     return s;
   }
   // Retention (issue #6); on a later start-up failure its destructor stops it.
-  d.retention = std::make_unique<Retention>(
-      d.config.StorePath(),
-      RetentionOptions{.max_age = d.config.retention_max_age,
-                       .max_bytes = d.config.retention_max_bytes,
-                       .interval = d.config.retention_interval},
-      d.metrics);
+  d.retention =
+      std::make_unique<Retention>(d.config.StorePath(),
+                                  RetentionOptions{.max_age = d.config.retention_max_age,
+                                                   .max_bytes = d.config.retention_max_bytes,
+                                                   .interval = d.config.retention_interval},
+                                  d.metrics);
   if (Status s = d.retention->Start(); !s) {
     d.summaries->Stop();
     d.writer->Stop();
