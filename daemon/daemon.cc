@@ -44,6 +44,7 @@ struct Daemon::Impl {
     RegisterTraceApi(router, api);
     RegisterGroupApi(router, api);
     RegisterSamplingApi(router, api);
+    RegisterGraphApi(router, api);
     if (proxy) {
       // Last: when forwarding, sampling and unknown X-Ray paths go upstream (SPEC §2.4, §7.4).
       XrayProxy::Register(router, *proxy);
