@@ -17,11 +17,13 @@ namespace {
 #define XRAYD_STATE_CAT(a, b) XRAYD_STATE_CAT2(a, b)
 #define XRAYD_STATE_TRY(expr) \
   XRAYD_STATE_TRY_IMPL(expr, XRAYD_STATE_CAT(state_status_, __COUNTER__))
-#define XRAYD_STATE_TRY_IMPL(expr, var)                     \
-  do {                                                      \
-    if (auto var = (expr); !var) {                          \
-      return tl::unexpected<Error>(std::move(var.error())); \
-    }                                                       \
+// `var` is a declarator (a fresh name per use), so it cannot be parenthesized.
+#define XRAYD_STATE_TRY_IMPL(expr, var)                                     \
+  do {                                                                      \
+    if (auto var = (expr); !var) { /* NOLINT(bugprone-macro-parentheses) */ \
+      return tl::unexpected<Error>(                                         \
+          std::move(var.error())); /* NOLINT(bugprone-macro-parentheses) */ \
+    }                                                                       \
   } while (false)
 
 constexpr std::string_view kSelectGroups = R"sql(
