@@ -23,7 +23,7 @@ int RunGroupsCommand(const std::vector<std::string>& args, const Environment& en
     } else if (args[i] == "-h" || args[i] == "--help") {
       out << kUsage;
       return 0;
-    } else if (verb.empty() && args[i].rfind("-", 0) != 0) {
+    } else if (verb.empty() && args[i].rfind('-', 0) != 0) {
       verb = args[i];
     } else {
       err << "xrayd groups: unexpected argument '" << args[i] << "'\n" << kUsage;
