@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <ctime>
 #include <mutex>
 #include <utility>
@@ -122,7 +123,7 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
       ++pos;
     }
   }
-  long offset_seconds = 0;
+  std::int64_t offset_seconds = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
   } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
@@ -132,7 +133,8 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
     if (hours < 0 || minutes < 0) {
       return std::nullopt;
     }
-    offset_seconds = (text[pos] == '+' ? 1 : -1) * (hours * 3600L + minutes * 60L);
+    offset_seconds =
+        (text[pos] == '+' ? 1 : -1) * (std::int64_t{hours} * 3600 + std::int64_t{minutes} * 60);
     pos += 6;
   }
   if (pos != text.size()) {
@@ -281,23 +283,24 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsOpti
                                    std::move(role), std::move(options));
 }
 
-std::unique_ptr<CredentialsProvider> MakeEnvironmentCredentials(CredentialsOptions options) {
+std::unique_ptr<CredentialsProvider> MakeEnvironmentCredentials(const CredentialsOptions& options) {
   return internal::MakeCached("environment", internal::EnvironmentFetcher(options), options);
 }
-std::unique_ptr<CredentialsProvider> MakeProfileCredentials(CredentialsOptions options) {
+std::unique_ptr<CredentialsProvider> MakeProfileCredentials(const CredentialsOptions& options) {
   return internal::MakeCached("shared-files", internal::ProfileFetcher(options), options);
 }
-std::unique_ptr<CredentialsProvider> MakeWebIdentityCredentials(CredentialsOptions options) {
+std::unique_ptr<CredentialsProvider> MakeWebIdentityCredentials(const CredentialsOptions& options) {
   return internal::MakeCached("web-identity", internal::WebIdentityFetcher(options), options);
 }
-std::unique_ptr<CredentialsProvider> MakeContainerCredentials(CredentialsOptions options) {
+std::unique_ptr<CredentialsProvider> MakeContainerCredentials(const CredentialsOptions& options) {
   return internal::MakeCached("container", internal::ContainerFetcher(options), options);
 }
-std::unique_ptr<CredentialsProvider> MakeImdsCredentials(CredentialsOptions options) {
+std::unique_ptr<CredentialsProvider> MakeImdsCredentials(const CredentialsOptions& options) {
   return internal::MakeCached("imds", internal::ImdsFetcher(options), options);
 }
 std::unique_ptr<CredentialsProvider> MakeAssumeRoleCredentials(
-    std::shared_ptr<CredentialsProvider> base, std::string role_arn, CredentialsOptions options) {
+    std::shared_ptr<CredentialsProvider> base, std::string role_arn,
+    const CredentialsOptions& options) {
   return internal::MakeCached(
       "assume-role", internal::AssumeRoleFetcher(std::move(base), std::move(role_arn), options),
       options);

@@ -63,14 +63,15 @@ struct CredentialsOptions {
 std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsOptions options);
 
 // Each source alone (cached). Each returns kNotFound when it is not configured in `options.env`.
-std::unique_ptr<CredentialsProvider> MakeEnvironmentCredentials(CredentialsOptions options);
-std::unique_ptr<CredentialsProvider> MakeProfileCredentials(CredentialsOptions options);
-std::unique_ptr<CredentialsProvider> MakeWebIdentityCredentials(CredentialsOptions options);
-std::unique_ptr<CredentialsProvider> MakeContainerCredentials(CredentialsOptions options);
-std::unique_ptr<CredentialsProvider> MakeImdsCredentials(CredentialsOptions options);
+std::unique_ptr<CredentialsProvider> MakeEnvironmentCredentials(const CredentialsOptions& options);
+std::unique_ptr<CredentialsProvider> MakeProfileCredentials(const CredentialsOptions& options);
+std::unique_ptr<CredentialsProvider> MakeWebIdentityCredentials(const CredentialsOptions& options);
+std::unique_ptr<CredentialsProvider> MakeContainerCredentials(const CredentialsOptions& options);
+std::unique_ptr<CredentialsProvider> MakeImdsCredentials(const CredentialsOptions& options);
 // STS AssumeRole of `role_arn`, signed with `base`'s credentials (cached).
 std::unique_ptr<CredentialsProvider> MakeAssumeRoleCredentials(
-    std::shared_ptr<CredentialsProvider> base, std::string role_arn, CredentialsOptions options);
+    std::shared_ptr<CredentialsProvider> base, std::string role_arn,
+    const CredentialsOptions& options);
 // Fixed credentials (tests, config).
 std::unique_ptr<CredentialsProvider> MakeStaticCredentials(AwsCredentials credentials);
 

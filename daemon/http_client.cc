@@ -24,7 +24,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
+using TcpProtocol = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
@@ -68,8 +68,9 @@ const char* HttpErrorKindName(HttpErrorKind kind) {
 
 std::string ClientResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name))
+    if (EqualsIgnoreCase(key, name)) {
       return value;
+    }
   }
   return "";
 }
@@ -77,8 +78,9 @@ std::string ClientResponse::Header(std::string_view name) const {
 std::string ParsedUrl::HostHeader() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  if (!default_port)
+  if (!default_port) {
     out += ":" + std::to_string(port);
+  }
   return out;
 }
 
@@ -90,39 +92,46 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   };
   ParsedUrl out;
   const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos)
+  if (scheme_end == std::string_view::npos) {
     return bad("no scheme");
+  }
   for (const char c : url.substr(0, scheme_end)) {
     out.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  if (out.scheme != "http" && out.scheme != "https")
+  if (out.scheme != "http" && out.scheme != "https") {
     return bad("scheme must be http or https");
+  }
   std::string_view rest = url.substr(scheme_end + 3);
   const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
   std::string_view authority = rest.substr(0, authority_end);
   rest.remove_prefix(authority_end);
-  if (authority.find('@') != std::string_view::npos)
+  if (authority.find('@') != std::string_view::npos) {
     return bad("user info is not supported");
+  }
   std::string_view port_text;
   if (authority.starts_with("[")) {
     const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos)
+    if (close == std::string_view::npos) {
       return bad("unclosed '[' in host");
+    }
     out.host = std::string(authority.substr(1, close - 1));
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':')
+      if (after.front() != ':') {
         return bad("junk after ']'");
+      }
       port_text = after.substr(1);
     }
   } else {
     const std::size_t colon = authority.rfind(':');
     out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos)
+    if (colon != std::string_view::npos) {
       port_text = authority.substr(colon + 1);
+    }
   }
-  if (out.host.empty())
+  if (out.host.empty()) {
     return bad("empty host");
+  }
   out.port = out.scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
     unsigned value = 0;
@@ -136,8 +145,9 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   }
   const std::size_t fragment = rest.find('#');
   out.target = std::string(rest.substr(0, fragment));
-  if (out.target.empty() || out.target.front() == '?')
+  if (out.target.empty() || out.target.front() == '?') {
     out.target.insert(0, "/");
+  }
   return out;
 }
 
@@ -158,8 +168,9 @@ struct HttpClient::Impl {
   void RunUntil(SteadyClock::time_point deadline, const bool& done) {
     io.restart();
     while (!done && !io.stopped()) {
-      if (io.run_one_until(deadline) == 0 && SteadyClock::now() >= deadline)
+      if (io.run_one_until(deadline) == 0 && SteadyClock::now() >= deadline) {
         break;
+      }
     }
   }
 
@@ -167,10 +178,12 @@ struct HttpClient::Impl {
 
   void Close() {
     beast::error_code ignored;
-    if (secure)
+    if (secure) {
       beast::get_lowest_layer(*secure).socket().close(ignored);
-    if (plain)
+    }
+    if (plain) {
       plain->socket().close(ignored);
+    }
     secure.reset();
     plain.reset();
     origin.clear();
@@ -180,8 +193,9 @@ struct HttpClient::Impl {
   }
 
   Status PrepareTls() {
-    if (tls_ready)
+    if (tls_ready) {
       return {};
+    }
     beast::error_code ec;
     if (!options.ca_file.empty()) {
       tls.load_verify_file(options.ca_file, ec);
@@ -199,12 +213,12 @@ struct HttpClient::Impl {
   Status Connect(const ParsedUrl& url, SteadyClock::time_point deadline, HttpErrorKind& kind,
                  const std::string& what) {
     Close();
-    tcp::resolver resolver(io);
+    TcpProtocol::resolver resolver(io);
     bool done = false;
     beast::error_code ec;
-    tcp::resolver::results_type endpoints;
+    TcpProtocol::resolver::results_type endpoints;
     resolver.async_resolve(url.host, std::to_string(url.port),
-                           [&](beast::error_code e, tcp::resolver::results_type r) {
+                           [&](beast::error_code e, TcpProtocol::resolver::results_type r) {
                              ec = e;
                              endpoints = std::move(r);
                              done = true;
@@ -233,7 +247,7 @@ struct HttpClient::Impl {
     }
     Tcp().expires_at(deadline);
     done = false;
-    Tcp().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+    Tcp().async_connect(endpoints, [&](beast::error_code e, const TcpProtocol::endpoint&) {
       ec = e;
       done = true;
     });
@@ -250,8 +264,9 @@ struct HttpClient::Impl {
     }
     if (secure) {
       SSL* handle = secure->native_handle();
-      if (!IsIpLiteral(url.host))
+      if (!IsIpLiteral(url.host)) {
         SSL_set_tlsext_host_name(handle, url.host.c_str());
+      }
       if (options.verify_tls) {
         secure->set_verify_callback(ssl::host_name_verification(url.host));
       }
@@ -329,8 +344,9 @@ struct HttpClient::Impl {
       out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     out.body = std::move(response.body());
-    if (!response.keep_alive())
+    if (!response.keep_alive()) {
       Close();
+    }
     return out;
   }
 };
@@ -352,8 +368,12 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     return tl::unexpected(url.error());
   }
   const std::string path_only = url->target.substr(0, url->target.find('?'));
-  const std::string what =
-      request.method + " " + url->scheme + "://" + url->HostHeader() + path_only;
+  std::string what = request.method;
+  what += " ";
+  what += url->scheme;
+  what += "://";
+  what += url->HostHeader();
+  what += path_only;
   const auto deadline = SteadyClock::now() + request.timeout;
 
   http::request<http::string_body> message;
@@ -372,10 +392,12 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     has_agent = has_agent || EqualsIgnoreCase(name, "user-agent");
     message.insert(name, value);
   }
-  if (!has_host)
+  if (!has_host) {
     message.set(http::field::host, url->HostHeader());
-  if (!has_agent)
+  }
+  if (!has_agent) {
     message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
+  }
   message.body() = request.body;
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     message.prepare_payload();
@@ -392,8 +414,9 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
     bool got_bytes = false;
     auto response = impl_->Exchange(message, deadline, error_kind, what, got_bytes);
     if (response || !reused || attempt > 0 || got_bytes || error_kind == HttpErrorKind::kTimeout) {
-      if (response)
+      if (response) {
         error_kind = HttpErrorKind::kNone;
+      }
       return response;
     }
     // The server closed the kept-alive connection: one more try on a fresh one.
