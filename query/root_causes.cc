@@ -10,7 +10,7 @@
 namespace xrayd::query::internal {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 // Downstream links can form cycles on hostile input; paths and recursion stop at this depth.
 constexpr int kMaxDepth = 256;

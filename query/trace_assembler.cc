@@ -26,11 +26,7 @@ struct Piece {
   bool placed = false;
 };
 
-struct Entry {
-  double start_time = 0;
-  std::string id;
-  std::string document;
-};
+using Entry = AssembledSegment;
 
 bool ByStartThenId(const storage::StoredDocument& a, const storage::StoredDocument& b) {
   return std::tie(a.start_time, a.id, a.raw) < std::tie(b.start_time, b.id, b.raw);
@@ -51,12 +47,12 @@ std::string Dump(const Json& node) {
 
 class Assembler {
  public:
-  explicit Assembler(std::span<const storage::StoredDocument> docs) {
+  Assembler(std::span<const storage::StoredDocument> docs, std::vector<Json> parsed) {
     pieces_.reserve(docs.size());
-    for (const storage::StoredDocument& doc : docs) {
+    for (std::size_t i = 0; i < docs.size(); ++i) {
       Piece& piece = pieces_.emplace_back();
-      piece.stored = &doc;
-      piece.json = Json::parse(doc.raw, nullptr, /*allow_exceptions=*/false);
+      piece.stored = &docs[i];
+      piece.json = std::move(parsed[i]);
       piece.object = piece.json.is_object();
     }
     // Deterministic order for everything below: the result must not depend on arrival order.
@@ -81,7 +77,8 @@ class Assembler {
         continue;
       }
       if (!piece.object) {
-        entries.push_back({piece.stored->start_time, piece.stored->id, piece.stored->raw});
+        entries.push_back({piece.stored->start_time, piece.stored->id,
+                           Json(Json::value_t::discarded), piece.stored->raw});
         piece.placed = true;
       } else if (piece.stored->kind == proto::DocumentKind::kSegment) {
         EmitTopLevel(piece, entries);
@@ -121,7 +118,7 @@ class Assembler {
     piece.placed = true;
     Json node = std::move(piece.json);
     Attach(node, 0);
-    entries.push_back({piece.stored->start_time, piece.stored->id, Dump(node)});
+    entries.push_back({piece.stored->start_time, piece.stored->id, std::move(node), {}});
   }
 
   // Recursively re-attaches independent subsegments under `node` (an object) and its embedded ones.
@@ -171,8 +168,7 @@ class Assembler {
 
 }  // namespace
 
-nlohmann::json AssembleTrace(std::string_view trace_id,
-                             std::span<const storage::StoredDocument> docs) {
+double TraceDuration(std::span<const storage::StoredDocument> docs) {
   double min_start = 0;
   double max_end = 0;
   bool any_complete = false;
@@ -183,16 +179,34 @@ nlohmann::json AssembleTrace(std::string_view trace_id,
       any_complete = true;
     }
   }
-  std::vector<Entry> entries = Assembler(docs).Run();
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return std::tie(a.start_time, a.id, a.document) < std::tie(b.start_time, b.id, b.document);
+  return any_complete ? RoundToMicroseconds(std::max(0.0, max_end - min_start)) : 0.0;
+}
+
+std::vector<AssembledSegment> AssembleSegments(std::span<const storage::StoredDocument> docs,
+                                               std::vector<nlohmann::ordered_json> parsed) {
+  parsed.resize(docs.size(), Json(Json::value_t::discarded));
+  std::vector<Entry> entries = Assembler(docs, std::move(parsed)).Run();
+  // Ties on (start, id) keep a deterministic order by the document text.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.start_time, a.id) < std::tie(b.start_time, b.id);
   });
+  return entries;
+}
+
+nlohmann::json AssembleTrace(std::string_view trace_id,
+                             std::span<const storage::StoredDocument> docs) {
+  std::vector<Json> parsed;
+  parsed.reserve(docs.size());
+  for (const storage::StoredDocument& doc : docs) {
+    parsed.push_back(Json::parse(doc.raw, nullptr, /*allow_exceptions=*/false));
+  }
   nlohmann::json segments = nlohmann::json::array();
-  for (Entry& entry : entries) {
-    segments.push_back({{"Id", std::move(entry.id)}, {"Document", std::move(entry.document)}});
+  for (Entry& entry : AssembleSegments(docs, std::move(parsed))) {
+    std::string text = entry.document.is_discarded() ? std::move(entry.raw) : Dump(entry.document);
+    segments.push_back({{"Id", std::move(entry.id)}, {"Document", std::move(text)}});
   }
   return {{"Id", std::string(trace_id)},
-          {"Duration", any_complete ? RoundToMicroseconds(std::max(0.0, max_end - min_start)) : 0.0},
+          {"Duration", TraceDuration(docs)},
           {"LimitExceeded", false},
           {"Segments", std::move(segments)}};
 }

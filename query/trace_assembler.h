@@ -3,7 +3,9 @@
 // (SPEC §4.3.2, §1.11). Pure functions: no I/O, thread-safe, never throw on document content.
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +28,25 @@ namespace xrayd::query {
 // Inferred segments (SPEC §5.2) are not generated here.
 [[nodiscard]] nlohmann::json AssembleTrace(std::string_view trace_id,
                                            std::span<const storage::StoredDocument> docs);
+
+// A top-level entry of an assembled trace: a segment (or orphan subsegment) with its independent
+// subsegments attached, as a JSON tree.
+struct AssembledSegment {
+  double start_time = 0;
+  std::string id;
+  nlohmann::ordered_json document;  // Discarded (is_discarded) if the stored text was not JSON.
+  std::string raw;                  // The stored text, set only for documents that are not objects.
+};
+
+// AssembleTrace's Duration: max(end_time) - min(start_time), in-progress documents contributing
+// their start only; 0 when no document is complete; rounded to the microsecond.
+[[nodiscard]] double TraceDuration(std::span<const storage::StoredDocument> docs);
+
+// AssembleTrace's Segments as trees, in the same order. `parsed[i]` must be docs[i].raw parsed
+// (nlohmann::ordered_json::parse without exceptions); it is consumed. For callers that parse the
+// documents once for several purposes (query/trace_model.cc).
+[[nodiscard]] std::vector<AssembledSegment> AssembleSegments(
+    std::span<const storage::StoredDocument> docs, std::vector<nlohmann::ordered_json> parsed);
 
 // One traces row for the CLI list output: {"Id", "StartTime", "EndTime", "Duration", "UpdatedAt",
 // "Documents", "IsPartial", "Revision", "Name"}. Duration is 0 until some document is complete.

@@ -6,8 +6,8 @@
 namespace xrayd::query::internal {
 namespace {
 
-const nlohmann::json* At(const nlohmann::json& node, std::initializer_list<const char*> path) {
-  const nlohmann::json* current = &node;
+const nlohmann::ordered_json* At(const nlohmann::ordered_json& node, std::initializer_list<const char*> path) {
+  const nlohmann::ordered_json* current = &node;
   for (const char* key : path) {
     if (!current->is_object()) {
       return nullptr;
@@ -21,7 +21,7 @@ const nlohmann::json* At(const nlohmann::json& node, std::initializer_list<const
   return current;
 }
 
-std::optional<std::string> OptionalString(const nlohmann::json& node,
+std::optional<std::string> OptionalString(const nlohmann::ordered_json& node,
                                           std::initializer_list<const char*> path) {
   const std::string* value = StringAt(node, path);
   return value != nullptr ? std::optional<std::string>(*value) : std::nullopt;
@@ -29,26 +29,26 @@ std::optional<std::string> OptionalString(const nlohmann::json& node,
 
 }  // namespace
 
-const std::string* StringAt(const nlohmann::json& node, std::initializer_list<const char*> path) {
-  const nlohmann::json* value = At(node, path);
+const std::string* StringAt(const nlohmann::ordered_json& node, std::initializer_list<const char*> path) {
+  const nlohmann::ordered_json* value = At(node, path);
   return value != nullptr && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
 }
 
-std::optional<double> NumberAt(const nlohmann::json& node,
+std::optional<double> NumberAt(const nlohmann::ordered_json& node,
                                std::initializer_list<const char*> path) {
-  const nlohmann::json* value = At(node, path);
+  const nlohmann::ordered_json* value = At(node, path);
   if (value == nullptr || !value->is_number()) {
     return std::nullopt;
   }
   return value->get<double>();
 }
 
-bool TrueAt(const nlohmann::json& node, std::initializer_list<const char*> path) {
-  const nlohmann::json* value = At(node, path);
+bool TrueAt(const nlohmann::ordered_json& node, std::initializer_list<const char*> path) {
+  const nlohmann::ordered_json* value = At(node, path);
   return value != nullptr && value->is_boolean() && value->get<bool>();
 }
 
-HttpFields ReadHttp(const nlohmann::json& entity) {
+HttpFields ReadHttp(const nlohmann::ordered_json& entity) {
   HttpFields http;
   http.url = OptionalString(entity, {"http", "request", "url"});
   http.method = OptionalString(entity, {"http", "request", "method"});
@@ -63,7 +63,7 @@ HttpFields ReadHttp(const nlohmann::json& entity) {
   return http;
 }
 
-DerivedStatus DeriveStatus(const nlohmann::json& entity) {
+DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity) {
   const HttpFields http = ReadHttp(entity);
   const int status = http.status.value_or(0);
   DerivedStatus derived;

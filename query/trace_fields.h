@@ -14,17 +14,17 @@ namespace xrayd::query::internal {
 
 // The string at `path` (nested object keys), or null if any step is missing or not the right type.
 // The pointer is valid while `node` is.
-[[nodiscard]] const std::string* StringAt(const nlohmann::json& node,
+[[nodiscard]] const std::string* StringAt(const nlohmann::ordered_json& node,
                                           std::initializer_list<const char*> path);
-[[nodiscard]] std::optional<double> NumberAt(const nlohmann::json& node,
+[[nodiscard]] std::optional<double> NumberAt(const nlohmann::ordered_json& node,
                                              std::initializer_list<const char*> path);
 // True iff the value at `path` is the boolean true.
-[[nodiscard]] bool TrueAt(const nlohmann::json& node, std::initializer_list<const char*> path);
+[[nodiscard]] bool TrueAt(const nlohmann::ordered_json& node, std::initializer_list<const char*> path);
 
 // http.request.{url,method,user_agent,client_ip} and integral http.response.status.
-[[nodiscard]] HttpFields ReadHttp(const nlohmann::json& entity);
+[[nodiscard]] HttpFields ReadHttp(const nlohmann::ordered_json& entity);
 
 // SPEC §1.6 derived status from the entity's own error/fault/throttle flags and http status.
-[[nodiscard]] DerivedStatus DeriveStatus(const nlohmann::json& entity);
+[[nodiscard]] DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity);
 
 }  // namespace xrayd::query::internal

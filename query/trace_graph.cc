@@ -17,7 +17,7 @@
 namespace xrayd::query::internal {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 // Assembly bounds nesting as well; this keeps the walk's stack bounded whatever it is given.
 constexpr int kMaxWalkDepth = 256;
@@ -320,7 +320,7 @@ class GraphBuilder {
 
 }  // namespace
 
-TraceTree BuildGraph(std::string_view trace_id, std::vector<nlohmann::json> documents,
+TraceTree BuildGraph(std::string_view trace_id, std::vector<nlohmann::ordered_json> documents,
                      TraceModel* model) {
   TraceTree tree;
   tree.documents = std::move(documents);

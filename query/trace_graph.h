@@ -17,7 +17,7 @@ namespace xrayd::query::internal {
 
 // One segment (real or inferred) or subsegment.
 struct Entity {
-  const nlohmann::json* json = nullptr;  // The (sub)segment object; for an inferred segment, the
+  const nlohmann::ordered_json* json = nullptr;  // The (sub)segment object; for an inferred segment, the
                                          // caller subsegment it was inferred from.
   std::string name;
   double start_time = 0;
@@ -33,7 +33,7 @@ struct Entity {
 };
 
 struct TraceTree {
-  std::vector<nlohmann::json> documents;  // Assembled documents; entities point into them.
+  std::vector<nlohmann::ordered_json> documents;  // Assembled documents; entities point into them.
   std::vector<Entity> entities;           // Real segments first, in model->segments order.
   std::optional<std::size_t> root;        // Entity of the root segment.
 };
@@ -43,7 +43,7 @@ struct TraceTree {
 // not objects or are orphan subsegments ("type":"subsegment") join no graph. Inferred segment ids
 // are [local] FNV-1a 64 of trace_id + caller id, as 16 hex digits.
 // REQUIRES: model != nullptr, its graph members empty.
-[[nodiscard]] TraceTree BuildGraph(std::string_view trace_id, std::vector<nlohmann::json> documents,
+[[nodiscard]] TraceTree BuildGraph(std::string_view trace_id, std::vector<nlohmann::ordered_json> documents,
                                    TraceModel* model);
 
 }  // namespace xrayd::query::internal

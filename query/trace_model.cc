@@ -14,7 +14,6 @@
 namespace xrayd::query {
 namespace {
 
-using Json = nlohmann::json;
 // Annotations are walked in document order, which nlohmann::json (sorted keys) would lose.
 using OrderedJson = nlohmann::ordered_json;
 
@@ -119,7 +118,7 @@ void FillSegmentFields(const internal::TraceTree& tree, TraceModel* model) {
     if (!entity.segment || entity.inferred) {
       continue;
     }
-    const Json& doc = *entity.json;
+    const OrderedJson& doc = *entity.json;
     AddDistinct(model->resource_arns, internal::StringAt(doc, {"resource_arn"}));
     AddDistinct(model->instance_ids, internal::StringAt(doc, {"aws", "ec2", "instance_id"}));
     AddDistinct(model->availability_zones,
@@ -148,17 +147,19 @@ TraceModel BuildTraceModel(std::string_view trace_id,
     model.start_time = i == 0 ? docs[i].start_time : std::min(model.start_time, docs[i].start_time);
     model.is_partial = model.is_partial || docs[i].in_progress;
     raw.push_back(OrderedJson::parse(docs[i].raw, nullptr, /*allow_exceptions=*/false));
-    const Json doc = Json::parse(docs[i].raw, nullptr, /*allow_exceptions=*/false);
+    const OrderedJson& doc = raw.back();
     model.has_throttle =
         model.has_throttle || (doc.is_object() && internal::DeriveStatus(doc).throttle);
   }
+  model.duration = TraceDuration(docs);
 
-  // Reuse BatchGetTraces assembly for attaching independent subsegments, then reparse its output.
-  const Json assembled = AssembleTrace(trace_id, docs);
-  model.duration = assembled["Duration"].get<double>();
-  std::vector<Json> documents;
-  for (const Json& entry : assembled["Segments"]) {
-    documents.push_back(Json::parse(entry["Document"].get<std::string>(), nullptr, false));
+  // BatchGetTraces assembly attaches independent subsegments; each document is parsed once (the
+  // assembler consumes a copy, `raw` stays for the annotations).
+  std::vector<OrderedJson> documents;
+  for (AssembledSegment& entry : AssembleSegments(docs, raw)) {
+    if (!entry.document.is_discarded()) {
+      documents.push_back(std::move(entry.document));
+    }
   }
   const internal::TraceTree tree = internal::BuildGraph(trace_id, std::move(documents), &model);
 

@@ -214,6 +214,16 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
   const std::size_t page_size = std::max<std::size_t>(request.page_size, 1);
   query.limit = std::clamp<std::size_t>(page_size * 2, 64, 1024);
 
+  // One snapshot for the whole page: consistent, and file locks taken once.
+  const bool snapshot = static_cast<bool>(store.BeginSnapshot());
+  struct EndSnapshot {
+    storage::TraceStore& store;
+    bool active;
+    ~EndSnapshot() {
+      if (active) store.EndSnapshot();
+    }
+  } end_snapshot{store, snapshot};
+
   SearchPage page;
   for (;;) {
     auto candidates = store.FindCandidates(query);

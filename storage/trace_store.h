@@ -194,6 +194,12 @@ class TraceStore {
   };
   [[nodiscard]] Status PutSummaries(std::span<const SummaryUpdate> updates);
 
+  // Holds one read transaction across the calls that follow until EndSnapshot: they all see the
+  // same committed state, and SQLite takes its file locks once instead of per statement (which
+  // costs more than a small query). Not nestable; no writes in between. kIOError on failure.
+  [[nodiscard]] Status BeginSnapshot();
+  void EndSnapshot();
+
   // Candidates of a search (see CandidateQuery). kInvalidArgument if the predicate does not
   // compile (a bug in the caller), kIOError on SQLite errors.
   [[nodiscard]] Result<std::vector<Candidate>> FindCandidates(const CandidateQuery& query);

@@ -43,6 +43,16 @@ Status Bind(Statement& stmt, int index, const SqlValue& value) {
 
 }  // namespace
 
+Status TraceStore::BeginSnapshot() {
+  return impl_->db->Exec("BEGIN");
+}
+
+void TraceStore::EndSnapshot() {
+  if (!impl_->db->InAutocommit()) {
+    (void)impl_->db->Exec("COMMIT");
+  }
+}
+
 Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& query) {
   const bool by_id = query.time_key == CandidateQuery::TimeKey::kTraceId;
   std::string sql = "SELECT " + std::string(kTraceColumns) +
@@ -53,33 +63,37 @@ Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& 
   std::string hi;
   std::string after;
   if (by_id) {
+    // One upper bound only (the resume point when there is one, which is inside the range), so
+    // that it bounds the index range instead of filtering every row above it.
     lo = TraceIdBound(query.start);
     hi = TraceIdBound(query.end);
-    sql += "t.trace_id >= ? AND t.trace_id < ?";
-    head.emplace_back(lo);
-    head.emplace_back(hi);
     if (query.after_trace_id) {
       TraceKey key;
       if (!ParseTraceId(*query.after_trace_id, key)) {
         return MakeError(ErrorCode::kInvalidArgument, "bad resume trace id");
       }
       after.assign(reinterpret_cast<const char*>(key.data()), key.size());
-      sql += " AND t.trace_id < ?";
-      head.emplace_back(after);
+      hi = std::min(hi, after);
     }
+    sql += "t.trace_id >= ? AND t.trace_id < ?";
+    head.emplace_back(lo);
+    head.emplace_back(hi);
   } else {
-    sql += "t.start_time >= ? AND t.start_time < ? AND "
-           "(t.start_time >= ? OR t.end_time >= ? OR t.in_progress_count > 0)";
+    sql += "t.start_time >= ? AND ";
     head.emplace_back(query.start - std::max(query.lookback, 0.0));
-    head.emplace_back(query.end);
-    head.emplace_back(query.start);
-    head.emplace_back(query.start);
     if (query.after_time) {
-      sql += " AND (t.start_time < ? OR (t.start_time = ? AND t.seq < ?))";
+      // The resume point as the range's upper bound (see above), ties broken by seq.
+      sql += "t.start_time <= ? AND (t.start_time < ? OR t.seq < ?) AND ";
       head.emplace_back(*query.after_time);
       head.emplace_back(*query.after_time);
       head.emplace_back(query.after_seq);
+    } else {
+      sql += "t.start_time < ? AND ";
+      head.emplace_back(query.end);
     }
+    sql += "(t.start_time >= ? OR t.end_time >= ? OR t.in_progress_count > 0)";
+    head.emplace_back(query.start);
+    head.emplace_back(query.start);
   }
   if (!query.predicate.empty()) {
     sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";
