@@ -109,8 +109,7 @@ ApiResult<std::size_t> DecodeToken(const json& body, std::string_view operation,
   std::uint64_t hash = 0;
   char tail = 0;
   if (!text || text->rfind(prefix, 0) != 0 ||
-      std::sscanf(text->c_str() + prefix.size(), "%zu:%" SCNx64 "%c", &offset, &hash, &tail) !=
-          2) {
+      std::sscanf(text->c_str() + prefix.size(), "%zu:%" SCNx64 "%c", &offset, &hash, &tail) != 2) {
     return tl::unexpected(InvalidRequest("Invalid NextToken"));
   }
   if (hash != request) {
@@ -161,10 +160,9 @@ ApiResult<std::optional<std::string>> BoundedString(const json& body, std::strin
 bool IsDefaultGroup(const std::optional<std::string>& name, const std::optional<std::string>& arn) {
   constexpr std::string_view kDefaultArnTail = ":group/Default";
   const bool default_name = !name || *name == kDefaultGroup;
-  const bool default_arn =
-      !arn || (arn->size() >= kDefaultArnTail.size() &&
-               arn->compare(arn->size() - kDefaultArnTail.size(), kDefaultArnTail.size(),
-                            kDefaultArnTail) == 0);
+  const bool default_arn = !arn || (arn->size() >= kDefaultArnTail.size() &&
+                                    arn->compare(arn->size() - kDefaultArnTail.size(),
+                                                 kDefaultArnTail.size(), kDefaultArnTail) == 0);
   return default_name && default_arn;
 }
 
@@ -250,10 +248,9 @@ class TraceReader {
   template <class Add>
   ApiResult<ReadStats> ForIds(storage::TraceStore& store, const std::vector<std::string>& ids,
                               const GraphGroupScope& group, ReadStats stats, Add& add) {
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::duration<double>(limits_.time_budget_seconds));
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(limits_.time_budget_seconds));
     for (const std::string& id : ids) {
       if (std::chrono::steady_clock::now() > deadline) {
         stats.timed_out = true;
@@ -283,10 +280,9 @@ void LogIfCut(std::string_view operation, const ReadStats& stats, const GraphApi
   if (stats.capped || stats.timed_out) {
     spdlog::warn("{}: answered from {} traces only ({}); narrow the time window", operation,
                  stats.traces,
-                 stats.timed_out ? "time budget of " + std::to_string(limits.time_budget_seconds) +
-                                       " s used up"
-                                 : "at most " + std::to_string(limits.max_traces) +
-                                       " traces per request");
+                 stats.timed_out
+                     ? "time budget of " + std::to_string(limits.time_budget_seconds) + " s used up"
+                     : "at most " + std::to_string(limits.max_traces) + " traces per request");
   }
 }
 
@@ -442,10 +438,9 @@ class GraphApi {
       return stats.error();
     }
     LogIfCut("GetTimeSeriesServiceStatistics", *stats, limits_);
-    return JsonResponse(
-        {{"TimeSeriesServiceStatistics",
-          query::TimeSeriesToJson(builder.Finish(), selector->IsEdge())},
-         {"ContainsOldGroupVersions", group->contains_old_group_versions}});
+    return JsonResponse({{"TimeSeriesServiceStatistics",
+                          query::TimeSeriesToJson(builder.Finish(), selector->IsEdge())},
+                         {"ContainsOldGroupVersions", group->contains_old_group_versions}});
   }
 
  private:
@@ -468,8 +463,7 @@ class GraphApi {
     for (const json& value : *it) {
       if (!value.is_string() || value.get_ref<const std::string&>().empty() ||
           value.get_ref<const std::string&>().size() > 35) {
-        return tl::unexpected(
-            InvalidRequest("TraceIds must be strings of 1 to 35 characters"));
+        return tl::unexpected(InvalidRequest("TraceIds must be strings of 1 to 35 characters"));
       }
       std::string id = value.get<std::string>();
       std::transform(id.begin(), id.end(), id.begin(),

@@ -9,7 +9,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-NodeKey KeyOf(const TraceNode& node) { return NodeKey(node.name, node.type, node.account_id); }
+NodeKey KeyOf(const TraceNode& node) {
+  return NodeKey(node.name, node.type, node.account_id);
+}
 
 // Real beats inferred beats client when traces disagree about one identity.
 int KindRank(NodeKind kind) {

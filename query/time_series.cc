@@ -83,8 +83,7 @@ TimeSeriesBuilder::TimeSeriesBuilder(EntitySelector selector, TimeWindow window,
                                      std::int64_t period)
     : selector_(std::move(selector)), window_(window), period_(period > 0 ? period : 60) {}
 
-void TimeSeriesBuilder::Count(double end_time, const DerivedStatus& status,
-                              double response_time) {
+void TimeSeriesBuilder::Count(double end_time, const DerivedStatus& status, double response_time) {
   if (!(end_time >= window_.start && end_time <= window_.end)) {
     return;
   }

@@ -29,28 +29,43 @@ constexpr char kTrace2[] = "1-6553f1dc-a006649127e371903a2de97a";
 // API Gateway -> Lambda (service and function segments) -> DynamoDB table and a remote HTTP API.
 std::vector<std::string> LambdaTrace(const std::string& trace, double t, int api_status,
                                      int dynamo_status, int remote_status) {
-  const Json api = {
-      {"trace_id", trace}, {"id", "a000000000000001"}, {"name", "api"},
-      {"origin", "AWS::ApiGateway::Stage"}, {"start_time", t}, {"end_time", t + 1.0},
-      {"http", {{"response", {{"status", api_status}}}}},
-      {"subsegments",
-       Json::array({Json{{"id", "b000000000000001"}, {"name", "Lambda"}, {"namespace", "aws"},
-                         {"start_time", t + 0.1}, {"end_time", t + 0.9},
-                         {"aws", {{"function_name", "fn"}}}}})}};
-  const Json service = {{"trace_id", trace}, {"id", "c000000000000001"}, {"name", "fn"},
-                        {"origin", "AWS::Lambda"}, {"parent_id", "b000000000000001"},
-                        {"start_time", t + 0.2}, {"end_time", t + 0.8}};
+  const Json api = {{"trace_id", trace},
+                    {"id", "a000000000000001"},
+                    {"name", "api"},
+                    {"origin", "AWS::ApiGateway::Stage"},
+                    {"start_time", t},
+                    {"end_time", t + 1.0},
+                    {"http", {{"response", {{"status", api_status}}}}},
+                    {"subsegments", Json::array({Json{{"id", "b000000000000001"},
+                                                      {"name", "Lambda"},
+                                                      {"namespace", "aws"},
+                                                      {"start_time", t + 0.1},
+                                                      {"end_time", t + 0.9},
+                                                      {"aws", {{"function_name", "fn"}}}}})}};
+  const Json service = {
+      {"trace_id", trace},       {"id", "c000000000000001"},        {"name", "fn"},
+      {"origin", "AWS::Lambda"}, {"parent_id", "b000000000000001"}, {"start_time", t + 0.2},
+      {"end_time", t + 0.8}};
   const Json function = {
-      {"trace_id", trace}, {"id", "e000000000000001"}, {"name", "fn"},
-      {"origin", "AWS::Lambda::Function"}, {"parent_id", "c000000000000001"},
-      {"start_time", t + 0.3}, {"end_time", t + 0.7},
+      {"trace_id", trace},
+      {"id", "e000000000000001"},
+      {"name", "fn"},
+      {"origin", "AWS::Lambda::Function"},
+      {"parent_id", "c000000000000001"},
+      {"start_time", t + 0.3},
+      {"end_time", t + 0.7},
       {"subsegments",
-       Json::array({Json{{"id", "f000000000000001"}, {"name", "DynamoDB"}, {"namespace", "aws"},
-                         {"start_time", t + 0.4}, {"end_time", t + 0.6},
+       Json::array({Json{{"id", "f000000000000001"},
+                         {"name", "DynamoDB"},
+                         {"namespace", "aws"},
+                         {"start_time", t + 0.4},
+                         {"end_time", t + 0.6},
                          {"aws", {{"operation", "GetItem"}, {"table_name", "users"}}},
                          {"http", {{"response", {{"status", dynamo_status}}}}}},
-                    Json{{"id", "f000000000000002"}, {"name", "api.example.com"},
-                         {"namespace", "remote"}, {"start_time", t + 0.45},
+                    Json{{"id", "f000000000000002"},
+                         {"name", "api.example.com"},
+                         {"namespace", "remote"},
+                         {"start_time", t + 0.45},
                          {"end_time", t + 0.55},
                          {"http", {{"response", {{"status", remote_status}}}}}}})}};
   return {api.dump(), service.dump(), function.dump()};
@@ -288,8 +303,9 @@ TEST_F(XrayApiGraphTest, TraceGraphPagesThroughTheServicesOfTheGivenTraces) {
   limits.services_per_page = 4;
   const ApiRouter router = Router(limits);
   // Upper case, a duplicate and an unknown id: normalised, deduplicated, ignored.
-  const Json request = {{"TraceIds", {"1-6553F164-A006649127E371903A2DE979", kTrace1,
-                                      "1-6553f164-000000000000000000000000"}}};
+  const Json request = {
+      {"TraceIds",
+       {"1-6553F164-A006649127E371903A2DE979", kTrace1, "1-6553f164-000000000000000000000000"}}};
   HttpResponse first = Post(router, "/TraceGraph", request);
   ASSERT_EQ(first.status, 200) << first.body;
   Json page = Json::parse(first.body);
@@ -365,12 +381,12 @@ TEST_F(XrayApiGraphTest, TimeSeriesValidatesPeriodSelectorAndWindow) {
   ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics", with("Period", 90)), "Period");
   ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics", with("Period", 0)), "Period");
   ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics", with("Period", "60")), "Period");
-  ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics",
-                     with("EntitySelectorExpression", "fault")),
-                "EntitySelectorExpression");
-  ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics",
-                     with("EntitySelectorExpression", "service(")),
-                "EntitySelectorExpression");
+  ExpectInvalid(
+      Post(router, "/TimeSeriesServiceStatistics", with("EntitySelectorExpression", "fault")),
+      "EntitySelectorExpression");
+  ExpectInvalid(
+      Post(router, "/TimeSeriesServiceStatistics", with("EntitySelectorExpression", "service(")),
+      "EntitySelectorExpression");
   ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics",
                      with("EntitySelectorExpression", std::string(501, 'x'))),
                 "EntitySelectorExpression");
@@ -381,8 +397,9 @@ TEST_F(XrayApiGraphTest, TimeSeriesValidatesPeriodSelectorAndWindow) {
   ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics",
                      {{"StartTime", kT1}, {"EndTime", kT1 + 60.0 * 10001}}),
                 "periods");
-  ExpectInvalid(Post(router, "/TimeSeriesServiceStatistics", {{"StartTime", kT2}, {"EndTime", kT1}}),
-                "EndTime");
+  ExpectInvalid(
+      Post(router, "/TimeSeriesServiceStatistics", {{"StartTime", kT2}, {"EndTime", kT1}}),
+      "EndTime");
 }
 
 }  // namespace

@@ -31,32 +31,47 @@ storage::StoredDocument Doc(const std::string& trace_id, const Json& json) {
 // statuses of the API Gateway segment, the DynamoDB call and the remote call.
 TraceModel LambdaTrace(const std::string& trace_id, double t, int api_status, int dynamo_status,
                        int remote_status) {
-  const Json api = {
-      {"id", "a000000000000001"}, {"name", "api"}, {"origin", "AWS::ApiGateway::Stage"},
-      {"start_time", t}, {"end_time", t + 1.0}, {"aws", {{"account_id", "123456789012"}}},
-      {"http", {{"response", {{"status", api_status}}}}},
-      {"subsegments",
-       Json::array({Json{{"id", "b000000000000001"}, {"name", "Lambda"}, {"namespace", "aws"},
-                         {"start_time", t + 0.1}, {"end_time", t + 0.9},
-                         {"aws", {{"function_name", "fn"}}}}})}};
-  const Json service = {{"id", "c000000000000001"}, {"name", "fn"}, {"origin", "AWS::Lambda"},
-                        {"parent_id", "b000000000000001"}, {"start_time", t + 0.2},
-                        {"end_time", t + 0.8}};
+  const Json api = {{"id", "a000000000000001"},
+                    {"name", "api"},
+                    {"origin", "AWS::ApiGateway::Stage"},
+                    {"start_time", t},
+                    {"end_time", t + 1.0},
+                    {"aws", {{"account_id", "123456789012"}}},
+                    {"http", {{"response", {{"status", api_status}}}}},
+                    {"subsegments", Json::array({Json{{"id", "b000000000000001"},
+                                                      {"name", "Lambda"},
+                                                      {"namespace", "aws"},
+                                                      {"start_time", t + 0.1},
+                                                      {"end_time", t + 0.9},
+                                                      {"aws", {{"function_name", "fn"}}}}})}};
+  const Json service = {{"id", "c000000000000001"}, {"name", "fn"},
+                        {"origin", "AWS::Lambda"},  {"parent_id", "b000000000000001"},
+                        {"start_time", t + 0.2},    {"end_time", t + 0.8}};
   const Json function = {
-      {"id", "e000000000000001"}, {"name", "fn"}, {"origin", "AWS::Lambda::Function"},
-      {"parent_id", "c000000000000001"}, {"start_time", t + 0.3}, {"end_time", t + 0.7},
+      {"id", "e000000000000001"},
+      {"name", "fn"},
+      {"origin", "AWS::Lambda::Function"},
+      {"parent_id", "c000000000000001"},
+      {"start_time", t + 0.3},
+      {"end_time", t + 0.7},
       {"subsegments",
-       Json::array({Json{{"id", "f000000000000001"}, {"name", "DynamoDB"}, {"namespace", "aws"},
-                         {"start_time", t + 0.4}, {"end_time", t + 0.6},
+       Json::array({Json{{"id", "f000000000000001"},
+                         {"name", "DynamoDB"},
+                         {"namespace", "aws"},
+                         {"start_time", t + 0.4},
+                         {"end_time", t + 0.6},
                          {"aws", {{"operation", "GetItem"}, {"table_name", "users"}}},
                          {"http", {{"response", {{"status", dynamo_status}}}}}},
-                    Json{{"id", "f000000000000002"}, {"name", "api.example.com"},
-                         {"namespace", "remote"}, {"start_time", t + 0.45},
+                    Json{{"id", "f000000000000002"},
+                         {"name", "api.example.com"},
+                         {"namespace", "remote"},
+                         {"start_time", t + 0.45},
                          {"end_time", t + 0.55},
-                         {"http", {{"request", {{"url", "https://api.example.com/x"}}},
-                                   {"response", {{"status", remote_status}}}}}}})}};
-  const std::vector<storage::StoredDocument> docs = {
-      Doc(trace_id, function), Doc(trace_id, api), Doc(trace_id, service)};
+                         {"http",
+                          {{"request", {{"url", "https://api.example.com/x"}}},
+                           {"response", {{"status", remote_status}}}}}}})}};
+  const std::vector<storage::StoredDocument> docs = {Doc(trace_id, function), Doc(trace_id, api),
+                                                     Doc(trace_id, service)};
   return BuildTraceModel(trace_id, docs);
 }
 
@@ -274,9 +289,12 @@ TEST_F(ServiceGraphTest, WindowCountsSegmentsAndCallsEndingInsideIt) {
 }
 
 TEST_F(ServiceGraphTest, InProgressSegmentsWidenStartTimeButAreNotCounted) {
-  const Json root = {{"id", "a000000000000009"}, {"name", "api"},
-                     {"origin", "AWS::ApiGateway::Stage"}, {"aws", {{"account_id", "123456789012"}}},
-                     {"start_time", 50.0}, {"in_progress", true}};
+  const Json root = {{"id", "a000000000000009"},
+                     {"name", "api"},
+                     {"origin", "AWS::ApiGateway::Stage"},
+                     {"aws", {{"account_id", "123456789012"}}},
+                     {"start_time", 50.0},
+                     {"in_progress", true}};
   const std::string id = "1-00000032-a006649127e371903a2de979";
   const std::vector<storage::StoredDocument> docs = {Doc(id, root)};
   ServiceGraphBuilder builder;

@@ -46,10 +46,10 @@ class TraceStoreWindowTest : public ::testing::Test {
 
 TEST_F(TraceStoreWindowTest, ReturnsOverlappingTracesNewestFirst) {
   EXPECT_EQ(Ids(0, 10000), (std::vector<std::string>{kOpen, kLong, kMiddle, kEarly}));
-  EXPECT_EQ(Ids(1005, 1006), (std::vector<std::string>{kEarly}));   // Inside one trace.
+  EXPECT_EQ(Ids(1005, 1006), (std::vector<std::string>{kEarly}));           // Inside one trace.
   EXPECT_EQ(Ids(1010, 2000), (std::vector<std::string>{kMiddle, kEarly}));  // Both ends touch.
-  EXPECT_EQ(Ids(4500, 4600), (std::vector<std::string>{kOpen, kLong}));  // Long and open traces.
-  EXPECT_EQ(Ids(9000, 9500), (std::vector<std::string>{kOpen}));  // Still in progress.
+  EXPECT_EQ(Ids(4500, 4600), (std::vector<std::string>{kOpen, kLong}));     // Long and open traces.
+  EXPECT_EQ(Ids(9000, 9500), (std::vector<std::string>{kOpen}));            // Still in progress.
   EXPECT_TRUE(Ids(1011, 1999).empty());
   EXPECT_TRUE(Ids(0, 999).empty());
 }
