@@ -41,6 +41,7 @@ struct Daemon::Impl {
     // X-Ray API families (daemon/xray_api.h) register here.
     api.state = state.get();
     api.groups = MakeGroupLookup(*state);
+    api.resolve_graph_group = MakeGraphGroupResolver(*readers, api.groups);
     RegisterTraceApi(router, api);
     RegisterGroupApi(router, api);
     RegisterSamplingApi(router, api);

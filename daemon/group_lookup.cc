@@ -4,7 +4,10 @@
 #include <mutex>
 #include <utility>
 
+#include <unordered_set>
+
 #include "query/filter_parser.h"
+#include "query/trace_search.h"
 
 namespace xrayd::daemon {
 namespace {
@@ -57,6 +60,54 @@ query::GroupLookup MakeGroupLookup(const storage::StateStore& state) {
       return slot;
     }
     return nullptr;
+  };
+}
+
+GraphGroupResolver MakeGraphGroupResolver(ReaderPool& readers, query::GroupLookup groups) {
+  return [&readers, groups](const std::optional<std::string>& name,
+                            const std::optional<std::string>& arn, double start,
+                            double end) -> Result<GraphGroupScope> {
+    query::GroupRef ref;
+    ref.by = name ? query::GroupRef::By::kName : query::GroupRef::By::kArn;
+    ref.value = name ? *name : arn.value_or("");
+    std::shared_ptr<const query::GroupDefinition> group = groups ? groups(ref) : nullptr;
+    if (group == nullptr || (name && arn && group->arn != *arn)) {
+      return MakeError(ErrorCode::kNotFound, "group not found: " + ref.value);
+    }
+    GraphGroupScope scope;
+    scope.contains_old_group_versions = group->updated_at > start && group->updated_at < end;
+    if (group->is_default) {
+      return scope;
+    }
+    query::FilterExpr filter;
+    auto node = std::make_unique<query::Node>();
+    node->kind = query::GroupRef{query::GroupRef::By::kName, group->name};
+    filter.root = std::move(node);
+    auto reader = readers.Acquire();
+    if (!reader) {
+      return tl::unexpected(reader.error());
+    }
+    query::SearchRequest request;
+    request.filter = &filter;
+    request.time_range_type = query::TimeRangeType::kEvent;
+    request.start = start;
+    request.end = end;
+    request.page_size = static_cast<std::size_t>(-1);
+    request.max_examined = static_cast<std::size_t>(-1);
+    request.with_models = false;
+    request.groups = groups;
+    auto page = query::SearchTraces(**reader, request);
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    auto members = std::make_shared<std::unordered_set<std::string>>();
+    for (const query::SearchMatch& match : page->matches) {
+      members->insert(match.info.trace_id);
+    }
+    scope.contains = [members](std::string_view trace_id) {
+      return members->contains(std::string(trace_id));
+    };
+    return scope;
   };
 }
 

@@ -79,24 +79,28 @@ class AwsCredentialsTest : public ::testing::Test {
 
 // A fake IMDS: token, role list, role credentials; counts credential fetches.
 struct FakeImds {
-  explicit FakeImds(std::string id, std::int64_t expires, bool token_supported = true)
+  explicit FakeImds(const std::string& id, std::int64_t expires, bool token_supported = true)
       : server([this, id, expires, token_supported](const FakeHttpRequest& r) -> FakeHttpResponse {
           if (r.method == "PUT" && r.path == "/latest/api/token") {
-            if (!token_supported)
+            if (!token_supported) {
               return {404, {}, ""};
-            if (r.Header("x-aws-ec2-metadata-token-ttl-seconds") != "21600")
+            }
+            if (r.Header("x-aws-ec2-metadata-token-ttl-seconds") != "21600") {
               return {400, {}, ""};
+            }
             return {200, {}, "imds-session-token"};
           }
           if (token_supported && r.Header("x-aws-ec2-metadata-token") != "imds-session-token") {
             return {401, {}, ""};
           }
-          if (r.path == "/latest/meta-data/iam/security-credentials/")
+          if (r.path == "/latest/meta-data/iam/security-credentials/") {
             return {200, {}, "my-role\n"};
+          }
           if (r.path == "/latest/meta-data/iam/security-credentials/my-role") {
             ++fetches;
-            if (fail)
+            if (fail) {
               return {500, {}, "secret-" + id};
+            }
             return {200, {}, CredentialsJson(id, expires)};
           }
           return {404, {}, ""};
@@ -227,8 +231,9 @@ TEST_F(AwsCredentialsTest, WebIdentityStsErrorNamesTheCodeButNotTheToken) {
 
 TEST_F(AwsCredentialsTest, ContainerSourceFullUriWithTokenFile) {
   FakeHttpServer ecs([](const FakeHttpRequest& r) -> FakeHttpResponse {
-    if (r.Header("authorization") != kContainerToken)
+    if (r.Header("authorization") != kContainerToken) {
       return {401, {}, ""};
+    }
     return {200, {}, CredentialsJson("ASIACONTAINER", kT0 + 3600)};
   });
   options_.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = ecs.Url() + "/v1/credentials";
@@ -280,7 +285,7 @@ TEST_F(AwsCredentialsTest, ContainerSourceRefusesUnsafeUrisAndTokens) {
 }
 
 TEST_F(AwsCredentialsTest, ImdsV2SourceUsesASessionToken) {
-  FakeImds imds("ASIAIMDS", kT0 + 6 * 3600);
+  FakeImds imds("ASIAIMDS", kT0 + std::int64_t{6} * 3600);
   options_.env.erase("AWS_EC2_METADATA_DISABLED");
   options_.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.server.Url() + "/";
   auto credentials = MakeImdsCredentials(options_)->Get();
@@ -390,12 +395,14 @@ TEST_F(AwsCredentialsTest, ConcurrentGetsFetchOnce) {
   options_.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.server.Url();
   auto provider = MakeImdsCredentials(options_);
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] { ok += provider->Get().has_value() ? 1 : 0; });
   }
-  for (auto& thread : threads)
+  for (auto& thread : threads) {
     thread.join();
+  }
   EXPECT_EQ(ok.load(), 8);
   EXPECT_EQ(imds.fetches.load(), 1);
 }
@@ -407,8 +414,9 @@ TEST_F(AwsCredentialsTest, AssumeRoleOnTopOfTheChainIsSignedWithTheChainsKeys) {
     auto verified = VerifySignature(
         request,
         [](std::string_view id) -> std::optional<std::string> {
-          if (id == "AKIABASE")
+          if (id == "AKIABASE") {
             return std::string("base-secret");
+          }
           return std::nullopt;
         },
         system_clock::from_time_t(kT0), VerifyOptions{.service = "sts"});

@@ -57,8 +57,9 @@ class AwsRegionDiscoveryTest : public ::testing::Test {
 
   std::string Discover() {
     auto region = DiscoverRegion(options_);
-    if (!region)
+    if (!region) {
       return "<" + region.error().message + ">";
+    }
     return region->region + " from " + region->source;
   }
 
@@ -68,13 +69,15 @@ class AwsRegionDiscoveryTest : public ::testing::Test {
 
 TEST_F(AwsRegionDiscoveryTest, OrderIsConfigEnvProfileEcsImds) {
   FakeHttpServer ecs([](const FakeHttpRequest& r) -> FakeHttpResponse {
-    if (r.path != "/v4/abc/task")
+    if (r.path != "/v4/abc/task") {
       return {404, {}, ""};
+    }
     return {200, {}, R"({"Cluster":"c","AvailabilityZone":"sa-east-1c"})"};
   });
   FakeHttpServer imds([](const FakeHttpRequest& r) -> FakeHttpResponse {
-    if (r.method == "PUT")
+    if (r.method == "PUT") {
       return {200, {}, "tok"};
+    }
     if (r.path == "/latest/meta-data/placement/region" &&
         r.Header("x-aws-ec2-metadata-token") == "tok") {
       return {200, {}, "ca-central-1"};

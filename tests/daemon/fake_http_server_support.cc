@@ -67,7 +67,8 @@ FakeHttpServer::FakeHttpServer(Handler handler) : handler_(std::move(handler)) {
       bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       listen(listen_fd_, 16) != 0 ||
       getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    std::cerr << "FakeHttpServer: cannot listen on 127.0.0.1: " << std::strerror(errno) << "\n";
+    std::cerr << "FakeHttpServer: cannot listen on 127.0.0.1: "
+              << "errno " << errno << "\n";
     std::abort();
   }
   port_ = ntohs(address.sin_port);
@@ -155,13 +156,21 @@ void FakeHttpServer::HandleConnection(int fd) {
     std::lock_guard lock(mu_);
     requests_.push_back(request);
   }
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + Reason(response.status) +
-                    "\r\nContent-Length: " + std::to_string(response.body.size()) +
-                    "\r\nConnection: close\r\n";
+  std::string out = "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += " ";
+  out += Reason(response.status);
+  out += "\r\nContent-Length: ";
+  out += std::to_string(response.body.size());
+  out += "\r\nConnection: close\r\n";
   for (const auto& [name, value] : response.headers) {
-    out += name + ": " + value + "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
   }
-  out += "\r\n" + response.body;
+  out += "\r\n";
+  out += response.body;
   std::size_t sent = 0;
   while (sent < out.size()) {
     const ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);

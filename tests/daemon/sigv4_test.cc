@@ -45,8 +45,9 @@ struct SuiteCase {
 
 std::string Authorization(const SigV4Headers& headers) {
   for (const auto& [name, value] : headers) {
-    if (name == "authorization")
+    if (name == "authorization") {
       return value;
+    }
   }
   return "";
 }
@@ -364,15 +365,17 @@ SignedFixture SignForVerify(const AwsCredentials& credentials, system_clock::tim
   fixture.request.headers = {{"Host", "127.0.0.1:2000"},
                              {"Content-Type", "application/json"},
                              {"User-Agent", "not signed"}};
-  for (const auto& header : *added)
+  for (const auto& header : *added) {
     fixture.request.headers.push_back(header);
+  }
   return fixture;
 }
 
 SecretLookup SuiteLookup() {
   return [](std::string_view id) -> std::optional<std::string> {
-    if (id == "AKIDEXAMPLE")
+    if (id == "AKIDEXAMPLE") {
       return std::string("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    }
     return std::nullopt;
   };
 }
