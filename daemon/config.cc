@@ -207,6 +207,8 @@ xrayd flags:
       --retention-age AGE     delete traces not updated for AGE (default 7d; 0 = keep; s/m/h/d)
       --retention-size-mb N   keep the store (db + WAL) under N MB, oldest traces first (0 = no cap)
       --retention-interval T  time between retention rounds (default 60s)
+      --spool-mb N            cap on documents waiting to be forwarded; oldest dropped beyond it
+                              (default 1024)
       --receive-buffer-kb N   UDP socket receive buffer asked of the kernel (default 16384)
       --queue-mb N            ingest queue size, overriding its share of --buffer-memory
       --print-config          print the effective settings with their source, then exit

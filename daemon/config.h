@@ -69,6 +69,9 @@ struct DaemonConfig {
   std::string profile;         // Profile: shared-credentials profile; empty = AWS_PROFILE/default.
   bool no_verify_ssl = false;  // NoVerifySSL.
   int concurrency = 8;         // Concurrency: parallel uploads.
+  // --spool-mb / Xrayd.SpoolMB: cap on documents waiting to be forwarded; beyond it the oldest are
+  // dropped and counted (daemon/forwarder.h).
+  std::uint64_t forward_spool_max_bytes = 1024ull << 20;
 
   // Logging.
   LogLevel log_level = LogLevel::kInfo;

@@ -278,6 +278,11 @@ const std::vector<Setting>& Settings() {
          return c.retention_max_bytes == 0 ? std::string("0 (no limit)")
                                            : std::to_string(c.retention_max_bytes >> 20);
        }},
+      {"spool_mb", "", "--spool-mb", "Xrayd.SpoolMB", false, false,
+       [](DaemonConfig& c, std::string_view v) {
+         return SetNumber(c.forward_spool_max_bytes, v, 1u << 20, 1);
+       },
+       [](const DaemonConfig& c) { return std::to_string(c.forward_spool_max_bytes >> 20); }},
       {"retention_interval", "", "--retention-interval", "Xrayd.RetentionInterval", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
          auto interval = ParseDuration(v);

@@ -58,6 +58,7 @@ ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSe
   options.region = setup.region;
   options.concurrency = std::max(config.concurrency, 1);
   options.http.verify_tls = !config.no_verify_ssl;
+  options.spool_max_bytes = config.forward_spool_max_bytes;
   return options;
 }
 
