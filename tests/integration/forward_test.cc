@@ -348,3 +348,54 @@ TEST_F(ForwardTest, SamplingIsAnsweredLocallyWhenOffline) {
 
 }  // namespace
 }  // namespace xrayd::testing_support
+
+namespace xrayd::testing_support {
+namespace {
+
+TEST_F(ForwardTest, SpoolCapDropsTheOldestAndCountsThem) {
+  FakeXray fake({});
+  fake.SetDown(true);
+  const std::string dir = MakeTempDir("forward-cap");
+  std::vector<std::string> args = ForwardArgs(fake);
+  args.insert(args.end(), {"--spool-mb", "1"});
+  DaemonProcess daemon(dir + "/data", args, /*offline=*/false);
+  ASSERT_TRUE(daemon.Started());
+  constexpr int kCount = 8000;  // ~190 B each: about 1.5 MB against a 1 MB cap.
+  SendRange(daemon, 8, 0, kCount);
+  ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", kCount), kCount);
+  const std::int64_t dropped = daemon.WaitForMetric("xrayd_forward_dropped_total", 1);
+  ASSERT_GT(dropped, 0) << daemon.Log();
+  EXPECT_LE(daemon.Metric("xrayd_forward_spool_bytes"), 1 << 20);
+  EXPECT_NE(daemon.Log().find("spool over its cap"), std::string::npos);
+  fake.SetDown(false);
+  // The newest documents all arrive; what is missing is exactly what was counted, oldest first.
+  EXPECT_TRUE(AllDelivered(fake, 8, 0, seconds(1)));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(40);
+  std::set<std::string> ids;
+  int delivered = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ids = fake.AcceptedIds();
+    delivered = 0;
+    for (int n = 0; n < kCount; ++n) {
+      delivered += ids.count(Key(8, n)) > 0 ? 1 : 0;
+    }
+    if (delivered + daemon.Metric("xrayd_forward_dropped_total") >= kCount) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  EXPECT_EQ(delivered + daemon.Metric("xrayd_forward_dropped_total"), kCount);
+  for (int n = kCount - 1000; n < kCount; ++n) {
+    ASSERT_EQ(ids.count(Key(8, n)), 1u) << "newest document " << n << " missing";
+  }
+  // In-flight batches are kept, the rest of the oldest go: the first document sent is among those
+  // dropped unless a sender held it.
+  int oldest_missing = 0;
+  for (int n = 0; n < 1000; ++n) {
+    oldest_missing += ids.count(Key(8, n)) == 0 ? 1 : 0;
+  }
+  EXPECT_GT(oldest_missing, 500);
+}
+
+}  // namespace
+}  // namespace xrayd::testing_support
