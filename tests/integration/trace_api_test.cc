@@ -2,6 +2,8 @@
 // feed the same store; GetTraceSummaries filters, pages and reports errors as AWS does;
 // BatchGetTraces enforces AWS's limits.
 
+#include <algorithm>
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -189,6 +191,55 @@ TEST_F(TraceApiTest, PagesOfAHundredWithTokens) {
   EXPECT_FALSE(second.contains("NextToken"));
   // A token only resumes the request it came from.
   Summaries(R"(user = "bob")", 400, first["NextToken"]);
+}
+
+}  // namespace
+}  // namespace xrayd::testing_support
+
+namespace xrayd::testing_support {
+namespace {
+
+// Groups apply to traces that arrive after the group: group.name in filters and GroupName in
+// GetServiceGraph select the same members.
+TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph) {
+  const std::string dir = MakeTempDir("trace-api-groups");
+  DaemonProcess daemon(dir);
+  ASSERT_TRUE(daemon.Started());
+  const double start = Now() - 60;
+  Post(daemon, "/CreateGroup",
+       {{"GroupName", "alices"}, {"FilterExpression", R"(user = "alice")"}}, 200);
+  json documents = json::array();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(TraceId(2000 + i));
+    json doc = json::parse(Segment(ids.back(), "000000000000200" + std::to_string(i), start + i,
+                                   0.2, i % 2 == 0 ? "alice" : "bob", false));
+    doc["name"] = i % 2 == 0 ? "alice-svc" : "bob-svc";
+    documents.push_back(doc.dump());
+  }
+  Post(daemon, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+  daemon.WaitForMetric("xrayd_segments_stored_total", 4);
+
+  json summaries = Post(daemon, "/TraceSummaries",
+                        {{"StartTime", start - 10},
+                         {"EndTime", start + 3600},
+                         {"FilterExpression", R"(group.name = "alices")"}},
+                        200);
+  std::vector<std::string> found;
+  for (const json& s : summaries["TraceSummaries"]) found.push_back(s["Id"]);
+  EXPECT_EQ(found, (std::vector<std::string>{ids[2], ids[0]}));
+
+  json graph = Post(daemon, "/ServiceGraph",
+                    {{"StartTime", start - 10}, {"EndTime", start + 3600}, {"GroupName", "alices"}},
+                    200);
+  std::vector<std::string> names;
+  for (const json& service : graph["Services"]) {
+    if (service.contains("Name")) names.push_back(service["Name"]);
+  }
+  EXPECT_NE(std::find(names.begin(), names.end(), "alice-svc"), names.end()) << graph.dump();
+  EXPECT_EQ(std::find(names.begin(), names.end(), "bob-svc"), names.end()) << graph.dump();
+  Post(daemon, "/ServiceGraph",
+       {{"StartTime", start - 10}, {"EndTime", start + 3600}, {"GroupName", "nobody"}}, 400);
 }
 
 }  // namespace
