@@ -8,6 +8,7 @@
 #include "daemon/checkpointer.h"
 #include "daemon/forward_setup.h"
 #include "daemon/forwarder.h"
+#include "daemon/group_counts.h"
 #include "daemon/group_lookup.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_queue.h"
@@ -118,13 +119,6 @@ Status Daemon::Start() {
   }
   d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
   d.writer->Start();
-  d.summaries = std::make_unique<SummaryWorker>(d.config.StorePath(), SummaryWorkerOptions{},
-                                                d.metrics);
-  if (Status s = d.summaries->Start(); !s) {
-    d.writer->Stop();
-    d.checkpointer->Stop();
-    return s;
-  }
   // Retention (issue #6); on a later start-up failure its destructor stops it.
   d.retention =
       std::make_unique<Retention>(d.config.StorePath(),
@@ -133,7 +127,6 @@ Status Daemon::Start() {
                                                    .interval = d.config.retention_interval},
                                   d.metrics);
   if (Status s = d.retention->Start(); !s) {
-    d.summaries->Stop();
     d.writer->Stop();
     d.checkpointer->Stop();
     return s;
@@ -142,12 +135,20 @@ Status Daemon::Start() {
   // Groups and sampling rules live in their own file so trace retention never touches them.
   auto state = storage::StateStore::Open(d.config.data_dir + "/state.db");
   if (!state) {
-    d.summaries->Stop();
     d.writer->Stop();
     d.checkpointer->Stop();
     return tl::unexpected(state.error());
   }
   d.state = std::move(*state);
+  // Summaries for search; each new trace also counts towards its groups (SPEC §6.3).
+  d.summaries = std::make_unique<SummaryWorker>(
+      d.config.StorePath(), SummaryWorkerOptions{}, d.metrics,
+      MakeGroupCountingHook(*d.state, MakeGroupLookup(*d.state), d.metrics));
+  if (Status s = d.summaries->Start(); !s) {
+    d.writer->Stop();
+    d.checkpointer->Stop();
+    return s;
+  }
   d.readers = std::make_unique<ReaderPool>(d.config.StorePath());
   d.AddRoutes();
   // Several HTTP threads so that a slow query never holds up SDK sampling polls.

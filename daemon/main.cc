@@ -11,6 +11,7 @@
 #include "daemon/cli_health.h"
 #include "daemon/cli_sign.h"
 #include "daemon/cli_traces.h"
+#include "daemon/group_counts.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args.front() == "groups") {
     args.erase(args.begin());
     return xrayd::daemon::RunGroupsCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
-                                           std::cerr);
+                                           std::cerr, xrayd::daemon::MakeStoreGroupCounts());
   }
   if (!args.empty() && args.front() == "sign-request") {  // Hidden: SigV4 checks in tests/e2e.
     return xrayd::daemon::RunSignRequestCommand(std::cin, std::cout, std::cerr);

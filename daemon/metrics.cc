@@ -111,6 +111,16 @@ std::string RenderPrometheus(const Metrics& m) {
   Sample(out, "xrayd_ingest_queue_bytes", "", m.queue_bytes.load(std::memory_order_relaxed));
   RenderStoreAndProcessMetrics(out, m);
   RenderForwardMetrics(out, m.forward);
+  Family(out, "xrayd_group_traces_total", "counter",
+         "New traces that are members of each group (ApproximateTraceCount: rate per minute).");
+  for (const auto& [group, count] : m.group_traces.Snapshot()) {
+    std::string label = "group=\"";
+    for (char c : group) {
+      if (c == '\\' || c == '"') label += '\\';
+      label += c == '\n' ? 'n' : c;
+    }
+    Sample(out, "xrayd_group_traces_total", label + "\"", static_cast<std::int64_t>(count));
+  }
   return out;
 }
 

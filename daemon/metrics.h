@@ -6,7 +6,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "daemon/forward_metrics.h"
 #include "proto/rejection.h"
@@ -19,6 +23,24 @@ enum class DropReason : std::uint8_t {
 };
 inline constexpr std::size_t kDropReasonCount = 2;
 const char* DropReasonName(DropReason reason) noexcept;
+
+// Traces counted per group name (SPEC §6.3 ApproximateTraceCount; a Prometheus counter whose rate
+// is the per-minute count). Thread-safe.
+class GroupTraceCounts {
+ public:
+  void Add(const std::string& group, std::uint64_t n = 1) {
+    std::lock_guard lock(mu_);
+    counts_[group] += n;
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> Snapshot() const {
+    std::lock_guard lock(mu_);
+    return {counts_.begin(), counts_.end()};
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint64_t> counts_;  // GUARDED_BY(mu_)
+};
 
 struct Metrics {
   using Counter = std::atomic<std::uint64_t>;
@@ -55,6 +77,7 @@ struct Metrics {
   Counter retention_traces_deleted_size{0};
   Counter retention_documents_deleted{0};
   ForwardMetrics forward;  // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
+  GroupTraceCounts group_traces;  // New traces that are members of each group.
 
   void CountRejected(proto::RejectReason reason) noexcept {
     rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

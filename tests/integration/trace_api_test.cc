@@ -240,6 +240,20 @@ TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph
   EXPECT_EQ(std::find(names.begin(), names.end(), "bob-svc"), names.end()) << graph.dump();
   Post(daemon, "/ServiceGraph",
        {{"StartTime", start - 10}, {"EndTime", start + 3600}, {"GroupName", "nobody"}}, 400);
+
+  // ApproximateTraceCount: live in /metrics once the traces are summarized, per minute in the CLI.
+  EXPECT_EQ(daemon.WaitForMetric(R"(xrayd_group_traces_total{group="alices"})", 2), 2);
+  EXPECT_EQ(daemon.WaitForMetric(R"(xrayd_group_traces_total{group="Default"})", 4), 4);
+  CommandResult listed = RunXrayd({"groups", "list", "--data-dir", dir});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json groups = json::parse(listed.out);
+  std::int64_t alices = -1;
+  for (const json& group : groups["Groups"]) {
+    if (group["GroupName"] != "alices") continue;
+    alices = 0;
+    for (const json& minute : group["ApproximateTraceCounts"]) alices += minute["Value"].get<int>();
+  }
+  EXPECT_EQ(alices, 2) << listed.out;
 }
 
 }  // namespace
