@@ -11,6 +11,7 @@
 #include "daemon/xray_api.h"
 #include "proto/document_decoder.h"
 #include "query/filter_parser.h"
+#include "query/inferred_segments.h"
 #include "query/trace_assembler.h"
 #include "query/trace_search.h"
 #include "query/trace_summary_json.h"
@@ -208,7 +209,9 @@ HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& requ
       unprocessed.push_back(id);
       continue;
     }
-    traces.push_back(query::AssembleTrace(Lower(id), *docs));
+    nlohmann::json trace = query::AssembleTrace(Lower(id), *docs);
+    query::AppendInferredSegments(query::BuildTraceModel(Lower(id), *docs), trace);
+    traces.push_back(std::move(trace));
   }
   return JsonResponse({{"Traces", std::move(traces)}, {"UnprocessedTraceIds", std::move(unprocessed)}});
 }

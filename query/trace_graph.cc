@@ -277,7 +277,12 @@ class GraphBuilder {
     inferred.inferred = true;
     inferred.node = FindOrAddNode(InferredNode(json, inferred.name, aws));
     tree_.entities[caller].children.push_back(index);
-    model_.segments.push_back(SegmentOf(inferred, InferredId(trace_id_, caller_id)));
+    TraceSegment segment = SegmentOf(inferred, InferredId(trace_id_, caller_id));
+    segment.parent_id = caller_id;
+    if (auto aws_object = json.find("aws"); aws_object != json.end() && aws_object->is_object()) {
+      segment.aws = aws_object->dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    model_.segments.push_back(std::move(segment));
     model_.has_inferred = true;
     AddCall(caller, from, inferred.node, caller_id);
   }

@@ -58,6 +58,10 @@ struct TraceSegment {
   std::optional<double> duration;       // Latest end over it and its subsegments - start.
   HttpFields http;
   std::optional<std::string> user;
+  // Inferred segments only: the id of the aws/remote subsegment that made the call, and that
+  // subsegment's "aws" object as JSON text (empty when it has none).
+  std::string parent_id;
+  std::string aws;
   // Real segments only: resource_arn, aws.ec2.instance_id, aws.ec2.availability_zone.
   std::optional<std::string> resource_arn;
   std::optional<std::string> instance_id;

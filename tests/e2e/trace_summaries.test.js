@@ -138,5 +138,13 @@ describe('aws-xray-sdk-core -> xrayd -> @aws-sdk/client-xray GetTraceSummaries',
     const root = batch.Traces[0].Segments
         .map((seg) => JSON.parse(seg.Document)).find((d) => d.id === sent.segment.id);
     assert.equal(root.name, 'e2e-checkout');
+    // X-Ray adds generated segments for downstream calls: the DynamoDB table, the remote API.
+    const inferred = batch.Traces[0].Segments.map((seg) => JSON.parse(seg.Document))
+        .filter((d) => d.inferred === true);
+    const table = inferred.find((d) => d.origin === 'AWS::DynamoDB::Table');
+    assert.ok(table, JSON.stringify(inferred));
+    assert.equal(table.name, 'carts');
+    assert.equal(table.trace_id, sent.trace_id);
+    assert.ok(table.parent_id, 'points at the calling subsegment');
   });
 });

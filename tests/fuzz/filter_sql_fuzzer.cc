@@ -75,9 +75,13 @@ const Fixture& GetFixture() {
       if (!done) std::abort();
       if (*done == 0) break;
     }
-    for (const auto& info : *f->store->ListTraces(0, 100)) {
+    auto traces = f->store->ListTraces(0, 100);
+    if (!traces) std::abort();
+    for (const auto& info : *traces) {
+      auto stored = f->store->GetDocuments(info.trace_id);
+      if (!stored) std::abort();
       f->ids.push_back(info.trace_id);
-      f->models.push_back(query::BuildTraceModel(info.trace_id, *f->store->GetDocuments(info.trace_id)));
+      f->models.push_back(query::BuildTraceModel(info.trace_id, *stored));
     }
     auto group = std::make_shared<query::GroupDefinition>();
     group->name = "g";
