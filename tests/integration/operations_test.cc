@@ -125,7 +125,20 @@ TEST(OperationsTest, MetricsHaveTheOperatorGauges) {
   EXPECT_EQ(daemon.Stop(), 0);
 }
 
+// Under AddressSanitizer the daemon's RSS is dominated by the allocator's quarantine and shadow
+// memory (hundreds of MiB whatever -m says), so the bound is checked in the optimised build only.
+#if defined(__SANITIZE_ADDRESS__)
+#define XRAYD_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XRAYD_UNDER_ASAN 1
+#endif
+#endif
+
 TEST(OperationsTest, BufferMemoryCapsRssUnderAUdpFlood) {
+#ifdef XRAYD_UNDER_ASAN
+  GTEST_SKIP() << "RSS bounds are not meaningful under AddressSanitizer";
+#endif
   // XRAYD_FLOOD_MB=N measures another cap (README "Measured figures"); the bound scales with it.
   const char* cap_env = std::getenv("XRAYD_FLOOD_MB");
   const int kCapMb = cap_env != nullptr ? std::atoi(cap_env) : 16;
