@@ -1,5 +1,9 @@
 #include "daemon/forwarder.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -27,7 +31,9 @@ using SteadyClock = std::chrono::steady_clock;
 struct Batch {
   std::int64_t last_seq = 0;
   std::vector<std::string> raws;
-  std::int64_t bytes = 0;
+  std::int64_t bytes = 0;           // Of `raws`: the request size.
+  std::int64_t rows = 0;            // Spool rows covered, `missing` ones included.
+  std::int64_t spooled_bytes = 0;   // Their sizes as spooled (what the cap counts).
   double first_received_at = 0;
   SteadyClock::time_point opened{};
 };
@@ -56,6 +62,15 @@ ForwardErrorKind KindOf(HttpErrorKind kind) {
 }
 
 enum class Outcome { kAccepted, kRetry, kRejected, kStopping };
+
+// Forwarding threads yield the CPU to the UDP receivers and the storage writer (Linux applies nice
+// per thread): under CPU pressure the spool absorbs the lag, whereas a writer that falls behind
+// makes receivers drop. Failure leaves the default priority.
+void LowerThreadPriority(int nice) {
+  if (nice > 0) {
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+  }
+}
 
 double NowEpochSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -98,13 +113,18 @@ struct Forwarder::Impl {
 
   // REQUIRES: mu held.
   void FinishOpen() {
-    if (open.raws.empty()) {
+    if (open.rows == 0) {
       return;
     }
-    ranges[open.last_seq] = Range{.documents = static_cast<std::int64_t>(open.raws.size()),
-                                  .bytes = open.bytes,
+    ranges[open.last_seq] = Range{.documents = open.rows,
+                                  .bytes = open.spooled_bytes,
                                   .received_at = open.first_received_at,
                                   .done = false};
+    if (open.raws.empty()) {
+      MarkDone(open.last_seq);  // Only rows whose document is gone: nothing to send.
+      open = Batch{};
+      return;
+    }
     ready.push_back(std::move(open));
     open = Batch{};
     work_cv.notify_one();
@@ -141,7 +161,7 @@ struct Forwarder::Impl {
     double oldest = 0;
     if (!ranges.empty()) {
       oldest = ranges.begin()->second.received_at;
-    } else if (!open.raws.empty()) {
+    } else if (open.rows > 0) {
       oldest = open.first_received_at;
     }
     const double age = documents > 0 && oldest > 0 ? NowEpochSeconds() - oldest : 0;
@@ -162,8 +182,8 @@ struct Forwarder::Impl {
       // Batches not yet sent are the oldest that can still be dropped (in-flight ones are kept).
       while (excess > 0 && !ready.empty()) {
         Batch& b = ready.front();
-        excess -= b.bytes;
-        dropped += static_cast<std::int64_t>(b.raws.size());
+        excess -= b.spooled_bytes;
+        dropped += b.rows;
         MarkDone(b.last_seq);
         ready.pop_front();
       }
@@ -207,6 +227,7 @@ struct Forwarder::Impl {
   }
 
   void Dispatch() {
+    LowerThreadPriority(options.thread_nice);
     LogLimiter limiter(std::chrono::seconds(10));
     const std::size_t read_ahead = static_cast<std::size_t>(options.concurrency) * 2 + 2;
     while (!stopping.load()) {
@@ -230,6 +251,7 @@ struct Forwarder::Impl {
           rows = std::move(*read);
         }
       }
+      std::int64_t missing = 0;
       std::unique_lock lock(mu);
       const auto now = SteadyClock::now();
       for (storage::SpooledDocument& row : rows) {
@@ -238,20 +260,35 @@ struct Forwarder::Impl {
             open.bytes + bytes > static_cast<std::int64_t>(options.max_batch_bytes)) {
           FinishOpen();
         }
-        if (open.raws.empty()) {
+        if (open.rows == 0) {
           open.opened = now;
           open.first_received_at = row.received_at;
         }
-        open.raws.push_back(std::move(row.raw));
-        open.bytes += bytes;
+        if (row.missing) {
+          ++missing;
+        } else {
+          open.raws.push_back(std::move(row.raw));
+          open.bytes += bytes;
+        }
+        ++open.rows;
+        open.spooled_bytes += row.bytes;
         open.last_seq = row.seq;
         cursor = row.seq;
         if (open.raws.size() >= BatchLimit()) {
           FinishOpen();
         }
       }
-      if (!open.raws.empty() && now - open.opened >= options.idle_flush) {
+      if (open.rows > 0 && (open.raws.empty() || now - open.opened >= options.idle_flush)) {
         FinishOpen();
+      }
+      if (missing > 0) {
+        // Retention deleted these documents before they could be sent (an outage longer than the
+        // retention period, or a store over its size limit): they cannot be forwarded.
+        fm.dropped_spool_full.fetch_add(static_cast<std::uint64_t>(missing));
+        if (auto s = limiter.Admit(3, SteadyClock::now())) {
+          spdlog::warn("forward: {} spooled documents were deleted from the store before they "
+                       "could be forwarded (retention): dropped", missing);
+        }
       }
       UpdateGauges();
       if (rows.empty() || want == 0) {
@@ -462,6 +499,7 @@ struct Forwarder::Impl {
   }
 
   void Send(int index) {
+    LowerThreadPriority(options.thread_nice);
     HttpClient client(options.http);
     std::mt19937_64 random(std::random_device{}() + static_cast<std::uint64_t>(index));
     LogLimiter limiter(std::chrono::seconds(10));

@@ -41,6 +41,9 @@ struct ForwarderOptions {
   std::chrono::milliseconds poll_interval{20};  // Spool poll when idle.
   std::uint64_t spool_max_bytes = 1ull << 30;  // Cap on waiting bytes: beyond it, oldest dropped.
   int unprocessed_max_attempts = 8;  // One-by-one retries of a retryable unprocessed document.
+  // nice of the dispatcher and sender threads (0 = unchanged): below the receivers and the storage
+  // writer, above the summary worker (10).
+  int thread_nice = 5;
   HttpClientOptions http;
 };
 
@@ -53,7 +56,7 @@ class Forwarder {
   Forwarder& operator=(const Forwarder&) = delete;
 
   // Opens the spool reader, measures what is already spooled and starts the threads. REQUIRES:
-  // the store exists (schema v3). kInvalidArgument for a bad endpoint, kIOError for SQLite.
+  // the store exists (schema v4). kInvalidArgument for a bad endpoint, kIOError for SQLite.
   [[nodiscard]] Status Start();
   // Stops promptly (an attempt in flight ends within request_timeout); unacknowledged documents
   // stay spooled for the next run.

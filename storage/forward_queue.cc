@@ -9,8 +9,12 @@
 namespace xrayd::storage {
 namespace {
 
-constexpr std::string_view kReadAfter =
-    "SELECT seq, received_at, raw FROM forward_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+// A v4 row refers to the stored document (doc_seq); a v3 row carries its own copy (schema.h).
+// Column 3 is NULL when the referred document is gone.
+constexpr std::string_view kReadAfter = R"sql(
+SELECT q.seq, q.received_at, q.bytes, iif(q.doc_seq IS NULL, q.raw, d.raw)
+FROM forward_queue AS q LEFT JOIN documents AS d ON d.seq = q.doc_seq
+WHERE q.seq > ?1 ORDER BY q.seq LIMIT ?2)sql";
 constexpr std::string_view kSizesAfter =
     "SELECT seq, bytes FROM forward_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 constexpr std::string_view kTotals =
@@ -68,13 +72,16 @@ Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t 
     if (!*row) {
       break;
     }
-    const std::string_view raw = stmt->ColumnText(2);
+    const bool missing = stmt->ColumnIsNull(3);
+    const std::string_view raw = missing ? std::string_view() : stmt->ColumnText(3);
     if (!out.empty() && bytes + raw.size() > max_bytes) {
       break;
     }
     bytes += raw.size();
     out.push_back(SpooledDocument{.seq = stmt->ColumnInt64(0),
                                   .received_at = stmt->ColumnDouble(1),
+                                  .bytes = stmt->ColumnInt64(2),
+                                  .missing = missing,
                                   .raw = std::string(raw)});
   }
   return out;

@@ -17,7 +17,11 @@ class Database;
 struct SpooledDocument {
   std::int64_t seq = 0;
   double received_at = 0;  // Epoch seconds.
-  std::string raw;
+  std::int64_t bytes = 0;  // Size when spooled (what the spool cap counts).
+  // The row refers to a stored document that no longer exists (deleted by retention before it was
+  // forwarded): `raw` is empty and there is nothing to send.
+  bool missing = false;
+  std::string raw;  // The document to send: the stored one for a reference (schema.h).
 };
 
 struct SpoolTotals {
@@ -43,7 +47,8 @@ class ForwardQueueReader {
   ForwardQueueReader& operator=(const ForwardQueueReader&) = delete;
 
   // Rows with seq > `after`, ascending, at most `max_documents` and, beyond the first row, at most
-  // `max_bytes` of raw bytes in total.
+  // `max_bytes` of raw bytes in total. A reference row (schema.h, "Forward queue") comes with the
+  // document stored under its doc_seq now, or `missing` if there is none.
   [[nodiscard]] Result<std::vector<SpooledDocument>> ReadAfter(std::int64_t after,
                                                                std::size_t max_documents,
                                                                std::size_t max_bytes);

@@ -82,6 +82,11 @@ CREATE TABLE forward_queue(
   raw BLOB NOT NULL
 );
 )sql",
+    // 3 -> 4: the spool refers to the stored document instead of copying it (see schema.h,
+    // "Forward queue"). Rows spooled by version 3 keep their copy (doc_seq NULL).
+    R"sql(
+ALTER TABLE forward_queue ADD COLUMN doc_seq INTEGER;
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user_version"); }

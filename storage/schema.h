@@ -42,14 +42,22 @@
 //   so they are a superset: search re-checks candidates against the stored documents.
 //   Search treats a stale trace as a candidate whatever its summary says.
 //
-// Forward queue (version 3), the durable spool of documents to forward to AWS X-Ray:
-//   forward_queue(seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at, bytes, raw): AUTOINCREMENT
-//   so that a seq is never reused once the queue has emptied (the forwarder's cursor only grows). When forwarding is on
-//   (TraceStore::SetForwardSpool), PutDocuments appends every document it is given (duplicates
-//   included, as the official daemon forwards them) in the same transaction that stores it, so a
-//   document is spooled iff it is committed. seq is the replay order (oldest first). The forwarder
-//   reads with its own connection (ForwardQueueReader) and the writer deletes what was forwarded
-//   (TraceStore::AckForwarded: every row with seq <= the acknowledged watermark).
+// Forward queue (version 3; doc_seq since version 4), the durable spool of documents to forward to
+//   AWS X-Ray: forward_queue(seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at, bytes, raw,
+//   doc_seq): AUTOINCREMENT so that a seq is never reused once the queue has emptied (the
+//   forwarder's cursor only grows). When forwarding is on (TraceStore::SetForwardSpool),
+//   PutDocuments appends one row per document it is given (duplicates included, as the official
+//   daemon forwards them) in the same transaction that stores it, so a document is spooled iff it
+//   is committed. seq is the replay order (oldest first); bytes = the document's size as received.
+//   Version 4 rows refer to the stored document: doc_seq = documents.seq of its (trace, id) key and
+//   raw is empty, so the document's bytes are written once, not twice (the spool costs ~20 bytes
+//   a row). The forwarder sends what documents holds under doc_seq when it reads the row: a
+//   document replaced in between (in_progress -> complete, SPEC §1.10) is sent in its newer
+//   version for both rows; a document deleted in between (retention) cannot be sent and is
+//   dropped, counted, by the forwarder. Rows written by version 3 have doc_seq NULL and keep their
+//   own copy in raw. The forwarder reads with its own connection (ForwardQueueReader) and the
+//   writer deletes what was forwarded (TraceStore::AckForwarded: every row with seq <= the
+//   acknowledged watermark).
 //
 // The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
 // cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
@@ -61,7 +69,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 3;
+inline constexpr std::int64_t kSchemaVersion = 4;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

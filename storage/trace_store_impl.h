@@ -149,6 +149,7 @@ struct TraceStore::Impl {
   bool forward_spool = false;
   std::int64_t forward_acked = 0;    // Highest acknowledged forward_queue seq.
   std::int64_t forward_deleted = 0;  // Rows up to here are deleted (committed).
+  std::int64_t put_document_seq = 0;  // documents.seq of the last PutOne's key (forward spool).
 
   // Writer cache: trace id -> CachedTrace, two generations (an approximate LRU): a hit in `old`
   // moves the entry to `young`; between batches, a full `young` becomes `old`. Cleared when another

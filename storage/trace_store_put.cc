@@ -3,6 +3,8 @@
 // aggregated in memory and written once per trace per call. Trace ids map to traces.seq through an
 // in-memory cache, so a known trace costs no SELECT.
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -56,8 +58,9 @@ UPDATE traces SET
   annotation_keys = coalesce(?12, annotation_keys)
 WHERE seq = ?1)sql";
 
+// A reference to the stored document (schema v4): its bytes are not written a second time.
 constexpr std::string_view kSpoolDocument =
-    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(?1, ?2, ?3)";
+    "INSERT INTO forward_queue(received_at, bytes, raw, doc_seq) VALUES(?1, ?2, x'', ?3)";
 constexpr std::string_view kDeleteForwarded = "DELETE FROM forward_queue WHERE seq <= ?1";
 
 constexpr std::string_view kInsertAnnotation =
@@ -313,7 +316,9 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   bool replaced = false;
   std::int64_t prev_in_progress = 0;
   std::int64_t prev_bytes = 0;
-  if (db->Changes() == 0) {
+  if (db->Changes() != 0) {
+    put_document_seq = sqlite3_last_insert_rowid(db->handle());
+  } else {
     // The key is stored (SPEC §1.10): an in-progress version never replaces a complete one, and a
     // byte-identical version is not written again; anything else replaces.
     Statement& state = select_document;
@@ -328,6 +333,7 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
       return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
     }
     const std::int64_t seq = state.ColumnInt64(0);
+    put_document_seq = seq;
     prev_in_progress = state.ColumnInt64(1);
     prev_bytes = state.ColumnInt64(2);
     if (prev_in_progress == 0 && doc.in_progress) {
@@ -495,7 +501,7 @@ Status TraceStore::Impl::SpoolForForwarding(const proto::Document& doc, double r
   ResetOnExit reset(stmt);
   XRAYD_STORAGE_TRY(stmt.BindDouble(1, received_at));
   XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(doc.raw.size())));
-  XRAYD_STORAGE_TRY(stmt.BindBlob(3, doc.raw));
+  XRAYD_STORAGE_TRY(stmt.BindInt64(3, put_document_seq));
   XRAYD_STORAGE_TRY(stmt.Run());
   ++stats.spooled;
   stats.spooled_bytes += doc.raw.size();

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/database.h"
+#include "storage/schema.h"
 #include "storage/trace_store.h"
 #include "tests/storage/document_builder.h"
 
@@ -162,6 +164,148 @@ TEST(ForwardQueueTest, SpoolSurvivesReopen) {
   auto totals = (*reader)->Totals();
   ASSERT_TRUE(totals);
   EXPECT_EQ(totals->documents, 5);
+}
+
+// Schema v4: a spool row refers to the stored document, so a document's bytes are written once.
+TEST(ForwardQueueTest, SpoolRowsReferToTheStoredDocumentInsteadOfCopyingIt) {
+  const std::string path = TempDbPath();
+  auto store = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  (*store)->SetForwardSpool(true);
+  auto docs = Docs(20);
+  ASSERT_TRUE((*store)->PutDocuments(docs, 1.0));
+
+  DatabaseOptions options;
+  options.read_only = true;
+  auto db = Database::Open(path, options);
+  ASSERT_TRUE(db) << db.error().message;
+  auto copied = (*db)->QueryInt("SELECT coalesce(sum(length(raw)), -1) FROM forward_queue");
+  ASSERT_TRUE(copied) << copied.error().message;
+  EXPECT_EQ(*copied, 0);
+  auto referenced = (*db)->QueryInt(
+      "SELECT count(*) FROM forward_queue AS q JOIN documents AS d ON d.seq = q.doc_seq");
+  ASSERT_TRUE(referenced) << referenced.error().message;
+  EXPECT_EQ(*referenced, 20);
+
+  auto reader = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto rows = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    EXPECT_EQ((*rows)[i].raw, docs[i].raw) << i;  // Oldest first, the bytes as received.
+    EXPECT_EQ((*rows)[i].bytes, static_cast<std::int64_t>(docs[i].raw.size()));
+    EXPECT_FALSE((*rows)[i].missing);
+  }
+}
+
+// Every version that was accepted is spooled, and each row sends what the store holds for the key
+// when it is read: an in_progress version replaced before it was sent goes out as the complete one.
+TEST(ForwardQueueTest, ReplacedAndDuplicateDocumentsAreSentAsStored) {
+  const std::string path = TempDbPath();
+  auto store = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  (*store)->SetForwardSpool(true);
+  const proto::Document in_progress = BuildDocument(DocSpec{.end_time = std::nullopt});
+  const proto::Document complete = BuildDocument(DocSpec{});
+  const proto::Document other = BuildDocument(DocSpec{.id = "00000000000000ff"});
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&in_progress, 1), 1.0));
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&other, 1), 1.0));
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&complete, 1), 2.0));
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&complete, 1), 3.0));  // Duplicate.
+
+  auto reader = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto rows = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ((*rows)[0].raw, complete.raw);
+  EXPECT_EQ((*rows)[0].bytes, static_cast<std::int64_t>(in_progress.raw.size()));
+  EXPECT_EQ((*rows)[1].raw, other.raw);
+  EXPECT_EQ((*rows)[2].raw, complete.raw);
+  EXPECT_EQ((*rows)[3].raw, complete.raw);
+}
+
+// A document deleted by retention before it was forwarded is reported missing, in its place.
+TEST(ForwardQueueTest, RowWhoseDocumentWasDeletedIsReportedMissing) {
+  const std::string path = TempDbPath();
+  auto store = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  (*store)->SetForwardSpool(true);
+  const proto::Document old_doc = BuildDocument(DocSpec{.trace_id = testing::kTraceA});
+  const proto::Document new_doc = BuildDocument(DocSpec{.trace_id = testing::kTraceB});
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&old_doc, 1), 1.0));
+  ASSERT_TRUE((*store)->PutDocuments(std::span(&new_doc, 1), 5.0));
+  auto deleted = (*store)->DeleteOldestTraces(/*updated_before=*/2.0, 10);
+  ASSERT_TRUE(deleted) << deleted.error().message;
+  ASSERT_EQ(deleted->documents, 1);
+
+  auto reader = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto rows = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_TRUE((*rows)[0].missing);
+  EXPECT_TRUE((*rows)[0].raw.empty());
+  EXPECT_EQ((*rows)[0].bytes, static_cast<std::int64_t>(old_doc.raw.size()));
+  EXPECT_FALSE((*rows)[1].missing);
+  EXPECT_EQ((*rows)[1].raw, new_doc.raw);
+}
+
+// The v3 -> v4 migration keeps what a version-3 daemon spooled (rows with their own copy), and
+// replay stays oldest first: the old rows, then the new references, seq still growing.
+TEST(ForwardQueueTest, MigrationFromVersionThreeKeepsTheSpooledCopies) {
+  const std::string path = TempDbPath();
+  const std::string v3_raw_a = R"({"name":"old-a","id":"0000000000000a01"})";
+  const std::string v3_raw_b = R"({"name":"old-b","id":"0000000000000a02"})";
+  {
+    // A version-3 store: today's schema minus doc_seq, user_version 3, rows as v3 wrote them.
+    { ASSERT_TRUE(TraceStore::Open(path, OpenMode::kReadWrite)); }
+    auto db = Database::Open(path, DatabaseOptions{});
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE((*db)->Exec("ALTER TABLE forward_queue DROP COLUMN doc_seq;"
+                            "PRAGMA user_version=3;"
+                            "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                            std::to_string(v3_raw_a.size()) + ", '" + v3_raw_a +
+                            "');"
+                            "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                            std::to_string(v3_raw_b.size()) + ", '" + v3_raw_b + "');"));
+  }
+  auto store = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  {
+    auto db = Database::Open(path, DatabaseOptions{.read_only = true});
+    ASSERT_TRUE(db);
+    auto version = (*db)->QueryInt("PRAGMA user_version");
+    ASSERT_TRUE(version);
+    EXPECT_EQ(*version, kSchemaVersion);
+  }
+  (*store)->SetForwardSpool(true);
+  auto docs = Docs(2);
+  ASSERT_TRUE((*store)->PutDocuments(docs, 2.0));
+
+  auto reader = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto totals = (*reader)->Totals();
+  ASSERT_TRUE(totals);
+  EXPECT_EQ(totals->documents, 4);
+  auto rows = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ((*rows)[0].raw, v3_raw_a);
+  EXPECT_EQ((*rows)[1].raw, v3_raw_b);
+  EXPECT_EQ((*rows)[2].raw, docs[0].raw);
+  EXPECT_EQ((*rows)[3].raw, docs[1].raw);
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    EXPECT_LT((*rows)[i - 1].seq, (*rows)[i].seq);
+  }
+  // Acknowledging across both kinds of rows deletes them alike.
+  (*store)->AckForwarded((*rows)[2].seq);
+  ASSERT_TRUE((*store)->TrimForwardSpool());
+  auto left = (*reader)->ReadAfter(0, 100, 1 << 20);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().raw, docs[1].raw);
 }
 
 }  // namespace
