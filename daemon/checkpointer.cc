@@ -25,19 +25,12 @@ Status Checkpointer::Start() {
     return tl::unexpected(store.error());
   }
   store_ = std::move(*store);
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
   return {};
 }
 
 void Checkpointer::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  thread_.Stop();
   store_.reset();
 }
 
@@ -45,11 +38,7 @@ void Checkpointer::Run() {
   LogLimiter limiter(std::chrono::seconds(60));
   bool last_round = false;
   while (!last_round) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait_for(lock, interval_, [this] { return stopping_; });
-      last_round = stopping_;
-    }
+    last_round = !thread_.Sleep(interval_);
     auto wal_bytes = store_->Checkpoint(kTruncateAboveBytes);
     if (wal_bytes) {
       metrics_.wal_bytes.store(*wal_bytes, std::memory_order_relaxed);

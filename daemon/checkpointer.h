@@ -4,12 +4,10 @@
 // the writer stops for the copy and the ingest queue fills. Start/Stop from one controlling thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "daemon/background_thread.h"
 #include "daemon/metrics.h"
 #include "proto/result.h"
 #include "storage/trace_store.h"
@@ -36,10 +34,7 @@ class Checkpointer {
   const std::chrono::milliseconds interval_;
   Metrics& metrics_;
   std::unique_ptr<storage::TraceStore> store_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace xrayd::daemon

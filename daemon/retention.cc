@@ -46,25 +46,13 @@ Status Retention::Start() {
   if (Status s = OpenForTesting(); !s) {
     return s;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
   return {};
 }
 
 void Retention::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  thread_.Stop();
   store_.reset();
-}
-
-bool Retention::Stopping() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return stopping_;
 }
 
 void Retention::RefreshGauges() {
@@ -98,10 +86,7 @@ Result<std::int64_t> Retention::DeleteBatch(double cutoff, RetentionRound& round
 
 Result<RetentionRound> Retention::RunOnce() {
   RetentionRound round;
-  auto pause = [this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, options_.pause, [this] { return stopping_; });
-  };
+  auto pause = [this] { (void)thread_.Sleep(options_.pause); };
   if (options_.max_age.count() > 0) {
     const double cutoff = NowSeconds() - static_cast<double>(options_.max_age.count());
     for (;;) {
@@ -109,7 +94,7 @@ Result<RetentionRound> Retention::RunOnce() {
       if (!deleted) {
         return tl::unexpected(deleted.error());
       }
-      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) || Stopping()) {
+      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) || thread_.Stopping()) {
         break;
       }
       pause();
@@ -123,7 +108,7 @@ Result<RetentionRound> Retention::RunOnce() {
     if (static_cast<std::uint64_t>(*used) > options_.max_bytes) {
       const auto target =
           static_cast<std::int64_t>(static_cast<double>(options_.max_bytes) * options_.low_water);
-      while (*used > target && !Stopping()) {
+      while (*used > target && !thread_.Stopping()) {
         auto deleted =
             DeleteBatch(std::numeric_limits<double>::infinity(), round, /*by_size=*/true);
         if (!deleted) {
@@ -169,10 +154,7 @@ void Retention::Run() {
       }
     }
     RefreshGauges();
-    std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, std::min(options_.gauge_interval, options_.interval),
-                   [this] { return stopping_; });
-    if (stopping_) {
+    if (!thread_.Sleep(std::min(options_.gauge_interval, options_.interval))) {
       return;
     }
   }

@@ -6,13 +6,11 @@
 // from one controlling thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "daemon/background_thread.h"
 #include "daemon/metrics.h"
 #include "proto/result.h"
 #include "storage/trace_store.h"
@@ -62,7 +60,6 @@ class Retention {
 
  private:
   void Run();
-  bool Stopping();
   // Deletes up to one transaction's worth of traces updated before `cutoff`; adds to `round`.
   Result<std::int64_t> DeleteBatch(double cutoff, RetentionRound& round, bool by_size);
 
@@ -70,10 +67,7 @@ class Retention {
   const RetentionOptions options_;
   Metrics& metrics_;
   std::unique_ptr<storage::TraceStore> store_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace xrayd::daemon

@@ -34,19 +34,12 @@ Status SummaryWorker::Start() {
     return tl::unexpected(store.error());
   }
   store_ = std::move(*store);
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
   return {};
 }
 
 void SummaryWorker::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+  thread_.Stop();
   store_.reset();
 }
 
@@ -57,14 +50,11 @@ void SummaryWorker::Run() {
   LogLimiter limiter(std::chrono::seconds(60));
   bool busy = false;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (!busy) {
-        wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
-      }
-      if (stopping_) {
-        return;  // Stale summaries are finished by the next run; search never depends on them.
-      }
+    if (!busy) {
+      (void)thread_.Sleep(options_.interval);
+    }
+    if (thread_.Stopping()) {
+      return;  // Stale summaries are finished by the next run; search never depends on them.
     }
     auto done = query::SummarizeStaleTraces(*store_, NowSeconds() - options_.quiet_seconds,
                                             options_.traces_per_round, hook_);

@@ -4,12 +4,10 @@
 // short transactions so the writer never waits long for the lock. Start/Stop from one thread.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "daemon/background_thread.h"
 #include "daemon/metrics.h"
 #include "proto/result.h"
 #include "query/summarizer.h"
@@ -44,10 +42,7 @@ class SummaryWorker {
   Metrics& metrics_;
   const query::SummarizedHook hook_;
   std::unique_ptr<storage::TraceStore> store_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  std::thread thread_;
+  BackgroundThread thread_;
 };
 
 }  // namespace xrayd::daemon
