@@ -27,6 +27,7 @@
 #include "daemon/api_json.h"
 #include "daemon/xray_api.h"
 #include "query/service_graph.h"
+#include "proto/base64url.h"
 #include "query/time_series.h"
 #include "query/trace_model.h"
 
@@ -39,44 +40,8 @@ constexpr std::string_view kDefaultGroup = "Default";
 
 // ---- Page tokens -------------------------------------------------------------------------------
 
-constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string Base64UrlEncode(std::string_view in) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kBase64Url[(buffer >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) {
-    out.push_back(kBase64Url[(buffer << (6 - bits)) & 0x3F]);
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* pos = std::find(kBase64Url, kBase64Url + 64, c);
-    if (pos == kBase64Url + 64) {
-      return std::nullopt;
-    }
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(pos - kBase64Url);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+using proto::Base64UrlDecode;
+using proto::Base64UrlEncode;
 
 std::uint64_t Fnv1a(std::string_view text) {
   std::uint64_t hash = 14695981039346656037ULL;

@@ -3,50 +3,12 @@
 #include <charconv>
 #include <chrono>
 
+#include "proto/base64url.h"
+
 namespace xrayd::daemon {
-namespace {
 
-constexpr std::string_view kBase64Url =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kBase64Url[(buffer >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) {
-    out += kBase64Url[(buffer << (6 - bits)) & 0x3f];
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const std::size_t value = kBase64Url.find(c);
-    if (value == std::string_view::npos) {
-      return std::nullopt;
-    }
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-}  // namespace
+using proto::Base64UrlDecode;
+using proto::Base64UrlEncode;
 
 HttpResponse StateErrorResponse(const Error& error, std::string_view limit_type) {
   switch (error.code) {

@@ -6,11 +6,15 @@
 #include <string_view>
 #include <utility>
 
+#include "proto/base64url.h"
 #include "query/filter_eval.h"
 #include "query/filter_sql.h"
 
 namespace xrayd::query {
 namespace {
+
+using proto::Base64UrlDecode;
+using proto::Base64UrlEncode;
 
 bool MemberAtDepth(const GroupRef& ref, const TraceModel& model, double first_received,
                    const GroupLookup& groups, int depth);
@@ -52,46 +56,6 @@ std::uint64_t Fnv1a64(std::string_view text) {
     hash = (hash ^ c) * 1099511628211ull;
   }
   return hash;
-}
-
-constexpr char kBase64Url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = buffer << 8 | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kBase64Url[(buffer >> bits) & 63];
-    }
-  }
-  if (bits > 0) {
-    out += kBase64Url[(buffer << (6 - bits)) & 63];
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* pos = std::strchr(kBase64Url, c);
-    if (c == '\0' || pos == nullptr) {
-      return std::nullopt;
-    }
-    buffer = buffer << 6 | static_cast<std::uint32_t>(pos - kBase64Url);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 // Page cursor: the last candidate looked at. "e:<start_time>:<seq>" or "t:<trace id>".
