@@ -1,6 +1,7 @@
 #pragma once
 // `xrayd traces ...`: read the store from the command line, safely while the daemon runs (a
-// read-only SQLite connection sees committed data). Output is JSON on `out`, errors on `err`.
+// read-only SQLite connection sees committed data). list/get print JSON on `out`, show a timeline
+// and tail one line per completed trace (daemon/cli_traces_tail.h); errors go to `err`.
 
 #include <iosfwd>
 #include <string>
@@ -16,6 +17,8 @@ namespace xrayd::daemon {
 [[nodiscard]] Result<double> ParseDuration(std::string_view text);
 
 // Runs `xrayd traces <args>`; returns the process exit code (0 ok, 1 not found, 2 usage/errors).
+// `tail` runs until SIGINT/SIGTERM (exit 0) or --count traces. --color auto colours only when
+// `out` is std::cout on a terminal.
 int RunTracesCommand(const std::vector<std::string>& args, const Environment& env,
                      std::ostream& out, std::ostream& err);
 
