@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "daemon/config.h"
+#include "daemon/http_proxy.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
@@ -54,6 +55,7 @@ struct CredentialsOptions {
   // Where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is resolved (tests point it at a loopback fake).
   std::string container_endpoint = "http://169.254.170.2";
   bool verify_tls = true;
+  ProxySettings proxy{};  // Proxies for STS calls; IMDS and the container endpoint never use them.
   std::chrono::milliseconds http_timeout{3000};
   std::chrono::seconds refresh_margin{300};
   WallClock clock{};  // Default std::chrono::system_clock::now.

@@ -142,7 +142,7 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
     request.headers.emplace_back("host", signing.host);
     request.headers.insert(request.headers.end(), added->begin(), added->end());
   }
-  HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls});
+  HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls, .proxy = options.proxy});
   auto response = client.Send(request);
   if (!response) {
     return MakeError(ErrorCode::kIOError,

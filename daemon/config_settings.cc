@@ -11,6 +11,7 @@
 
 #include "daemon/config.h"
 #include "daemon/config_yaml.h"
+#include "daemon/http_proxy.h"
 
 namespace xrayd::daemon {
 
@@ -195,7 +196,8 @@ const std::vector<Setting>& Settings() {
        [](const DaemonConfig& c) { return Quoted(c.role_arn); }},
       {"proxy_address", "-p", "--proxy-address", "ProxyAddress", false, false,
        [](DaemonConfig& c, std::string_view v) { return SetString(c.proxy_address, v); },
-       [](const DaemonConfig& c) { return Quoted(c.proxy_address); }},
+       // Proxy credentials are never printed.
+       [](const DaemonConfig& c) { return Quoted(RedactProxyUrl(c.proxy_address)); }},
       {"profile", "", "", "Profile", false, false,
        [](DaemonConfig& c, std::string_view v) { return SetString(c.profile, v); },
        [](const DaemonConfig& c) { return Quoted(c.profile); }},

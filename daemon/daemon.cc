@@ -113,6 +113,7 @@ Status Daemon::Start() {
     proxy_options.endpoint = d.forwarding.endpoint;
     proxy_options.region = d.forwarding.region;
     proxy_options.http.verify_tls = !d.config.no_verify_ssl;
+    proxy_options.http.proxy = d.forwarding.proxy;  // -p / HTTPS_PROXY / NO_PROXY.
     d.proxy = std::make_unique<XrayProxy>(proxy_options, *d.forwarding.credentials, d.metrics);
     writer_options.forward_spool = true;
     writer_options.forward_acked = &d.forwarder->Acknowledged();

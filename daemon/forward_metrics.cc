@@ -22,6 +22,8 @@ const char* ForwardErrorKindName(ForwardErrorKind kind) noexcept {
       return "credentials";
     case ForwardErrorKind::kOther:
       return "other";
+    case ForwardErrorKind::kProxy:
+      return "proxy";
   }
   return "unknown";
 }

@@ -19,8 +19,9 @@ enum class ForwardErrorKind : std::uint8_t {
   kHttp5xx,
   kCredentials,  // No credentials could be obtained for signing.
   kOther,        // Other network or protocol failures.
+  kProxy,        // The HTTP proxy refused (CONNECT non-2xx, 407) or is misconfigured.
 };
-inline constexpr std::size_t kForwardErrorKindCount = 8;
+inline constexpr std::size_t kForwardErrorKindCount = 9;
 const char* ForwardErrorKindName(ForwardErrorKind kind) noexcept;
 
 struct ForwardMetrics {

@@ -14,6 +14,7 @@ ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& en
     return setup;
   }
   const bool explicit_forwarding = !config.endpoint.empty() || !config.region.empty();
+  setup.proxy = ProxySettingsFrom(config.proxy_address, env);
   RegionOptions region_options;
   region_options.configured = config.region;
   region_options.env = env;
@@ -37,6 +38,7 @@ ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& en
   credentials.role_arn = config.role_arn;
   credentials.skip_imds = config.local_mode;
   credentials.verify_tls = !config.no_verify_ssl;
+  credentials.proxy = setup.proxy;
   std::unique_ptr<CredentialsProvider> chain = MakeDefaultCredentialsChain(std::move(credentials));
   auto probe = chain->Get();
   if (!probe && !explicit_forwarding) {
@@ -47,6 +49,9 @@ ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& en
   setup.mode = "forwarding to " + setup.endpoint + " region=" + setup.region + " credentials=" +
                (probe ? probe->source + " " + RedactAccessKeyId(probe->access_key_id)
                       : std::string("none yet (") + probe.error().message + ")");
+  if (std::string proxy = DescribeProxyFor(setup.proxy, setup.endpoint); !proxy.empty()) {
+    setup.mode += " " + proxy;
+  }
   setup.credentials = std::move(chain);
   return setup;
 }
@@ -58,6 +63,7 @@ ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSe
   options.region = setup.region;
   options.concurrency = std::max(config.concurrency, 1);
   options.http.verify_tls = !config.no_verify_ssl;
+  options.http.proxy = setup.proxy;
   options.spool_max_bytes = config.forward_spool_max_bytes;
   return options;
 }

@@ -3,9 +3,13 @@
 // credentials (issue #5, SPEC §8.2-8.3):
 //   --offline                         -> never forward (no credential or region look-up at all).
 //   region or endpoint configured     -> forward ("explicit"); missing credentials are an error
-//                                        logged by the forwarder, which keeps spooling and retrying.
+//                                        logged by the forwarder, which keeps spooling and
+//                                        retrying.
 //   otherwise                         -> forward if a region and credentials are discovered, else
 //                                        run offline and say why, once, at start-up.
+// Proxies (daemon/http_proxy.h): -p/ProxyAddress and HTTPS_PROXY/HTTP_PROXY/NO_PROXY from `env`
+// apply to uploads, the sampling proxy and STS (never to IMDS or the container endpoint); the
+// start-up mode line names the proxy used for the X-Ray endpoint (host:port only).
 
 #include <memory>
 #include <string>
@@ -13,6 +17,7 @@
 #include "daemon/aws_credentials.h"
 #include "daemon/config.h"
 #include "daemon/forwarder.h"
+#include "daemon/http_proxy.h"
 
 namespace xrayd::daemon {
 
@@ -21,6 +26,7 @@ struct ForwardSetup {
   std::string endpoint;  // "https://xray.<region>.<partition suffix>" or the configured one.
   std::string region;
   std::unique_ptr<CredentialsProvider> credentials;  // Set when enabled.
+  ProxySettings proxy;  // For every HttpClient that talks to AWS (X-Ray, STS).
   std::string mode;  // For the start-up line: "forwarding to <endpoint> (...)" or "offline (...)".
 };
 
@@ -29,7 +35,7 @@ struct ForwardSetup {
 ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& env);
 
 // The forwarder's options from the config and the resolved setup (store path, endpoint, region,
-// Concurrency, NoVerifySSL, spool cap).
+// Concurrency, NoVerifySSL, proxies, spool cap).
 ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSetup& setup);
 
 }  // namespace xrayd::daemon

@@ -56,6 +56,8 @@ ForwardErrorKind KindOf(HttpErrorKind kind) {
       return ForwardErrorKind::kTimeout;
     case HttpErrorKind::kTls:
       return ForwardErrorKind::kTls;
+    case HttpErrorKind::kProxy:
+      return ForwardErrorKind::kProxy;
     default:
       return ForwardErrorKind::kOther;
   }

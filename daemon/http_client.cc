@@ -62,6 +62,8 @@ const char* HttpErrorKindName(HttpErrorKind kind) {
       return "protocol";
     case HttpErrorKind::kNetwork:
       return "network";
+    case HttpErrorKind::kProxy:
+      return "proxy";
   }
   return "unknown";
 }
@@ -210,14 +212,20 @@ struct HttpClient::Impl {
     return {};
   }
 
-  Status Connect(const ParsedUrl& url, SteadyClock::time_point deadline, HttpErrorKind& kind,
-                 const std::string& what) {
+  // Opens a connection for `url` under the key `key`: TCP to the target, or to `proxy` when set
+  // (then, for https, a CONNECT tunnel), then TLS for https.
+  Status Connect(const ParsedUrl& url, const ProxyUrl* proxy, const std::string& key,
+                 SteadyClock::time_point deadline, HttpErrorKind& kind, const std::string& what) {
     Close();
+    // What the TCP connection goes to, as named in errors.
+    const std::string& tcp_host = proxy != nullptr ? proxy->host : url.host;
+    const std::uint16_t tcp_port = proxy != nullptr ? proxy->port : url.port;
+    const std::string peer = proxy != nullptr ? "proxy " + proxy->HostPort() : url.HostHeader();
     TcpProtocol::resolver resolver(io);
     bool done = false;
     beast::error_code ec;
     TcpProtocol::resolver::results_type endpoints;
-    resolver.async_resolve(url.host, std::to_string(url.port),
+    resolver.async_resolve(tcp_host, std::to_string(tcp_port),
                            [&](beast::error_code e, TcpProtocol::resolver::results_type r) {
                              ec = e;
                              endpoints = std::move(r);
@@ -229,12 +237,14 @@ struct HttpClient::Impl {
       io.restart();
       io.poll();
       kind = HttpErrorKind::kTimeout;
-      return MakeError(ErrorCode::kIOError, what + ": timed out resolving " + url.host);
+      return MakeError(ErrorCode::kIOError, what + ": timed out resolving " +
+                                                (proxy != nullptr ? "proxy " : "") + tcp_host);
     }
     if (ec) {
       kind = HttpErrorKind::kDns;
-      return MakeError(ErrorCode::kIOError,
-                       what + ": cannot resolve " + url.host + ": " + ec.message());
+      return MakeError(ErrorCode::kIOError, what + ": cannot resolve " +
+                                                (proxy != nullptr ? "proxy " : "") + tcp_host +
+                                                ": " + ec.message());
     }
     if (url.scheme == "https") {
       if (auto status = PrepareTls(); !status) {
@@ -259,8 +269,13 @@ struct HttpClient::Impl {
                                                     : HttpErrorKind::kNetwork;
       const std::string message = timeout ? "timed out" : ec.message();
       Close();
-      return MakeError(ErrorCode::kIOError,
-                       what + ": cannot connect to " + url.HostHeader() + ": " + message);
+      return MakeError(ErrorCode::kIOError, what + ": cannot connect to " + peer + ": " + message);
+    }
+    if (secure && proxy != nullptr) {
+      if (Status tunnel = Tunnel(url, *proxy, deadline, kind, what); !tunnel) {
+        Close();
+        return tunnel;
+      }
     }
     if (secure) {
       SSL* handle = secure->native_handle();
@@ -285,7 +300,63 @@ struct HttpClient::Impl {
                          what + ": TLS handshake with " + url.HostHeader() + " failed: " + message);
       }
     }
-    origin = url.scheme + "://" + url.HostHeader();
+    origin = key;
+    return {};
+  }
+
+  // Asks `proxy` (connected on Tcp()) for a tunnel to `url`'s host:port; 2xx required.
+  Status Tunnel(const ParsedUrl& url, const ProxyUrl& proxy, SteadyClock::time_point deadline,
+                HttpErrorKind& kind, const std::string& what) {
+    const std::string authority =
+        (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
+        std::to_string(url.port);
+    http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+    connect.set(http::field::host, authority);
+    connect.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
+    if (proxy.has_credentials) {
+      connect.set(http::field::proxy_authorization, proxy.BasicAuthorization());
+    }
+    bool done = false;
+    beast::error_code ec;
+    http::async_write(Tcp(), connect, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    RunUntil(deadline, done);
+    // The answer to CONNECT has no body (a refusal's body is not needed: the connection closes).
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    beast::flat_buffer head;
+    if (done && !ec) {
+      done = false;
+      http::async_read(Tcp(), head, parser, [&](beast::error_code e, std::size_t) {
+        ec = e;
+        done = true;
+      });
+      RunUntil(deadline, done);
+    }
+    const std::string prefix = what + ": proxy " + proxy.HostPort();
+    if (!done || ec) {
+      const bool timeout = !done || ec == beast::error::timeout;
+      kind = timeout ? HttpErrorKind::kTimeout : HttpErrorKind::kProxy;
+      return MakeError(ErrorCode::kIOError,
+                       prefix + ": CONNECT " + authority +
+                           " failed: " + (timeout ? std::string("timed out") : ec.message()));
+    }
+    const auto& answer = parser.get();
+    const unsigned status = answer.result_int();
+    if (status < 200 || status > 299) {
+      kind = HttpErrorKind::kProxy;
+      return MakeError(ErrorCode::kIOError, prefix + " answered CONNECT " + authority + " with " +
+                                                std::to_string(status) + " " +
+                                                std::string(answer.reason()));
+    }
+    if (head.size() != 0) {
+      // The server speaks after the client's TLS hello: bytes here are not from it.
+      kind = HttpErrorKind::kProxy;
+      return MakeError(ErrorCode::kIOError,
+                       prefix + " sent unexpected bytes after its CONNECT answer");
+    }
     return {};
   }
 
@@ -375,10 +446,19 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
   what += url->HostHeader();
   what += path_only;
   const auto deadline = SteadyClock::now() + request.timeout;
+  auto choice = SelectProxy(impl_->options.proxy, url->scheme, url->host, url->port);
+  if (!choice) {
+    error_kind = HttpErrorKind::kProxy;
+    return MakeError(ErrorCode::kInvalidArgument, what + ": " + choice.error().message);
+  }
+  const ProxyUrl* proxy = choice->proxy ? &*choice->proxy : nullptr;
+  // http through a proxy: the request goes to the proxy in absolute form.
+  const bool absolute_form = proxy != nullptr && url->scheme == "http";
 
   http::request<http::string_body> message;
   message.method_string(request.method);
-  message.target(url->target);
+  message.target(absolute_form ? url->scheme + "://" + url->HostHeader() + url->target
+                               : url->target);
   message.version(11);
   bool has_host = false;
   bool has_agent = false;
@@ -398,21 +478,35 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorK
   if (!has_agent) {
     message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
   }
+  if (absolute_form && proxy->has_credentials) {
+    message.set(http::field::proxy_authorization, proxy->BasicAuthorization());
+  }
   message.body() = request.body;
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     message.prepare_payload();
   }
 
-  const std::string origin = url->scheme + "://" + url->HostHeader();
+  // Connections are keyed on (proxy, target origin).
+  std::string origin = url->scheme + "://" + url->HostHeader();
+  if (proxy != nullptr) {
+    origin = "proxy " + proxy->HostPort() + " " + origin;
+  }
   const bool reused = impl_->origin == origin;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (impl_->origin != origin) {
-      if (auto status = impl_->Connect(*url, deadline, error_kind, what); !status) {
+      if (auto status = impl_->Connect(*url, proxy, origin, deadline, error_kind, what); !status) {
         return tl::unexpected(status.error());
       }
     }
     bool got_bytes = false;
     auto response = impl_->Exchange(message, deadline, error_kind, what, got_bytes);
+    if (response && absolute_form && response->status == 407) {
+      // The proxy, not the server, refused: an error, so that callers retry rather than drop.
+      impl_->Close();
+      error_kind = HttpErrorKind::kProxy;
+      return MakeError(ErrorCode::kIOError, what + ": proxy " + proxy->HostPort() +
+                                                " answered 407 Proxy Authentication Required");
+    }
     if (response || !reused || attempt > 0 || got_bytes || error_kind == HttpErrorKind::kTimeout) {
       if (response) {
         error_kind = HttpErrorKind::kNone;

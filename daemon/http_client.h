@@ -8,7 +8,15 @@
 // another origin, or after the server closed, opens a new connection. A request that fails on a
 // reused connection before any byte of the answer arrived is retried once on a fresh connection.
 // https verifies the peer against the system CA store (or `ca_file`) and the host name, unless
-// `verify_tls` is false. Proxies (HTTPS_PROXY CONNECT) are not built yet.
+// `verify_tls` is false.
+//
+// Proxies: `proxy` (daemon/http_proxy.h) decides per request. An https target goes through a
+// tunnel: TCP to the proxy, `CONNECT host:port` (+ Proxy-Authorization), a 2xx required, then TLS
+// with SNI and verification against the target, never the proxy. An http target is sent to the
+// proxy in absolute form. A kept-alive connection is reused only for the same (proxy, origin).
+// Proxy failures: proxy refused -> kRefused, proxy name unknown -> kDns; CONNECT answered non-2xx,
+// 407 for an http target, a bad proxy address or a broken CONNECT answer -> kProxy, with a message
+// naming the proxy host:port and status (never its credentials).
 
 #include <chrono>
 #include <memory>
@@ -17,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/http_proxy.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
@@ -41,13 +50,24 @@ struct ClientResponse {
 
 // Why a request failed, for counters (timeout, refused, DNS, TLS ...). HTTP error statuses are not
 // failures: they come back as a ClientResponse.
-enum class HttpErrorKind { kNone, kBadUrl, kDns, kRefused, kTimeout, kTls, kProtocol, kNetwork };
+enum class HttpErrorKind {
+  kNone,
+  kBadUrl,
+  kDns,
+  kRefused,
+  kTimeout,
+  kTls,
+  kProtocol,
+  kNetwork,
+  kProxy,  // The proxy refused the tunnel or the request (e.g. 407), or is misconfigured.
+};
 const char* HttpErrorKindName(HttpErrorKind kind);
 
 struct HttpClientOptions {
   bool verify_tls = true;  // false = NoVerifySSL.
   std::string ca_file{};   // PEM bundle used instead of the system CA store when set.
   std::size_t max_response_bytes = 16u << 20;
+  ProxySettings proxy{};  // Empty: every request goes direct.
 };
 
 struct ParsedUrl {
@@ -68,8 +88,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends `request` and reads the whole answer. Errors: kInvalidArgument (bad URL), kIOError
-  // (network, TLS, timeout, malformed answer); `kind`, when not null, says which.
+  // Sends `request` and reads the whole answer. Errors: kInvalidArgument (bad URL, or the proxy
+  // that applies has a bad address), kIOError (network, TLS, timeout, malformed answer, proxy
+  // refusal); `kind`, when not null, says which.
   // Error messages name the method, host and path, never header values or the body.
   [[nodiscard]] Result<ClientResponse> Send(const ClientRequest& request,
                                             HttpErrorKind* kind = nullptr);

@@ -54,8 +54,8 @@ HttpResponse XrayProxy::Handle(const HttpRequest& request) {
   }
   signing.headers = {{"content-type", content_type}};
   signing.body = request.body;
-  auto signed_headers = SignRequest(signing, *credentials, options_.region, "xray",
-                                    std::chrono::system_clock::now());
+  auto signed_headers =
+      SignRequest(signing, *credentials, options_.region, "xray", std::chrono::system_clock::now());
   if (!signed_headers) {
     return JsonError(502, "BadGatewayException", "cannot sign: " + signed_headers.error().message);
   }
@@ -79,6 +79,7 @@ HttpResponse XrayProxy::Handle(const HttpRequest& request) {
                                 : kind == HttpErrorKind::kRefused ? ForwardErrorKind::kRefused
                                 : kind == HttpErrorKind::kDns     ? ForwardErrorKind::kDns
                                 : kind == HttpErrorKind::kTls     ? ForwardErrorKind::kTls
+                                : kind == HttpErrorKind::kProxy   ? ForwardErrorKind::kProxy
                                                                   : ForwardErrorKind::kOther);
     return JsonError(502, "BadGatewayException",
                      std::string("X-Ray endpoint unreachable (") + HttpErrorKindName(kind) + ")");
