@@ -252,15 +252,21 @@ void LogIfCut(std::string_view operation, const ReadStats& stats, const GraphApi
 }
 
 // Services [offset, offset + page_size) of the list; past the end is an empty page.
-json ServicesPage(const std::vector<query::GraphService>& services, std::size_t offset,
-                  std::size_t page_size) {
-  json out = json::array();
+// Sets out["Services"] to the page of `services` at `offset` and out["NextToken"] when more
+// follow; the token resumes `operation` for the request hashed as `request_hash`.
+void AddServicesPage(json& out, std::string_view operation,
+                     const std::vector<query::GraphService>& services, std::size_t offset,
+                     std::uint64_t request_hash, std::size_t page_size) {
+  json page = json::array();
   offset = std::min(offset, services.size());
   const std::size_t end = offset + std::min(page_size, services.size() - offset);
   for (std::size_t i = offset; i < end; ++i) {
-    out.push_back(query::ServiceToJson(services[i], services));
+    page.push_back(query::ServiceToJson(services[i], services));
   }
-  return out;
+  out["Services"] = std::move(page);
+  if (end < services.size()) {
+    out["NextToken"] = EncodeToken(operation, end, request_hash);
+  }
 }
 
 // ---- Handlers ----------------------------------------------------------------------------------
@@ -297,15 +303,11 @@ class GraphApi {
       return stats.error();
     }
     LogIfCut("GetServiceGraph", *stats, limits_);
-    const std::vector<query::GraphService> services = builder.Finish();
     json out = {{"StartTime", window->start},
                 {"EndTime", window->end},
-                {"Services", ServicesPage(services, *offset, limits_.services_per_page)},
                 {"ContainsOldGroupVersions", group->contains_old_group_versions}};
-    if (services.size() > *offset && services.size() - *offset > limits_.services_per_page) {
-      out["NextToken"] =
-          EncodeToken("ServiceGraph", *offset + limits_.services_per_page, request_hash);
-    }
+    AddServicesPage(out, "ServiceGraph", builder.Finish(), *offset, request_hash,
+                    limits_.services_per_page);
     return JsonResponse(out);
   }
 
@@ -335,12 +337,9 @@ class GraphApi {
       return stats.error();
     }
     LogIfCut("GetTraceGraph", *stats, limits_);
-    const std::vector<query::GraphService> services = builder.Finish();
-    json out = {{"Services", ServicesPage(services, *offset, limits_.services_per_page)}};
-    if (services.size() > *offset && services.size() - *offset > limits_.services_per_page) {
-      out["NextToken"] =
-          EncodeToken("TraceGraph", *offset + limits_.services_per_page, request_hash);
-    }
+    json out = json::object();
+    AddServicesPage(out, "TraceGraph", builder.Finish(), *offset, request_hash,
+                    limits_.services_per_page);
     return JsonResponse(out);
   }
 
