@@ -81,30 +81,36 @@ Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const E
     };
     if (arg == "--data-dir") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       parsed.data_dir = *v;
     } else if (arg == "--filter") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       parsed.filter = *v;
     } else if (arg == "--since") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       auto seconds = ParseDuration(*v);
-      if (!seconds)
+      if (!seconds) {
         return tl::unexpected(seconds.error());
+      }
       parsed.since_seconds = *seconds;
       parsed.since_given = true;
     } else if (arg == "--limit" || arg == "--count" || arg == "--width") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       auto n = ParsePositive(arg, *v);
-      if (!n)
+      if (!n) {
         return tl::unexpected(n.error());
+      }
       if (arg == "--limit") {
         parsed.limit = *n;
         parsed.limit_given = true;
@@ -117,16 +123,19 @@ Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const E
       }
     } else if (arg == "--quiet") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       auto seconds = ParseDuration(*v);
-      if (!seconds)
+      if (!seconds) {
         return tl::unexpected(seconds.error());
+      }
       parsed.quiet_seconds = *seconds;
     } else if (arg == "--color") {
       auto v = value();
-      if (!v)
+      if (!v) {
         return tl::unexpected(v.error());
+      }
       parsed.color = *v;
       parsed.color_given = true;
     } else if (arg == "--show") {

@@ -16,6 +16,7 @@
 #include "daemon/group_lookup.h"
 #include "query/filter_eval.h"
 #include "query/filter_parser.h"
+#include "query/trace_line.h"
 #include "query/trace_model.h"
 #include "query/trace_search.h"
 #include "storage/state_store.h"
@@ -232,7 +233,7 @@ int RunTracesTail(const TailOptions& options, const Environment& /*env*/,
       if (options.show) {
         out << (printed > 0 ? "\n" : "") << RenderStoredTimeline(trace.docs, options.timeline);
       } else {
-        out << query::RenderTraceLine(model, options.timeline) << "\n";
+        out << query::RenderTraceLine(model, options.timeline.color) << "\n";
       }
       out << std::flush;
       ++printed;

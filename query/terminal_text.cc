@@ -175,4 +175,19 @@ std::string PadToWidth(std::string_view sanitized, std::size_t width) {
   return out;
 }
 
+std::string Colored(std::string text, std::string_view sgr, bool enabled) {
+  if (!enabled || text.empty()) {
+    return text;
+  }
+  return std::string(sgr) + text + std::string(kReset);
+}
+
+std::string Plural(std::size_t n, std::string_view word) {
+  std::string out = std::to_string(n) + " " + std::string(word);
+  if (n != 1) {
+    out += 's';
+  }
+  return out;
+}
+
 }  // namespace xrayd::query

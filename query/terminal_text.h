@@ -21,6 +21,22 @@ namespace xrayd::query {
 // column) when cut. Returns `sanitized` unchanged when it fits.
 [[nodiscard]] std::string TruncateToWidth(std::string_view sanitized, std::size_t width);
 
+// ANSI SGR sequences of the CLI views.
+inline constexpr std::string_view kReset = "\x1b[0m";
+inline constexpr std::string_view kBold = "\x1b[1m";
+inline constexpr std::string_view kDim = "\x1b[2m";
+inline constexpr std::string_view kRed = "\x1b[31m";
+inline constexpr std::string_view kGreen = "\x1b[32m";
+inline constexpr std::string_view kYellow = "\x1b[33m";
+inline constexpr std::string_view kMagenta = "\x1b[35m";
+inline constexpr std::string_view kCyan = "\x1b[36m";
+
+// `text` between `sgr` and kReset when `enabled` and `text` is not empty; otherwise `text`.
+[[nodiscard]] std::string Colored(std::string text, std::string_view sgr, bool enabled);
+
+// "1 segment", "2 segments": `n` and `word`, with an "s" unless n is 1.
+[[nodiscard]] std::string Plural(std::size_t n, std::string_view word);
+
 // `text` followed by spaces up to `width` columns (unchanged if already wider).
 [[nodiscard]] std::string PadToWidth(std::string_view sanitized, std::size_t width);
 

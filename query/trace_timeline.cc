@@ -19,15 +19,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::string_view kReset = "\x1b[0m";
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kDim = "\x1b[2m";
-constexpr std::string_view kRed = "\x1b[31m";
-constexpr std::string_view kGreen = "\x1b[32m";
-constexpr std::string_view kYellow = "\x1b[33m";
-constexpr std::string_view kMagenta = "\x1b[35m";
-constexpr std::string_view kCyan = "\x1b[36m";
-
 constexpr std::size_t kDurationWidth = 10;  // "12345.6 ms"
 constexpr std::size_t kMaxValueWidth = 40;  // One annotation value, one exception message.
 
@@ -107,21 +98,6 @@ bool IsComplete(const Json& doc) {
 
 std::string JsonText(const Json& value) {
   return SanitizeForTerminal(value.dump(-1, ' ', false, Json::error_handler_t::replace));
-}
-
-std::string Plural(std::size_t n, std::string_view word) {
-  std::string out = std::to_string(n) + " " + std::string(word);
-  if (n != 1) {
-    out += 's';
-  }
-  return out;
-}
-
-std::string Colored(std::string text, std::string_view color, bool enabled) {
-  if (!enabled || text.empty()) {
-    return text;
-  }
-  return std::string(color) + text + std::string(kReset);
 }
 
 std::string RightTrim(std::string text) {
@@ -548,20 +524,6 @@ std::string Timeline::Render() const {
   return out;
 }
 
-// HH:MM:SS.mmm of an epoch-seconds time, UTC.
-std::string TimeOfDay(double epoch_seconds) {
-  const auto millis = static_cast<std::int64_t>(std::floor(epoch_seconds * 1000 + 0.5));
-  std::int64_t in_day = millis % 86400000;
-  if (in_day < 0) {
-    in_day += 86400000;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03dZ", static_cast<int>(in_day / 3600000),
-                static_cast<int>(in_day / 60000 % 60), static_cast<int>(in_day / 1000 % 60),
-                static_cast<int>(in_day % 1000));
-  return buf;
-}
-
 }  // namespace
 
 std::string FormatMilliseconds(double seconds) {
@@ -574,44 +536,6 @@ std::string FormatMilliseconds(double seconds) {
 std::string RenderTimeline(std::span<const nlohmann::ordered_json> documents,
                            const TimelineOptions& options) {
   return Timeline(documents, options).Render();
-}
-
-std::string RenderTraceLine(const TraceModel& model, const TimelineOptions& options) {
-  std::string line = TimeOfDay(model.start_time) + "  " + SanitizeForTerminal(model.id) + "  " +
-                     FormatMilliseconds(model.duration) + "  ";
-  std::string name;
-  if (model.root_segment && *model.root_segment < model.segments.size()) {
-    name = model.segments[*model.root_segment].name;
-  } else if (!model.segments.empty()) {
-    name = model.segments.front().name;
-  }
-  line += TruncateToWidth(SanitizeForTerminal(name.empty() ? "(no root)" : name), 40);
-  const HttpFields& http = model.http;
-  std::string request;
-  for (const std::optional<std::string>& part : {http.method, http.url}) {
-    if (part) {
-      request += (request.empty() ? "" : " ") + TruncateToWidth(SanitizeForTerminal(*part), 80);
-    }
-  }
-  if (http.status) {
-    request += (request.empty() ? "" : " ") + std::to_string(*http.status);
-  }
-  if (!request.empty()) {
-    line += "  " + request;
-  }
-  std::string flags;
-  for (auto [on, word, color] :
-       {std::tuple{model.has_error, "error", kYellow}, std::tuple{model.has_fault, "fault", kRed},
-        std::tuple{model.has_throttle, "throttle", kMagenta}}) {
-    if (on) {
-      flags += (flags.empty() ? "" : ",") + Colored(word, color, options.color);
-    }
-  }
-  line += "  " + (flags.empty() ? Colored("ok", kGreen, options.color) : flags);
-  if (!model.annotations.empty()) {
-    line += "  " + Plural(model.annotations.size(), "annotation");
-  }
-  return line;
 }
 
 }  // namespace xrayd::query

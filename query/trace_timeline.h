@@ -1,17 +1,14 @@
 #pragma once
-// Human-readable views of one trace for a terminal: the timeline of `xrayd traces show` and the
-// one-line summary of `xrayd traces tail`. Pure functions: no I/O, no clock, deterministic,
-// thread-safe, never throw on document content. Every string taken from a document is sanitized
-// first, so no control character, escape sequence or invalid UTF-8 reaches the terminal.
+// The timeline of one trace for a terminal (`xrayd traces show`, `traces tail --show`). Pure
+// functions: no I/O, no clock, deterministic, thread-safe, never throw on document content. Every
+// string taken from a document is sanitized first (query/terminal_text.h), so no control
+// character, escape sequence or invalid UTF-8 reaches the terminal.
 
 #include <cstddef>
 #include <span>
 #include <string>
-#include <string_view>
 
 #include <nlohmann/json.hpp>
-
-#include "query/trace_model.h"
 
 namespace xrayd::query {
 
@@ -46,14 +43,6 @@ struct TimelineOptions {
 // (East Asian, emoji) characters count two columns and combining marks none.
 [[nodiscard]] std::string RenderTimeline(std::span<const nlohmann::ordered_json> documents,
                                          const TimelineOptions& options = {});
-
-// One line (no newline) for `xrayd traces tail`:
-//   HH:MM:SS.mmmZ  <trace id>  <duration>  <root segment name>  [METHOD URL STATUS  ]<ok | flags>
-//   [  N annotations]
-// The time is the trace's start (UTC); flags are the root segment's (error, fault, throttle).
-// Only bar_width/name_width-independent options are used (color).
-[[nodiscard]] std::string RenderTraceLine(const TraceModel& model,
-                                          const TimelineOptions& options = {});
 
 // Milliseconds with one decimal: 0.2495 s -> "249.5 ms" (rounded to the microsecond first).
 [[nodiscard]] std::string FormatMilliseconds(double seconds);

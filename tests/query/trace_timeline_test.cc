@@ -12,6 +12,7 @@
 
 #include "query/terminal_text.h"
 #include "query/trace_assembler.h"
+#include "query/trace_line.h"
 #include "query/trace_model.h"
 
 namespace xrayd::query {
@@ -402,9 +403,7 @@ TEST(TraceTimelineTest, TraceLineSummarizesTheRootSegment) {
   EXPECT_EQ(RenderTraceLine(model),
             std::string("22:13:20.000Z  ") + kTrace +
                 "  200.0 ms  api  GET https://example.com/orders 500  fault  3 annotations");
-  TimelineOptions color;
-  color.color = true;
-  EXPECT_NE(RenderTraceLine(model, color).find("\x1b[31mfault\x1b[0m"), std::string::npos);
+  EXPECT_NE(RenderTraceLine(model, /*color=*/true).find("\x1b[31mfault\x1b[0m"), std::string::npos);
 
   const Json plain = {{"trace_id", kTrace},
                       {"id", "a000000000000001"},
