@@ -178,9 +178,14 @@ std::string DefaultDataDir(const Environment& env) {
 std::string DaemonUsage() {
   return R"(usage: xrayd [flags]                 run the daemon
        xrayd --print-config [flags]  print the effective settings and where each came from
-       xrayd traces list [--since 1h] [--limit N] [--data-dir DIR]
-       xrayd traces get TRACE_ID [--data-dir DIR]
+       xrayd traces list [--filter EXPR] [--since 1h] [--limit N] [--data-dir DIR]
+       xrayd traces get|show TRACE_ID [--data-dir DIR]   JSON, or drawn as a timeline
+       xrayd traces tail [--filter EXPR] [--data-dir DIR] print traces as they complete
+       xrayd groups list [--data-dir DIR]
+       xrayd capture [ASSERTION...] [--out F] [--junit F] -- COMMAND   run COMMAND, check its traces
+       xrayd assert [-t HOST:PORT] [--since 15m] ASSERTION...        check a running daemon
        xrayd health [-t HOST:PORT] [--timeout SECONDS]   exit 0 if the daemon answers /healthz
+       (`xrayd capture --help` lists the assertions)
 
 Flags of the official X-Ray daemon (same meaning):
   -a, --resource-arn ARN      ARN of the AWS resource running the daemon

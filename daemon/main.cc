@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli_assert.h"
+#include "daemon/cli_capture.h"
 #include "daemon/cli_groups.h"
 #include "daemon/cli_health.h"
 #include "daemon/cli_sign.h"
@@ -78,6 +80,16 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && args.front() == "sign-request") {  // Hidden: SigV4 checks in tests/e2e.
     return xrayd::daemon::RunSignRequestCommand(std::cin, std::cout, std::cerr);
+  }
+  if (!args.empty() && args.front() == "capture") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunCaptureCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
+                                            std::cerr);
+  }
+  if (!args.empty() && args.front() == "assert") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunAssertCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
+                                           std::cerr);
   }
   if (!args.empty() && args.front() == "health") {
     args.erase(args.begin());

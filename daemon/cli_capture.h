@@ -1,0 +1,25 @@
+#pragma once
+// `xrayd capture [options] [ASSERTION...] -- COMMAND [ARGS...]` (issue #7): runs COMMAND against
+// a private xrayd on free loopback ports with a temporary store, waits until segments stop
+// arriving, writes the captured traces and checks assertions (daemon/trace_assertions.h).
+//
+// COMMAND gets AWS_XRAY_DAEMON_ADDRESS="udp:127.0.0.1:U tcp:127.0.0.1:T" (segments and
+// centralized sampling) and AWS_ENDPOINT_URL_XRAY="http://127.0.0.1:T" (X-Ray API clients).
+// [local] The private daemon's Default sampling rule samples every request (FixedRate 1): a
+// capture keeps everything the SDK would send.
+// Exit status: COMMAND's when it failed (128+N when killed by signal N, 127 when it could not be
+// started), else 1 if an assertion failed, else 0; 2 for usage errors or when the private daemon
+// could not run.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "daemon/config.h"
+
+namespace xrayd::daemon {
+
+int RunCaptureCommand(const std::vector<std::string>& args, const Environment& env,
+                      std::ostream& out, std::ostream& err);
+
+}  // namespace xrayd::daemon
