@@ -12,6 +12,8 @@
 namespace xrayd::query {
 namespace {
 
+constexpr std::size_t kNameWidth = 16;  // Longer names push the rest of their line right.
+
 // HH:MM:SS.mmm of an epoch-seconds time, UTC.
 std::string TimeOfDay(double epoch_seconds) {
   const auto millis = static_cast<std::int64_t>(std::floor(epoch_seconds * 1000 + 0.5));
@@ -29,15 +31,19 @@ std::string TimeOfDay(double epoch_seconds) {
 }  // namespace
 
 std::string RenderTraceLine(const TraceModel& model, bool color) {
+  // Fixed-width columns up to the name, so successive lines align.
+  const std::string duration = FormatMilliseconds(model.duration);
   std::string line = TimeOfDay(model.start_time) + "  " + SanitizeForTerminal(model.id) + "  " +
-                     FormatMilliseconds(model.duration) + "  ";
+                     std::string(duration.size() < 10 ? 10 - duration.size() : 0, ' ') + duration +
+                     "  ";
   std::string name;
   if (model.root_segment && *model.root_segment < model.segments.size()) {
     name = model.segments[*model.root_segment].name;
   } else if (!model.segments.empty()) {
     name = model.segments.front().name;
   }
-  line += TruncateToWidth(SanitizeForTerminal(name.empty() ? "(no root)" : name), 40);
+  line += PadToWidth(TruncateToWidth(SanitizeForTerminal(name.empty() ? "(no root)" : name), 40),
+                     kNameWidth);
   const HttpFields& http = model.http;
   std::string request;
   for (const std::optional<std::string>& part : {http.method, http.url}) {

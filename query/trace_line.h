@@ -9,8 +9,8 @@
 namespace xrayd::query {
 
 // One line, without a newline:
-//   HH:MM:SS.mmmZ  <trace id>  <duration>  <root segment name>  [METHOD URL STATUS  ]<ok | flags>
-//   [  N annotations]
+//   HH:MM:SS.mmmZ  <trace id>  <duration, 10 columns>  <root segment name, padded to 16 columns>
+//   [  METHOD URL STATUS]  <ok | flags>[  N annotations]
 // The time is the trace's start (UTC); the duration is TraceModel::duration; flags are the root
 // segment's derived status (error, fault, throttle, comma-separated); N counts annotation keys.
 // A trace without a root segment shows its first segment's name. ANSI colours when `color`.

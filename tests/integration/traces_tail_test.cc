@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -17,6 +18,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/cli_traces_tail.h"
+#include "proto/document_decoder.h"
+#include "storage/trace_store.h"
 #include "tests/integration/daemon_process_support.h"
 
 namespace xrayd::testing_support {
@@ -140,6 +144,79 @@ bool Stored(const std::string& data_dir, const std::string& trace) {
   return RunXrayd({"traces", "get", trace, "--data-dir", data_dir}).exit_code == 0;
 }
 
+// The completion rule itself, on a store written by the test with chosen receive times and polled
+// at chosen times (no daemon, no clock).
+class TraceTailPollTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::TraceStore::Open(":memory:", storage::OpenMode::kReadWrite);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+
+  void Put(int trace, const std::string& id, bool complete, double received_at) {
+    json doc = {{"trace_id", TraceId(trace)}, {"id", id}, {"name", "svc"}, {"start_time", kT0}};
+    if (complete) {
+      doc["end_time"] = kT0 + 0.01;
+    } else {
+      doc["in_progress"] = true;
+    }
+    auto docs = decoder_.Decode(doc.dump());
+    ASSERT_TRUE(docs);
+    ASSERT_TRUE(store_->PutDocuments(*docs, received_at));
+  }
+
+  std::vector<std::string> Poll(daemon::TraceTail& tail, double now) {
+    auto completed = tail.Poll(now);
+    std::vector<std::string> ids;
+    if (!completed) {
+      ADD_FAILURE() << completed.error().message;
+      return ids;
+    }
+    for (const daemon::CompletedTrace& trace : *completed) {
+      ids.push_back(trace.info.trace_id);
+    }
+    return ids;
+  }
+
+  proto::DocumentDecoder decoder_;
+  std::unique_ptr<storage::TraceStore> store_;
+};
+
+using Ids = std::vector<std::string>;
+
+TEST_F(TraceTailPollTest, ReturnsEachTraceOnceAfterTheQuietPeriod) {
+  daemon::TraceTail tail(*store_, /*first_received_from=*/1000, /*quiet_seconds=*/1.0);
+  Put(1, "a000000000000001", true, 999.5);  // First received before the start: never returned.
+  Put(2, "a000000000000002", true, 1000.2);
+  EXPECT_EQ(Poll(tail, 1000.5), Ids{});
+  EXPECT_EQ(Poll(tail, 1001.3), Ids{TraceId(2)});
+  EXPECT_EQ(Poll(tail, 1002.0), Ids{});
+
+  Put(3, "a000000000000003", false, 1001.0);  // In progress: not complete, however quiet.
+  EXPECT_EQ(Poll(tail, 1003.0), Ids{});
+  Put(3, "a000000000000003", true, 1003.5);
+  EXPECT_EQ(Poll(tail, 1004.0), Ids{});
+  EXPECT_EQ(Poll(tail, 1004.6), Ids{TraceId(3)});
+
+  Put(4, "a000000000000004", true, 1005.0);  // Completion order: last write first, not trace id.
+  Put(5, "a000000000000005", true, 1004.9);
+  EXPECT_EQ(Poll(tail, 1006.5), (Ids{TraceId(5), TraceId(4)}));
+
+  Put(2, "b000000000000002", true, 1007.0);  // A late document: already returned.
+  Put(1, "b000000000000001", true, 1007.0);
+  EXPECT_EQ(Poll(tail, 1009.0), Ids{});
+}
+
+TEST_F(TraceTailPollTest, ATraceWrittenAgainAfterTheForgetPeriodIsNewAgain) {
+  daemon::TraceTail tail(*store_, 1000, 0.5);
+  Put(1, "a000000000000001", true, 1000.0);
+  EXPECT_EQ(Poll(tail, 1001.0), Ids{TraceId(1)});
+  EXPECT_EQ(Poll(tail, 1001.0 + daemon::TraceTail::kForgetSeconds + 1), Ids{});
+  Put(1, "b000000000000001", true, 1700.0);
+  EXPECT_EQ(Poll(tail, 1701.0), Ids{TraceId(1)});
+}
+
 TEST(TracesTailTest, PrintsMatchingTracesOnceTheyComplete) {
   const std::string dir = MakeTempDir("tail");
   const std::string data = dir + "/data";
@@ -165,8 +242,8 @@ TEST(TracesTailTest, PrintsMatchingTracesOnceTheyComplete) {
   std::this_thread::sleep_for(milliseconds(1000));
   std::vector<std::string> lines = Lines(tail.Out());
   ASSERT_EQ(lines.size(), 1u) << tail.Out();
-  EXPECT_NE(lines[0].find(TraceId(4) + "  125.0 ms  gamma  GET http://example.com/gamma 200  ok"
-                                       "  1 annotation"),
+  EXPECT_NE(lines[0].find(TraceId(4) + "    125.0 ms  gamma" + std::string(11, ' ') +
+                          "  GET http://example.com/gamma 200  ok  1 annotation"),
             std::string::npos)
       << lines[0];
 
@@ -174,7 +251,7 @@ TEST(TracesTailTest, PrintsMatchingTracesOnceTheyComplete) {
   EXPECT_EQ(tail.WaitExit(milliseconds(15000)), 0) << tail.Err();
   lines = Lines(tail.Out());
   ASSERT_EQ(lines.size(), 2u) << tail.Out();
-  EXPECT_NE(lines[1].find(TraceId(2) + "  125.0 ms  alpha"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(TraceId(2) + "    125.0 ms  alpha"), std::string::npos) << lines[1];
   const std::string out = tail.Out();
   EXPECT_EQ(out.find(TraceId(1)), std::string::npos) << "started before the tail";
   EXPECT_EQ(out.find(TraceId(3)), std::string::npos) << "does not match the filter";

@@ -401,8 +401,8 @@ TEST(TraceTimelineTest, TraceLineSummarizesTheRootSegment) {
   }
   const TraceModel model = BuildTraceModel(kTrace, stored);
   EXPECT_EQ(RenderTraceLine(model),
-            std::string("22:13:20.000Z  ") + kTrace +
-                "  200.0 ms  api  GET https://example.com/orders 500  fault  3 annotations");
+            std::string("22:13:20.000Z  ") + kTrace + "    200.0 ms  api" + std::string(13, ' ') +
+                "  GET https://example.com/orders 500  fault  3 annotations");
   EXPECT_NE(RenderTraceLine(model, /*color=*/true).find("\x1b[31mfault\x1b[0m"), std::string::npos);
 
   const Json plain = {{"trace_id", kTrace},
@@ -411,7 +411,8 @@ TEST(TraceTimelineTest, TraceLineSummarizesTheRootSegment) {
                       {"start_time", kT0 + 0.5},
                       {"end_time", kT0 + 0.75}};
   EXPECT_EQ(RenderTraceLine(BuildTraceModel(kTrace, std::vector{Stored(plain)})),
-            std::string("22:13:20.500Z  ") + kTrace + "  250.0 ms  worker  ok");
+            std::string("22:13:20.500Z  ") + kTrace + "    250.0 ms  worker" +
+                std::string(10, ' ') + "  ok");
 }
 
 }  // namespace
