@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "query/terminal_text.h"
+#include "query/trace_fields.h"
+#include "query/trace_model.h"
 
 namespace xrayd::query {
 namespace {
@@ -37,59 +39,18 @@ struct Node {
   std::vector<int> children;
 };
 
-struct RowStatus {
-  bool error = false;
-  bool fault = false;
-  bool throttle = false;
-};
-
 std::optional<double> NumberField(const Json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end() || !it->is_number()) {
-    return std::nullopt;
-  }
-  const double value = it->get<double>();
-  if (!std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
+  std::optional<double> value = internal::NumberAt(doc, {key});
+  return value && std::isfinite(*value) ? value : std::nullopt;
 }
 
 std::string StringField(const Json& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  const std::string* value = internal::StringAt(doc, {key});
+  return value != nullptr ? *value : std::string();
 }
 
 bool TrueField(const Json& doc, const char* key) {
-  auto it = doc.find(key);
-  return it != doc.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::optional<std::int64_t> HttpStatus(const Json& doc) {
-  auto http = doc.find("http");
-  if (http == doc.end() || !http->is_object()) {
-    return std::nullopt;
-  }
-  auto response = http->find("response");
-  if (response == http->end() || !response->is_object()) {
-    return std::nullopt;
-  }
-  auto status = response->find("status");
-  if (status == response->end() || !status->is_number_integer()) {
-    return std::nullopt;
-  }
-  return status->get<std::int64_t>();
-}
-
-// SPEC §1.6: flags win, the http status is the fallback.
-RowStatus StatusOf(const Json& doc) {
-  RowStatus s;
-  const std::optional<std::int64_t> http = HttpStatus(doc);
-  const std::int64_t code = http.value_or(0);
-  s.throttle = TrueField(doc, "throttle") || code == 429;
-  s.fault = TrueField(doc, "fault") || (code >= 500 && code <= 599);
-  s.error = TrueField(doc, "error") || s.throttle || (code >= 400 && code <= 499);
-  return s;
+  return internal::TrueAt(doc, {key});
 }
 
 bool IsComplete(const Json& doc) {
@@ -133,7 +94,7 @@ class Timeline {
 
   bool Before(int a, int b) const;
   std::string Label(const Node& node) const;
-  std::string Bar(const Node& node, const RowStatus& status) const;
+  std::string Bar(const Node& node, const DerivedStatus& status) const;
   std::string Row(const Node& node, std::size_t depth) const;
   std::string Header() const;
   std::string Ruler() const;
@@ -328,7 +289,7 @@ std::string Timeline::Label(const Node& node) const {
   return label;
 }
 
-std::string Timeline::Bar(const Node& node, const RowStatus& status) const {
+std::string Timeline::Bar(const Node& node, const DerivedStatus& status) const {
   std::string bar(bar_width_, ' ');
   if (!node.start) {
     return bar;
@@ -373,7 +334,7 @@ std::string Timeline::Row(const Node& node, std::size_t depth) const {
   }
   std::string row(indent, ' ');
   row += PadToWidth(TruncateToWidth(label, name_width_ - indent), name_width_ - indent);
-  const RowStatus status = StatusOf(*node.doc);
+  const DerivedStatus status = internal::DeriveStatus(*node.doc);
   row += " |" + Bar(node, status) + "| ";
   std::string duration = "?";
   if (node.in_progress) {
@@ -386,7 +347,7 @@ std::string Timeline::Row(const Node& node, std::size_t depth) const {
   row += status.error ? Colored("!", kYellow, options_.color) : " ";
   row += status.fault ? Colored("F", kRed, options_.color) : " ";
   row += status.throttle ? Colored("T", kMagenta, options_.color) : " ";
-  if (const std::optional<std::int64_t> http = HttpStatus(*node.doc)) {
+  if (const std::optional<int> http = internal::ReadHttp(*node.doc).status) {
     row += "  http " + std::to_string(*http);
   }
   if (node.in_progress) {
@@ -453,13 +414,13 @@ std::string Timeline::Header() const {
     partial = partial || node.in_progress;
   }
   // Trace status: the top-level segments' (the root segment's, when the trace is whole).
-  RowStatus status;
+  DerivedStatus status;
   for (int root : roots_) {
     const Node& node = nodes_[root];
     if (!node.segment) {
       continue;
     }
-    const RowStatus s = StatusOf(*node.doc);
+    const DerivedStatus s = internal::DeriveStatus(*node.doc);
     status.error = status.error || s.error;
     status.fault = status.fault || s.fault;
     status.throttle = status.throttle || s.throttle;

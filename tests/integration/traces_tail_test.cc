@@ -78,6 +78,7 @@ class CliProcess {
     std::vector<std::string> argv = {XRAYD_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;
+    raw.reserve(argv.size() + 1);
     for (std::string& a : argv) {
       raw.push_back(a.data());
     }
