@@ -5,7 +5,10 @@
 # fake has accepted as many documents as xrayd stored and reports the forwarding lag, the rate and
 # the daemon's CPU per segment (storage + forwarding). Loopback only.
 #   RATE=50000 DURATION=30 BUILD_DIR=build-bench JOBS=2 bench/run-forward-bench.sh [loadgen args...]
-# FAKE_ARGS="--no-verify" skips signature checks in the fake (the fake's CPU is not the daemon's).
+# FAKE_ARGS="--no-verify" skips signature checks in the fake (the fake's CPU is not the daemon's);
+# FAKE_NICE=N runs the fake at nice N (on a small machine the fake competes with xrayd for CPU).
+# The report ends with the end-to-end loss (sent - accepted by the fake) and the CPU split between
+# loadgen, the fake endpoint and xrayd, which share the machine's cores in this benchmark.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +17,7 @@ DURATION="${DURATION:-30}"
 BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
 JOBS="${JOBS:-2}"
 FAKE_ARGS="${FAKE_ARGS:-}"
+FAKE_NICE="${FAKE_NICE:-0}"  # e.g. 10: the endpoint yields the CPU to xrayd, as a remote one would.
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   echo "== build (Release) in $BUILD_DIR"
@@ -41,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 # shellcheck disable=SC2086
-"$fake" $FAKE_ARGS >"$work/fake.out" 2>&1 &
+nice -n "$FAKE_NICE" "$fake" $FAKE_ARGS >"$work/fake.out" 2>&1 &
 fake_pid=$!
 fake_port=""
 for _ in $(seq 100); do
@@ -67,11 +71,25 @@ done
 [[ -n "$udp_port" ]] || { cat "$work/xrayd.log" >&2; exit 1; }
 grep -o 'mode=.*' "$work/xrayd.log" | head -1
 
+cpu_of() {  # utime+stime of a live process, in seconds
+  awk -v c="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / c}' "/proc/$1/stat"
+}
+children_cpu() {  # children_cpu VAR: user+sys of this shell's reaped children, in seconds
+  times >"$work/times.txt"  # In this shell: a subshell ($(...)) would see its own children only.
+  printf -v "$1" '%s' "$(tail -1 "$work/times.txt" | awk '{
+    t = 0
+    for (i = 1; i <= 2; ++i) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+    printf "%.2f", t }')"
+}
 echo "== loadgen: $RATE docs/s for $DURATION s"
 status=0
+children_cpu loadgen_cpu_before
 "$loadgen" --target "127.0.0.1:$udp_port" --metrics "http://127.0.0.1:$tcp_port/metrics" \
   --pid "$daemon_pid" --rate "$RATE" --duration "$DURATION" "$@" | tee "$work/loadgen.out" || status=$?
 sent_end_ms=$(($(date +%s%N) / 1000000))
+children_cpu loadgen_cpu_after
+loadgen_cpu=$(awk -v a="$loadgen_cpu_before" -v b="$loadgen_cpu_after" 'BEGIN {printf "%.2f", b - a}')
+sent="$(tail -1 "$work/loadgen.out" | grep -oE '"sent":[0-9]+' | cut -d: -f2 || true)"
 
 metric() { curl -s "http://127.0.0.1:$tcp_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 stored="$(metric xrayd_segments_stored_total)"
@@ -92,6 +110,14 @@ echo "forwarded  $(metric xrayd_forward_segments_total) (xrayd_forward_segments_
   "requests $(metric xrayd_forward_requests_total), retries $(metric xrayd_forward_retries_total)"
 echo "lag        all stored documents accepted by the fake ${lag_ms} ms after loadgen finished"
 echo "daemon cpu ${cpu_s} s total = $(awk -v c="$cpu_s" -v n="$stored" 'BEGIN {printf "%.1f", c * 1e6 / n}') us per stored+forwarded segment"
+fake_cpu="$(cpu_of "$fake_pid")"
+echo "cpu split  xrayd ${cpu_s} s, fake endpoint ${fake_cpu} s, loadgen ${loadgen_cpu} s" \
+  "(sending + wait, $(nproc) cores)"
+if [[ -n "$sent" ]]; then
+  echo "end to end sent $sent, stored $stored, accepted by the fake $accepted:" \
+    "lost $((sent - accepted)) ($(awk -v l=$((sent - accepted)) -v s="$sent" \
+    'BEGIN {printf "%.3f", (s > 0) ? l * 100 / s : 0}')%)"
+fi
 if [[ "$accepted" -lt "$stored" ]]; then
   echo "LOSS: the fake accepted $accepted of $stored stored documents" >&2
   status=1
