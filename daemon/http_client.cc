@@ -18,6 +18,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "daemon/url_authority.h"
+
 namespace xrayd::daemon {
 
 namespace net = boost::asio;
@@ -110,41 +112,12 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   if (authority.find('@') != std::string_view::npos) {
     return bad("user info is not supported");
   }
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return bad("unclosed '[' in host");
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return bad("junk after ']'");
-      }
-      port_text = after.substr(1);
-    }
-  } else {
-    const std::size_t colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-    }
+  auto parsed = ParseUrlAuthority(authority);
+  if (!parsed) {
+    return bad(parsed.error().message);
   }
-  if (out.host.empty()) {
-    return bad("empty host");
-  }
-  out.port = out.scheme == "https" ? 443 : 80;
-  if (!port_text.empty()) {
-    unsigned value = 0;
-    const auto [ptr, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value == 0 ||
-        value > 65535) {
-      return bad("bad port");
-    }
-    out.port = static_cast<std::uint16_t>(value);
-  }
+  out.host = std::move(parsed->host);
+  out.port = parsed->port.value_or(out.scheme == "https" ? 443 : 80);
   const std::size_t fragment = rest.find('#');
   out.target = std::string(rest.substr(0, fragment));
   if (out.target.empty() || out.target.front() == '?') {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/http_client.h"
+#include "daemon/url_authority.h"
 
 namespace xrayd::daemon {
 
@@ -32,16 +33,6 @@ std::string_view Trim(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-std::optional<std::uint16_t> ParsePort(std::string_view text) {
-  unsigned value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value == 0 ||
-      value > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint16_t>(value);
 }
 
 // An IP address as bytes (4 or 16); nullopt when `text` is not an IP literal.
@@ -284,48 +275,19 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view text) {
     out.username = std::move(*user);
     out.password = std::move(*password);
   }
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return bad("unclosed '[' in host");
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return bad("junk after ']'");
-      }
-      port_text = after.substr(1);
-      if (port_text.empty()) {
-        return bad("empty port");
-      }
-    }
-  } else {
-    const std::size_t colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) {
-        return bad("empty port");
-      }
-    }
+  auto parsed = ParseUrlAuthority(authority);
+  if (!parsed) {
+    return bad(parsed.error().message);
   }
-  if (out.host.empty()) {
-    return bad("empty host");
-  }
+  out.host = std::move(parsed->host);
   for (const char c : out.host) {
     const auto u = static_cast<unsigned char>(c);
     if (std::isalnum(u) == 0 && c != '.' && c != '-' && c != '_' && c != ':' && c != '%') {
       return bad("bad character in host");
     }
   }
-  if (!port_text.empty()) {
-    const auto port = ParsePort(port_text);
-    if (!port) {
-      return bad("bad port");
-    }
-    out.port = *port;
+  if (parsed->port) {
+    out.port = *parsed->port;
   }
   return out;
 }
