@@ -5,8 +5,11 @@
 // writer only reads the acknowledged watermark.
 //
 // Durability contract: a document leaves the spool only after X-Ray accepted it (2xx and not
-// listed as unprocessed), refused it for good (logged with its trace id, counted), or the spool cap
-// dropped it (oldest first, counted, logged once per interval). Failures (network, timeouts, 5xx,
+// listed as unprocessed), refused it for good (logged with its trace id, counted), the spool cap
+// dropped it (oldest first, counted, logged once per interval), or retention deleted it from the
+// store before it was read for sending (the spool refers to stored documents, storage/schema.h;
+// counted with the cap's drops, logged once per interval). A spooled document is sent as the store
+// holds it when read: an in_progress version replaced meanwhile goes out as the complete one. Failures (network, timeouts, 5xx,
 // 429/throttling, 401/403) are retried with exponential backoff and jitter for as long as the
 // daemon runs; on restart the spool is read again from its oldest row, so delivery is at least
 // once (documents acknowledged just before a crash can be sent twice; X-Ray keys them by id).
