@@ -58,7 +58,8 @@ void RenderForwardMetrics(std::string& out, const ForwardMetrics& m) {
   Line(out, "xrayd_forward_unprocessed_total", "counter",
        "Documents X-Ray refused for good (logged with their trace ids).", Get(m.unprocessed));
   Line(out, "xrayd_forward_dropped_total", "counter",
-       "Oldest spooled documents dropped because the spool reached its size cap.",
+       "Spooled documents given up before sending: the spool reached its size cap (oldest first), "
+       "or retention deleted the stored document first.",
        Get(m.dropped_spool_full));
   Line(out, "xrayd_forward_proxied_total", "counter",
        "Requests relayed to X-Ray by the TCP proxy.", Get(m.proxied));
