@@ -117,6 +117,10 @@ void FakeConnectProxy::SetDown(bool down) {
   }
 }
 
+void FakeConnectProxy::CutTunnels() {
+  generation_.fetch_add(1);
+}
+
 void FakeConnectProxy::SetRefuseStatus(int status) {
   refuse_status_.store(status);
 }

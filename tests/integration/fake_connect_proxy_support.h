@@ -29,6 +29,8 @@ class FakeConnectProxy {
   // While down, the listening socket is closed (connections refused) and open tunnels are cut.
   // Up again on the same port.
   void SetDown(bool down);
+  // Cuts the open tunnels and keeps listening (the port cannot be taken by another process).
+  void CutTunnels();
   // 0: tunnels are granted. Otherwise every CONNECT is answered with `status` and closed.
   void SetRefuseStatus(int status);
 
