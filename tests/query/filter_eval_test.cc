@@ -494,8 +494,11 @@ TEST(FilterEvalTest, RootCauseJsonIsSubsetAndSubsequence) {
 
 // --- Real SDK documents -------------------------------------------------------------------------
 
+// The document of a datagram that the AWS X-Ray SDK for Node.js sent, captured by
+// tests/testdata/capture/capture.js (see tests/testdata/README.md).
 std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(XRAYD_SHARED_TESTDATA) + "/otel-xray/" + name);
+  std::ifstream in(std::string(XRAYD_TESTDATA) + "/xray-sdk-node/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
   std::stringstream text;
   text << in.rdbuf();
   std::string body = text.str();
@@ -505,45 +508,107 @@ std::string ReadTestdata(const std::string& name) {
   return body;
 }
 
-TraceModel ModelOfTestdata(const std::string& name) {
+// One trace made of captured documents (one file per document).
+TraceModel ModelOfTestdata(const std::vector<std::string>& names) {
   FixtureTrace trace;
-  trace.documents = {ReadTestdata(name)};
+  for (const std::string& name : names) {
+    trace.documents.push_back(ReadTestdata(name));
+  }
   const auto docs = testing::FixtureStoredDocuments(trace);
-  EXPECT_EQ(docs.size(), 1u) << name;
+  EXPECT_EQ(docs.size(), names.size());
   return BuildTraceModel(docs.empty() ? "" : docs[0].trace_id, docs);
 }
 
+// POST /orders answered 500: DescribeTable on "orders" (200), PutItem on the missing table
+// "orders_archive" (400, ResourceNotFoundException), then the local "charge-card" fails.
 TEST(FilterEvalTest, RealDynamoDbSdkSegment) {
-  const TraceModel model = ModelOfTestdata("internal-aws-xray/ddbSample.txt");
-  EXPECT_TRUE(Matches(R"(fault and !error and user = "xraysegmentdump")", model));
-  EXPECT_TRUE(Matches(R"(service("DDB") { root and fault })", model));
-  EXPECT_TRUE(Matches(R"(edge("DDB", "does_not_exist") { fault and error and
+  const TraceModel model = ModelOfTestdata({"create-order-fault.01-segment.txt"});
+  EXPECT_TRUE(Matches(R"(fault and !error and !throttle and user = "bob" and
+                          http.method = "POST" and http.status = 500)",
+                      model));
+  EXPECT_TRUE(Matches(R"(annotation.customer_tier = "silver" and annotation.archive_failed = true)",
+                      model));
+  EXPECT_TRUE(Matches(R"(service("orders-api") { root and fault })", model));
+  EXPECT_TRUE(Matches(R"(edge("orders-api", "orders_archive") { fault and error and
                           http.status = 400 })",
                       model));
-  EXPECT_FALSE(Matches(R"(edge("DDB", "xray_sample_table") { fault or error })", model));
+  EXPECT_FALSE(Matches(R"(edge("orders-api", "orders") { fault or error })", model));
+  EXPECT_TRUE(Matches(R"(edge("orders-api", "orders") { ok and http.status = 200 })", model));
   EXPECT_TRUE(Matches(R"(service(id(type: "AWS::DynamoDB::Table")) { inferred })", model));
-  EXPECT_TRUE(Matches(R"(rootcause.fault.service { last and inferred and
-                          type = "AWS::DynamoDB::Table" and name = "does_not_exist" })",
+  EXPECT_TRUE(Matches(R"(service(id(name: "orders_archive", type: "AWS::DynamoDB::Table")) {
+                          inferred and fault })",
                       model));
-  EXPECT_TRUE(Matches(R"(rootcause.fault.exception {
-                          name = "dynamodb.ResourceNotFoundException" })",
+  // Fault: the latest-ending faulty child of the root is the local "charge-card".
+  EXPECT_TRUE(Matches(R"(rootcause.fault.service { last and !inferred and name = "orders-api" })",
                       model));
-  EXPECT_TRUE(
-      Matches(R"(rootcause.responsetime.service { last and name = "xray_sample_table" })", model));
-  EXPECT_TRUE(Matches(R"(rootcause.json = #[{"Services":[{"Name":"DDB"},
-                          {"Name":"does_not_exist","Inferred":true}]}])",
+  EXPECT_TRUE(Matches(R"(rootcause.fault.entity { last and name = "charge-card" })", model));
+  EXPECT_TRUE(Matches(R"(rootcause.fault.exception { name = "PaymentTimeoutError" and
+                          message = "card processor timed out" })",
                       model));
-  EXPECT_FALSE(Matches("http.status", model));
+  // Error: the PutItem call (400) and the table behind it.
+  EXPECT_TRUE(Matches(R"(rootcause.error.service { last and inferred and
+                          type = "AWS::DynamoDB::Table" and name = "orders_archive" })",
+                      model));
+  EXPECT_TRUE(Matches(R"(rootcause.error.exception { name = "ResourceNotFoundException" and
+                          message = "Requested resource not found" })",
+                      model));
+  EXPECT_TRUE(Matches(R"(rootcause.json = #[{"Services":[{"Name":"orders-api"},
+                          {"Name":"orders_archive","Inferred":true}]}])",
+                      model));
+  EXPECT_FALSE(Matches("http.status = 400 or throttle or partial", model));
 }
 
+// GET /orders/42 answered 200: an http call to the backend and a DynamoDB GetItem on "orders".
 TEST(FilterEvalTest, RealServerSdkSegment) {
-  const TraceModel model = ModelOfTestdata("awsxrayreceiver-rawsegment/serverSample.txt");
+  const TraceModel model = ModelOfTestdata({"get-order.01-segment.txt"});
   EXPECT_TRUE(Matches(R"(ok and http.status = 200 and http.method = "GET" and
-                          http.url BEGINSWITH "http://localhost:8000" and
-                          http.useragent = "Go-http-client/1.1" and responsetime < 0.001)",
+                          http.url BEGINSWITH "http://127.0.0.1:" and http.url ENDSWITH "/orders/42"
+                          and http.useragent = "node" and http.clientip = "127.0.0.1" and
+                          user = "alice" and responsetime < 5)",
                       model));
-  EXPECT_TRUE(Matches(R"(service("SampleServer") { root and !inferred })", model));
-  EXPECT_FALSE(Matches("inferred or partial or rootcause.fault.service", model));
+  EXPECT_TRUE(Matches(R"(annotation.customer_tier = "gold" and annotation.order_id = 42 and
+                          annotation.express_shipping = false)",
+                      model));
+  EXPECT_TRUE(Matches(R"(service("orders-api") { root and !inferred })", model));
+  EXPECT_TRUE(Matches(R"(edge("orders-api", "127.0.0.1") { ok and http.status = 200 and
+                          http.method = "GET" })",
+                      model));
+  EXPECT_TRUE(Matches(R"(service(id(name: "orders", type: "AWS::DynamoDB::Table")) { inferred and ok })",
+                      model));
+  EXPECT_TRUE(Matches(R"(service(id(name: "127.0.0.1", type: "remote")) { inferred })", model));
+  EXPECT_FALSE(Matches("fault or error or throttle or partial or rootcause.fault.service", model));
+}
+
+// GET /orders/7: the backend answers 429 and so does the API.
+TEST(FilterEvalTest, RealThrottledSdkSegment) {
+  const TraceModel model = ModelOfTestdata({"get-order-throttled.01-segment.txt"});
+  EXPECT_TRUE(Matches(R"(throttle and error and !fault and http.status = 429)", model));
+  EXPECT_TRUE(Matches(R"(edge("orders-api", "127.0.0.1") { throttle and http.status = 429 })",
+                      model));
+  EXPECT_TRUE(Matches(R"(rootcause.error.service { last and inferred and name = "127.0.0.1" })",
+                      model));
+}
+
+// GET /report: the segment plus its four subsegments streamed on their own.
+TEST(FilterEvalTest, RealStreamedSdkSubsegments) {
+  const TraceModel model = ModelOfTestdata(
+      {"report-streamed.05-segment.txt", "report-streamed.01-subsegment-render-page-1.txt",
+       "report-streamed.02-subsegment-render-page-2.txt",
+       "report-streamed.03-subsegment-render-page-3.txt",
+       "report-streamed.04-subsegment-127.0.0.1.txt"});
+  EXPECT_TRUE(Matches(R"(ok and !partial and annotation.report_pages = 3)", model));
+  // Annotations of the streamed subsegments belong to the trace.
+  EXPECT_TRUE(Matches(R"(annotation.page = 1 and annotation.page = 3)", model));
+  EXPECT_TRUE(Matches(R"(edge("orders-api", "127.0.0.1") { ok and http.status = 200 })", model));
+  EXPECT_TRUE(Matches(R"(rootcause.responsetime.entity { name = "build-report" })", model));
+}
+
+// The segment flushed while still open.
+TEST(FilterEvalTest, RealInProgressSdkSegment) {
+  const TraceModel model = ModelOfTestdata({"long-operation.01-segment-in-progress.txt"});
+  EXPECT_TRUE(Matches(R"(partial and annotation.batch = "nightly")", model));
+  EXPECT_TRUE(Matches(R"(service("long-operation") { root and partial })", model));
+  EXPECT_FALSE(Matches("responsetime > 0", model));
 }
 
 }  // namespace

@@ -29,8 +29,11 @@ storage::StoredDocument Doc(const std::string& raw) {
   return doc;
 }
 
+// The document of a datagram that the AWS X-Ray SDK for Node.js sent, captured by
+// tests/testdata/capture/capture.js (see tests/testdata/README.md).
 std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(XRAYD_SHARED_TESTDATA) + "/otel-xray/" + name);
+  std::ifstream in(std::string(XRAYD_TESTDATA) + "/xray-sdk-node/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
   std::stringstream text;
   text << in.rdbuf();
   std::string body = text.str();
@@ -171,33 +174,58 @@ TEST(TraceModelTest, AnnotationKeysBeyondFiftyAreDropped) {
   EXPECT_EQ(model.annotations.back().key, "k105");
 }
 
+// The SDK streamed the children of "build-report" (three local ones, one http call) before the
+// segment: they attach under build-report by parent_id, and the call makes an inferred node.
 TEST(TraceModelTest, RemoteCallFromIndependentSubsegmentIsInferred) {
+  const std::string segment_raw = ReadTestdata("report-streamed.05-segment.txt");
+  const std::string call_raw = ReadTestdata("report-streamed.04-subsegment-127.0.0.1.txt");
   const std::vector<storage::StoredDocument> docs = {
-      Doc(R"({"id":"defdfd9912dc5a56","name":"web","start_time":1478293361.0,
-              "end_time":1478293361.5})"),
-      Doc(ReadTestdata("internal-aws-xray/indepSubsegment.txt")),
+      Doc(segment_raw),
+      Doc(ReadTestdata("report-streamed.01-subsegment-render-page-1.txt")),
+      Doc(ReadTestdata("report-streamed.02-subsegment-render-page-2.txt")),
+      Doc(ReadTestdata("report-streamed.03-subsegment-render-page-3.txt")),
+      Doc(call_raw),
   };
-  const TraceModel model = BuildTraceModel(kTrace, docs);
-  ASSERT_EQ(model.nodes.size(), 3u);  // web, the inferred remote node, the client.
-  EXPECT_EQ(model.nodes[0].name, "web");
+  const nlohmann::json segment = nlohmann::json::parse(segment_raw);
+  const nlohmann::json streamed = nlohmann::json::parse(call_raw);
+  const TraceModel model = BuildTraceModel(segment.at("trace_id").get<std::string>(), docs);
+  ASSERT_EQ(model.nodes.size(), 3u);  // orders-api, the inferred remote node, the client.
+  EXPECT_EQ(model.nodes[0].name, "orders-api");
   EXPECT_FALSE(model.nodes[0].type);
-  const std::size_t remote = NodeNamed(model, "api.example.com", "remote");
+  const std::size_t remote = NodeNamed(model, "127.0.0.1", "remote");
   EXPECT_EQ(model.nodes[remote].kind, NodeKind::kInferred);
   ASSERT_EQ(model.calls.size(), 2u);
   const TraceCall& call = model.calls[1];
   EXPECT_EQ(call.from, 0u);
   EXPECT_EQ(call.to, remote);
-  EXPECT_EQ(call.caller_id, "53995c3f42cd8ad8");
-  EXPECT_EQ(call.http.url, "https://api.example.com/health");
-  EXPECT_EQ(call.http.method, "POST");
+  EXPECT_EQ(call.caller_id, streamed.at("id").get<std::string>());
+  EXPECT_EQ(call.http.url, "http://127.0.0.1/stock/42");
+  EXPECT_EQ(call.http.method, "GET");
   EXPECT_EQ(call.http.status, 200);
-  EXPECT_DOUBLE_EQ(*call.response_time, 0.178);  // 61.449 - 61.271.
+  EXPECT_NEAR(*call.response_time,
+              streamed.at("end_time").get<double>() - streamed.at("start_time").get<double>(), 1e-6);
   EXPECT_TRUE(call.status.ok);
   ASSERT_EQ(model.segments.size(), 2u);
   EXPECT_TRUE(model.segments[1].inferred);
   EXPECT_FALSE(model.segments[1].root);
-  // The attached subsegment ends inside its parent.
-  EXPECT_DOUBLE_EQ(*model.segments[0].duration, 0.5);
+  // The streamed subsegments end inside their segment.
+  EXPECT_NEAR(*model.segments[0].duration,
+              segment.at("end_time").get<double>() - segment.at("start_time").get<double>(), 1e-6);
+  // Their annotations belong to the trace: "page" has the values 1, 2 and 3.
+  ASSERT_EQ(model.annotations.size(), 2u);
+  EXPECT_EQ(model.annotations[0].key, "report_pages");
+  EXPECT_EQ(model.annotations[1].key, "page");
+  EXPECT_EQ(model.annotations[1].values.size(), 3u);
+  // The slowest path goes through build-report to the streamed call.
+  ASSERT_EQ(model.response_time_root_causes.size(), 1u);
+  const RootCause& slow = model.response_time_root_causes[0];
+  ASSERT_EQ(slow.services.size(), 2u);
+  ASSERT_EQ(slow.services[0].entity_path.size(), 3u);
+  EXPECT_EQ(slow.services[0].entity_path[0].name, "orders-api");
+  EXPECT_EQ(slow.services[0].entity_path[1].name, "build-report");
+  EXPECT_EQ(slow.services[0].entity_path[2].name, "127.0.0.1");
+  EXPECT_TRUE(slow.services[0].entity_path[2].remote);
+  EXPECT_EQ(slow.services[1].node, remote);
 }
 
 TEST(TraceModelTest, InstrumentedDownstreamMakesNoInferredNode) {
@@ -279,96 +307,134 @@ TEST(TraceModelTest, ThrottleAnywhereButErrorOnlyFromRoot) {
   EXPECT_FALSE(model.has_fault);
 }
 
+// The SDK flushed "long-operation" while it and its subsegment were still open.
 TEST(TraceModelTest, InProgressRootIsPartialWithoutResponseTime) {
   const std::vector<storage::StoredDocument> docs = {
-      Doc(ReadTestdata("internal-aws-xray/minInProgress.txt"))};
-  const TraceModel model = BuildTraceModel("1-5f187253-6a106696d56b1f4ef9eba2ed", docs);
+      Doc(ReadTestdata("long-operation.01-segment-in-progress.txt"))};
+  const TraceModel model = BuildTraceModel(docs[0].trace_id, docs);
   EXPECT_TRUE(model.is_partial);
   EXPECT_FALSE(model.response_time);
   EXPECT_DOUBLE_EQ(model.duration, 0);
   ASSERT_TRUE(model.root_segment);
   EXPECT_TRUE(model.segments[*model.root_segment].in_progress);
-  EXPECT_EQ(model.nodes[*model.entry_point].name, "LongOperation");
+  EXPECT_EQ(model.nodes[*model.entry_point].name, "long-operation");
   EXPECT_TRUE(model.response_time_root_causes.empty());
+  ASSERT_EQ(model.annotations.size(), 1u);
+  EXPECT_EQ(model.annotations[0].key, "batch");
 }
 
-TEST(TraceModelTest, ServerSampleHttpFromRoot) {
-  const std::vector<storage::StoredDocument> docs = {
-      Doc(ReadTestdata("awsxrayreceiver-rawsegment/serverSample.txt"))};
-  const TraceModel model = BuildTraceModel("1-5f2aebcc-b475d14618c51eaa28753d37", docs);
-  EXPECT_EQ(model.http.url, "http://localhost:8000/");
+// GET /orders/42 answered 200, with an http call and a DynamoDB GetItem on "orders".
+TEST(TraceModelTest, ServerSegmentHttpFromRoot) {
+  const std::string raw = ReadTestdata("get-order.01-segment.txt");
+  const nlohmann::json json = nlohmann::json::parse(raw);
+  const std::vector<storage::StoredDocument> docs = {Doc(raw)};
+  const TraceModel model = BuildTraceModel(json.at("trace_id").get<std::string>(), docs);
+  EXPECT_EQ(model.http.url, json.at("http").at("request").at("url").get<std::string>());
   EXPECT_EQ(model.http.method, "GET");
   EXPECT_EQ(model.http.client_ip, "127.0.0.1");
-  EXPECT_EQ(model.http.user_agent, "Go-http-client/1.1");
+  EXPECT_EQ(model.http.user_agent, "node");
   EXPECT_EQ(model.http.status, 200);
-  EXPECT_DOUBLE_EQ(*model.response_time, 0.000194);  // 6.6401389 - 6.6399446, rounded.
-  EXPECT_FALSE(model.has_fault || model.has_error);
-  ASSERT_EQ(model.nodes.size(), 2u);  // SampleServer and its client.
+  EXPECT_NEAR(*model.response_time,
+              json.at("end_time").get<double>() - json.at("start_time").get<double>(), 1e-6);
+  EXPECT_FALSE(model.has_fault || model.has_error || model.has_throttle);
+  ASSERT_EQ(model.users.size(), 1u);
+  EXPECT_EQ(model.users[0].name, "alice");
+  ASSERT_EQ(model.annotations.size(), 3u);
+  EXPECT_EQ(model.annotations[1].key, "order_id");
+  EXPECT_DOUBLE_EQ(model.annotations[1].values.at(0).value.number_value, 42);
+  // orders-api, the inferred backend and table, its client.
+  ASSERT_EQ(model.nodes.size(), 4u);
+  EXPECT_EQ(model.nodes[0].name, "orders-api");
   EXPECT_FALSE(model.nodes[0].type);
+  const std::size_t backend = NodeNamed(model, "127.0.0.1", "remote");
+  const std::size_t table = NodeNamed(model, "orders", "AWS::DynamoDB::Table");
+  ASSERT_EQ(model.calls.size(), 3u);
+  EXPECT_EQ(model.calls[1].to, backend);
+  EXPECT_EQ(model.calls[2].to, table);
+  EXPECT_TRUE(model.calls[1].status.ok && model.calls[2].status.ok);
+  EXPECT_EQ(model.calls[2].http.status, 200);
   EXPECT_TRUE(model.fault_root_causes.empty());
+  EXPECT_TRUE(model.error_root_causes.empty());
 }
 
-TEST(TraceModelTest, DdbSampleFieldsGraphAndRootCauses) {
-  const std::vector<storage::StoredDocument> docs = {
-      Doc(ReadTestdata("internal-aws-xray/ddbSample.txt"))};
-  const TraceModel model = BuildTraceModel("1-5f29ab21-d4ebf299219a65bd5c31d6da", docs);
-  // Root "DDB": "fault": true, no http, so neither error nor throttle.
+// POST /orders answered 500: DescribeTable on "orders" (200), PutItem on the missing table
+// "orders_archive" (400: the SDK sets error and, for the remote exception, fault), then the
+// local subsegment "charge-card" fails with PaymentTimeoutError.
+TEST(TraceModelTest, DynamoDbFaultFieldsGraphAndRootCauses) {
+  const std::string raw = ReadTestdata("create-order-fault.01-segment.txt");
+  const nlohmann::json json = nlohmann::json::parse(raw);
+  const std::vector<storage::StoredDocument> docs = {Doc(raw)};
+  const TraceModel model = BuildTraceModel(json.at("trace_id").get<std::string>(), docs);
+  // Root: "fault": true with status 500, so neither error nor throttle.
   EXPECT_TRUE(model.has_fault);
   EXPECT_FALSE(model.has_error);
   EXPECT_FALSE(model.has_throttle);
-  EXPECT_NEAR(*model.response_time, 1596566305.5928545 - 1596566305.535414, 1e-6);
-  EXPECT_TRUE(model.annotations.empty());  // Its only key contains dots.
+  const double root_time = json.at("end_time").get<double>() - json.at("start_time").get<double>();
+  EXPECT_NEAR(*model.response_time, root_time, 1e-6);
+  ASSERT_EQ(model.annotations.size(), 2u);
+  EXPECT_EQ(model.annotations[0].key, "customer_tier");
+  EXPECT_EQ(model.annotations[1].key, "archive_failed");
   ASSERT_EQ(model.users.size(), 1u);
-  EXPECT_EQ(model.users[0].name, "xraysegmentdump");
-  // Two DynamoDB calls with table_name: two inferred table nodes, plus DDB and its client.
+  EXPECT_EQ(model.users[0].name, "bob");
+  // Two DynamoDB calls with table_name: two inferred table nodes, plus orders-api and its client.
+  // charge-card is local work: no node.
   ASSERT_EQ(model.nodes.size(), 4u);
-  const std::size_t ddb = 0;
-  EXPECT_EQ(model.nodes[ddb].name, "DDB");
-  const std::size_t ok_table = NodeNamed(model, "xray_sample_table", "AWS::DynamoDB::Table");
-  const std::size_t bad_table = NodeNamed(model, "does_not_exist", "AWS::DynamoDB::Table");
+  const std::size_t api = 0;
+  EXPECT_EQ(model.nodes[api].name, "orders-api");
+  const std::size_t ok_table = NodeNamed(model, "orders", "AWS::DynamoDB::Table");
+  const std::size_t bad_table = NodeNamed(model, "orders_archive", "AWS::DynamoDB::Table");
   ASSERT_EQ(model.calls.size(), 3u);
+  EXPECT_TRUE(model.calls[0].status.fault);
+  EXPECT_EQ(model.calls[0].http.status, 500);
   EXPECT_EQ(model.calls[1].to, ok_table);
   EXPECT_TRUE(model.calls[1].status.ok);
   EXPECT_EQ(model.calls[2].to, bad_table);
   EXPECT_TRUE(model.calls[2].status.fault);  // "fault": true
-  EXPECT_TRUE(model.calls[2].status.error);  // status 400
+  EXPECT_TRUE(model.calls[2].status.error);  // "error": true, status 400
   EXPECT_EQ(model.calls[2].http.status, 400);
 
-  // Fault: DDB -> DDB.DescribeExisting... -> dynamodb (PutItem, fault) -> its inferred segment,
-  // which ends after the "attempt" and "wait" subsegments.
+  // Fault: of the root's faulty children, charge-card ends last; its exception is local.
   ASSERT_EQ(model.fault_root_causes.size(), 1u);
   const RootCause& fault = model.fault_root_causes[0];
   EXPECT_TRUE(fault.client_impacting);
-  ASSERT_EQ(fault.services.size(), 2u);
-  EXPECT_EQ(fault.services[0].node, ddb);
-  ASSERT_EQ(fault.services[0].entity_path.size(), 3u);
-  EXPECT_EQ(fault.services[0].entity_path[0].name, "DDB");
-  EXPECT_EQ(fault.services[0].entity_path[1].name, "DDB.DescribeExistingTableAndPutToMissingTable");
-  const RootCauseEntity& put = fault.services[0].entity_path[2];
-  EXPECT_EQ(put.name, "dynamodb");
-  EXPECT_TRUE(put.remote);
-  ASSERT_EQ(put.exceptions.size(), 1u);
-  EXPECT_EQ(put.exceptions[0].name, "dynamodb.ResourceNotFoundException");
-  EXPECT_EQ(put.exceptions[0].message, "ResourceNotFoundException: Requested resource not found");
-  EXPECT_EQ(fault.services[1].node, bad_table);
-  EXPECT_TRUE(fault.services[1].inferred);
-  ASSERT_EQ(fault.services[1].entity_path.size(), 1u);
-  EXPECT_TRUE(fault.services[1].entity_path[0].exceptions.empty());
+  ASSERT_EQ(fault.services.size(), 1u);
+  EXPECT_EQ(fault.services[0].node, api);
+  ASSERT_EQ(fault.services[0].entity_path.size(), 2u);
+  EXPECT_EQ(fault.services[0].entity_path[0].name, "orders-api");
+  const RootCauseEntity& charge = fault.services[0].entity_path[1];
+  EXPECT_EQ(charge.name, "charge-card");
+  EXPECT_FALSE(charge.remote);
+  ASSERT_EQ(charge.exceptions.size(), 1u);
+  EXPECT_EQ(charge.exceptions[0].name, "PaymentTimeoutError");
+  EXPECT_EQ(charge.exceptions[0].message, "card processor timed out");
 
   // Error: only the PutItem call (400) has it; the root does not.
   ASSERT_EQ(model.error_root_causes.size(), 1u);
-  EXPECT_FALSE(model.error_root_causes[0].client_impacting);
-  EXPECT_EQ(model.error_root_causes[0].services.back().node, bad_table);
+  const RootCause& error = model.error_root_causes[0];
+  EXPECT_FALSE(error.client_impacting);
+  ASSERT_EQ(error.services.size(), 2u);
+  ASSERT_EQ(error.services[0].entity_path.size(), 2u);
+  const RootCauseEntity& put = error.services[0].entity_path[1];
+  EXPECT_EQ(put.name, "DynamoDB");
+  EXPECT_TRUE(put.remote);
+  ASSERT_EQ(put.exceptions.size(), 1u);
+  EXPECT_EQ(put.exceptions[0].name, "ResourceNotFoundException");
+  EXPECT_EQ(put.exceptions[0].message, "Requested resource not found");
+  EXPECT_EQ(error.services[1].node, bad_table);
+  EXPECT_TRUE(error.services[1].inferred);
+  ASSERT_EQ(error.services[1].entity_path.size(), 1u);
+  EXPECT_TRUE(error.services[1].entity_path[0].exceptions.empty());
 
-  // Response time: DescribeTable (51.9 ms) dominates PutItem (5.4 ms).
+  // Response time: the slower of the two table calls, with its share of the root's time.
   ASSERT_EQ(model.response_time_root_causes.size(), 1u);
   const RootCause& slow = model.response_time_root_causes[0];
   ASSERT_EQ(slow.services.size(), 2u);
-  EXPECT_EQ(slow.services[1].node, ok_table);
+  const TraceCall& slower = *model.calls[1].response_time > *model.calls[2].response_time
+                                ? model.calls[1]
+                                : model.calls[2];
+  EXPECT_EQ(slow.services[1].node, slower.to);
   EXPECT_DOUBLE_EQ(*slow.services[0].entity_path[0].coverage, 1.0);
-  EXPECT_NEAR(*slow.services[1].entity_path[0].coverage,
-              (1596566305.5873947 - 1596566305.5355225) / (1596566305.5928545 - 1596566305.535414),
-              1e-6);
+  EXPECT_NEAR(*slow.services[1].entity_path[0].coverage, *slower.response_time / root_time, 1e-3);
 }
 
 TEST(TraceModelTest, NoRootCauseWithoutTheKind) {
