@@ -7,7 +7,7 @@ DATA_DIR       ?= $(CURDIR)/.cache/data
 XRAYD_ARGS     ?=
 FUZZ_SECONDS   ?= 30
 
-.PHONY: deps build run test test-fast test-asan fuzz e2e-deps bench clean
+.PHONY: deps build run test test-fast test-asan fuzz e2e-deps bench clean image test-image deb test-deb
 
 deps:
 	@bash scripts/install-deps.sh
@@ -56,3 +56,22 @@ bench: build
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+
+# Shipping: the container image (podman, Dockerfile) and the Debian package. Not part of `make test`
+# (too long for CI's 90 minutes on 2 cores); run them by hand before a release.
+# image: podman build of the Dockerfile; where no registry answers, the debian:12 bases are made
+# with debootstrap (cached in .cache/debian-base). test-image: builds, then checks the running
+# container (health, UDP/TCP on loopback, non-root, SIGTERM, the volume across containers).
+image:
+	bash scripts/build-image.sh
+
+test-image:
+	bash scripts/test-image.sh
+
+# deb: build-release/xrayd_<version>_<arch>.deb. test-deb: lintian, systemd-analyze verify, then
+# installed and run in a debian:12 container.
+deb: deps
+	bash scripts/build-deb.sh
+
+test-deb: deps
+	bash scripts/test-deb.sh
