@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/log_limiter.h"
+#include "daemon/core/log_limiter.h"
 
 namespace xrayd::daemon {
 

@@ -14,33 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/endpoint.h"
+#include "daemon/core/environment.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
-
-struct Endpoint {
-  std::string host;  // IPv4 or IPv6 literal (no brackets), or "localhost".
-  std::uint16_t port = 0;
-
-  // "host:port", IPv6 as "[::1]:2000".
-  std::string ToString() const;
-  friend bool operator==(const Endpoint&, const Endpoint&) = default;
-};
-
-// Parses "host:port", "[v6]:port", ":port" (loopback) or a bare port "2000" (loopback).
-// Fails with kInvalidArgument naming the problem.
-[[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view text);
-
-// An address setting in any of the forms SDKs use for AWS_XRAY_DAEMON_ADDRESS (SPEC §2.2):
-// "host:port" (no protocol: `udp` and `tcp` both unset, the caller decides), "udp:host:port",
-// "tcp:host:port", or the two-part "udp:host:port tcp:host:port" (either order, one space).
-struct DaemonAddress {
-  std::optional<Endpoint> plain;  // Form "host:port".
-  std::optional<Endpoint> udp;
-  std::optional<Endpoint> tcp;
-};
-// kInvalidArgument for anything else (e.g. two udp parts, a protocol other than udp/tcp).
-[[nodiscard]] Result<DaemonAddress> ParseDaemonAddress(std::string_view text);
 
 // The official daemon's levels. Its quirk is kept: `prod` given as a flag logs at info, `prod` from
 // cfg.yaml (its default) logs at warn; see EffectiveLogLevel in logging.h.
@@ -97,8 +75,6 @@ struct DaemonConfig {
   std::string StorePath() const { return data_dir + "/traces.db"; }
 };
 
-using Environment = std::map<std::string, std::string, std::less<>>;
-
 // The data directory used when none is given: $XRAYD_DATA_DIR, else $XDG_DATA_HOME/xrayd, else
 // $HOME/.local/share/xrayd, else ./xrayd-data.
 std::string DefaultDataDir(const Environment& env);
@@ -131,8 +107,5 @@ std::string PrintConfig(const ParsedFlags& parsed);
 
 // Usage text for `xrayd -h`.
 std::string DaemonUsage();
-
-// The process environment as an Environment.
-Environment ProcessEnvironment();
 
 }  // namespace xrayd::daemon

@@ -11,7 +11,7 @@
 
 #include "daemon/config.h"
 #include "daemon/config_yaml.h"
-#include "daemon/http_proxy.h"
+#include "daemon/net/http_proxy.h"
 
 namespace xrayd::daemon {
 

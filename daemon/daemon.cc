@@ -7,17 +7,17 @@
 
 #include "daemon/checkpointer.h"
 #include "daemon/forward_setup.h"
-#include "daemon/forwarder.h"
-#include "daemon/group_counts.h"
-#include "daemon/group_lookup.h"
-#include "daemon/http_server.h"
-#include "daemon/ingest_queue.h"
+#include "daemon/forward/forwarder.h"
+#include "daemon/api/group_counts.h"
+#include "daemon/api/group_lookup.h"
+#include "daemon/api/http_server.h"
+#include "daemon/ingest/ingest_queue.h"
 #include "daemon/retention.h"
-#include "daemon/storage_writer.h"
-#include "daemon/xray_proxy.h"
+#include "daemon/ingest/storage_writer.h"
+#include "daemon/forward/xray_proxy.h"
 #include "daemon/summary_worker.h"
-#include "daemon/udp_listener.h"
-#include "daemon/xray_api.h"
+#include "daemon/ingest/udp_listener.h"
+#include "daemon/api/xray_api.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -38,7 +38,7 @@ struct Daemon::Impl {
       response.body = RenderPrometheus(metrics);
       return response;
     });
-    api = ApiServices{.config = &config, .metrics = &metrics, .queue = &queue, .traces = readers.get()};
+    api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
     // X-Ray API families (daemon/xray_api.h) register here.
     api.state = state.get();
     api.groups = MakeGroupLookup(*state);

@@ -6,9 +6,9 @@
 
 #include <memory>
 
-#include "daemon/api_router.h"
+#include "daemon/api/api_router.h"
 #include "daemon/config.h"
-#include "daemon/metrics.h"
+#include "daemon/core/metrics.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "daemon/aws_region.h"
+#include "daemon/aws/aws_region.h"
 
 namespace xrayd::daemon {
 

@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "daemon/aws_credentials.h"
+#include "daemon/aws/aws_credentials.h"
 #include "daemon/config.h"
-#include "daemon/forwarder.h"
-#include "daemon/http_proxy.h"
+#include "daemon/forward/forwarder.h"
+#include "daemon/net/http_proxy.h"
 
 namespace xrayd::daemon {
 

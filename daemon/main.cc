@@ -7,14 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "daemon/cli_assert.h"
-#include "daemon/cli_capture.h"
-#include "daemon/cli_groups.h"
-#include "daemon/cli_health.h"
-#include "daemon/cli_sign.h"
-#include "daemon/cli_traces.h"
-#include "daemon/group_counts.h"
+#include "daemon/cli/cli_assert.h"
+#include "daemon/cli/cli_capture.h"
+#include "daemon/cli/cli_groups.h"
+#include "daemon/cli/cli_health.h"
+#include "daemon/cli/cli_sign.h"
+#include "daemon/cli/cli_traces.h"
+#include "daemon/cli/store_group_counts.h"
 #include "daemon/config.h"
+#include "daemon/core/build_info.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
 
@@ -32,7 +33,7 @@ int RunDaemon(const std::vector<std::string>& args) {
     return 0;
   }
   if (flags->show_version) {
-    std::cout << "xrayd " << XRAYD_VERSION << "\n";
+    std::cout << VersionLine() << "\n";
     return 0;
   }
   if (flags->print_config) {

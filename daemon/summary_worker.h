@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "daemon/background_thread.h"
-#include "daemon/metrics.h"
+#include "daemon/core/background_thread.h"
+#include "daemon/core/metrics.h"
 #include "proto/result.h"
 #include "query/summarizer.h"
 #include "storage/trace_store.h"

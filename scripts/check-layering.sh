@@ -1,24 +1,64 @@
 #!/usr/bin/env bash
-# Layering rules of STYLE.md §2: dependencies point one way (proto <- storage <- query <- daemon), and
-# only daemon/ includes Asio, Beast or spdlog. Prints each violation; exits 1 if any.
+# Include directions between the libraries and between the rooms of daemon/ (see
+# daemon/CMakeLists.txt): proto <- storage <- query <- daemon, and inside daemon/
+#   core <- net <- aws;  core <- ingest <- api;  {api, aws} <- forward <- daemon/ <- cli
+# Only daemon/ includes Asio, Beast or spdlog. No CMake file globs sources, no build or test file
+# reads outside the repository. Prints each violation; exits 1 if any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-check() {  # check DIR PATTERN WHY
-  local hits
-  hits=$(grep -rnE "$2" "$1" --include='*.h' --include='*.cc' || true)
-  if [[ -n "$hits" ]]; then
-    echo "layering: $3"
-    echo "$hits"
+
+# fail WHY HITS: reports HITS (grep output) under WHY when there are any.
+fail() {
+  if [[ -n "$2" ]]; then
+    echo "layering: $1"
+    echo "$2"
     status=1
   fi
 }
+
+# check DIR PATTERN WHY: no file of DIR (recursively) has a line matching PATTERN.
+check() {
+  fail "$3" "$(grep -rnE "$2" "$1" --include='*.h' --include='*.cc' || true)"
+}
+
 for dir in proto storage query; do
   check "$dir" '#include <(boost/asio|boost/beast|spdlog)' "$dir/ must not include Asio, Beast or spdlog"
 done
 check proto '#include "(storage|query|daemon)/' "proto/ depends on nothing of ours"
 check storage '#include "(query|daemon)/' "storage/ depends only on proto/"
 check query '#include "daemon/' "query/ must not depend on daemon/"
+
+# Rooms of daemon/: what each may include of daemon/ (besides itself).
+declare -A allowed=(
+  [core]=""
+  [net]="core"
+  [aws]="net|core"
+  [ingest]="core"
+  [api]="ingest|core"
+  [forward]="api|aws|net|core"
+)
+for room in "${!allowed[@]}"; do
+  ok="$room${allowed[$room]:+|${allowed[$room]}}"
+  fail "daemon/$room/ may include only daemon/{${ok//|/,}}/" \
+    "$(grep -rnE '#include "daemon/' "daemon/$room" --include='*.h' --include='*.cc' |
+       grep -vE "#include \"daemon/($ok)/" || true)"
+done
+fail "daemon/ must not include cli/ (only main.cc may)" \
+  "$(grep -nE '#include "daemon/cli/' daemon/*.h daemon/*.cc | grep -v '^daemon/main.cc:' || true)"
+for room in "${!allowed[@]}"; do
+  fail "daemon/$room/ must not include cli/" \
+    "$(grep -rnE '#include "daemon/cli/' "daemon/$room" || true)"
+done
+
+fail "CMake files list their sources; no file(GLOB)" \
+  "$(grep -rn --include=CMakeLists.txt --include='*.cmake' -E 'file\((GLOB|GLOB_RECURSE)' \
+       CMakeLists.txt proto storage query daemon tests bench scripts 2>/dev/null || true)"
+fail "the repository stands alone: nothing reads ../shared" \
+  "$(grep -rnE '\.\./shared' --include=CMakeLists.txt --include='*.cmake' --include='*.cc' \
+       --include='*.h' --include='*.js' --include='*.sh' --include=Makefile \
+       --exclude-dir=node_modules . 2>/dev/null | grep -v '^./build' | grep -v check-layering.sh || true)"
+
 if [[ $status -eq 0 ]]; then
   echo "layering: ok"
 fi

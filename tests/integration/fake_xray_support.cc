@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/sigv4.h"
+#include "daemon/aws/sigv4.h"
 
 namespace xrayd::testing_support {
 namespace {

@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/cli_traces_tail.h"
+#include "daemon/cli/cli_traces_tail.h"
 #include "proto/document_decoder.h"
 #include "storage/trace_store.h"
 #include "tests/integration/daemon_process_support.h"

@@ -1,0 +1,201 @@
+#include "daemon/api/http_server.h"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <spdlog/spdlog.h>
+
+namespace xrayd::daemon {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+HttpRequest ToRequest(const http::request<http::string_body>& in) {
+  HttpRequest out;
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = in.body();
+  return out;
+}
+
+http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(in.status), version};
+  out.set(http::field::server, "xrayd");
+  out.set(http::field::content_type, in.content_type);
+  for (auto& [name, value] : in.headers) {
+    out.set(name, value);
+  }
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const ApiRouter& router, const HttpServerOptions& options)
+      : stream_(std::move(socket)), router_(router), options_(options) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit_bytes);
+    stream_.expires_after(options_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted) {
+      return DoClose();
+    }
+    if (ec == http::error::body_limit) {
+      return Send(JsonError(413, "InvalidRequestException",
+                            "request body larger than " +
+                                std::to_string(options_.body_limit_bytes) + " bytes"),
+                  11, false);
+    }
+    if (ec) {
+      return DoClose();
+    }
+    const auto& request = parser_->get();
+    HttpResponse response = router_.Handle(ToRequest(request));
+    Send(std::move(response), request.version(), request.keep_alive());
+  }
+
+  void Send(HttpResponse response, unsigned version, bool keep_alive) {
+    response_ = std::make_shared<http::response<http::string_body>>(
+        ToBeast(std::move(response), version, keep_alive));
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+  }
+
+  void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+    if (ec || !keep_alive) {
+      return DoClose();
+    }
+    response_.reset();
+    DoRead();
+  }
+
+  void DoClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const ApiRouter& router_;
+  const HttpServerOptions& options_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const ApiRouter& r, HttpServerOptions o) : router(r), options(o), acceptor(io) {}
+
+  void DoAccept() {
+    acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+        return;
+      }
+      if (!ec) {
+        std::make_shared<Session>(std::move(socket), router, options)->Run();
+      }
+      DoAccept();
+    });
+  }
+
+  const ApiRouter& router;
+  const HttpServerOptions options;
+  net::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  Endpoint local;
+};
+
+HttpServer::HttpServer(const ApiRouter& router, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(router, options)) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+}
+
+Status HttpServer::Start(const Endpoint& address) {
+  beast::error_code ec;
+  const std::string host = address.host == "localhost" ? "127.0.0.1" : address.host;
+  const net::ip::address ip = net::ip::make_address(host, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "TCP address '" + address.ToString() + "': not an IP address");
+  }
+  const tcp::endpoint endpoint(ip, address.port);
+  tcp::acceptor& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return MakeError(ErrorCode::kIOError,
+                     "cannot listen on TCP " + address.ToString() + ": " + ec.message());
+  }
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  impl_->local = Endpoint{bound.address().to_string(), bound.port()};
+  impl_->DoAccept();
+  for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return {};
+}
+
+Endpoint HttpServer::LocalEndpoint() const {
+  return impl_->local;
+}
+
+void HttpServer::Stop() {
+  if (impl_->threads.empty()) {
+    return;
+  }
+  net::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  // Open keep-alive sessions would keep run() alive until their read timeout: stop the loop.
+  impl_->io.stop();
+  for (std::thread& t : impl_->threads) {
+    t.join();
+  }
+  impl_->threads.clear();
+}
+
+}  // namespace xrayd::daemon

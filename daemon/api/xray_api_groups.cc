@@ -1,0 +1,231 @@
+// X-Ray group operations (SPEC §4.4, §6): CreateGroup, GetGroup, GetGroups, UpdateGroup,
+// DeleteGroup over StateStore. Filters are validated with the filter parser; errors are
+// InvalidRequestException (the model declares no other group error).
+#include <string>
+#include <utility>
+
+#include "daemon/api/api_json.h"
+#include "daemon/api/xray_api.h"
+#include "daemon/api/xray_api_state_util.h"
+#include "query/filter_parser.h"
+
+namespace xrayd::daemon {
+namespace {
+
+using nlohmann::json;
+
+// [local] GetGroups page size: 26 groups at most exist, 10 per page exercises NextToken.
+constexpr std::size_t kGroupsPageSize = 10;
+constexpr std::string_view kGroupsTokenKind = "groups";
+
+json GroupToJson(const storage::Group& group) {
+  json out = {{"GroupName", group.name},
+              {"GroupARN", group.arn},
+              {"InsightsConfiguration",
+               {{"InsightsEnabled", group.insights.insights_enabled},
+                {"NotificationsEnabled", group.insights.notifications_enabled}}}};
+  if (group.filter_expression) {
+    out["FilterExpression"] = *group.filter_expression;
+  }
+  return out;
+}
+
+// GroupName (1-32) and/or GroupARN (1-400); at least one.
+ApiResult<storage::ResourceRef> ParseGroupRef(const json& body) {
+  auto name = OptionalBoundedString(body, "GroupName", 1, 32);
+  if (!name) {
+    return tl::unexpected(name.error());
+  }
+  auto arn = OptionalBoundedString(body, "GroupARN", 1, 400);
+  if (!arn) {
+    return tl::unexpected(arn.error());
+  }
+  if (!*name && !*arn) {
+    return tl::unexpected(InvalidRequest("GroupName or GroupARN is required"));
+  }
+  return storage::ResourceRef{std::move(*name), std::move(*arn)};
+}
+
+// FilterExpression, checked by the filter parser; the message names the offending token.
+ApiResult<std::optional<std::string>> ParseGroupFilter(const json& body) {
+  auto filter = OptionalString(body, "FilterExpression");
+  if (!filter) {
+    return filter;
+  }
+  if (*filter) {
+    if (auto parsed = query::ParseFilter(**filter); !parsed) {
+      return tl::unexpected(InvalidRequest("Invalid FilterExpression: " + parsed.error().message));
+    }
+  }
+  return filter;
+}
+
+ApiResult<std::optional<storage::InsightsConfiguration>> ParseInsights(const json& body) {
+  auto it = body.find("InsightsConfiguration");
+  if (it == body.end() || it->is_null()) {
+    return std::optional<storage::InsightsConfiguration>();
+  }
+  if (!it->is_object()) {
+    return tl::unexpected(InvalidRequest("InsightsConfiguration must be an object"));
+  }
+  auto insights = OptionalBool(*it, "InsightsEnabled");
+  if (!insights) {
+    return tl::unexpected(insights.error());
+  }
+  auto notifications = OptionalBool(*it, "NotificationsEnabled");
+  if (!notifications) {
+    return tl::unexpected(notifications.error());
+  }
+  storage::InsightsConfiguration config{insights->value_or(false), notifications->value_or(false)};
+  if (config.notifications_enabled && !config.insights_enabled) {
+    return tl::unexpected(InvalidRequest(
+        "Notifications may only be enabled on a group with InsightsEnabled set to true"));
+  }
+  return std::optional<storage::InsightsConfiguration>(config);
+}
+
+HttpResponse CreateGroup(storage::StateStore& store, const HttpRequest& request) {
+  auto body = ParseJsonBody(request);
+  if (!body) {
+    return body.error();
+  }
+  auto name = RequiredString(*body, "GroupName");
+  if (!name) {
+    return name.error();
+  }
+  auto filter = ParseGroupFilter(*body);
+  if (!filter) {
+    return filter.error();
+  }
+  auto insights = ParseInsights(*body);
+  if (!insights) {
+    return insights.error();
+  }
+  auto tags = ParseTags(*body);
+  if (!tags) {
+    return tags.error();
+  }
+  storage::NewGroup group{std::move(*name), std::move(*filter),
+                          insights->value_or(storage::InsightsConfiguration{}), std::move(*tags)};
+  auto created = store.CreateGroup(group, WallSeconds());
+  if (!created) {
+    return StateErrorResponse(created.error(), "InvalidRequestException");
+  }
+  return JsonResponse({{"Group", GroupToJson(*created)}});
+}
+
+HttpResponse GetGroup(storage::StateStore& store, const HttpRequest& request) {
+  auto body = ParseJsonBody(request);
+  if (!body) {
+    return body.error();
+  }
+  auto ref = ParseGroupRef(*body);
+  if (!ref) {
+    return ref.error();
+  }
+  auto group = store.FindGroup(*ref);
+  if (!group) {
+    return StateErrorResponse(group.error(), "InvalidRequestException");
+  }
+  return JsonResponse({{"Group", GroupToJson(*group)}});
+}
+
+HttpResponse GetGroups(storage::StateStore& store, const HttpRequest& request) {
+  auto body = ParseJsonBody(request);
+  if (!body) {
+    return body.error();
+  }
+  auto token = OptionalBoundedString(*body, "NextToken", 1, 100);
+  if (!token) {
+    return token.error();
+  }
+  std::int64_t after = -1;  // Default has id 0: a first page starts before it.
+  if (*token) {
+    auto cursor = DecodePageToken(kGroupsTokenKind, **token);
+    if (!cursor) {
+      return cursor.error();
+    }
+    after = *cursor;
+  }
+  json groups = json::array();
+  std::optional<std::int64_t> last;
+  bool more = false;
+  for (const storage::Group& group : store.ListGroups()) {  // By id, Default (0) first.
+    if (group.id <= after) {
+      continue;
+    }
+    if (groups.size() == kGroupsPageSize) {
+      more = true;
+      break;
+    }
+    groups.push_back(GroupToJson(group));
+    last = group.id;
+  }
+  json out = {{"Groups", std::move(groups)}};
+  if (more && last) {
+    out["NextToken"] = EncodePageToken(kGroupsTokenKind, *last);
+  }
+  return JsonResponse(out);
+}
+
+HttpResponse UpdateGroup(storage::StateStore& store, const HttpRequest& request) {
+  auto body = ParseJsonBody(request);
+  if (!body) {
+    return body.error();
+  }
+  auto ref = ParseGroupRef(*body);
+  if (!ref) {
+    return ref.error();
+  }
+  auto filter = ParseGroupFilter(*body);
+  if (!filter) {
+    return filter.error();
+  }
+  auto insights = ParseInsights(*body);
+  if (!insights) {
+    return insights.error();
+  }
+  auto updated =
+      store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights}, WallSeconds());
+  if (!updated) {
+    return StateErrorResponse(updated.error(), "InvalidRequestException");
+  }
+  return JsonResponse({{"Group", GroupToJson(*updated)}});
+}
+
+HttpResponse DeleteGroup(storage::StateStore& store, const HttpRequest& request) {
+  auto body = ParseJsonBody(request);
+  if (!body) {
+    return body.error();
+  }
+  auto ref = ParseGroupRef(*body);
+  if (!ref) {
+    return ref.error();
+  }
+  if (auto status = store.DeleteGroup(*ref); !status) {
+    return StateErrorResponse(status.error(), "InvalidRequestException");
+  }
+  return JsonResponse(json::object());
+}
+
+}  // namespace
+
+void RegisterGroupApi(ApiRouter& router, const ApiServices& services) {
+  storage::StateStore* store = services.state;
+  auto route = [&](std::string path,
+                   HttpResponse (*handler)(storage::StateStore&, const HttpRequest&)) {
+    router.Add("POST", std::move(path), [store, handler](const HttpRequest& request) {
+      if (store == nullptr) {
+        return JsonError(500, "InternalFailure", "state store not available");
+      }
+      return handler(*store, request);
+    });
+  };
+  route("/CreateGroup", &CreateGroup);
+  route("/GetGroup", &GetGroup);
+  route("/Groups", &GetGroups);
+  route("/UpdateGroup", &UpdateGroup);
+  route("/DeleteGroup", &DeleteGroup);
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,339 @@
+#include "daemon/cli/cli_capture.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <ostream>
+#include <thread>
+
+#include "daemon/cli/cli_assert.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+#include "daemon/cli/xray_query_client.h"
+
+namespace xrayd::daemon {
+
+namespace {
+
+constexpr const char* kCaptureUsage =
+    "usage: xrayd capture [--out FILE] [--junit FILE] [--data-dir DIR] [--quiet D] [--timeout D]\n"
+    "                     [--color auto|always|never] [ASSERTION...] -- COMMAND [ARGS...]\n"
+    "Runs COMMAND against a private xrayd (free loopback ports, temporary store unless\n"
+    "--data-dir), waits until no segment arrived for --quiet (default 1s, at most --timeout,\n"
+    "default 30s, after COMMAND exits), writes the traces (--out, BatchGetTraces JSON) and checks\n"
+    "the assertions. Exit status: COMMAND's if it failed, else 1 if an assertion failed, else 0.\n";
+
+using Clock = std::chrono::steady_clock;
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct CaptureArgs {
+  std::string out_path;
+  std::string data_dir;  // Empty: a temporary directory, removed at the end.
+  double quiet_seconds = 1;
+  double timeout_seconds = 30;
+  ReportArgs report;
+  AssertionFlags assertions;
+  std::vector<std::string> command;
+};
+
+Result<CaptureArgs> ParseCaptureArgs(const std::vector<std::string>& args) {
+  CaptureArgs parsed;
+  std::size_t i = 0;
+  while (i < args.size() && args[i] != "--") {
+    auto taken = parsed.assertions.Parse(args, i);
+    if (taken && !*taken) {
+      taken = ParseReportFlag(args, i, parsed.report);
+    }
+    if (!taken) {
+      return tl::unexpected(taken.error());
+    }
+    if (*taken) {
+      continue;
+    }
+    const std::string& flag = args[i];
+    if (i + 1 >= args.size() || args[i + 1] == "--") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       flag.rfind("--", 0) == 0 ? flag + " needs a value"
+                                                : "unexpected '" + flag + "' before --");
+    }
+    const std::string& value = args[i + 1];
+    if (flag == "--out") {
+      parsed.out_path = value;
+    } else if (flag == "--data-dir") {
+      parsed.data_dir = value;
+    } else if (flag == "--quiet" || flag == "--timeout") {
+      auto seconds = ParseDurationSeconds(value);
+      if (!seconds) {
+        return MakeError(ErrorCode::kInvalidArgument, flag + ": " + seconds.error().message);
+      }
+      (flag == "--quiet" ? parsed.quiet_seconds : parsed.timeout_seconds) = *seconds;
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument, "unknown flag '" + flag + "'");
+    }
+    i += 2;
+  }
+  if (i >= args.size() || i + 1 >= args.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "give the command to run after --");
+  }
+  parsed.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  return parsed;
+}
+
+// Everything the private daemon has been handed so far; it changes while segments arrive.
+std::uint64_t Activity(const Metrics& m) {
+  std::uint64_t total = m.datagrams_received.load() + m.segments_accepted.load();
+  for (const auto& rejected : m.rejected) {
+    total += rejected.load();
+  }
+  return total;
+}
+
+// True once every accepted document is committed (or counted as dropped).
+bool Settled(const Metrics& m) {
+  std::uint64_t done = m.segments_stored.load();
+  for (const auto& dropped : m.dropped) {
+    done += dropped.load();
+  }
+  return done >= m.segments_accepted.load();
+}
+
+// Waits until nothing arrived for `quiet` and the writer caught up, at most `timeout`.
+// Returns false on timeout.
+bool WaitQuiet(const Metrics& metrics, double quiet, double timeout) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout);
+  std::uint64_t last = Activity(metrics);
+  auto last_change = Clock::now();
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    const auto now = Clock::now();
+    if (const std::uint64_t activity = Activity(metrics); activity != last) {
+      last = activity;
+      last_change = now;
+    }
+    if (Settled(metrics) && now - last_change >= std::chrono::duration<double>(quiet)) {
+      return true;
+    }
+    if (now >= deadline) {
+      return false;
+    }
+  }
+}
+
+struct CommandResult {
+  int exit_code = 0;    // The capture's exit status for this outcome.
+  std::string status;   // "exited with status 3", "killed by signal 9 (Killed)", ...
+};
+
+// Runs `command` with `env` and waits for it. SIGINT/SIGQUIT are ignored here meanwhile (the
+// terminal sends them to the command too; it decides), as shells do for foreground jobs.
+CommandResult RunCommand(const std::vector<std::string>& command, const Environment& env) {
+  std::vector<std::string> env_strings;
+  for (const auto& [name, value] : env) {
+    env_strings.push_back(name + "=" + value);
+  }
+  std::vector<char*> envp;
+  for (std::string& entry : env_strings) {
+    envp.push_back(entry.data());
+  }
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_strings = command;
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGQUIT);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGPIPE);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  struct sigaction ignore{};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old_int{};
+  struct sigaction old_quit{};
+  sigaction(SIGINT, &ignore, &old_int);
+  sigaction(SIGQUIT, &ignore, &old_quit);
+
+  pid_t pid = 0;
+  const int spawn_error = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  CommandResult result;
+  if (spawn_error != 0) {
+    result.exit_code = 127;
+    result.status = std::string("could not be started: ") + std::strerror(spawn_error);
+  } else {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) {
+      result.exit_code = WEXITSTATUS(status);
+      result.status = "exited with status " + std::to_string(result.exit_code);
+    } else if (WIFSIGNALED(status)) {
+      result.exit_code = 128 + WTERMSIG(status);
+      result.status = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                      strsignal(WTERMSIG(status)) + ")";
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
+  return result;
+}
+
+std::string CommandText(const std::vector<std::string>& command) {
+  std::string text;
+  for (const std::string& arg : command) {
+    text += (text.empty() ? "" : " ") + arg;
+  }
+  return text;
+}
+
+Result<std::string> MakeTemporaryDataDir(const Environment& env) {
+  auto tmpdir = env.find("TMPDIR");
+  std::string pattern =
+      (tmpdir != env.end() && !tmpdir->second.empty() ? tmpdir->second : "/tmp") +
+      "/xrayd-capture.XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return MakeError(ErrorCode::kIOError,
+                     "cannot create a temporary store in " + pattern + ": " + std::strerror(errno));
+  }
+  return pattern;
+}
+
+// The private daemon: offline, loopback, free ports, warnings only; nothing from the user's
+// environment or config files.
+Result<DaemonConfig> PrivateDaemonConfig(const std::string& data_dir) {
+  auto flags = ParseDaemonFlags(
+      {"--offline", "-b", "127.0.0.1:0", "-t", "127.0.0.1:0", "--data-dir", data_dir, "-l", "warn"},
+      Environment{});
+  if (!flags) {
+    return tl::unexpected(flags.error());
+  }
+  return flags->config;
+}
+
+int Capture(const CaptureArgs& args, const std::string& data_dir, const Environment& env,
+            std::ostream& err) {
+  const double started = NowSeconds();
+  auto config = PrivateDaemonConfig(data_dir);
+  if (!config) {
+    err << "xrayd capture: " << config.error().message << "\n";
+    return 2;
+  }
+  Daemon daemon(*config);
+  if (Status s = daemon.Start(); !s) {
+    err << "xrayd capture: cannot start the private daemon: " << s.error().message << "\n";
+    return 2;
+  }
+  const std::string udp = daemon.UdpEndpoint().ToString();
+  const std::string tcp = daemon.TcpEndpoint().ToString();
+  XrayQueryClient client("http://" + tcp);
+  auto sampling = client.Call(
+      "/UpdateSamplingRule", {{"SamplingRuleUpdate", {{"RuleName", "Default"}, {"FixedRate", 1.0}}}});
+  if (!sampling) {
+    err << "xrayd capture: cannot set the private daemon's sampling rule: "
+        << sampling.error().message << "\n";
+  }
+
+  Environment command_env = env;
+  command_env["AWS_XRAY_DAEMON_ADDRESS"] = "udp:" + udp + " tcp:" + tcp;
+  command_env["AWS_ENDPOINT_URL_XRAY"] = "http://" + tcp;
+  const CommandResult command = RunCommand(args.command, command_env);
+  if (!WaitQuiet(daemon.GetMetrics(), args.quiet_seconds, args.timeout_seconds)) {
+    err << "xrayd capture: segments still arriving after --timeout " << args.timeout_seconds
+        << " s; checking what arrived so far\n";
+  }
+
+  const TraceWindow window{.start = started - 1, .end = NowSeconds() + 1};
+  JUnitCase command_case{.name = "command: " + CommandText(args.command),
+                         .passed = command.exit_code == 0,
+                         .message = "the command " + command.status,
+                         .details = ""};
+  const ReportSink sink{err, err, UseColor(args.report.color, STDERR_FILENO, env)};
+  std::vector<nlohmann::json> traces;
+  const int checked = CheckAndReport(client, args.assertions.assertions(), window, args.report,
+                                     "xrayd capture", {command_case}, NowSeconds() - started,
+                                     sink, &traces);
+  daemon.Stop();
+  std::size_t segments = 0;
+  for (const nlohmann::json& trace : traces) {
+    segments += TraceDocuments(trace).size();
+  }
+  err << "xrayd capture: " << traces.size() << (traces.size() == 1 ? " trace" : " traces") << ", "
+      << segments << (segments == 1 ? " segment" : " segments")
+      << " captured; the command " << command.status << "\n";
+  if (traces.empty()) {
+    err << "xrayd capture: nothing was captured: does the command use an X-Ray SDK and honour "
+           "AWS_XRAY_DAEMON_ADDRESS?\n";
+  }
+  if (!args.out_path.empty()) {
+    const nlohmann::json document = {{"Traces", traces},
+                                     {"UnprocessedTraceIds", nlohmann::json::array()}};
+    if (Status s = WriteFileAtomically(args.out_path, document.dump(2) + "\n"); !s) {
+      err << "xrayd capture: " << s.error().message << "\n";
+      return command.exit_code != 0 ? command.exit_code : 2;
+    }
+  }
+  if (command.exit_code != 0) {
+    return command.exit_code;
+  }
+  return checked;
+}
+
+}  // namespace
+
+int RunCaptureCommand(const std::vector<std::string>& args, const Environment& env,
+                      std::ostream& out, std::ostream& err) {
+  if (!args.empty() && (args.front() == "-h" || args.front() == "--help")) {
+    out << kCaptureUsage << kAssertionFlagsUsage;
+    return 0;
+  }
+  auto parsed = ParseCaptureArgs(args);
+  if (!parsed) {
+    err << "xrayd capture: " << parsed.error().message << "\n" << kCaptureUsage;
+    return 2;
+  }
+  LoggingOptions logging;
+  logging.level = EffectiveLogLevel::kWarn;
+  if (Status s = ConfigureLogging(logging); !s) {
+    err << "xrayd capture: " << s.error().message << "\n";
+    return 2;
+  }
+  std::string data_dir = parsed->data_dir;
+  const bool temporary = data_dir.empty();
+  if (temporary) {
+    auto made = MakeTemporaryDataDir(env);
+    if (!made) {
+      err << "xrayd capture: " << made.error().message << "\n";
+      return 2;
+    }
+    data_dir = *made;
+  }
+  const int code = Capture(*parsed, data_dir, env, err);
+  if (temporary) {
+    std::error_code ignored;
+    std::filesystem::remove_all(data_dir, ignored);
+  }
+  return code;
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,101 @@
+#include "daemon/ingest/ingest_queue.h"
+
+#include "daemon/core/metrics.h"
+
+namespace xrayd::daemon {
+
+namespace {
+// Per-document bookkeeping (strings, vector slots) on top of the raw JSON, so that the capacity
+// bounds memory rather than only payload bytes.
+constexpr std::size_t kDocumentOverhead = 256;
+}  // namespace
+
+IngestQueue::IngestQueue(std::size_t capacity_bytes, Metrics* metrics)
+    : capacity_bytes_(capacity_bytes), metrics_(metrics) {}
+
+std::size_t IngestQueue::BatchBytes(const IngestBatch& batch) noexcept {
+  std::size_t bytes = 0;
+  for (const proto::Document& doc : batch.documents) {
+    bytes += doc.raw.size() + kDocumentOverhead;
+  }
+  return bytes;
+}
+
+bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
+  if (batch.documents.empty()) {
+    return true;
+  }
+  const std::size_t bytes = BatchBytes(batch);
+  const std::size_t docs = batch.documents.size();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || bytes_ + bytes > capacity_bytes_) {
+      return false;
+    }
+    batches_.push_back(std::move(batch));
+    bytes_ += bytes;
+    documents_ += docs;
+    if (metrics_ != nullptr) {
+      metrics_->queue_bytes.store(static_cast<std::int64_t>(bytes_), std::memory_order_relaxed);
+      metrics_->queue_documents.store(static_cast<std::int64_t>(documents_),
+                                      std::memory_order_relaxed);
+    }
+  }
+  not_empty_.notify_one();
+  return true;
+}
+
+std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
+                                              std::chrono::milliseconds wait,
+                                              std::size_t max_bytes) {
+  std::vector<IngestBatch> out;
+  std::unique_lock<std::mutex> lock(mu_);
+  not_empty_.wait_for(lock, wait, [this] { return !batches_.empty() || closed_; });
+  std::size_t taken = 0;
+  std::size_t taken_bytes = 0;
+  while (!batches_.empty()) {
+    IngestBatch& front = batches_.front();
+    const std::size_t front_bytes = BatchBytes(front);
+    if (!out.empty() &&
+        (taken + front.documents.size() > max_documents || taken_bytes + front_bytes > max_bytes)) {
+      break;
+    }
+    taken += front.documents.size();
+    taken_bytes += front_bytes;
+    documents_ -= front.documents.size();
+    bytes_ -= front_bytes;
+    out.push_back(std::move(front));
+    batches_.pop_front();
+  }
+  if (metrics_ != nullptr) {
+    metrics_->queue_bytes.store(static_cast<std::int64_t>(bytes_), std::memory_order_relaxed);
+    metrics_->queue_documents.store(static_cast<std::int64_t>(documents_),
+                                    std::memory_order_relaxed);
+  }
+  return out;
+}
+
+void IngestQueue::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  not_empty_.notify_all();
+}
+
+bool IngestQueue::Closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
+std::size_t IngestQueue::Bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+std::size_t IngestQueue::Documents() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return documents_;
+}
+
+}  // namespace xrayd::daemon

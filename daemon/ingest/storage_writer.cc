@@ -1,0 +1,181 @@
+#include "daemon/ingest/storage_writer.h"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/core/log_limiter.h"
+
+namespace xrayd::daemon {
+
+StorageWriter::StorageWriter(IngestQueue& queue, storage::TraceStore& store, Metrics& metrics,
+                             StorageWriterOptions options)
+    : queue_(queue), store_(store), metrics_(metrics), options_(options) {}
+
+StorageWriter::~StorageWriter() {
+  Stop();
+}
+
+void StorageWriter::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void StorageWriter::Stop() {
+  stopping_.store(true);
+  queue_.Close();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void StorageWriter::Run() {
+  store_.SetForwardSpool(options_.forward_spool);
+  while (true) {
+    std::vector<IngestBatch> batches =
+        queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait, options_.max_batch_bytes);
+    if (batches.empty()) {
+      ApplyForwardAcks(/*trim_now=*/true);
+      if (queue_.Closed() && queue_.Documents() == 0) {
+        return;
+      }
+      ReleaseFreeMemory();
+      continue;
+    }
+    // Gather more until the transaction is full or its commit interval has passed.
+    std::size_t documents = 0;
+    std::size_t bytes = 0;
+    for (const IngestBatch& batch : batches) {
+      documents += batch.documents.size();
+      bytes += IngestQueue::BatchBytes(batch);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.commit_interval;
+    while (documents < options_.max_batch_documents && bytes < options_.max_batch_bytes &&
+           !queue_.Closed()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        break;
+      }
+      std::vector<IngestBatch> more =
+          queue_.PopUpTo(options_.max_batch_documents - documents,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                         options_.max_batch_bytes - bytes);
+      for (IngestBatch& batch : more) {
+        documents += batch.documents.size();
+        bytes += IngestQueue::BatchBytes(batch);
+        batches.push_back(std::move(batch));
+      }
+    }
+    ApplyForwardAcks(/*trim_now=*/false);
+    WriteWithRetry(batches);
+  }
+}
+
+void StorageWriter::ApplyForwardAcks(bool trim_now) {
+  if (options_.forward_acked == nullptr) {
+    return;
+  }
+  store_.AckForwarded(options_.forward_acked->load(std::memory_order_acquire));
+  if (trim_now) {
+    // A failure leaves the deletion pending for the next transaction; rows not yet deleted are
+    // only sent again after a restart.
+    if (Status s = store_.TrimForwardSpool(); !s) {
+      metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+void StorageWriter::CountCommitted(std::size_t documents, const storage::PutStats& stats) {
+  metrics_.segments_stored.fetch_add(documents, std::memory_order_relaxed);
+  metrics_.segments_inserted.fetch_add(stats.inserted, std::memory_order_relaxed);
+  metrics_.segments_replaced.fetch_add(stats.replaced, std::memory_order_relaxed);
+  metrics_.segments_duplicate.fetch_add(stats.duplicates, std::memory_order_relaxed);
+  metrics_.segments_stale_in_progress.fetch_add(stats.stale_in_progress, std::memory_order_relaxed);
+  metrics_.annotations_indexed.fetch_add(stats.annotations_indexed, std::memory_order_relaxed);
+  metrics_.annotations_over_limit.fetch_add(stats.annotations_over_limit,
+                                            std::memory_order_relaxed);
+  metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+  metrics_.forward.spooled_in_bytes.fetch_add(stats.spooled_bytes, std::memory_order_relaxed);
+  metrics_.forward.spooled.fetch_add(stats.spooled, std::memory_order_relaxed);
+}
+
+void StorageWriter::ReleaseFreeMemory() {
+  // Documents are allocated by the receiving threads and freed here; glibc keeps freed chunks in
+  // each thread's arena, so after a burst RSS would stay at the burst's peak. Called only when the
+  // queue is idle (under load the memory is reused at once, and trimming would cost page faults),
+  // at most once a second.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ >= std::chrono::seconds(1)) {
+    malloc_trim(0);
+    last_trim_ = now;
+  }
+}
+
+void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
+  std::vector<proto::Document> documents;
+  std::size_t total = 0;
+  for (const IngestBatch& batch : batches) {
+    total += batch.documents.size();
+  }
+  documents.reserve(total);
+  // The transaction's receive time is the earliest of its batches (they are milliseconds apart).
+  double received_at = batches.front().received_at;
+  for (IngestBatch& batch : batches) {
+    received_at = std::min(received_at, batch.received_at);
+    std::move(batch.documents.begin(), batch.documents.end(), std::back_inserter(documents));
+  }
+  Write(documents, received_at);
+}
+
+void StorageWriter::Write(std::span<const proto::Document> documents, double received_at) {
+  LogLimiter limiter(std::chrono::seconds(10));
+  auto backoff = std::chrono::milliseconds(50);
+  std::chrono::steady_clock::time_point give_up_at{};
+  while (true) {
+    Result<storage::PutStats> stats = store_.PutDocuments(documents, received_at);
+    if (stats) {
+      CountCommitted(documents.size(), *stats);
+      return;
+    }
+    metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+    if (stats.error().code == ErrorCode::kInvalidArgument) {
+      // The store refused a document itself; retrying cannot help. Isolate it so that one
+      // poison document costs only itself and never stalls ingest.
+      if (documents.size() > 1) {
+        for (std::size_t i = 0; i < documents.size(); ++i) {
+          Write(documents.subspan(i, 1), received_at);
+        }
+      } else {
+        metrics_.CountDropped(DropReason::kStorageError, 1);
+        spdlog::error("storage: trace {} segment {} refused by the store: {}",
+                      documents.front().trace_id, documents.front().id, stats.error().message);
+      }
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (auto suppressed = limiter.Admit(0, now)) {
+      spdlog::error(
+          "storage: could not commit {} documents ({}: {}); retrying, receivers drop when the "
+          "queue is full{}",
+          documents.size(), ErrorCodeName(stats.error().code), stats.error().message,
+          *suppressed > 0 ? fmt::format(" ({} more failures)", *suppressed) : std::string());
+    }
+    if (stopping_.load()) {
+      if (give_up_at == std::chrono::steady_clock::time_point{}) {
+        give_up_at = now + options_.shutdown_retry_budget;
+      } else if (now >= give_up_at) {
+        metrics_.CountDropped(DropReason::kStorageError, documents.size());
+        spdlog::error("storage: shutting down with {} documents that could not be committed",
+                      documents.size());
+        return;
+      }
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+}  // namespace xrayd::daemon

@@ -1,0 +1,76 @@
+#include "daemon/ingest/ingest_queue.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "daemon/core/metrics.h"
+
+namespace xrayd::daemon {
+namespace {
+
+IngestBatch MakeBatch(std::size_t documents, std::size_t raw_bytes) {
+  IngestBatch batch;
+  for (std::size_t i = 0; i < documents; ++i) {
+    proto::Document doc;
+    doc.id = std::to_string(i);
+    doc.raw.assign(raw_bytes, 'x');
+    batch.documents.push_back(std::move(doc));
+  }
+  return batch;
+}
+
+TEST(IngestQueueTest, RefusesBeyondCapacityAndKeepsTheBatch) {
+  Metrics metrics;
+  IngestQueue queue(4096, &metrics);
+  IngestBatch first = MakeBatch(2, 1000);
+  ASSERT_TRUE(queue.TryPush(first));
+  EXPECT_EQ(queue.Documents(), 2u);
+  EXPECT_EQ(metrics.queue_documents.load(), 2);
+  IngestBatch second = MakeBatch(2, 1000);
+  EXPECT_FALSE(queue.TryPush(second));
+  EXPECT_EQ(second.documents.size(), 2u) << "a refused batch stays with the caller";
+  EXPECT_EQ(queue.Documents(), 2u);
+}
+
+TEST(IngestQueueTest, PopsWholeBatchesInOrderUpToTheLimit) {
+  IngestQueue queue(1 << 20, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    IngestBatch batch = MakeBatch(3, 10);
+    batch.received_at = i;
+    ASSERT_TRUE(queue.TryPush(batch));
+  }
+  auto popped = queue.PopUpTo(7, std::chrono::milliseconds(0));
+  ASSERT_EQ(popped.size(), 2u);
+  EXPECT_EQ(popped[0].received_at, 0);
+  EXPECT_EQ(popped[1].received_at, 1);
+  popped = queue.PopUpTo(1, std::chrono::milliseconds(0));
+  ASSERT_EQ(popped.size(), 1u) << "one batch even if larger than the limit";
+  EXPECT_EQ(queue.Documents(), 0u);
+  EXPECT_EQ(queue.Bytes(), 0u);
+}
+
+TEST(IngestQueueTest, CloseRefusesNewBatchesButDrainsQueuedOnes) {
+  IngestQueue queue(1 << 20, nullptr);
+  IngestBatch batch = MakeBatch(1, 10);
+  ASSERT_TRUE(queue.TryPush(batch));
+  queue.Close();
+  IngestBatch late = MakeBatch(1, 10);
+  EXPECT_FALSE(queue.TryPush(late));
+  EXPECT_EQ(queue.PopUpTo(10, std::chrono::milliseconds(0)).size(), 1u);
+  EXPECT_TRUE(queue.PopUpTo(10, std::chrono::milliseconds(0)).empty());
+}
+
+TEST(IngestQueueTest, PopWakesWhenAProducerPushes) {
+  IngestQueue queue(1 << 20, nullptr);
+  std::thread producer([&queue] {
+    IngestBatch batch = MakeBatch(1, 10);
+    ASSERT_TRUE(queue.TryPush(batch));
+  });
+  auto popped = queue.PopUpTo(10, std::chrono::seconds(30));
+  producer.join();
+  EXPECT_EQ(popped.size(), 1u);
+}
+
+}  // namespace
+}  // namespace xrayd::daemon
