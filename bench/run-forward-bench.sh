@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Forwarding benchmark (issue #5): xrayd stores every document locally AND forwards it to a fake
+# Forwarding benchmark: xrayd stores every document locally AND forwards it to a fake
 # X-Ray endpoint on loopback (bench/fake_xray_server: PutTraceSegments answered 200 after checking
 # the SigV4 signature). loadgen sends RATE docs/s for DURATION s; then the script waits until the
 # fake has accepted as many documents as xrayd stored and reports the forwarding lag, the rate and

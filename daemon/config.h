@@ -36,7 +36,7 @@ struct DaemonConfig {
   Endpoint tcp{"127.0.0.1", 2000};
   std::string data_dir;  // Directory of the SQLite store; created if missing.
 
-  // Forwarding to AWS (consumed by the forwarder, issue #5).
+  // Forwarding to AWS (consumed by the forwarder).
   bool offline = false;     // --offline / Xrayd.Offline: never forward, never look for credentials.
   bool local_mode = false;  // -o/--local-mode / LocalMode: skip EC2 instance metadata.
   std::string region;       // -n/--region / Region / AWS_REGION / AWS_DEFAULT_REGION.

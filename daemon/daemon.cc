@@ -48,7 +48,7 @@ struct Daemon::Impl {
     RegisterSamplingApi(router, api);
     RegisterGraphApi(router, api);
     if (proxy) {
-      // Last: when forwarding, sampling and unknown X-Ray paths go upstream (SPEC §2.4, §7.4).
+      // Last: when forwarding, sampling and unknown X-Ray paths go upstream (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
       XrayProxy::Register(router, *proxy);
     }
   }
@@ -98,7 +98,7 @@ Status Daemon::Start() {
   if (Status s = d.checkpointer->Start(); !s) {
     return s;
   }
-  // Forwarding (issue #5): the forwarder reads the spool the writer fills in its transactions.
+  // Forwarding: the forwarder reads the spool the writer fills in its transactions.
   d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
   StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents,
                                       .max_batch_bytes = d.config.writer_batch_bytes};
@@ -120,7 +120,7 @@ Status Daemon::Start() {
   }
   d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
   d.writer->Start();
-  // Retention (issue #6); on a later start-up failure its destructor stops it.
+  // Retention; on a later start-up failure its destructor stops it.
   d.retention =
       std::make_unique<Retention>(d.config.StorePath(),
                                   RetentionOptions{.max_age = d.config.retention_max_age,
@@ -141,7 +141,7 @@ Status Daemon::Start() {
     return tl::unexpected(state.error());
   }
   d.state = std::move(*state);
-  // Summaries for search; each new trace also counts towards its groups (SPEC §6.3).
+  // Summaries for search; each new trace also counts towards its groups (docs/groups.md#approximatetracecount).
   d.summaries = std::make_unique<SummaryWorker>(
       d.config.StorePath(), SummaryWorkerOptions{}, d.metrics,
       MakeGroupCountingHook(*d.state, MakeGroupLookup(*d.state), d.metrics));

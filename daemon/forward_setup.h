@@ -1,6 +1,6 @@
 #pragma once
 // Decides at start-up whether xrayd forwards to AWS X-Ray, and with what endpoint, region and
-// credentials (issue #5, SPEC §8.2-8.3):
+// credentials (docs/forwarding.md):
 //   --offline                         -> never forward (no credential or region look-up at all).
 //   region or endpoint configured     -> forward ("explicit"); missing credentials are an error
 //                                        logged by the forwarder, which keeps spooling and

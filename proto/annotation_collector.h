@@ -1,6 +1,6 @@
 #pragma once
 // Internal to proto/ (includes simdjson): turns one "annotations" value into Document::annotations
-// and Document::unindexed_annotations (SPEC §1.7). Never rejects.
+// and Document::unindexed_annotations (docs/segment-document.md#annotations). Never rejects.
 
 #include <simdjson.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// UDP framing of the X-Ray daemon protocol (SPEC §2.1). Pure function: no sockets, clocks or
+// UDP framing of the X-Ray daemon protocol (docs/daemon-protocol.md#udp-datagrams). Pure function: no sockets, clocks or
 // logging. Wire format (one datagram):  {"format":"json","version":1}\n<segment document>
 
 #include <string_view>

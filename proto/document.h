@@ -1,5 +1,5 @@
 #pragma once
-// The typed model of one validated X-Ray segment document (SPEC §1), as the ingest path needs it.
+// The typed model of one validated X-Ray segment document (docs/segment-document.md), as the ingest path needs it.
 // Plain values: safe to move across threads. The raw JSON is kept verbatim for storage and
 // forwarding; the other fields are what storage indexes and what trace assembly needs.
 
@@ -10,7 +10,7 @@
 
 namespace xrayd::proto {
 
-// 64 KiB: the X-Ray segment document limit (SPEC §1).
+// 64 KiB: the X-Ray segment document limit (docs/segment-document.md).
 inline constexpr std::size_t kMaxDocumentSize = 65536;
 // Largest UDP payload over IPv4; the receive buffer is at least this big.
 inline constexpr std::size_t kMaxDatagramSize = 65507;
@@ -35,7 +35,7 @@ struct AnnotationValue {
 // One annotation found anywhere in the document (its own "annotations" or an embedded
 // subsegment's). Only annotations that can be indexed are listed: keys matching
 // ^[A-Za-z0-9_]{1,500}$ and values that are strings (<= 1000 chars), finite numbers or booleans.
-// Others stay in `raw` only and are counted in Document::unindexed_annotations (SPEC §1.7: never a
+// Others stay in `raw` only and are counted in Document::unindexed_annotations (docs/segment-document.md#annotations: never a
 // reason to reject).
 struct Annotation {
   std::string key;
@@ -60,7 +60,7 @@ struct Document {
   bool fault = false;
   bool throttle = false;
   std::optional<int> http_status;
-  // http.request.* and user are truncated to 250 characters for indexing (SPEC §1.2); raw keeps
+  // http.request.* and user are truncated to 250 characters for indexing (docs/segment-document.md#segment-fields); raw keeps
   // the full value. Empty when absent or not a string.
   std::string http_method;
   std::string http_url;
@@ -69,7 +69,7 @@ struct Document {
   std::string user;
   std::string origin;
   std::string resource_arn;
-  // "aws" or "remote"; empty for anything else (local work, SPEC §1.3). The trailing underscore
+  // "aws" or "remote"; empty for anything else (local work, docs/segment-document.md#subsegments). The trailing underscore
   // avoids the keyword, hence the NOLINT.
   std::string namespace_;  // NOLINT(readability-identifier-naming)
 

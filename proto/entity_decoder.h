@@ -1,6 +1,6 @@
 #pragma once
 // Internal to proto/ (includes simdjson): validates one top-level (sub)segment object and its
-// embedded subsegments (SPEC §1.1-1.7, §1.10) and extracts the Document fields. Stateless.
+// embedded subsegments (docs/segment-document.md, docs/segment-document.md#in-progress-documents-and-duplicates) and extracts the Document fields. Stateless.
 
 #include <simdjson.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// X-Ray identifier formats (SPEC §1.1): trace ids "1-<8 hex>-<24 hex>" and 16-hex (sub)segment ids.
+// X-Ray identifier formats (docs/segment-document.md#identifiers): trace ids "1-<8 hex>-<24 hex>" and 16-hex (sub)segment ids.
 // Hex is accepted in either case and stored lower-cased. Pure functions, thread-safe.
 
 #include <cstddef>

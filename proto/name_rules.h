@@ -1,5 +1,5 @@
 #pragma once
-// The X-Ray (sub)segment name rule (SPEC §1.2): 1-200 characters; Unicode letters, numbers,
+// The X-Ray (sub)segment name rule (docs/segment-document.md#segment-fields): 1-200 characters; Unicode letters, numbers,
 // whitespace and _ . : / % & # = + \ - @. Pure functions, thread-safe.
 
 #include <cstddef>

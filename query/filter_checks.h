@@ -1,5 +1,5 @@
 #pragma once
-// Static rules of the filter language that need no parser state (SPEC §3.2-§3.4): operator and
+// Static rules of the filter language that need no parser state (docs/filter-language.md): operator and
 // literal types per keyword, keyword scopes, root-cause names; and the wording of their messages.
 // Internal to the parser, exposed for its tests. Pure functions, safe from any thread.
 

@@ -14,7 +14,7 @@ namespace {
 
 using internal::RootCauseElement;
 
-// What the comparisons of the current (sub)expression bind to (SPEC §3.3-3.4).
+// What the comparisons of the current (sub)expression bind to (docs/filter-language.md).
 struct Binding {
   enum class Kind { kTrace, kSegment, kCall, kRootCause };
   Kind kind = Kind::kTrace;

@@ -1,6 +1,6 @@
 #pragma once
 // Evaluates a parsed X-Ray filter expression (query/filter_ast.h) against one compiled trace
-// (query/trace_model.h) with the semantics of SPEC §3.3-3.4. Pure and thread-safe: it reads the
+// (query/trace_model.h) with the semantics of docs/filter-language.md. Pure and thread-safe: it reads the
 // filter and the model only.
 //
 // Rules worth knowing ([local] where the spec is silent):
@@ -26,7 +26,7 @@
 
 namespace xrayd::query {
 
-// Group membership of the trace being tested, for group.name / group.arn terms (SPEC §6.2).
+// Group membership of the trace being tested, for group.name / group.arn terms (docs/groups.md#membership).
 // Null function: a trace is a member of "Default" (by name, or an ARN ending in ":group/Default")
 // and of nothing else. The function must not throw; it is called from the evaluating thread.
 struct EvalContext {

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the filter evaluator (query/filter_eval.h): the root-cause terms of SPEC §3.4,
+// Internal to the filter evaluator (query/filter_eval.h): the root-cause terms of docs/filter-language.md#functions-and-blocks,
 // rootcause.<kind>.<level> { ... } and rootcause.json = #[ ... ]. Pure, no allocation, thread-safe.
 
 #include <cstddef>
@@ -86,7 +86,7 @@ template <class Test>
   return false;
 }
 
-// rootcause.json (SPEC §3.4, [local]): true iff every object of `pattern` (a JSON array) is
+// rootcause.json (docs/filter-language.md#functions-and-blocks, [local]): true iff every object of `pattern` (a JSON array) is
 // contained in some root cause of the trace, of any kind, in the API shape of TraceSummary
 // (Services[].{Name, Names, AccountId, Type, Inferred, EntityPath[].{Name, Coverage, Remote,
 // Exceptions[].{Name, Message}}}, ClientImpacting). Containment: every key given in a pattern

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to the filter evaluator (query/filter_eval.h): one comparison `field [op literal]`
-// applied to one value of a given type, with the missing-value and typing rules of SPEC §3.3.
+// applied to one value of a given type, with the missing-value and typing rules of docs/filter-language.md#trace-level-keywords.
 // Pure functions, no allocation, safe from any thread.
 
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// The fixed keywords of the X-Ray filter language (SPEC §3.3, §3.4): their canonical spelling,
+// The fixed keywords of the X-Ray filter language (docs/filter-language.md#trace-level-keywords, docs/filter-language.md#functions-and-blocks): their canonical spelling,
 // value type and the scopes they may appear in. Pure data, no state; safe from any thread.
 
 #include <cstdint>
@@ -10,7 +10,7 @@ namespace xrayd::query {
 
 // Every comparable keyword. kAnnotation stands for `annotation.<KEY>`; the key lives in the Field.
 enum class Keyword {
-  // Trace keywords (§3.3).
+  // Trace keywords (docs/filter-language.md#trace-level-keywords).
   kResponseTime,
   kDuration,
   kHttpStatus,
@@ -28,7 +28,7 @@ enum class Keyword {
   kThrottle,
   kPartial,
   kInferred,
-  // Scoped keywords (§3.4): only inside service() or rootcause blocks.
+  // Scoped keywords (docs/filter-language.md#functions-and-blocks): only inside service() or rootcause blocks.
   kRoot,
   kName,
   kType,

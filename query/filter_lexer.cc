@@ -187,7 +187,7 @@ class Lexer {
     return true;
   }
 
-  // -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?  or  -?\.[0-9]+   (SPEC §3.1)
+  // -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?  or  -?\.[0-9]+   (docs/filter-language.md#lexical-rules)
   bool LexNumber() {
     const std::size_t start = pos_;
     std::size_t i = start;

@@ -1,5 +1,5 @@
 #pragma once
-// Tokenizer for the X-Ray filter expression language (SPEC §3.1). Pure function of its input: no
+// Tokenizer for the X-Ray filter expression language (docs/filter-language.md#lexical-rules). Pure function of its input: no
 // state between calls, safe from any thread. Tokens own their text, so they outlive the input.
 
 #include <string>
@@ -46,7 +46,7 @@ struct Token {
 };
 
 struct LexOptions {
-  bool allow_not = false;  // [local] accept the word NOT as a synonym of `!` (SPEC §3.1).
+  bool allow_not = false;  // [local] accept the word NOT as a synonym of `!` (docs/filter-language.md#lexical-rules).
 };
 
 // Nesting limit for `#[` JSON literals (and, in the parser, for expressions).

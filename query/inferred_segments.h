@@ -1,5 +1,5 @@
 #pragma once
-// Inferred segments as BatchGetTraces returns them (SPEC §4.3.2, §5.2): X-Ray adds to a trace's
+// Inferred segments as BatchGetTraces returns them (docs/api.md#batchgettraces, docs/service-graph.md#inferred-nodes): X-Ray adds to a trace's
 // Segments one generated document per downstream call to an AWS service or remote endpoint that
 // has no segment of its own ({"id","name","start_time","end_time","parent_id","inferred":true,
 // "http","aws","origin",...}). Pure.

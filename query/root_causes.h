@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the trace model: the [local] root-cause heuristic of SPEC §4.3.3 over the entity tree
+// Internal to the trace model: the [local] root-cause heuristic of docs/api.md#gettracesummaries over the entity tree
 // of query/trace_graph.h. Pure, thread-safe.
 
 #include "query/trace_graph.h"

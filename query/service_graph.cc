@@ -117,7 +117,7 @@ void ServiceGraphBuilder::Add(const TraceModel& model) {
       service.root = true;
     }
     if (segment.in_progress || !segment.response_time) {
-      continue;  // SPEC §5.4: in progress counts only in StartTime.
+      continue;  // docs/service-graph.md#statistics: in progress counts only in StartTime.
     }
     service.statistics.Add(segment.status, *segment.response_time);
     AddToHistogram(service.response_time, *segment.response_time);

@@ -1,10 +1,10 @@
 #pragma once
-// The service graph of SPEC §5 aggregated over many traces: TraceModels in, the `Services` list of
+// The service graph of docs/service-graph.md aggregated over many traces: TraceModels in, the `Services` list of
 // GetServiceGraph / GetTraceGraph out (xray-service-2.json `Service`, `Edge`, `EdgeStatistics`,
 // `ServiceStatistics`, `HistogramEntry`). Pure: no I/O, no clock; one builder per request, used by
 // one thread.
 //
-// Aggregation rules (SPEC §5.1-5.5):
+// Aggregation rules (docs/service-graph.md):
 // * One service per node identity (Name, Type, AccountId) across all traces; the trace-local node
 //   kind (real, inferred, client) decides State ("active" for real nodes, "unknown" for inferred
 //   and client nodes) and whether the service has statistics (client nodes have only Edges).
@@ -16,7 +16,7 @@
 // * Root: the node owns a counted root segment.
 // * ReferenceId: services are sorted by (Name, Type, AccountId) and numbered 0, 1, ... so the same
 //   data always gives the same ids (pages of one request agree).
-// * [local] Histograms (SPEC §5.4): each value rounded to the millisecond (one bucket per distinct
+// * [local] Histograms (docs/service-graph.md#statistics): each value rounded to the millisecond (one bucket per distinct
 //   millisecond), Count = occurrences, ascending by Value.
 
 #include <cstddef>
@@ -33,7 +33,7 @@
 
 namespace xrayd::query {
 
-// EdgeStatistics / ServiceStatistics (identical members), SPEC §5.4.
+// EdgeStatistics / ServiceStatistics (identical members), docs/service-graph.md#statistics.
 struct GraphStatistics {
   std::int64_t ok_count = 0;
   std::int64_t error_throttle = 0;  // ErrorStatistics.ThrottleCount
@@ -55,7 +55,7 @@ using Histogram = std::map<std::int64_t, std::int64_t>;
 void AddToHistogram(Histogram& histogram, double seconds);
 void MergeHistogram(Histogram& into, const Histogram& from);
 
-// Window filter of SPEC §5.5 (inclusive at both ends, epoch seconds).
+// Window filter of docs/service-graph.md#time-window-and-paging (inclusive at both ends, epoch seconds).
 struct TimeWindow {
   double start = 0;
   double end = 0;
@@ -128,7 +128,7 @@ class ServiceGraphBuilder {
 };
 
 // The wire objects. Every member the model has is written except EdgeType and
-// ReceivedEventAgeHistogram (out of scope, SPEC §5.3); Root only when true; Type/AccountId only
+// ReceivedEventAgeHistogram (out of scope, docs/service-graph.md#edges); Root only when true; Type/AccountId only
 // when known; client services have no SummaryStatistics or histograms.
 [[nodiscard]] nlohmann::json StatisticsToJson(const GraphStatistics& statistics);
 [[nodiscard]] nlohmann::json HistogramToJson(const Histogram& histogram);

@@ -1,5 +1,5 @@
 #pragma once
-// Building blocks of `xrayd assert` / `xrayd capture` (issue #7): count bounds, per-trace checks
+// Building blocks of `xrayd assert` / `xrayd capture`: count bounds, per-trace checks
 // over a trace's segment documents, and "how close is this trace to matching a filter" for
 // failure reports. Pure functions over JSON; thread-safe.
 //

@@ -24,7 +24,7 @@ namespace xrayd::query::internal {
 // http.request.{url,method,user_agent,client_ip} and integral http.response.status.
 [[nodiscard]] HttpFields ReadHttp(const nlohmann::ordered_json& entity);
 
-// SPEC §1.6 derived status from the entity's own error/fault/throttle flags and http status.
+// docs/segment-document.md#errors-faults-and-causes derived status from the entity's own error/fault/throttle flags and http status.
 [[nodiscard]] DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity);
 
 }  // namespace xrayd::query::internal

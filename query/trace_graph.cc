@@ -54,7 +54,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   });
 }
 
-// SPEC §5.2 identity of the node inferred from an aws/remote subsegment.
+// docs/service-graph.md#inferred-nodes identity of the node inferred from an aws/remote subsegment.
 TraceNode InferredNode(const Json& call, const std::string& name, bool aws) {
   TraceNode node;
   node.kind = NodeKind::kInferred;
@@ -254,7 +254,7 @@ class GraphBuilder {
     return walked;
   }
 
-  // SPEC §5.2: an instrumented downstream (a real segment whose parent_id is the caller's id) or
+  // docs/service-graph.md#inferred-nodes: an instrumented downstream (a real segment whose parent_id is the caller's id) or
   // else, for an aws/remote subsegment, an inferred segment; the caller entity is the call.
   void LinkCall(std::size_t caller, bool aws) {
     const Json& json = *tree_.entities[caller].json;

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the trace model: assembled segment documents -> the service graph of SPEC §5 (nodes,
+// Internal to the trace model: assembled segment documents -> the service graph of docs/service-graph.md (nodes,
 // real and inferred segments, calls) plus an entity tree that the root-cause heuristic walks.
 // Pure, thread-safe; never throws on document content.
 

@@ -17,7 +17,7 @@ namespace {
 // Annotations are walked in document order, which nlohmann::json (sorted keys) would lose.
 using OrderedJson = nlohmann::ordered_json;
 
-// X-Ray indexes up to 50 annotation keys per trace (SPEC §1.7).
+// X-Ray indexes up to 50 annotation keys per trace (docs/segment-document.md#annotations).
 constexpr std::size_t kMaxAnnotationKeys = 50;
 constexpr int kMaxDepth = 256;
 
@@ -55,7 +55,7 @@ std::optional<proto::AnnotationValue> IndexableValue(const OrderedJson& value) {
   return out;
 }
 
-// Walks one document depth-first, as storage indexes annotations (SPEC §1.7).
+// Walks one document depth-first, as storage indexes annotations (docs/segment-document.md#annotations).
 class AnnotationCollector {
  public:
   AnnotationCollector(const std::unordered_map<std::string, std::size_t>& nodes, TraceModel* model)

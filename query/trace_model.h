@@ -1,6 +1,6 @@
 #pragma once
-// TraceModel: one stored trace compiled into what the filter language (SPEC §3.3-3.4) and the X-Ray
-// API (TraceSummary, SPEC §4.3.3; graph, SPEC §5) need. Plain values, no references into the input:
+// TraceModel: one stored trace compiled into what the filter language (docs/filter-language.md) and the X-Ray
+// API (TraceSummary, docs/api.md#gettracesummaries; graph, docs/service-graph.md) need. Plain values, no references into the input:
 // safe to copy and move across threads. Built by a pure function; nothing here does I/O.
 
 #include <cstddef>
@@ -15,7 +15,7 @@
 
 namespace xrayd::query {
 
-// Derived status of a segment or call (SPEC §1.6): flags win, http status is the fallback.
+// Derived status of a segment or call (docs/segment-document.md#errors-faults-and-causes): flags win, http status is the fallback.
 struct DerivedStatus {
   bool ok = true;
   bool error = false;     // error || throttle || 4xx.
@@ -34,7 +34,7 @@ struct HttpFields {
 
 enum class NodeKind { kReal, kInferred, kClient };
 
-// A service-graph node (SPEC §5.1-5.3): identity (name, type, account id) plus its kind. Type is
+// A service-graph node (docs/service-graph.md): identity (name, type, account id) plus its kind. Type is
 // the segment origin for real nodes, "AWS::..." or "remote" for inferred ones, "client" for client.
 struct TraceNode {
   std::string name;
@@ -121,7 +121,7 @@ struct RootCause {
 };
 
 struct TraceModel {
-  // TraceSummary (SPEC §4.3.3).
+  // TraceSummary (docs/api.md#gettracesummaries).
   std::string id;
   double start_time = 0;                // Earliest start_time of any document.
   double duration = 0;                  // max(end) - min(start), microseconds; 0 if none complete.
@@ -131,7 +131,7 @@ struct TraceModel {
   bool has_throttle = false;                 // Any document (top level) is a throttle.
   bool is_partial = false;                   // Any document in progress.
   HttpFields http;                           // Root segment's.
-  std::vector<TraceAnnotation> annotations;  // First 50 valid keys (SPEC §1.7).
+  std::vector<TraceAnnotation> annotations;  // First 50 valid keys (docs/segment-document.md#annotations).
   std::vector<TraceUser> users;
   std::vector<std::string> resource_arns;  // Distinct, first-seen order (segments by start, id).
   std::vector<std::string> instance_ids;
@@ -143,7 +143,7 @@ struct TraceModel {
   std::vector<RootCause> error_root_causes;
   std::vector<RootCause> response_time_root_causes;
 
-  // Graph (SPEC §5).
+  // Graph (docs/service-graph.md).
   std::vector<TraceNode> nodes;        // Real nodes first-seen, inferred nodes, then the client.
   std::vector<TraceSegment> segments;  // Real segments by (start, id), then inferred segments.
   std::vector<TraceCall> calls;        // The client call first, then calls in walk order.
@@ -151,7 +151,7 @@ struct TraceModel {
 };
 
 // Compiles the documents of one trace (any order; the result depends only on the set, except the
-// 50-key annotation limit, which follows the order of `docs` as SPEC §1.7 does). Independent
+// 50-key annotation limit, which follows the order of `docs` as docs/segment-document.md#annotations does). Independent
 // subsegments are first attached to their parents (AssembleTrace). Documents that are not JSON
 // objects are ignored; never throws on document content.
 [[nodiscard]] TraceModel BuildTraceModel(std::string_view trace_id,

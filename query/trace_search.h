@@ -1,5 +1,5 @@
 #pragma once
-// Trace search (SPEC §3.6, GetTraceSummaries): a time range plus a filter gives the matching
+// Trace search (docs/filter-language.md#how-search-evaluates-filters, GetTraceSummaries): a time range plus a filter gives the matching
 // traces, newest first, a page at a time. Phase 1 runs the SQL superset of query/filter_sql.h in
 // the store (bound parameters only); phase 2 evaluates the whole filter in C++ over each
 // candidate's TraceModel, unless the SQL was exact for that candidate's fresh summary.
@@ -33,7 +33,7 @@ struct SearchRequest {
   std::string next_token;  // From a previous page; empty for the first.
   // Canonical text of the request's other parameters: a token only resumes the same search.
   std::string token_scope;
-  // [local] Sampling FixedRate (SPEC §4.3.3): keep a match iff fnv1a64(id) / 2^64 < rate.
+  // [local] Sampling FixedRate (docs/api.md#gettracesummaries): keep a match iff fnv1a64(id) / 2^64 < rate.
   double sample_rate = 1;
   GroupLookup groups;      // For group.name / group.arn terms.
   bool with_models = true;  // Return each match's TraceModel (GetTraceSummaries needs them).
@@ -63,7 +63,7 @@ struct SearchPage {
 // not know. "Default" always exists.
 [[nodiscard]] Status CheckFilterGroups(const FilterExpr& filter, const GroupLookup& groups);
 
-// Group membership rule of SPEC §6.2 (see query/filter_groups.h) for a trace first received at
+// Group membership rule of docs/groups.md#membership (see query/filter_groups.h) for a trace first received at
 // `first_received`.
 [[nodiscard]] bool IsGroupMember(const GroupDefinition& group, const TraceModel& model,
                                  double first_received, const GroupLookup& groups);

@@ -1,5 +1,5 @@
 #pragma once
-// TraceModel -> the X-Ray TraceSummary wire object (xray-service-2.json; SPEC §4.3.3). Pure.
+// TraceModel -> the X-Ray TraceSummary wire object (xray-service-2.json; docs/api.md#gettracesummaries). Pure.
 
 #include <nlohmann/json.hpp>
 

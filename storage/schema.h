@@ -14,7 +14,7 @@
 //   in_progress_count = stored documents that are in progress (partial <=> > 0); revision = accepted
 //   writes; bytes = sum of the stored raw sizes; root_id (NULL until it arrives)/root_name = the
 //   segment without parent_id; annotation_keys = the annotation keys indexed for the trace,
-//   comma-separated in first-come order, at most 50 (SPEC §1.7; keys match [A-Za-z0-9_]+).
+//   comma-separated in first-come order, at most 50 (docs/segment-document.md#annotations; keys match [A-Za-z0-9_]+).
 //   Indexed by updated_at (traces list --since) and start_time (time-range queries).
 // documents (rowid seq = arrival order of the key): UNIQUE(trace_seq, id), also the per-trace path;
 //   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
@@ -30,8 +30,8 @@
 //   from the traces in range (min/max seq via traces_by_start_time, >> 10); all time: min/max(bucket).
 //   Join traces ON seq = trace_seq for the trace id.
 //
-// Summaries (version 2), a cache for search (SPEC §3.6), never the source of truth:
-//   traces.first_received = receive time of the trace's first write (group membership, SPEC §6.2).
+// Summaries (version 2), a cache for search (docs/filter-language.md#how-search-evaluates-filters), never the source of truth:
+//   traces.first_received = receive time of the trace's first write (group membership, docs/groups.md#membership).
 //   traces.summary_revision = the revision trace_summaries and the reserved annotation rows were
 //   computed from; < revision means stale (partial index traces_unsummarized lists those traces).
 //   trace_summaries (seq = traces.seq): trace-level filter values from the TraceModel:
@@ -52,7 +52,7 @@
 //   Version 4 rows refer to the stored document: doc_seq = documents.seq of its (trace, id) key and
 //   raw is empty, so the document's bytes are written once, not twice (the spool costs ~20 bytes
 //   a row). The forwarder sends what documents holds under doc_seq when it reads the row: a
-//   document replaced in between (in_progress -> complete, SPEC §1.10) is sent in its newer
+//   document replaced in between (in_progress -> complete, docs/segment-document.md#in-progress-documents-and-duplicates) is sent in its newer
 //   version for both rows; a document deleted in between (retention) cannot be sent and is
 //   dropped, counted, by the forwarder. Rows written by version 3 have doc_seq NULL and keep their
 //   own copy in raw. The forwarder reads with its own connection (ForwardQueueReader) and the

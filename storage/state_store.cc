@@ -86,7 +86,7 @@ std::map<std::string, std::string> AttributesFromJson(std::string_view text) {
 }
 
 std::string RandomUid() {
-  // SPEC §6.1: 52 uppercase base32 characters, random, fixed at creation.
+  // docs/groups.md#group-rules: 52 uppercase base32 characters, random, fixed at creation.
   static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   std::random_device device;
   std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);

@@ -1,5 +1,5 @@
 #pragma once
-// StateStore: the daemon's configuration state, groups (SPEC §6) and sampling rules (SPEC §7), in
+// StateStore: the daemon's configuration state, groups (docs/groups.md) and sampling rules (docs/sampling.md), in
 // its own SQLite file (`state.db` in the data dir, apart from traces.db so trace retention never
 // touches it), migrated by PRAGMA user_version (storage/state_schema.h).
 // Thread-safe: one connection behind a mutex; every write commits before it returns and then
@@ -21,8 +21,8 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::size_t kMaxGroups = 25;         // SPEC §6.1, not counting Default.
-inline constexpr std::size_t kMaxSamplingRules = 25;  // SPEC §7.2, not counting Default.
+inline constexpr std::size_t kMaxGroups = 25;         // docs/groups.md#group-rules, not counting Default.
+inline constexpr std::size_t kMaxSamplingRules = 25;  // docs/sampling.md#default-rule-and-limits, not counting Default.
 
 struct StateStoreOptions {
   std::string region = kDefaultRegion;
@@ -76,7 +76,7 @@ class StateStore {
   // As FindGroup; kInvalidArgument for the Default group. The id is never reused.
   [[nodiscard]] Status DeleteGroup(const ResourceRef& ref);
 
-  // Every rule including Default, by Priority then RuleName (SPEC §7.2). In-memory copy.
+  // Every rule including Default, by Priority then RuleName (docs/sampling.md#default-rule-and-limits). In-memory copy.
   std::vector<SamplingRuleRecord> ListSamplingRules() const;
   // kNotFound: no such rule; kInvalidArgument: neither name nor ARN, or they disagree.
   [[nodiscard]] Result<SamplingRuleRecord> FindSamplingRule(const ResourceRef& ref) const;

@@ -25,7 +25,7 @@ struct PutStats {
   std::uint64_t duplicates = 0;         // Byte-identical document already stored: nothing written.
   std::uint64_t stale_in_progress = 0;  // in_progress arrived after the complete version: ignored.
   std::uint64_t annotations_indexed = 0;
-  std::uint64_t annotations_over_limit = 0;  // Keys beyond the 50 indexed keys of a trace (SPEC §1.7).
+  std::uint64_t annotations_over_limit = 0;  // Keys beyond the 50 indexed keys of a trace (docs/segment-document.md#annotations).
   std::uint64_t spooled = 0;        // Documents appended to the forward queue (SetForwardSpool).
   std::uint64_t spooled_bytes = 0;  // Their raw bytes.
 };
@@ -57,7 +57,7 @@ struct TraceInfo {
   std::int64_t bytes = 0;  // Sum of the raw sizes of the stored documents.
 };
 
-// Bits of TraceSummaryRow::flags (trace-level boolean keywords of SPEC §3.3).
+// Bits of TraceSummaryRow::flags (trace-level boolean keywords of docs/filter-language.md#trace-level-keywords).
 inline constexpr std::int64_t kSummaryFlagOk = 1;
 inline constexpr std::int64_t kSummaryFlagError = 2;
 inline constexpr std::int64_t kSummaryFlagFault = 4;
@@ -146,13 +146,13 @@ class TraceStore {
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;
 
-  // Writes `docs` in one transaction; all or nothing. Idempotent per document (SPEC §1.10):
+  // Writes `docs` in one transaction; all or nothing. Idempotent per document (docs/segment-document.md#in-progress-documents-and-duplicates):
   // key (trace_id, id); complete replaces in_progress; in_progress never replaces complete;
   // two complete versions: the later one wins; an identical document is not written twice.
   // `received_at` is epoch seconds. Fails with kResourceExhausted (disk full, SQLITE_FULL) or kIOError
   // (other SQLite failures, e.g. a read-only store); nothing is then written.
-  // Annotations (SPEC §1.7) are additive: a replacing version adds its (key, value) pairs and the
-  // replaced version's pairs stay indexed, so the index is a superset for filters (SPEC §3.6), which
+  // Annotations (docs/segment-document.md#annotations) are additive: a replacing version adds its (key, value) pairs and the
+  // replaced version's pairs stay indexed, so the index is a superset for filters (docs/filter-language.md#how-search-evaluates-filters), which
   // re-check candidates against the stored documents.
   [[nodiscard]] Result<PutStats> PutDocuments(std::span<const proto::Document> docs,
                                               double received_at);
@@ -224,7 +224,7 @@ class TraceStore {
   // kIOError/kResourceExhausted on failure (the deletion stays pending).
   [[nodiscard]] Status TrimForwardSpool();
 
-  // Retention (storage/trace_store_retention.cc, issue #6). What one DeleteOldestTraces removed.
+  // Retention (storage/trace_store_retention.cc). What one DeleteOldestTraces removed.
   struct RetentionStats {
     std::int64_t traces = 0;
     std::int64_t documents = 0;

@@ -67,7 +67,7 @@ constexpr std::string_view kInsertAnnotation =
     "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
     "VALUES(?1, ?2, ?3, ?4, ?5)";
 
-// SPEC §1.7: indexed annotation keys per trace.
+// docs/segment-document.md#annotations: indexed annotation keys per trace.
 constexpr std::size_t kMaxIndexedKeys = 50;
 // Traces remembered by the writer: `young` is rotated into `old` at half of this.
 constexpr std::size_t kCacheTraces = 100000;
@@ -319,7 +319,7 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   if (db->Changes() != 0) {
     put_document_seq = sqlite3_last_insert_rowid(db->handle());
   } else {
-    // The key is stored (SPEC §1.10): an in-progress version never replaces a complete one, and a
+    // The key is stored (docs/segment-document.md#in-progress-documents-and-duplicates): an in-progress version never replaces a complete one, and a
     // byte-identical version is not written again; anything else replaces.
     Statement& state = select_document;
     ResetOnExit reset_state(state);
@@ -395,7 +395,7 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   CachedTrace& trace = *delta.trace;
   const std::int64_t bucket = trace.seq >> kAnnotationBucketBits;
   for (const proto::Annotation& annotation : doc.annotations) {
-    // SPEC §1.7 [local]: the first 50 distinct keys of the trace, in arrival then document order.
+    // docs/segment-document.md#annotations [local]: the first 50 distinct keys of the trace, in arrival then document order.
     if (!HasKey(trace.keys, annotation.key)) {
       if (trace.key_count >= kMaxIndexedKeys) {
         ++stats.annotations_over_limit;

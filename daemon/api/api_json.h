@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for X-Ray rest-json handlers (SPEC §4.1-4.2): read the JSON request body and typed fields
+// Helpers for X-Ray rest-json handlers (docs/api.md): read the JSON request body and typed fields
 // with errors in the X-Ray shape, write JSON responses. Timestamps on the wire are epoch seconds
 // (JSON numbers, fractional allowed). Every failure is a ready 400 InvalidRequestException response
 // whose message names the field.

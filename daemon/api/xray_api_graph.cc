@@ -1,4 +1,4 @@
-// X-Ray service graph operations (SPEC §4.3.4, §4.6, §5): GetServiceGraph, GetTraceGraph and
+// X-Ray service graph operations (docs/api.md#getservicegraph-and-gettracegraph, docs/api.md#gettimeseriesservicestatistics, docs/service-graph.md): GetServiceGraph, GetTraceGraph and
 // GetTimeSeriesServiceStatistics. Traces are read from a pooled read-only store connection,
 // compiled with BuildTraceModel and aggregated by query/service_graph.h and query/time_series.h.
 //
@@ -229,7 +229,7 @@ class TraceReader {
         return tl::unexpected(JsonError(500, "InternalFailure", docs.error().message));
       }
       if (docs->empty()) {
-        continue;  // Unknown id (SPEC §4.3.4: ignored), or deleted since it was listed.
+        continue;  // Unknown id (docs/api.md#getservicegraph-and-gettracegraph: ignored), or deleted since it was listed.
       }
       add(query::BuildTraceModel(id, *docs));
       ++stats.traces;

@@ -1,4 +1,4 @@
-// X-Ray group operations (SPEC §4.4, §6): CreateGroup, GetGroup, GetGroups, UpdateGroup,
+// X-Ray group operations (docs/api.md#group-operations, docs/groups.md): CreateGroup, GetGroup, GetGroups, UpdateGroup,
 // DeleteGroup over StateStore. Filters are validated with the filter parser; errors are
 // InvalidRequestException (the model declares no other group error).
 #include <string>

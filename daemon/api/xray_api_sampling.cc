@@ -1,6 +1,6 @@
-// X-Ray sampling operations (SPEC §4.5, §7): rules from StateStore, targets and statistics from an
+// X-Ray sampling operations (docs/api.md#sampling-operations, docs/sampling.md): rules from StateStore, targets and statistics from an
 // in-memory query::SamplingTargetState (per daemon run). /GetSamplingRules and /SamplingTargets
-// are also what the SDKs poll through the daemon's TCP port (SPEC §7.4): unsigned, plain HTTP.
+// are also what the SDKs poll through the daemon's TCP port (docs/sampling.md#sdk-polling-through-the-tcp-port): unsigned, plain HTTP.
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -114,7 +114,7 @@ ApiResult<std::optional<storage::SamplingRateBoost>> ParseBoost(const json& obje
       storage::SamplingRateBoost{*max_rate, *cooldown});
 }
 
-// RuleName or RuleARN, not both (SPEC §7.1 for update and delete).
+// RuleName or RuleARN, not both (docs/sampling.md#rules for update and delete).
 ApiResult<storage::ResourceRef> ParseRuleRef(const json& object) {
   auto name = OptionalString(object, "RuleName");
   if (!name) {
@@ -247,7 +247,7 @@ HttpResponse RejectNextToken(const json& body) {
   if (!token) {
     return token.error();
   }
-  // [local] SPEC §7.2: every rule fits one page, so no token was ever handed out.
+  // [local] docs/sampling.md#default-rule-and-limits: every rule fits one page, so no token was ever handed out.
   return *token ? InvalidRequest("Invalid NextToken") : HttpResponse{};
 }
 

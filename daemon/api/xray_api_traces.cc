@@ -1,4 +1,4 @@
-// GetTraceSummaries, BatchGetTraces and PutTraceSegments (SPEC §4.3.1-4.3.3).
+// GetTraceSummaries, BatchGetTraces and PutTraceSegments (docs/api.md).
 
 #include <cctype>
 #include <chrono>
@@ -19,7 +19,7 @@
 namespace xrayd::daemon {
 namespace {
 
-constexpr std::size_t kSummariesPageSize = 100;   // [local] SPEC §4.3.3.
+constexpr std::size_t kSummariesPageSize = 100;   // [local] docs/api.md#gettracesummaries.
 constexpr std::size_t kMaxBatchGetTraceIds = 5;    // AWS: "Exceeding maximum query size: 5".
 constexpr std::size_t kMaxPutSegments = 50;        // AWS: "Exceeding maximum segment count: 50".
 
@@ -73,7 +73,7 @@ ApiResult<query::TimeRangeType> ParseTimeRangeType(const std::optional<std::stri
                                        *text + "'"));
 }
 
-// Sampling / SamplingStrategy (SPEC §4.3.3 [local]): FixedRate keeps a hash-chosen fraction of the
+// Sampling / SamplingStrategy (docs/api.md#gettracesummaries [local]): FixedRate keeps a hash-chosen fraction of the
 // matches, PartialScan scans only the most recent fraction of the window.
 ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& search) {
   auto sampling = OptionalBool(body, "Sampling");
@@ -216,7 +216,7 @@ HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& requ
   return JsonResponse({{"Traces", std::move(traces)}, {"UnprocessedTraceIds", std::move(unprocessed)}});
 }
 
-// X-Ray's ErrorCode for a rejected document (SPEC §4.3.1).
+// X-Ray's ErrorCode for a rejected document (docs/api.md#puttracesegments).
 const char* ErrorCodeFor(proto::RejectReason reason) {
   using R = proto::RejectReason;
   switch (reason) {

@@ -1,6 +1,6 @@
 #pragma once
 // AWS credentials for forwarding: the credentials struct, the thread-safe caching provider
-// interface, and the default chain in the AWS SDKs' order (SPEC §8.2):
+// interface, and the default chain in the AWS SDKs' order (docs/forwarding.md#credentials-chain):
 //   environment -> shared credentials/config files (profile) -> web identity (STS
 //   AssumeRoleWithWebIdentity) -> ECS/EKS container endpoint -> EC2 IMDSv2,
 // optionally topped by `-r ROLE_ARN` (STS AssumeRole signed with the chain's credentials).

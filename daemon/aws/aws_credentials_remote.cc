@@ -1,5 +1,5 @@
 // Credential sources that ask a local metadata endpoint: ECS/EKS container credentials and EC2
-// IMDSv2 (SPEC §8.2 steps 4 and 5).
+// IMDSv2 (docs/forwarding.md#credentials-chain steps 4 and 5).
 #include <fstream>
 #include <sstream>
 
@@ -11,7 +11,7 @@ namespace xrayd::daemon::internal {
 
 namespace {
 
-// FULL_URI hosts allowed over plain http (SPEC §8.2): loopback and the ECS/EKS agent addresses.
+// FULL_URI hosts allowed over plain http (docs/forwarding.md#credentials-chain): loopback and the ECS/EKS agent addresses.
 bool AllowedPlainHttpHost(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" ||
          host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23";

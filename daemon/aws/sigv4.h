@@ -69,7 +69,7 @@ std::string FormatAmzDate(std::chrono::system_clock::time_point time);  // 20150
 // Percent-encodes each path segment (RFC 3986 unreserved kept, '/' kept) for the request line.
 std::string EncodePath(std::string_view path);
 
-// --- Verification (fake endpoints in tests; SPEC §8.4) ---
+// --- Verification (fake endpoints in tests; docs/forwarding.md#signature-verification) ---
 
 struct ParsedAuthorization {
   std::string access_key_id{};

@@ -1,5 +1,5 @@
 #pragma once
-// `xrayd capture [options] [ASSERTION...] -- COMMAND [ARGS...]` (issue #7): runs COMMAND against
+// `xrayd capture [options] [ASSERTION...] -- COMMAND [ARGS...]`: runs COMMAND against
 // a private xrayd on free loopback ports with a temporary store, waits until segments stop
 // arriving, writes the captured traces and checks assertions (daemon/trace_assertions.h).
 //

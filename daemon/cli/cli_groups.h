@@ -1,5 +1,5 @@
 #pragma once
-// `xrayd groups list`: the groups of a data dir's state.db (SPEC §6), read-only and safe while the
+// `xrayd groups list`: the groups of a data dir's state.db (docs/groups.md), read-only and safe while the
 // daemon runs. Output is JSON on `out` ({"Groups":[{GroupName, GroupARN, FilterExpression?,
 // ApproximateTraceCounts?}]}), errors on `err`.
 
@@ -15,7 +15,7 @@
 
 namespace xrayd::daemon {
 
-// One minute of a group's ApproximateTraceCount (SPEC §6.3).
+// One minute of a group's ApproximateTraceCount (docs/groups.md#approximatetracecount).
 struct MinuteCount {
   std::int64_t minute_start = 0;  // Epoch seconds, a multiple of 60.
   std::int64_t count = 0;

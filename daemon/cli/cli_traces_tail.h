@@ -33,7 +33,7 @@ namespace xrayd::daemon {
 // `quiet_seconds` (the summary worker's rule, daemon/summary_worker.h).
 struct TailOptions {
   std::string data_dir;
-  std::optional<std::string> filter;  // Only traces matching it (SPEC §3).
+  std::optional<std::string> filter;  // Only traces matching it (docs/filter-language.md).
   double quiet_seconds = 1.0;
   std::optional<double> since_seconds;  // Also traces first received this long before the start.
   std::size_t count = 0;                // Stop after this many traces; 0 = no limit.

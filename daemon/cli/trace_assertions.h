@@ -1,5 +1,5 @@
 #pragma once
-// Assertions over captured traces (issue #7), shared by `xrayd assert` and `xrayd capture`:
+// Assertions over captured traces, shared by `xrayd assert` and `xrayd capture`:
 // parsed from command-line flags, checked against any X-Ray API endpoint (a running xrayd, or the
 // private one capture starts), each giving a readable outcome.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Counters and gauges of forwarding to AWS X-Ray (issue #5), a member of Metrics. Relaxed atomics:
+// Counters and gauges of forwarding to AWS X-Ray, a member of Metrics. Relaxed atomics:
 // written by the storage writer (spooled), the forwarder's threads and the sampling proxy.
 
 #include <array>

@@ -24,7 +24,7 @@ enum class DropReason : std::uint8_t {
 inline constexpr std::size_t kDropReasonCount = 2;
 const char* DropReasonName(DropReason reason) noexcept;
 
-// Traces counted per group name (SPEC §6.3 ApproximateTraceCount; a Prometheus counter whose rate
+// Traces counted per group name (docs/groups.md#approximatetracecount ApproximateTraceCount; a Prometheus counter whose rate
 // is the per-minute count). Thread-safe.
 class GroupTraceCounts {
  public:

@@ -1,5 +1,5 @@
 #pragma once
-// Pure helpers of the forwarder (issue #5): the PutTraceSegments request body, the answer's
+// Pure helpers of the forwarder: the PutTraceSegments request body, the answer's
 // UnprocessedTraceSegments, and which failures are worth retrying. No I/O, no threads.
 
 #include <chrono>
@@ -13,7 +13,7 @@
 
 namespace xrayd::daemon {
 
-// X-Ray's limit on documents per PutTraceSegments (SPEC §2.3, §4.3.1).
+// X-Ray's limit on documents per PutTraceSegments (docs/forwarding.md#batching-and-retries, docs/api.md#puttracesegments).
 inline constexpr std::size_t kMaxSegmentsPerRequest = 50;
 
 // {"TraceSegmentDocuments":["<doc>",...]}: each raw document as a JSON string. REQUIRES: each raw

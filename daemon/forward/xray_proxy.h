@@ -1,5 +1,5 @@
 #pragma once
-// XrayProxy: the TCP port's reverse proxy to AWS X-Ray when forwarding (SPEC §2.4, §7.4, issue #5).
+// XrayProxy: the TCP port's reverse proxy to AWS X-Ray when forwarding (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
 // A request xrayd does not answer itself (and, when forwarding, the SDKs' sampling calls
 // POST /GetSamplingRules and /SamplingTargets) is signed with the daemon's credentials (SigV4,
 // service xray) and sent to the X-Ray endpoint; the answer (status, body, content type, X-Ray

@@ -1,5 +1,5 @@
 #pragma once
-// Which HTTP proxy, if any, an outgoing request of xrayd goes through (issue #5): parsing of proxy
+// Which HTTP proxy, if any, an outgoing request of xrayd goes through: parsing of proxy
 // addresses and of NO_PROXY, and the selection rule. Pure functions of their arguments (no getenv,
 // no sockets, no logging): the environment comes in as an Environment, and http_client.cc applies
 // the answer (CONNECT tunnel for https targets, absolute-form requests for http targets).

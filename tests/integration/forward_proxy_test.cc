@@ -1,4 +1,4 @@
-// Forwarding through an HTTP proxy (issue #5): the real xrayd process, a fake CONNECT proxy and the
+// Forwarding through an HTTP proxy: the real xrayd process, a fake CONNECT proxy and the
 // fake X-Ray endpoint over HTTPS, all on 127.0.0.1. The daemon verifies the endpoint's test-made
 // certificate through the tunnel (SSL_CERT_FILE points OpenSSL's default store at it).
 

@@ -1,4 +1,4 @@
-// Forwarding to AWS X-Ray (issue #5) with the real xrayd process and a fake X-Ray endpoint on
+// Forwarding to AWS X-Ray with the real xrayd process and a fake X-Ray endpoint on
 // loopback: every accepted document arrives, signed, in batches of at most 50, through faults,
 // outages and kill -9.
 
@@ -192,7 +192,7 @@ TEST_F(ForwardTest, RetriesErrorsThrottlingSlowAnswersAndUnprocessedSegments) {
   EXPECT_NE(daemon.Log().find("refused segment"), std::string::npos);
 }
 
-// The outage SPEC/issue #5 names: 60 s with the endpoint refusing connections while documents keep
+// A long outage: 60 s with the endpoint refusing connections while documents keep
 // arriving.
 TEST_F(ForwardTest, ZeroLossThroughSixtySecondOutage) {
   FakeXray fake({});
@@ -312,7 +312,7 @@ TEST_F(ForwardTest, SamplingAndUnknownPathsAreSignedAndProxiedWhenForwarding) {
   const std::string dir = MakeTempDir("forward-proxy");
   DaemonProcess daemon(dir + "/data", ForwardArgs(fake), /*offline=*/false);
   ASSERT_TRUE(daemon.Started());
-  // Unsigned, as the X-Ray SDKs poll (SPEC §7.4); the daemon signs before relaying.
+  // Unsigned, as the X-Ray SDKs poll (docs/sampling.md#sdk-polling-through-the-tcp-port); the daemon signs before relaying.
   HttpResult rules = HttpPost(daemon.TcpPort(), "/GetSamplingRules", "{}");
   EXPECT_EQ(rules.status, 200) << rules.body;
   EXPECT_NE(rules.body.find("\"proxied\":\"/GetSamplingRules\""), std::string::npos) << rules.body;

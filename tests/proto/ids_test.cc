@@ -8,7 +8,7 @@ namespace {
 TEST(IdsTest, AcceptsTraceIdsInEitherCase) {
   EXPECT_TRUE(IsValidTraceId("1-58406520-a006649127e371903a2de979"));
   EXPECT_TRUE(IsValidTraceId("1-5840652F-A006649127E371903A2DE979"));
-  // The embedded epoch is not checked (SPEC §1.1).
+  // The embedded epoch is not checked (docs/segment-document.md#identifiers).
   EXPECT_TRUE(IsValidTraceId("1-00000000-000000000000000000000000"));
 }
 

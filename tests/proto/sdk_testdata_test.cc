@@ -1,6 +1,6 @@
 // Every datagram that the real AWS X-Ray SDK for Node.js sent in tests/testdata/xray-sdk-node (made
 // by tests/testdata/capture/capture.js, see tests/testdata/README.md) goes through the real datagram
-// parser and DocumentDecoder (SPEC §1-2). The table has one row per file, and a test fails if a
+// parser and DocumentDecoder (docs/segment-document.md ff.). The table has one row per file, and a test fails if a
 // file is added or removed without a row. Rejections are checked on copies of the captured
 // documents with one field broken, since a real SDK sends none.
 
@@ -288,7 +288,7 @@ TEST(SdkTestdataTest, BrokenCopiesOfCapturedDocumentsAreRejected) {
   cases.back().doc.erase("start_time");
   cases.push_back({"neither end_time nor in_progress", segment, RejectReason::kInvalidEndTime});
   cases.back().doc.erase("end_time");
-  cases.push_back({"cause is a number (SPEC §1.6)", segment, RejectReason::kInvalidField});
+  cases.push_back({"cause is a number (docs/segment-document.md#errors-faults-and-causes)", segment, RejectReason::kInvalidField});
   cases.back().doc["cause"] = 200;
   cases.push_back({"cause is an exception id string", segment, std::nullopt});
   cases.back().doc["cause"] = "0123456789abcdef";

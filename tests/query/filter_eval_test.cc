@@ -1,5 +1,5 @@
-// The filter evaluator: every example of SPEC §3.5 over the fixture traces with exact match sets,
-// then the semantic rules of §3.3-3.4 one by one, then real SDK documents.
+// The filter evaluator: every example of docs/filter-language.md#examples over the fixture traces with exact match sets,
+// then the semantic rules of docs/filter-language.md one by one, then real SDK documents.
 #include "query/filter_eval.h"
 
 #include <algorithm>

@@ -385,7 +385,7 @@ FilterExample Err(int number, std::string expression, std::string token) {
   return FilterExample{number, std::move(expression), true, {}, std::move(token)};
 }
 
-// Each set is derived by hand from the trace descriptions above and SPEC §3.3-3.4. Boundary cases
+// Each set is derived by hand from the trace descriptions above and docs/filter-language.md. Boundary cases
 // the sets pin down: #1 trace 3 has exactly 5 s and 24 no response time (in progress); #4 traces
 // 4/10/11/21-25 have no root status, so != is false; #6-#8 trace 25 has no root: neither ok nor
 // faulted; #9/#30 trace 1's faulted local subsegment is neither a root fault nor a node fault,

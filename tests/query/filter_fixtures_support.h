@@ -1,6 +1,6 @@
 #pragma once
 // Test fixtures for the filter language: 27 small traces of realistic segment documents and the
-// exact match set of every example expression of SPEC §3.5 over them. Shared by the evaluator
+// exact match set of every example expression of docs/filter-language.md#examples over them. Shared by the evaluator
 // tests and by storage-backed search tests (ingest FilterFixtureTraces(), search each example,
 // compare with FilterExamples()). Immutable data built on first use; safe from any thread.
 //
@@ -31,14 +31,14 @@ struct FixtureTrace {
 const std::vector<FixtureTrace>& FilterFixtureTraces();
 
 struct FilterExample {
-  int number;                        // SPEC §3.5 row.
+  int number;                        // docs/filter-language.md#examples row.
   std::string expression;            // Exactly as in the spec ("" for #52).
   bool rejected;                     // ERR rows; #60 parses and is rejected by group lookup.
   std::vector<std::string> matches;  // Trace ids, ascending; empty when rejected.
   std::string error_token;           // Rejected rows: the token the error message names.
 };
 
-// All 61 examples of SPEC §3.5, in order.
+// All 61 examples of docs/filter-language.md#examples, in order.
 const std::vector<FilterExample>& FilterExamples();
 
 // The documents of `trace` decoded by proto::DocumentDecoder, as the store returns them

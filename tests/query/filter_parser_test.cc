@@ -1,4 +1,4 @@
-// Table-driven tests for the X-Ray filter parser: every example of SPEC §3.5, lexer edge cases,
+// Table-driven tests for the X-Ray filter parser: every example of docs/filter-language.md#examples, lexer edge cases,
 // precedence, scopes, limits and print -> reparse round trips.
 #include "query/filter_parser.h"
 
@@ -41,13 +41,13 @@ std::string ErrorOf(std::string_view text) {
 }
 
 struct SpecExample {
-  int number;  // Row of SPEC §3.5.
+  int number;  // Row of docs/filter-language.md#examples.
   const char* text;
   bool accepted;
   const char* expected;  // Accepted: DumpFilter of the tree. Rejected: text the message must name.
 };
 
-// SPEC §3.5, all 61 rows. #52 is the empty filter. #60 (unknown group) parses: the group check
+// docs/filter-language.md#examples, all 61 rows. #52 is the empty filter. #60 (unknown group) parses: the group check
 // needs the store and runs after parsing, on CollectGroupRefs (see SpecExample60 below).
 const SpecExample kSpecExamples[] = {
     {1, R"f(responsetime > 5)f", true, R"f([responsetime > 5])f"},
@@ -148,7 +148,7 @@ const SpecExample kSpecExamples[] = {
 TEST(FilterParserTest, SpecExamples) {
   ASSERT_EQ(std::size(kSpecExamples), 61u);
   for (const SpecExample& example : kSpecExamples) {
-    SCOPED_TRACE("SPEC 3.5 #" + std::to_string(example.number) + ": " + example.text);
+    SCOPED_TRACE("reference example #" + std::to_string(example.number) + ": " + example.text);
     if (example.accepted) {
       EXPECT_EQ(DumpOrError(example.text), example.expected);
     } else {

@@ -1,4 +1,4 @@
-// Sampling rules (SPEC §7): validation, Default-rule restrictions, wildcard and rule matching,
+// Sampling rules (docs/sampling.md): validation, Default-rule restrictions, wildcard and rule matching,
 // and the target computation (shared reservoir quotas, client expiry, windows, unprocessed docs).
 #include "query/sampling.h"
 

@@ -1,4 +1,4 @@
-// Group operations through the router (SPEC §4.4, §6): wire shapes, pagination and every error.
+// Group operations through the router (docs/api.md#group-operations, docs/groups.md): wire shapes, pagination and every error.
 #include <string>
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Sampling operations through the router (SPEC §4.5, §7): rule CRUD wire shapes, the Default rule,
+// Sampling operations through the router (docs/api.md#sampling-operations, docs/sampling.md): rule CRUD wire shapes, the Default rule,
 // targets and statistics summaries, and every error shape.
 #include <chrono>
 #include <string>

@@ -1,5 +1,5 @@
 // SigV4 against AWS's published Signature Version 4 test suite (aws-sig-v4-test-suite: inputs and
-// expected Authorization headers reproduced below), the X-Ray golden vector of SPEC §8.1, and the
+// expected Authorization headers reproduced below), the X-Ray golden vector of docs/forwarding.md#sigv4-signing, and the
 // verifier used by fake endpoints.
 #include "daemon/aws/sigv4.h"
 
@@ -303,7 +303,7 @@ TEST(SigV4Test, IntermediateValuesMatchThePublishedOnes) {
 }
 
 TEST(SigV4Test, XrayGoldenVectorWithContentSha256) {
-  // SPEC §8.1: computed identically by @smithy/signature-v4 and an independent implementation.
+  // docs/forwarding.md#sigv4-signing: computed identically by @smithy/signature-v4 and an independent implementation.
   const std::string body = R"({"TraceIds":["1-581cf771-a006649127e371903a2de979"]})";
   ASSERT_EQ(body.size(), 52u);
   SigningRequest request;
