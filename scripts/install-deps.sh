@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   cmake make g++ clang pkg-config git ca-certificates
+  ccache                    # compiler cache (the build uses it when present)
+  clang-format              # make test checks formatting against .clang-format
   libboost1.81-dev          # Asio + Beast (header-only use)
   nlohmann-json3-dev        # JSON for API/assembly/config
   libsimdjson-dev           # JSON parsing on the ingest hot path
