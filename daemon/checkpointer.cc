@@ -12,8 +12,8 @@ constexpr std::int64_t kTruncateAboveBytes = 64ll << 20;
 }  // namespace
 
 Checkpointer::Checkpointer(std::string store_path, std::chrono::milliseconds interval,
-                           Metrics& metrics)
-    : store_path_(std::move(store_path)), interval_(interval), metrics_(metrics) {}
+                           Metrics& metrics, const proto::Clock& clock)
+    : store_path_(std::move(store_path)), interval_(interval), metrics_(metrics), clock_(clock) {}
 
 Checkpointer::~Checkpointer() {
   Stop();
@@ -43,7 +43,7 @@ void Checkpointer::Run() {
     if (wal_bytes) {
       metrics_.wal_bytes.store(*wal_bytes, std::memory_order_relaxed);
       metrics_.checkpoints.fetch_add(1, std::memory_order_relaxed);
-    } else if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+    } else if (auto suppressed = limiter.Admit(0, clock_.SteadyNow())) {
       spdlog::warn("storage: WAL checkpoint failed: {}{}", wal_bytes.error().message,
                    *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());
     }

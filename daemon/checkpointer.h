@@ -9,6 +9,7 @@
 
 #include "daemon/core/background_thread.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 #include "storage/trace_store.h"
 
@@ -16,8 +17,10 @@ namespace xrayd::daemon {
 
 class Checkpointer {
  public:
-  // `metrics` must outlive the checkpointer.
-  Checkpointer(std::string store_path, std::chrono::milliseconds interval, Metrics& metrics);
+  // `metrics` and `clock` (log rate limits) must outlive the checkpointer. The interval between
+  // checkpoints is waited in real time.
+  Checkpointer(std::string store_path, std::chrono::milliseconds interval, Metrics& metrics,
+               const proto::Clock& clock = proto::SystemClock::Instance());
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -33,6 +36,7 @@ class Checkpointer {
   const std::string store_path_;
   const std::chrono::milliseconds interval_;
   Metrics& metrics_;
+  const proto::Clock& clock_;
   std::unique_ptr<storage::TraceStore> store_;
   BackgroundThread thread_;
 };

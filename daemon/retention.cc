@@ -12,10 +12,6 @@ namespace xrayd::daemon {
 
 namespace {
 
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::int64_t FileSize(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
@@ -62,7 +58,7 @@ void Retention::RefreshGauges() {
     metrics_.store_used_bytes.store(*used, std::memory_order_relaxed);
   }
   if (auto oldest = store_->OldestUpdatedAt()) {
-    const double age = oldest->has_value() ? NowSeconds() - **oldest : 0.0;
+    const double age = oldest->has_value() ? options_.clock->NowSeconds() - **oldest : 0.0;
     metrics_.oldest_trace_age_seconds.store(static_cast<std::int64_t>(std::max(age, 0.0)),
                                             std::memory_order_relaxed);
   }
@@ -88,7 +84,8 @@ Result<RetentionRound> Retention::RunOnce() {
   RetentionRound round;
   auto pause = [this] { (void)thread_.Sleep(options_.pause); };
   if (options_.max_age.count() > 0) {
-    const double cutoff = NowSeconds() - static_cast<double>(options_.max_age.count());
+    const double cutoff =
+        options_.clock->NowSeconds() - static_cast<double>(options_.max_age.count());
     for (;;) {
       auto deleted = DeleteBatch(cutoff, round, /*by_size=*/false);
       if (!deleted) {
@@ -131,14 +128,14 @@ Result<RetentionRound> Retention::RunOnce() {
 
 void Retention::Run() {
   LogLimiter limiter(std::chrono::minutes(10));
-  auto next_round = std::chrono::steady_clock::now();
+  auto next_round = options_.clock->SteadyNow();
   for (;;) {
-    if (std::chrono::steady_clock::now() >= next_round) {
+    if (options_.clock->SteadyNow() >= next_round) {
       auto round = RunOnce();
-      next_round = std::chrono::steady_clock::now() + options_.interval;
+      next_round = options_.clock->SteadyNow() + options_.interval;
       if (!round) {
         metrics_.retention_errors.fetch_add(1, std::memory_order_relaxed);
-        if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+        if (auto suppressed = limiter.Admit(0, options_.clock->SteadyNow())) {
           spdlog::warn("retention: round failed, retried in {} s: {}{}",
                        options_.interval.count() / 1000, round.error().message,
                        *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());

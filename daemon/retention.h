@@ -12,6 +12,7 @@
 
 #include "daemon/core/background_thread.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 #include "storage/trace_store.h"
 
@@ -26,6 +27,9 @@ struct RetentionOptions {
   std::chrono::milliseconds gauge_interval{5'000};  // Between gauge refreshes.
   std::size_t traces_per_transaction = 256;
   std::chrono::milliseconds pause{20};  // Between two transactions of a round: the writer goes.
+  // Trace ages (wall time) and the round schedule (steady time). Never null; must outlive the
+  // Retention. Pauses between rounds and transactions stay in real time.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 // What one round deleted.

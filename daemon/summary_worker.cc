@@ -9,13 +9,6 @@
 #include "daemon/core/log_limiter.h"
 
 namespace xrayd::daemon {
-namespace {
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 SummaryWorker::SummaryWorker(std::string store_path, SummaryWorkerOptions options,
                              Metrics& metrics, query::SummarizedHook hook)
@@ -56,15 +49,16 @@ void SummaryWorker::Run() {
     if (thread_.Stopping()) {
       return;  // Stale summaries are finished by the next run; search never depends on them.
     }
-    auto done = query::SummarizeStaleTraces(*store_, NowSeconds() - options_.quiet_seconds,
-                                            options_.traces_per_round, hook_);
+    const double quiet_before = options_.clock->NowSeconds() - options_.quiet_seconds;
+    auto done =
+        query::SummarizeStaleTraces(*store_, quiet_before, options_.traces_per_round, hook_);
     if (done) {
       metrics_.traces_summarized.fetch_add(*done, std::memory_order_relaxed);
       busy = *done == options_.traces_per_round;
     } else {
       busy = false;
       metrics_.summary_errors.fetch_add(1, std::memory_order_relaxed);
-      if (auto suppressed = limiter.Admit(0, std::chrono::steady_clock::now())) {
+      if (auto suppressed = limiter.Admit(0, options_.clock->SteadyNow())) {
         spdlog::warn("search: summarizing traces failed: {}{}", done.error().message,
                      *suppressed > 0 ? fmt::format(" ({} more)", *suppressed) : std::string());
       }

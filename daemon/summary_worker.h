@@ -9,6 +9,7 @@
 
 #include "daemon/core/background_thread.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 #include "query/summarizer.h"
 #include "storage/trace_store.h"
@@ -19,6 +20,9 @@ struct SummaryWorkerOptions {
   std::chrono::milliseconds interval{250};  // Pause between rounds when there was nothing to do.
   double quiet_seconds = 1.0;               // A trace is summarized once this long without writes.
   std::size_t traces_per_round = 256;
+  // Decides when a trace is quiet (wall time) and paces log lines. Never null; must outlive the
+  // worker. The pause between rounds stays in real time.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 class SummaryWorker {

@@ -13,6 +13,7 @@
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
 #include "daemon/core/reader_pool.h"
+#include "proto/clock.h"
 #include "query/filter_groups.h"
 #include "storage/state_store.h"
 
@@ -49,6 +50,9 @@ struct ApiServices {
   GraphGroupResolver resolve_graph_group = nullptr;
   // Group definitions for filters (daemon/group_lookup.h); may be empty.
   query::GroupLookup groups = {};
+  // The time handlers decide by: receive times, creation and modification times, the graph time
+  // budget. Never null; must outlive the router.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 // GetTraceSummaries, BatchGetTraces, PutTraceSegments (daemon/xray_api_traces.cc).

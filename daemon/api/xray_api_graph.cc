@@ -213,11 +213,12 @@ class TraceReader {
   template <class Add>
   ApiResult<ReadStats> ForIds(storage::TraceStore& store, const std::vector<std::string>& ids,
                               const GraphGroupScope& group, ReadStats stats, Add& add) {
-    const auto deadline = std::chrono::steady_clock::now() +
+    const proto::Clock& clock = *services_.clock;
+    const auto deadline = clock.SteadyNow() +
                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                               std::chrono::duration<double>(limits_.time_budget_seconds));
     for (const std::string& id : ids) {
-      if (std::chrono::steady_clock::now() > deadline) {
+      if (clock.SteadyNow() > deadline) {
         stats.timed_out = true;
         break;
       }

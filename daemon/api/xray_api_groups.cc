@@ -84,7 +84,8 @@ ApiResult<std::optional<storage::InsightsConfiguration>> ParseInsights(const jso
   return std::optional<storage::InsightsConfiguration>(config);
 }
 
-HttpResponse CreateGroup(storage::StateStore& store, const HttpRequest& request) {
+HttpResponse CreateGroup(storage::StateStore& store, const proto::Clock& clock,
+                         const HttpRequest& request) {
   auto body = ParseJsonBody(request);
   if (!body) {
     return body.error();
@@ -107,14 +108,15 @@ HttpResponse CreateGroup(storage::StateStore& store, const HttpRequest& request)
   }
   storage::NewGroup group{std::move(*name), std::move(*filter),
                           insights->value_or(storage::InsightsConfiguration{}), std::move(*tags)};
-  auto created = store.CreateGroup(group, WallSeconds());
+  auto created = store.CreateGroup(group, clock.NowSeconds());
   if (!created) {
     return StateErrorResponse(created.error(), "InvalidRequestException");
   }
   return JsonResponse({{"Group", GroupToJson(*created)}});
 }
 
-HttpResponse GetGroup(storage::StateStore& store, const HttpRequest& request) {
+HttpResponse GetGroup(storage::StateStore& store, const proto::Clock& /*clock*/,
+                      const HttpRequest& request) {
   auto body = ParseJsonBody(request);
   if (!body) {
     return body.error();
@@ -130,7 +132,8 @@ HttpResponse GetGroup(storage::StateStore& store, const HttpRequest& request) {
   return JsonResponse({{"Group", GroupToJson(*group)}});
 }
 
-HttpResponse GetGroups(storage::StateStore& store, const HttpRequest& request) {
+HttpResponse GetGroups(storage::StateStore& store, const proto::Clock& /*clock*/,
+                       const HttpRequest& request) {
   auto body = ParseJsonBody(request);
   if (!body) {
     return body.error();
@@ -168,7 +171,8 @@ HttpResponse GetGroups(storage::StateStore& store, const HttpRequest& request) {
   return JsonResponse(out);
 }
 
-HttpResponse UpdateGroup(storage::StateStore& store, const HttpRequest& request) {
+HttpResponse UpdateGroup(storage::StateStore& store, const proto::Clock& clock,
+                         const HttpRequest& request) {
   auto body = ParseJsonBody(request);
   if (!body) {
     return body.error();
@@ -186,14 +190,16 @@ HttpResponse UpdateGroup(storage::StateStore& store, const HttpRequest& request)
     return insights.error();
   }
   auto updated =
-      store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights}, WallSeconds());
+      store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights},
+                        clock.NowSeconds());
   if (!updated) {
     return StateErrorResponse(updated.error(), "InvalidRequestException");
   }
   return JsonResponse({{"Group", GroupToJson(*updated)}});
 }
 
-HttpResponse DeleteGroup(storage::StateStore& store, const HttpRequest& request) {
+HttpResponse DeleteGroup(storage::StateStore& store, const proto::Clock& /*clock*/,
+                         const HttpRequest& request) {
   auto body = ParseJsonBody(request);
   if (!body) {
     return body.error();
@@ -212,13 +218,14 @@ HttpResponse DeleteGroup(storage::StateStore& store, const HttpRequest& request)
 
 void RegisterGroupApi(ApiRouter& router, const ApiServices& services) {
   storage::StateStore* store = services.state;
-  auto route = [&](std::string path,
-                   HttpResponse (*handler)(storage::StateStore&, const HttpRequest&)) {
-    router.Add("POST", std::move(path), [store, handler](const HttpRequest& request) {
+  const proto::Clock* clock = services.clock;
+  using Handler = HttpResponse (*)(storage::StateStore&, const proto::Clock&, const HttpRequest&);
+  auto route = [&](std::string path, Handler handler) {
+    router.Add("POST", std::move(path), [store, clock, handler](const HttpRequest& request) {
       if (store == nullptr) {
         return JsonError(500, "InternalFailure", "state store not available");
       }
-      return handler(*store, request);
+      return handler(*store, *clock, request);
     });
   };
   route("/CreateGroup", &CreateGroup);

@@ -21,8 +21,9 @@ namespace {
 using nlohmann::json;
 
 struct SamplingRuntime {
-  explicit SamplingRuntime(storage::StateStore* s) : store(s) {}
+  SamplingRuntime(storage::StateStore* s, const proto::Clock& c) : store(s), clock(c) {}
   storage::StateStore* store;
+  const proto::Clock& clock;
   std::mutex mu;
   query::SamplingTargetState targets;  // Guarded by mu.
 };
@@ -344,7 +345,7 @@ HttpResponse GetSamplingTargets(SamplingRuntime& rt, const HttpRequest& request)
   query::SamplingTargetsResult result;
   {
     std::lock_guard lock(rt.mu);
-    result = rt.targets.Report(rules, *documents, WallSeconds());
+    result = rt.targets.Report(rules, *documents, rt.clock.NowSeconds());
   }
   json targets = json::array();
   for (const auto& t : result.targets) {
@@ -408,7 +409,7 @@ HttpResponse CreateSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
   if (!tags) {
     return tags.error();
   }
-  auto record = rt.store->CreateSamplingRule(*rule, *tags, WallSeconds());
+  auto record = rt.store->CreateSamplingRule(*rule, *tags, rt.clock.NowSeconds());
   if (!record) {
     return StateErrorResponse(record.error(), "RuleLimitExceededException");
   }
@@ -437,7 +438,7 @@ HttpResponse UpdateSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
       [&](const storage::SamplingRuleRecord& current) {
         return query::ApplySamplingRuleUpdate(current.rule, *update);
       },
-      WallSeconds());
+      rt.clock.NowSeconds());
   if (!record) {
     return StateErrorResponse(record.error(), "InvalidRequestException");
   }
@@ -453,7 +454,7 @@ HttpResponse DeleteSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
   if (!ref) {
     return ref.error();
   }
-  auto record = rt.store->DeleteSamplingRule(*ref, WallSeconds());
+  auto record = rt.store->DeleteSamplingRule(*ref, rt.clock.NowSeconds());
   if (!record) {
     return StateErrorResponse(record.error(), "InvalidRequestException");
   }
@@ -463,7 +464,7 @@ HttpResponse DeleteSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
 }  // namespace
 
 void RegisterSamplingApi(ApiRouter& router, const ApiServices& services) {
-  auto runtime = std::make_shared<SamplingRuntime>(services.state);
+  auto runtime = std::make_shared<SamplingRuntime>(services.state, *services.clock);
   auto route = [&](std::string path,
                    HttpResponse (*handler)(SamplingRuntime&, const HttpRequest&)) {
     router.Add("POST", std::move(path), [runtime, handler](const HttpRequest& request) {

@@ -1,7 +1,6 @@
 #include "daemon/api/xray_api_state_util.h"
 
 #include <charconv>
-#include <chrono>
 
 #include "proto/base64url.h"
 
@@ -99,10 +98,6 @@ ApiResult<std::int64_t> DecodePageToken(std::string_view kind, std::string_view 
     return invalid();
   }
   return cursor;
-}
-
-double WallSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace xrayd::daemon

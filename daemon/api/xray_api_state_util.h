@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the group and sampling handlers (daemon/xray_api_groups.cc, xray_api_sampling.cc):
-// store errors -> X-Ray error responses, Tags parsing, opaque page tokens, the wall clock.
+// store errors -> X-Ray error responses, Tags parsing, opaque page tokens.
 
 #include <cstdint>
 #include <optional>
@@ -34,8 +34,5 @@ HttpResponse StateErrorResponse(const Error& error, std::string_view limit_type)
 std::string EncodePageToken(std::string_view kind, std::int64_t cursor);
 [[nodiscard]] ApiResult<std::int64_t> DecodePageToken(std::string_view kind,
                                                       std::string_view token);
-
-// Wall clock, epoch seconds.
-double WallSeconds();
 
 }  // namespace xrayd::daemon

@@ -1,7 +1,6 @@
 // GetTraceSummaries, BatchGetTraces and PutTraceSegments (docs/api.md).
 
 #include <cctype>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,10 +21,6 @@ namespace {
 constexpr std::size_t kSummariesPageSize = 100;   // [local] docs/api.md#gettracesummaries.
 constexpr std::size_t kMaxBatchGetTraceIds = 5;    // AWS: "Exceeding maximum query size: 5".
 constexpr std::size_t kMaxPutSegments = 50;        // AWS: "Exceeding maximum segment count: 50".
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 HttpResponse InternalFailure(const Error& error) {
   return JsonError(500, "InternalFailure", error.message);
@@ -255,7 +250,7 @@ HttpResponse PutTraceSegments(const ApiServices& services, const HttpRequest& re
   }
   thread_local proto::DocumentDecoder decoder;
   IngestBatch batch;
-  batch.received_at = NowSeconds();
+  batch.received_at = services.clock->NowSeconds();
   nlohmann::json unprocessed = nlohmann::json::array();
   for (const std::string& text : *documents) {
     auto decoded = decoder.Decode(text);

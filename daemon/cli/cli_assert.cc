@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
 #include <iostream>
 #include <ostream>
 
@@ -19,10 +18,6 @@ constexpr const char* kAssertUsage =
     "Checks the traces a running xrayd received in the last --since (default 15m) through its\n"
     "X-Ray API (default: AWS_XRAY_DAEMON_ADDRESS's tcp address, else 127.0.0.1:2000).\n"
     "Exit status: 0 all passed, 1 an assertion failed, 2 usage or connection errors.\n";
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string DefaultEndpoint(const Environment& env) {
   if (auto it = env.find("AWS_XRAY_DAEMON_ADDRESS"); it != env.end() && !it->second.empty()) {
@@ -122,8 +117,8 @@ int CheckAndReport(XrayQueryClient& client, const std::vector<Assertion>& assert
 }
 
 int RunAssertCommand(const std::vector<std::string>& args, const Environment& env,
-                     std::ostream& out, std::ostream& err) {
-  const double started = NowSeconds();
+                     std::ostream& out, std::ostream& err, const proto::Clock& clock) {
+  const double started = clock.NowSeconds();
   AssertionFlags assertion_flags;
   ReportArgs report;
   std::string endpoint = DefaultEndpoint(env);
@@ -175,11 +170,11 @@ int RunAssertCommand(const std::vector<std::string>& args, const Environment& en
     return 2;
   }
   XrayQueryClient client(endpoint);
-  const double now = NowSeconds();
+  const double now = clock.NowSeconds();
   const TraceWindow window{.start = now - since_seconds, .end = now + 1};
   const ReportSink sink{out, err, UseColor(report.color, STDOUT_FILENO, env)};
   return CheckAndReport(client, assertion_flags.assertions(), window, report, "xrayd assert", {},
-                        NowSeconds() - started, sink, nullptr);
+                        clock.NowSeconds() - started, sink, nullptr);
 }
 
 }  // namespace xrayd::daemon

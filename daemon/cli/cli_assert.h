@@ -12,6 +12,7 @@
 #include "daemon/cli/assert_report.h"
 #include "daemon/config.h"
 #include "daemon/cli/trace_assertions.h"
+#include "proto/clock.h"
 
 namespace xrayd::daemon {
 
@@ -45,8 +46,10 @@ int CheckAndReport(XrayQueryClient& client, const std::vector<Assertion>& assert
                    const std::vector<JUnitCase>& extra_cases, double seconds,
                    const ReportSink& sink, std::vector<nlohmann::json>* traces);
 
-// Runs `xrayd assert <args>`.
+// Runs `xrayd assert <args>`. --since counts back from `clock`'s wall time, which must outlive
+// the call.
 int RunAssertCommand(const std::vector<std::string>& args, const Environment& env,
-                     std::ostream& out, std::ostream& err);
+                     std::ostream& out, std::ostream& err,
+                     const proto::Clock& clock = proto::SystemClock::Instance());
 
 }  // namespace xrayd::daemon

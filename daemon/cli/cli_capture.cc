@@ -30,12 +30,6 @@ constexpr const char* kCaptureUsage =
     "default 30s, after COMMAND exits), writes the traces (--out, BatchGetTraces JSON) and checks\n"
     "the assertions. Exit status: COMMAND's if it failed, else 1 if an assertion failed, else 0.\n";
 
-using Clock = std::chrono::steady_clock;
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 struct CaptureArgs {
   std::string out_path;
   std::string data_dir;  // Empty: a temporary directory, removed at the end.
@@ -109,13 +103,15 @@ bool Settled(const Metrics& m) {
 
 // Waits until nothing arrived for `quiet` and the writer caught up, at most `timeout`.
 // Returns false on timeout.
-bool WaitQuiet(const Metrics& metrics, double quiet, double timeout) {
-  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout);
+bool WaitQuiet(const Metrics& metrics, double quiet, double timeout, const proto::Clock& clock) {
+  const auto deadline =
+      clock.SteadyNow() + std::chrono::duration_cast<proto::Clock::SteadyTime::duration>(
+                              std::chrono::duration<double>(timeout));
   std::uint64_t last = Activity(metrics);
-  auto last_change = Clock::now();
+  auto last_change = clock.SteadyNow();
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    const auto now = Clock::now();
+    const auto now = clock.SteadyNow();
     if (const std::uint64_t activity = Activity(metrics); activity != last) {
       last = activity;
       last_change = now;
@@ -232,8 +228,8 @@ Result<DaemonConfig> PrivateDaemonConfig(const std::string& data_dir) {
 }
 
 int Capture(const CaptureArgs& args, const std::string& data_dir, const Environment& env,
-            std::ostream& err) {
-  const double started = NowSeconds();
+            const proto::Clock& clock, std::ostream& err) {
+  const double started = clock.NowSeconds();
   auto config = PrivateDaemonConfig(data_dir);
   if (!config) {
     err << "xrayd capture: " << config.error().message << "\n";
@@ -258,21 +254,21 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
   command_env["AWS_XRAY_DAEMON_ADDRESS"] = "udp:" + udp + " tcp:" + tcp;
   command_env["AWS_ENDPOINT_URL_XRAY"] = "http://" + tcp;
   const CommandResult command = RunCommand(args.command, command_env);
-  if (!WaitQuiet(daemon.GetMetrics(), args.quiet_seconds, args.timeout_seconds)) {
+  if (!WaitQuiet(daemon.GetMetrics(), args.quiet_seconds, args.timeout_seconds, clock)) {
     err << "xrayd capture: segments still arriving after --timeout " << args.timeout_seconds
         << " s; checking what arrived so far\n";
   }
 
-  const TraceWindow window{.start = started - 1, .end = NowSeconds() + 1};
+  const TraceWindow window{.start = started - 1, .end = clock.NowSeconds() + 1};
   JUnitCase command_case{.name = "command: " + CommandText(args.command),
                          .passed = command.exit_code == 0,
                          .message = "the command " + command.status,
                          .details = ""};
   const ReportSink sink{err, err, UseColor(args.report.color, STDERR_FILENO, env)};
   std::vector<nlohmann::json> traces;
-  const int checked = CheckAndReport(client, args.assertions.assertions(), window, args.report,
-                                     "xrayd capture", {command_case}, NowSeconds() - started,
-                                     sink, &traces);
+  const int checked =
+      CheckAndReport(client, args.assertions.assertions(), window, args.report, "xrayd capture",
+                     {command_case}, clock.NowSeconds() - started, sink, &traces);
   daemon.Stop();
   std::size_t segments = 0;
   for (const nlohmann::json& trace : traces) {
@@ -302,7 +298,7 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
 }  // namespace
 
 int RunCaptureCommand(const std::vector<std::string>& args, const Environment& env,
-                      std::ostream& out, std::ostream& err) {
+                      std::ostream& out, std::ostream& err, const proto::Clock& clock) {
   if (!args.empty() && (args.front() == "-h" || args.front() == "--help")) {
     out << kCaptureUsage << kAssertionFlagsUsage;
     return 0;
@@ -328,7 +324,7 @@ int RunCaptureCommand(const std::vector<std::string>& args, const Environment& e
     }
     data_dir = *made;
   }
-  const int code = Capture(*parsed, data_dir, env, err);
+  const int code = Capture(*parsed, data_dir, env, clock, err);
   if (temporary) {
     std::error_code ignored;
     std::filesystem::remove_all(data_dir, ignored);

@@ -16,10 +16,14 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "proto/clock.h"
 
 namespace xrayd::daemon {
 
+// `clock` times the capture window, the quiet period and --timeout; it must outlive the call
+// (the waits between checks stay in real time).
 int RunCaptureCommand(const std::vector<std::string>& args, const Environment& env,
-                      std::ostream& out, std::ostream& err);
+                      std::ostream& out, std::ostream& err,
+                      const proto::Clock& clock = proto::SystemClock::Instance());
 
 }  // namespace xrayd::daemon

@@ -11,7 +11,8 @@
 
 namespace xrayd::daemon {
 
-int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err) {
+int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err,
+                          const proto::Clock& clock) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (!json.is_object()) {
@@ -49,7 +50,7 @@ int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err
   credentials.access_key_id = str("access_key_id");
   credentials.secret_access_key = str("secret_access_key");
   credentials.session_token = str("session_token");
-  std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+  std::chrono::system_clock::time_point time = clock.WallNow();
   if (const auto it = json.find("time"); it != json.end()) {
     if (it->is_number()) {
       time = std::chrono::system_clock::from_time_t(it->get<std::time_t>());

@@ -11,9 +11,13 @@
 
 #include <iosfwd>
 
+#include "proto/clock.h"
+
 namespace xrayd::daemon {
 
-// Returns 0 on success, 2 on bad input (reason on `err`).
-int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err);
+// Returns 0 on success, 2 on bad input (reason on `err`). Without "time", signs at `clock`'s wall
+// time.
+int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err,
+                          const proto::Clock& clock = proto::SystemClock::Instance());
 
 }  // namespace xrayd::daemon

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
@@ -18,8 +19,10 @@ namespace xrayd::daemon {
 
 // Runs `xrayd traces <args>`; returns the process exit code (0 ok, 1 not found, 2 usage/errors).
 // `tail` runs until SIGINT/SIGTERM (exit 0) or --count traces. --color auto colours only when
-// `out` is std::cout on a terminal.
+// `out` is std::cout on a terminal. `clock` is the "now" that --since counts back from and that
+// tail decides completion by; it must outlive the call.
 int RunTracesCommand(const std::vector<std::string>& args, const Environment& env,
-                     std::ostream& out, std::ostream& err);
+                     std::ostream& out, std::ostream& err,
+                     const proto::Clock& clock = proto::SystemClock::Instance());
 
 }  // namespace xrayd::daemon

@@ -24,10 +24,6 @@
 namespace xrayd::daemon {
 namespace {
 
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // Set by the SIGINT/SIGTERM handler of RunTracesTailUntilSignal.
 volatile std::sig_atomic_t g_stop_requested = 0;
 
@@ -208,14 +204,14 @@ int RunTracesTail(const TailOptions& options, const Environment& /*env*/,
     err << "xrayd traces tail: " << store.error().message << "\n";
     return 2;
   }
-  const double start = NowSeconds();
+  const double start = options.clock->NowSeconds();
   TraceTail tail(**store, start - options.since_seconds.value_or(0), options.quiet_seconds);
   err << "xrayd traces tail: following " << path << " (Ctrl-C to stop)\n" << std::flush;
 
   std::size_t printed = 0;
   bool warned_truncated = false;
   while (!stop()) {
-    auto completed = tail.Poll(NowSeconds());
+    auto completed = tail.Poll(options.clock->NowSeconds());
     if (!completed) {
       err << "xrayd traces tail: " << completed.error().message << "\n";
       return 2;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 #include "query/trace_timeline.h"
 #include "storage/trace_store.h"
@@ -39,7 +40,9 @@ struct TailOptions {
   std::size_t count = 0;                // Stop after this many traces; 0 = no limit.
   bool show = false;                    // Print the timeline instead of one line.
   query::TimelineOptions timeline;      // Colour, widths.
-  std::chrono::milliseconds poll_interval{250};
+  std::chrono::milliseconds poll_interval{250};  // Waited in real time between polls.
+  // "Now" of each poll (wall time). Never null; must outlive the call.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 // One completed trace, as the tail found it.

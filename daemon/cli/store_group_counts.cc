@@ -1,6 +1,5 @@
 #include "daemon/cli/store_group_counts.h"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -14,9 +13,9 @@
 
 namespace xrayd::daemon {
 
-GroupCountsFn MakeStoreGroupCounts(int minutes) {
-  return [minutes](const std::string& data_dir,
-                   const storage::Group& group) -> Result<std::vector<MinuteCount>> {
+GroupCountsFn MakeStoreGroupCounts(int minutes, const proto::Clock& clock) {
+  return [minutes, &clock](const std::string& data_dir,
+                           const storage::Group& group) -> Result<std::vector<MinuteCount>> {
     const std::string store_path = data_dir + "/traces.db";
     if (!std::filesystem::exists(store_path)) {
       return std::vector<MinuteCount>();
@@ -35,8 +34,7 @@ GroupCountsFn MakeStoreGroupCounts(int minutes) {
       state = std::move(*opened);
       groups = MakeGroupLookup(*state);
     }
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now = clock.NowSeconds();
     const double since = (std::floor(now / 60) - (minutes - 1)) * 60;
     query::FilterExpr filter;
     auto node = std::make_unique<query::Node>();

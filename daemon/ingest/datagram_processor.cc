@@ -23,8 +23,8 @@ std::string Suppressed(std::uint64_t n) {
 }
 }  // namespace
 
-DatagramProcessor::DatagramProcessor(Metrics& metrics)
-    : metrics_(metrics), limiter_(kLogInterval) {}
+DatagramProcessor::DatagramProcessor(Metrics& metrics, const proto::Clock& clock)
+    : metrics_(metrics), clock_(clock), limiter_(kLogInterval) {}
 
 std::string PeerName(const sockaddr_storage* peer) {
   char host[INET6_ADDRSTRLEN] = "?";
@@ -69,7 +69,7 @@ void DatagramProcessor::Process(std::string_view bytes, bool truncated,
     if (doc.unindexed_annotations > 0) {
       metrics_.annotations_unindexed.fetch_add(doc.unindexed_annotations,
                                                std::memory_order_relaxed);
-      if (auto suppressed = limiter_.Admit(kUnindexedKey, std::chrono::steady_clock::now())) {
+      if (auto suppressed = limiter_.Admit(kUnindexedKey, clock_.SteadyNow())) {
         spdlog::warn(
             "trace {} segment {}: {} annotation(s) kept in the document but not indexed (keys "
             "must match [A-Za-z0-9_]{{1,500}}, values string/number/boolean){}",
@@ -82,7 +82,7 @@ void DatagramProcessor::Process(std::string_view bytes, bool truncated,
 
 void DatagramProcessor::CountQueueFull(std::size_t documents) noexcept {
   metrics_.CountDropped(DropReason::kQueueFull, documents);
-  if (auto suppressed = limiter_.Admit(kQueueFullKey, std::chrono::steady_clock::now())) {
+  if (auto suppressed = limiter_.Admit(kQueueFullKey, clock_.SteadyNow())) {
     spdlog::warn("ingest queue full: dropped {} document(s); storage is not keeping up{}",
                  documents, Suppressed(*suppressed));
   }
@@ -91,7 +91,7 @@ void DatagramProcessor::CountQueueFull(std::size_t documents) noexcept {
 void DatagramProcessor::LogRejection(const proto::Rejection& rejection,
                                      const sockaddr_storage* peer) {
   const auto key = static_cast<std::uint64_t>(rejection.reason);
-  if (auto suppressed = limiter_.Admit(key, std::chrono::steady_clock::now())) {
+  if (auto suppressed = limiter_.Admit(key, clock_.SteadyNow())) {
     spdlog::warn("rejected datagram from {}: {}: {}{}", PeerName(peer),
                  proto::RejectReasonName(rejection.reason), rejection.detail,
                  Suppressed(*suppressed));

@@ -12,14 +12,16 @@
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/log_limiter.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "proto/document_decoder.h"
 
 namespace xrayd::daemon {
 
 class DatagramProcessor {
  public:
-  // `metrics` must outlive the processor.
-  explicit DatagramProcessor(Metrics& metrics);
+  // `metrics` and `clock` (log rate limits) must outlive the processor.
+  explicit DatagramProcessor(Metrics& metrics,
+                             const proto::Clock& clock = proto::SystemClock::Instance());
 
   // Validates `bytes` (a whole datagram) and appends its documents to `out`. `peer` (may be null)
   // is the sender, named in log lines; it is only formatted when a line is written. `truncated`
@@ -35,6 +37,7 @@ class DatagramProcessor {
   void LogRejection(const proto::Rejection& rejection, const sockaddr_storage* peer);
 
   Metrics& metrics_;
+  const proto::Clock& clock_;
   proto::DocumentDecoder decoder_;
   LogLimiter limiter_;
 };

@@ -52,10 +52,10 @@ void StorageWriter::Run() {
       documents += batch.documents.size();
       bytes += IngestQueue::BatchBytes(batch);
     }
-    const auto deadline = std::chrono::steady_clock::now() + options_.commit_interval;
+    const auto deadline = options_.clock->SteadyNow() + options_.commit_interval;
     while (documents < options_.max_batch_documents && bytes < options_.max_batch_bytes &&
            !queue_.Closed()) {
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = options_.clock->SteadyNow();
       if (now >= deadline) {
         break;
       }
@@ -107,7 +107,7 @@ void StorageWriter::ReleaseFreeMemory() {
   // each thread's arena, so after a burst RSS would stay at the burst's peak. Called only when the
   // queue is idle (under load the memory is reused at once, and trimming would cost page faults),
   // at most once a second.
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = options_.clock->SteadyNow();
   if (now - last_trim_ >= std::chrono::seconds(1)) {
     malloc_trim(0);
     last_trim_ = now;
@@ -133,7 +133,7 @@ void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
 void StorageWriter::Write(std::span<const proto::Document> documents, double received_at) {
   LogLimiter limiter(std::chrono::seconds(10));
   auto backoff = std::chrono::milliseconds(50);
-  std::chrono::steady_clock::time_point give_up_at{};
+  proto::Clock::SteadyTime give_up_at{};
   while (true) {
     Result<storage::PutStats> stats = store_.PutDocuments(documents, received_at);
     if (stats) {
@@ -155,7 +155,7 @@ void StorageWriter::Write(std::span<const proto::Document> documents, double rec
       }
       return;
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = options_.clock->SteadyNow();
     if (auto suppressed = limiter.Admit(0, now)) {
       spdlog::error(
           "storage: could not commit {} documents ({}: {}); retrying, receivers drop when the "
@@ -164,7 +164,7 @@ void StorageWriter::Write(std::span<const proto::Document> documents, double rec
           *suppressed > 0 ? fmt::format(" ({} more failures)", *suppressed) : std::string());
     }
     if (stopping_.load()) {
-      if (give_up_at == std::chrono::steady_clock::time_point{}) {
+      if (give_up_at == proto::Clock::SteadyTime{}) {
         give_up_at = now + options_.shutdown_retry_budget;
       } else if (now >= give_up_at) {
         metrics_.CountDropped(DropReason::kStorageError, documents.size());

@@ -13,6 +13,7 @@
 
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -35,6 +36,9 @@ struct StorageWriterOptions {
   // this thread, within the next transaction or on their own when idle.
   bool forward_spool = false;
   const std::atomic<std::int64_t>* forward_acked = nullptr;
+  // Commit deadlines, the shutdown retry budget, log rate limits. Never null; must outlive the
+  // writer. Waits on the queue and retry backoffs stay in real time.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 class StorageWriter {
@@ -70,7 +74,7 @@ class StorageWriter {
   Metrics& metrics_;
   const StorageWriterOptions options_;
   std::atomic<bool> stopping_{false};
-  std::chrono::steady_clock::time_point last_trim_{};
+  proto::Clock::SteadyTime last_trim_{};
   std::thread thread_;
 };
 

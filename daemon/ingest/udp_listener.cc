@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -29,14 +28,11 @@ constexpr std::size_t kBatch = 32;
 // One byte more than any legal payload, so MSG_TRUNC and length both reveal oversize datagrams.
 constexpr std::size_t kSlotSize = 65536;
 
-double EpochSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 struct UdpListener::Impl {
-  Impl(IngestQueue& q, Metrics& m) : queue(q), metrics(m), processor(m), socket(io) {}
+  Impl(IngestQueue& q, Metrics& m, const proto::Clock& c)
+      : queue(q), metrics(m), clock(c), processor(m, c), socket(io) {}
 
   void ArmWait() {
     socket.async_wait(udp::socket::wait_read, [this](const boost::system::error_code& ec) {
@@ -70,7 +66,7 @@ struct UdpListener::Impl {
         return;
       }
       IngestBatch batch;
-      batch.received_at = EpochSeconds();
+      batch.received_at = clock.NowSeconds();
       batch.documents.reserve(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
         const mmsghdr& h = headers[static_cast<std::size_t>(i)];
@@ -91,6 +87,7 @@ struct UdpListener::Impl {
 
   IngestQueue& queue;
   Metrics& metrics;
+  const proto::Clock& clock;
   DatagramProcessor processor;
   net::io_context io;
   udp::socket socket;
@@ -103,8 +100,8 @@ struct UdpListener::Impl {
   std::size_t receive_buffer = 0;
 };
 
-UdpListener::UdpListener(IngestQueue& queue, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(queue, metrics)) {}
+UdpListener::UdpListener(IngestQueue& queue, Metrics& metrics, const proto::Clock& clock)
+    : impl_(std::make_unique<Impl>(queue, metrics, clock)) {}
 
 UdpListener::~UdpListener() {
   Stop();

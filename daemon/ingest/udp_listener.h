@@ -10,14 +10,16 @@
 #include "daemon/core/endpoint.h"
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
 
 class UdpListener {
  public:
-  // `queue` and `metrics` must outlive the listener.
-  UdpListener(IngestQueue& queue, Metrics& metrics);
+  // `queue`, `metrics` and `clock` (receive times, log rate limits) must outlive the listener.
+  UdpListener(IngestQueue& queue, Metrics& metrics,
+              const proto::Clock& clock = proto::SystemClock::Instance());
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
