@@ -12,7 +12,14 @@ BUILD_NETWORK=${BUILD_NETWORK:-}
 
 bash scripts/image-base.sh
 start=$(date +%s)
-podman build --format docker ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} -t "$IMAGE" .
+# The image id file is written only by a build that finished: podman 4.3 can exit 0 when its build
+# is interrupted (SIGTERM), leaving the old image under the tag.
+iidfile=$(mktemp)
+trap 'rm -f "$iidfile"' EXIT
+podman build --format docker ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} --iidfile "$iidfile" \
+  -t "$IMAGE" .
+[[ -s "$iidfile" ]] || { echo "build-image: podman build did not finish" >&2; exit 1; }
 end=$(date +%s)
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
-echo "build-image: $IMAGE built in $((end - start)) s, $((size / 1000000)) MB ($size bytes)"
+version=$(podman run --rm "$IMAGE" --version 2>/dev/null || true)
+echo "build-image: $IMAGE built in $((end - start)) s, $((size / 1000000)) MB ($size bytes): $version"
