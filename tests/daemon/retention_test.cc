@@ -12,7 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include "proto/clock.h"
 #include "storage/trace_store.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::daemon {
 namespace {
@@ -171,9 +173,8 @@ TEST_F(RetentionTest, ThreadRunsARoundAtStartAndStopsPromptly) {
   Put(10, 10, Now());
   Retention retention(Path(), RetentionOptions{.interval = std::chrono::hours(1)}, metrics_);
   ASSERT_TRUE(retention.Start());
-  for (int i = 0; i < 200 && metrics_.retention_rounds.load() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(testing_support::WaitUntil([&] { return metrics_.retention_rounds.load() > 0; },
+                                         std::chrono::seconds(2)));
   const auto started = std::chrono::steady_clock::now();
   retention.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
@@ -181,6 +182,60 @@ TEST_F(RetentionTest, ThreadRunsARoundAtStartAndStopsPromptly) {
   EXPECT_EQ(metrics_.retention_traces_deleted_age.load(), 10u);
   EXPECT_FALSE(Has(0));
   EXPECT_TRUE(Has(10));
+}
+
+// Age is decided by the clock: a trace becomes deletable exactly when the clock passes its last
+// write plus max_age, and the age gauge follows the same clock.
+TEST_F(RetentionTest, AgeIsMeasuredOnItsClock) {
+  proto::FakeClock clock;
+  Put(0, 3, clock.NowSeconds());
+  Retention retention(Path(),
+                      RetentionOptions{.max_age = std::chrono::seconds(3600),
+                                       .pause = std::chrono::milliseconds(0),
+                                       .clock = &clock},
+                      metrics_);
+  ASSERT_TRUE(retention.OpenForTesting());
+  clock.AdvanceSeconds(3599);
+  EXPECT_EQ(retention.RunOnce()->traces_by_age, 0);
+  retention.RefreshGauges();
+  EXPECT_EQ(metrics_.oldest_trace_age_seconds.load(), 3599);
+  EXPECT_TRUE(Has(2));
+
+  clock.AdvanceSeconds(2);
+  EXPECT_EQ(retention.RunOnce()->traces_by_age, 3);
+  EXPECT_FALSE(Has(0));
+  EXPECT_FALSE(Has(2));
+}
+
+// Rounds follow the clock's steady time: one at start, the next once the interval has passed on
+// the clock, however often the thread wakes for the gauges.
+TEST_F(RetentionTest, ThreadRunsTheNextRoundWhenItsClockPassesTheInterval) {
+  proto::FakeClock clock;
+  Put(0, 2, clock.NowSeconds());
+  Retention retention(Path(),
+                      RetentionOptions{.max_age = std::chrono::seconds(86400),
+                                       .interval = std::chrono::hours(1),
+                                       .gauge_interval = std::chrono::milliseconds(5),
+                                       .clock = &clock},
+                      metrics_);
+  ASSERT_TRUE(retention.Start());
+  ASSERT_TRUE(testing_support::WaitUntil([&] { return metrics_.retention_rounds.load() == 1; },
+                                         std::chrono::seconds(5)));
+  // The gauges keep refreshing (the thread is awake), yet no second round before the interval.
+  const std::uint64_t rounds_before = metrics_.retention_rounds.load();
+  clock.AdvanceSeconds(1800);
+  ASSERT_TRUE(testing_support::WaitUntil(
+      [&] { return metrics_.oldest_trace_age_seconds.load() == 1800; }, std::chrono::seconds(5)));
+  EXPECT_EQ(metrics_.retention_rounds.load(), rounds_before);
+  EXPECT_TRUE(Has(1));
+
+  // A day later on the clock: the next wake runs a round, which deletes both traces by age.
+  clock.AdvanceSeconds(86400);
+  EXPECT_TRUE(testing_support::WaitUntil([&] { return metrics_.retention_rounds.load() == 2; },
+                                         std::chrono::seconds(5)));
+  retention.Stop();
+  EXPECT_EQ(metrics_.retention_traces_deleted_age.load(), 2u);
+  EXPECT_FALSE(Has(0));
 }
 
 }  // namespace

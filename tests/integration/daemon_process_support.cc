@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/wait_until.h"
+
 namespace xrayd::testing_support {
 
 namespace {
@@ -90,24 +92,27 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extr
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, "/dev/null", log_path_);
   const std::regex startup(R"(udp=127\.0\.0\.1:(\d+) tcp=127\.0\.0\.1:(\d+))");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch match;
-    const std::string log = Log();
-    if (std::regex_search(log, match, startup)) {
-      udp_port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-      tcp_port_ = static_cast<std::uint16_t>(std::stoi(match[2]));
-      return;
-    }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      ADD_FAILURE() << "xrayd exited during start-up:\n" << log;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bool exited = false;
+  const bool started = WaitUntil(
+      [&] {
+        std::smatch match;
+        const std::string log = Log();
+        if (std::regex_search(log, match, startup)) {
+          udp_port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+          tcp_port_ = static_cast<std::uint16_t>(std::stoi(match[2]));
+          return true;
+        }
+        int status = 0;
+        exited = waitpid(pid_, &status, WNOHANG) == pid_;
+        return exited;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(20));
+  if (exited) {
+    pid_ = -1;
+    ADD_FAILURE() << "xrayd exited during start-up:\n" << Log();
+  } else if (!started) {
+    ADD_FAILURE() << "xrayd did not print its start-up line:\n" << Log();
   }
-  ADD_FAILURE() << "xrayd did not print its start-up line:\n" << Log();
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -146,13 +151,14 @@ std::int64_t DaemonProcess::Metric(const std::string& sample) {
 
 std::int64_t DaemonProcess::WaitForMetric(const std::string& sample, std::int64_t at_least,
                                           std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::int64_t value = Metric(sample);
-  while (value < at_least && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    value = Metric(sample);
-  }
-  return value;
+  std::int64_t value = -1;
+  (void)WaitUntil(
+      [&] {
+        value = Metric(sample);
+        return value >= at_least;
+      },
+      timeout, std::chrono::milliseconds(20));
+  return value;  // The caller checks it.
 }
 
 void SendUdp(std::uint16_t port, const std::string& payload) {

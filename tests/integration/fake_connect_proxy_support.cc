@@ -139,6 +139,7 @@ void FakeConnectProxy::AcceptLoop() {
   while (!stopping_.load()) {
     const int lfd = listen_fd_.load();
     if (lfd < 0) {
+      // Down (no listener to poll): a fake server's idle beat until it is up again, not a wait.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }

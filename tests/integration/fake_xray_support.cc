@@ -233,6 +233,7 @@ void FakeXray::AcceptLoop() {
   while (!stopping_.load()) {
     const int lfd = listen_fd_.load();
     if (lfd < 0) {
+      // Down (no listener to poll): a fake server's idle beat until SetDown(false), not a wait.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
@@ -307,6 +308,7 @@ void FakeXray::Serve(int fd) {
     const std::string body = stream.buffer.substr(0, content_length);
     stream.buffer.erase(0, content_length);
     if (const auto delay = delay_ms_.load(); delay > 0) {
+      // Pacing the answer (SetDelay): the slowness is what the test asks for.
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     }
     if (down_.load()) {

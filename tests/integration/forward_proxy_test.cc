@@ -20,6 +20,7 @@
 #include "tests/integration/daemon_process_support.h"
 #include "tests/integration/fake_connect_proxy_support.h"
 #include "tests/integration/fake_xray_support.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
 namespace {
@@ -98,18 +99,19 @@ void SendRange(const DaemonProcess& daemon, int run, int from, int to) {
 
 ::testing::AssertionResult AllDelivered(const FakeXray& fake, int run, int count,
                                         std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int found = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::set<std::string> ids = fake.AcceptedIds();
-    found = 0;
-    for (int n = 0; n < count; ++n) {
-      found += ids.count(Key(run, n)) > 0 ? 1 : 0;
-    }
-    if (found == count) {
-      return ::testing::AssertionSuccess();
-    }
-    std::this_thread::sleep_for(milliseconds(100));
+  const bool all = WaitUntil(
+      [&] {
+        const std::set<std::string> ids = fake.AcceptedIds();
+        found = 0;
+        for (int n = 0; n < count; ++n) {
+          found += ids.count(Key(run, n)) > 0 ? 1 : 0;
+        }
+        return found == count;
+      },
+      timeout, milliseconds(100));
+  if (all) {
+    return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << found << " of " << count << " documents reached X-Ray";
 }
@@ -138,16 +140,14 @@ class ForwardProxyTest : public ::testing::Test {
 
   // Waits until the spool gauge reads `documents`; returns the last value.
   static std::int64_t WaitForSpool(DaemonProcess& daemon, std::int64_t documents) {
-    const auto deadline = std::chrono::steady_clock::now() + seconds(20);
     std::int64_t value = -1;
-    while (std::chrono::steady_clock::now() < deadline) {
-      value = daemon.Metric("xrayd_forward_spool_documents");
-      if (value == documents) {
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    return value;
+    (void)WaitUntil(
+        [&] {
+          value = daemon.Metric("xrayd_forward_spool_documents");
+          return value == documents;
+        },
+        seconds(20), milliseconds(100));
+    return value;  // The caller checks it.
   }
 
   std::string dir_;
@@ -198,15 +198,14 @@ TEST_F(ForwardProxyTest, SamplingCallsAreRelayedThroughTheProxy) {
   // Calls may still meet kept-alive tunnels being cut (network or TLS errors, other kinds) until
   // the cut reaches every pooled connection; later ones open a new tunnel and get the 407.
   std::string answers;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    HttpResult refused = HttpPost(daemon.TcpPort(), "/GetSamplingRules", "{}");
-    EXPECT_EQ(refused.status, 502) << refused.body;
-    answers += refused.body + "\n";
-    if (daemon.Metric("xrayd_forward_errors_total{kind=\"proxy\"}") >= 1) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        HttpResult refused = HttpPost(daemon.TcpPort(), "/GetSamplingRules", "{}");
+        EXPECT_EQ(refused.status, 502) << refused.body;
+        answers += refused.body + "\n";
+        return daemon.Metric("xrayd_forward_errors_total{kind=\"proxy\"}") >= 1;
+      },
+      seconds(10), milliseconds(100)));
   EXPECT_GE(daemon.Metric("xrayd_forward_errors_total{kind=\"proxy\"}"), 1) << answers;
 }
 

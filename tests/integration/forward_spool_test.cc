@@ -15,6 +15,7 @@
 
 #include "tests/integration/daemon_process_support.h"
 #include "tests/integration/fake_xray_support.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
 namespace {
@@ -44,6 +45,7 @@ void SendRange(const DaemonProcess& daemon, int run, int from, int to) {
                 "\",\"id\":\"" + key.substr(key.find('/') + 1) +
                 "\",\"name\":\"svc\",\"start_time\":1700000000.5,\"end_time\":1700000001.25}");
     if (n % 200 == 199) {
+      // Pacing, not a condition: lets the daemon empty its socket buffer, as a real client would.
       std::this_thread::sleep_for(milliseconds(5));
     }
   }
@@ -73,11 +75,8 @@ TEST(ForwardSpoolTest, DocumentsDeletedByRetentionBeforeSendingAreDroppedAndCoun
   SendRange(daemon, 11, 0, kCount);
   ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", kCount), kCount);
   // Retention deletes every trace 2 s after it arrived; the spool rows stay until forwarded.
-  const auto deadline = std::chrono::steady_clock::now() + seconds(30);
-  while (std::chrono::steady_clock::now() < deadline &&
-         daemon.Metric("xrayd_retention_documents_deleted_total") < kCount) {
-    std::this_thread::sleep_for(milliseconds(200));
-  }
+  EXPECT_GE(daemon.WaitForMetric("xrayd_retention_documents_deleted_total", kCount, seconds(30)),
+            kCount);
   ASSERT_EQ(daemon.Metric("xrayd_retention_documents_deleted_total"), kCount) << daemon.Log();
   EXPECT_EQ(daemon.Metric("xrayd_forward_spool_documents"), kCount);
   fake.SetDown(false);
@@ -85,15 +84,13 @@ TEST(ForwardSpoolTest, DocumentsDeletedByRetentionBeforeSendingAreDroppedAndCoun
   // What the forwarder had read before retention ran is sent from memory; the rest is gone from
   // the store: dropped, counted, logged, and the spool empties.
   int delivered = 0;
-  const auto drain_deadline = std::chrono::steady_clock::now() + seconds(40);
-  while (std::chrono::steady_clock::now() < drain_deadline) {
-    delivered = Delivered(fake, 11, kCount);
-    if (delivered + daemon.Metric("xrayd_forward_dropped_total") >= kCount &&
-        daemon.Metric("xrayd_forward_spool_documents") == 0) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(200));
-  }
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        delivered = Delivered(fake, 11, kCount);
+        return delivered + daemon.Metric("xrayd_forward_dropped_total") >= kCount &&
+               daemon.Metric("xrayd_forward_spool_documents") == 0;
+      },
+      seconds(40), milliseconds(200)));
   const std::int64_t dropped = daemon.Metric("xrayd_forward_dropped_total");
   EXPECT_GT(dropped, 0) << daemon.Log();
   EXPECT_EQ(delivered + dropped, kCount) << daemon.Log();
@@ -105,10 +102,8 @@ TEST(ForwardSpoolTest, DocumentsDeletedByRetentionBeforeSendingAreDroppedAndCoun
 
   // Later documents are forwarded as usual.
   SendRange(daemon, 12, 0, 100);
-  const auto later_deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (std::chrono::steady_clock::now() < later_deadline && Delivered(fake, 12, 100) < 100) {
-    std::this_thread::sleep_for(milliseconds(100));
-  }
+  EXPECT_TRUE(
+      WaitUntil([&] { return Delivered(fake, 12, 100) == 100; }, seconds(20), milliseconds(100)));
   EXPECT_EQ(Delivered(fake, 12, 100), 100) << daemon.Log();
   EXPECT_EQ(fake.SignatureFailures(), 0u) << fake.LastSignatureError();
 }

@@ -18,6 +18,7 @@
 
 #include "tests/integration/daemon_process_support.h"
 #include "tests/integration/fake_xray_support.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
 namespace {
@@ -61,6 +62,8 @@ void SendRange(const DaemonProcess& daemon, int run, int from, int to) {
   for (int n = from; n < to; ++n) {
     SendUdp(daemon.UdpPort(), Datagram(run, n));
     if (n % 200 == 199) {
+      // Pacing, not a condition: gives the daemon's receive thread time to empty the socket
+      // buffer, as a real client's send rate would.
       std::this_thread::sleep_for(milliseconds(5));
     }
   }
@@ -69,18 +72,20 @@ void SendRange(const DaemonProcess& daemon, int run, int from, int to) {
 // Waits until the fake accepted every document [0, count) of `run`; reports the missing ones.
 ::testing::AssertionResult AllDelivered(const FakeXray& fake, int run, int count,
                                         std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::set<std::string> ids;
-  while (std::chrono::steady_clock::now() < deadline) {
-    ids = fake.AcceptedIds();
-    int found = 0;
-    for (int n = 0; n < count; ++n) {
-      found += ids.count(Key(run, n)) > 0 ? 1 : 0;
-    }
-    if (found == count) {
-      return ::testing::AssertionSuccess();
-    }
-    std::this_thread::sleep_for(milliseconds(100));
+  const bool all = WaitUntil(
+      [&] {
+        ids = fake.AcceptedIds();
+        for (int n = 0; n < count; ++n) {
+          if (ids.count(Key(run, n)) == 0) {
+            return false;
+          }
+        }
+        return true;
+      },
+      timeout, milliseconds(100));
+  if (all) {
+    return ::testing::AssertionSuccess();
   }
   std::string missing;
   int missing_count = 0;
@@ -112,12 +117,8 @@ TEST_F(ForwardTest, DeliversEveryDocumentSignedInBatchesOfAtMostFifty) {
   EXPECT_EQ(fake.SignatureFailures(), 0u) << fake.LastSignatureError();
   EXPECT_GE(daemon.WaitForMetric("xrayd_forward_segments_total", kCount), kCount);
   // The spool empties once X-Ray has everything; the store kept every document too.
-  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
-  while (daemon.Metric("xrayd_forward_spool_documents") != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(100));
-  }
-  EXPECT_EQ(daemon.Metric("xrayd_forward_spool_documents"), 0);
+  EXPECT_TRUE(WaitUntil([&] { return daemon.Metric("xrayd_forward_spool_documents") == 0; },
+                        seconds(10), milliseconds(100)));
   EXPECT_EQ(daemon.Metric("xrayd_segments_stored_total"), kCount);
   // Forwarded byte for byte.
   const auto raw = fake.AcceptedRaw();
@@ -148,39 +149,38 @@ TEST_F(ForwardTest, RetriesErrorsThrottlingSlowAnswersAndUnprocessedSegments) {
     }
     return "";
   });
+  // Each fault is lifted once the daemon has met it (its error counter says so).
   SendRange(daemon, 2, 0, 100);
-  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_GE(daemon.WaitForMetric("xrayd_forward_errors_total{kind=\"5xx\"}", 4), 4);
   fake.FailNext(3, 429, "ThrottledException");
   SendRange(daemon, 2, 100, 200);
-  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_GE(daemon.WaitForMetric("xrayd_forward_errors_total{kind=\"4xx\"}", 3), 3);
   fake.SetDelay(milliseconds(2500));  // Beyond the 2 s request timeout.
   SendRange(daemon, 2, 200, 300);
-  std::this_thread::sleep_for(milliseconds(4000));
+  EXPECT_GE(daemon.WaitForMetric("xrayd_forward_errors_total{kind=\"timeout\"}", 1), 1);
   fake.SetDelay(milliseconds(0));
 
   int refused = 0;
-  const auto deadline = std::chrono::steady_clock::now() + seconds(40);
-  std::set<std::string> ids;
   int delivered = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    ids = fake.AcceptedIds();
-    delivered = 0;
-    refused = 0;
-    for (int n = 0; n < 300; ++n) {
-      const std::string key = Key(2, n);
-      if (key.back() == 'f') {
-        ++refused;
-        EXPECT_EQ(ids.count(key), 0u);
-      } else {
-        delivered += ids.count(key) > 0 ? 1 : 0;
-      }
-    }
-    if (delivered + refused == 300) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(200));
-  }
-  EXPECT_EQ(delivered + refused, 300) << daemon.Log();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const std::set<std::string> ids = fake.AcceptedIds();
+        delivered = 0;
+        refused = 0;
+        for (int n = 0; n < 300; ++n) {
+          const std::string key = Key(2, n);
+          if (key.back() == 'f') {
+            ++refused;
+            EXPECT_EQ(ids.count(key), 0u);
+          } else {
+            delivered += ids.count(key) > 0 ? 1 : 0;
+          }
+        }
+        return delivered + refused == 300;
+      },
+      seconds(40), milliseconds(200)))
+      << delivered << " delivered and " << refused << " refused of 300\n"
+      << daemon.Log();
   EXPECT_GT(refused, 0);
   EXPECT_EQ(daemon.WaitForMetric("xrayd_forward_unprocessed_total", refused), refused);
   EXPECT_GT(daemon.Metric("xrayd_forward_retries_total"), 0);
@@ -207,6 +207,7 @@ TEST_F(ForwardTest, ZeroLossThroughSixtySecondOutage) {
   while (std::chrono::steady_clock::now() < outage_end) {
     SendRange(daemon, 3, sent, sent + 50);
     sent += 50;
+    // Pacing, not a condition: documents keep arriving at a steady rate for the whole outage.
     std::this_thread::sleep_for(milliseconds(500));
   }
   EXPECT_GT(daemon.Metric("xrayd_forward_spool_documents"), 0);
@@ -235,7 +236,9 @@ TEST_F(ForwardTest, ZeroLossThroughKillNineAndRestartDuringOutage) {
   ASSERT_TRUE(restarted.Started());
   EXPECT_NE(restarted.Log().find("spooled by an earlier run"), std::string::npos)
       << restarted.Log();
-  std::this_thread::sleep_for(seconds(2));
+  // The restarted forwarder meets the outage before it ends.
+  EXPECT_GE(restarted.WaitForMetric("xrayd_forward_errors_total{kind=\"refused\"}", 1), 1)
+      << restarted.Log();
   fake.SetDown(false);
   EXPECT_TRUE(AllDelivered(fake, 4, kCount, seconds(60))) << restarted.Log();
   EXPECT_LE(fake.MaxBatch(), 50u);
@@ -280,7 +283,8 @@ TEST_F(ForwardTest, OfflineFlagNeverForwards) {
   ASSERT_TRUE(daemon.Started());
   SendRange(daemon, 7, 0, 20);
   ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", 20), 20);
-  std::this_thread::sleep_for(milliseconds(1500));
+  // Nothing reaches the endpoint, however long it is given (forwarding would take well under).
+  EXPECT_FALSE(WaitUntil([&] { return fake.Requests() > 0; }, milliseconds(1500)));
   EXPECT_EQ(fake.Requests(), 0u);
   EXPECT_EQ(daemon.Metric("xrayd_forward_enabled"), 0);
   EXPECT_NE(daemon.Log().find("mode=offline"), std::string::npos) << daemon.Log();
@@ -370,20 +374,19 @@ TEST_F(ForwardTest, SpoolCapDropsTheOldestAndCountsThem) {
   fake.SetDown(false);
   // The newest documents all arrive; what is missing is exactly what was counted, oldest first.
   EXPECT_TRUE(AllDelivered(fake, 8, 0, seconds(1)));
-  const auto deadline = std::chrono::steady_clock::now() + seconds(40);
   std::set<std::string> ids;
   int delivered = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    ids = fake.AcceptedIds();
-    delivered = 0;
-    for (int n = 0; n < kCount; ++n) {
-      delivered += ids.count(Key(8, n)) > 0 ? 1 : 0;
-    }
-    if (delivered + daemon.Metric("xrayd_forward_dropped_total") >= kCount) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(200));
-  }
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        ids = fake.AcceptedIds();
+        delivered = 0;
+        for (int n = 0; n < kCount; ++n) {
+          delivered += ids.count(Key(8, n)) > 0 ? 1 : 0;
+        }
+        return delivered + daemon.Metric("xrayd_forward_dropped_total") >= kCount;
+      },
+      seconds(40), milliseconds(200)))
+      << daemon.Log();
   EXPECT_EQ(delivered + daemon.Metric("xrayd_forward_dropped_total"), kCount);
   for (int n = kCount - 1000; n < kCount; ++n) {
     ASSERT_EQ(ids.count(Key(8, n)), 1u) << "newest document " << n << " missing";

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/daemon_process_support.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
 namespace {
@@ -145,7 +146,8 @@ TEST(OperationsTest, BufferMemoryCapsRssUnderAUdpFlood) {
   const std::string dir = MakeTempDir("ops-flood");
   DaemonProcess daemon(dir + "/data", {"-m", std::to_string(kCapMb)});
   ASSERT_TRUE(daemon.Started());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The baseline once the daemon has answered a request: every thread up, its buffers allocated.
+  ASSERT_EQ(daemon.Metric("xrayd_segments_accepted_total"), 0);
   const long baseline_kib = RssKib(daemon.Pid()).first;
 
   // Two senders of ~48 KB documents for 4 s: far more than the writer can store, so the queue
@@ -172,6 +174,7 @@ TEST(OperationsTest, BufferMemoryCapsRssUnderAUdpFlood) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(4);
   while (std::chrono::steady_clock::now() < end) {
     peak_kib = std::max(peak_kib.load(), RssKib(daemon.Pid()).first);
+    // Sampling interval, not a condition: the flood lasts 4 s by design and RSS is read throughout.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop = true;
@@ -179,17 +182,19 @@ TEST(OperationsTest, BufferMemoryCapsRssUnderAUdpFlood) {
   b.join();
   const auto [rss_after, hwm_kib] = RssKib(daemon.Pid());
   // Let the receiver finish what the socket still holds, then the writer what was queued.
+  // Done when two reads 200 ms apart agree and the queue is empty.
   std::int64_t accepted = -1;
   std::int64_t dropped = 0;
-  for (int i = 0; i < 100; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::int64_t now_accepted = daemon.Metric("xrayd_segments_accepted_total");
-    dropped = daemon.Metric("xrayd_segments_dropped_total{reason=\"queue_full\"}");
-    if (now_accepted == accepted && daemon.Metric("xrayd_ingest_queue_depth") == 0) {
-      break;
-    }
-    accepted = now_accepted;
-  }
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const std::int64_t now_accepted = daemon.Metric("xrayd_segments_accepted_total");
+        dropped = daemon.Metric("xrayd_segments_dropped_total{reason=\"queue_full\"}");
+        const bool settled =
+            now_accepted == accepted && daemon.Metric("xrayd_ingest_queue_depth") == 0;
+        accepted = now_accepted;
+        return settled;
+      },
+      std::chrono::seconds(20), std::chrono::milliseconds(200)));
   const std::int64_t stored =
       daemon.WaitForMetric("xrayd_segments_stored_total", accepted - dropped);
   std::printf(

@@ -8,11 +8,9 @@
 
 #include <chrono>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -21,7 +19,9 @@
 #include "daemon/cli/cli_traces_tail.h"
 #include "proto/document_decoder.h"
 #include "storage/trace_store.h"
+#include "proto/clock.h"
 #include "tests/integration/daemon_process_support.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
 namespace {
@@ -57,17 +57,6 @@ std::vector<std::string> Lines(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
-}
-
-bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
 }
 
 // `xrayd args...` running in the background, its stdout and stderr going to files.
@@ -218,6 +207,47 @@ TEST_F(TraceTailPollTest, ATraceWrittenAgainAfterTheForgetPeriodIsNewAgain) {
   EXPECT_EQ(Poll(tail, 1701.0), Ids{TraceId(1)});
 }
 
+// RunTracesTail decides by its clock: a complete trace is printed on the first poll at which the
+// clock says it has been quiet for --quiet, however many polls ran before (no daemon, no sleep).
+TEST_F(TraceTailPollTest, RunTracesTailPrintsOnceItsClockPassesTheQuietPeriod) {
+  const std::string data = MakeTempDir("tail-clock");
+  proto::FakeClock clock(kT0);
+  {
+    auto store = storage::TraceStore::Open(data + "/traces.db", storage::OpenMode::kReadWrite);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+  daemon::TailOptions options;
+  options.data_dir = data;
+  options.quiet_seconds = 30;
+  options.poll_interval = milliseconds(0);
+  options.clock = &clock;
+  std::ostringstream out;
+  std::ostringstream err;
+  int polls = 0;
+  std::string printed_before_quiet;
+  const int code = daemon::RunTracesTail(
+      options, {},
+      [&] {
+        ++polls;
+        if (polls == 2) {
+          Put(1, "a000000000000001", true, clock.NowSeconds());
+        } else if (polls == 5) {
+          clock.AdvanceSeconds(29);
+        } else if (polls == 8) {
+          printed_before_quiet = out.str();
+          clock.AdvanceSeconds(2);
+        }
+        return polls > 10;
+      },
+      out, err);
+  EXPECT_EQ(code, 0) << err.str();
+  EXPECT_EQ(printed_before_quiet, "");
+  const std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 1u) << out.str();
+  EXPECT_NE(lines[0].find(TraceId(1)), std::string::npos) << lines[0];
+}
+
 TEST(TracesTailTest, PrintsMatchingTracesOnceTheyComplete) {
   const std::string dir = MakeTempDir("tail");
   const std::string data = dir + "/data";
@@ -240,7 +270,7 @@ TEST(TracesTailTest, PrintsMatchingTracesOnceTheyComplete) {
   Send(daemon.UdpPort(), Segment(TraceId(4), "a000000000000004", "gamma", "a", true));
   ASSERT_TRUE(WaitUntil([&] { return !tail.Out().empty(); }, milliseconds(10000)));
   // alpha is in progress: twice the quiet period later it is still not printed.
-  std::this_thread::sleep_for(milliseconds(1000));
+  EXPECT_FALSE(WaitUntil([&] { return Lines(tail.Out()).size() > 1; }, milliseconds(1000)));
   std::vector<std::string> lines = Lines(tail.Out());
   ASSERT_EQ(lines.size(), 1u) << tail.Out();
   EXPECT_NE(lines[0].find(TraceId(4) + "    125.0 ms  gamma" + std::string(11, ' ') +
