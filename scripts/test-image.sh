@@ -151,11 +151,17 @@ summaries=$(summary_count)
 pass "POST /TraceSummaries lists both"
 
 # Burst, then SIGTERM as soon as every document was accepted (stored or still queued).
+# Ids from one read of /dev/urandom and documents built by bash: one process (cat) per datagram.
 burst_ids=()
-for _ in $(seq "$BURST"); do
-  id=$(trace_id)
+random=$(hex $((BURST * 20)))
+epoch=$(printf %08x "$(date +%s)")
+start=$(now)
+for ((i = 0; i < BURST; i++)); do
+  id=1-$epoch-${random:i*40:24}
   burst_ids+=("$id")
-  send_udp "$(segment "$id")"
+  printf -v doc '{"trace_id":"%s","id":"%s","name":"%s","start_time":%s,"end_time":%s}' \
+    "$id" "${random:i*40+24:16}" "$service" "$start" "$start"
+  send_udp "$doc"
 done
 until_ok 30 accepted_at_least $((BURST + 2)) ||
   fail "accepted $(metric xrayd_segments_accepted_total) of $((BURST + 2))"
