@@ -1,6 +1,7 @@
 #pragma once
 // Error, Status and Result<T>: how every fallible function in xrayd reports failure.
 // Codes drive decisions; messages are for people. Pure header, no dependencies beyond tl::expected.
+// XRAYD_TRY and XRAYD_TRY_ASSIGN propagate a failed Result to the caller unchanged.
 
 #include <string>
 #include <utility>
@@ -50,3 +51,32 @@ inline const char* ErrorCodeName(ErrorCode code) {
 }
 
 }  // namespace xrayd
+
+// Evaluates `expr` (a Result or Status) once; when it failed, returns its Error from the enclosing
+// function, which must return a Result or Status.
+#define XRAYD_TRY(...) \
+  XRAYD_TRY_IMPL_(XRAYD_TRY_CONCAT_(xrayd_try_status_, __COUNTER__), __VA_ARGS__)
+
+// `XRAYD_TRY_ASSIGN(auto x, expr);` or `XRAYD_TRY_ASSIGN(x, expr);`: evaluates `expr` (a Result<T>)
+// once; when it failed, returns its Error from the enclosing function, else declares or assigns
+// `lhs` from the moved value.
+#define XRAYD_TRY_ASSIGN(lhs, ...) \
+  XRAYD_TRY_ASSIGN_IMPL_(XRAYD_TRY_CONCAT_(xrayd_try_value_, __COUNTER__), lhs, __VA_ARGS__)
+
+// Helpers of the two above. Fresh names per use (__COUNTER__), so that uses may nest (a lambda in
+// the expression). `tmp` and `lhs` are declarators, so they cannot be parenthesized.
+#define XRAYD_TRY_CONCAT_INNER_(a, b) a##b
+#define XRAYD_TRY_CONCAT_(a, b) XRAYD_TRY_CONCAT_INNER_(a, b)
+#define XRAYD_TRY_IMPL_(tmp, ...)                                                        \
+  do {                                                                                   \
+    auto&& tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */                 \
+    if (!tmp) {                                                                          \
+      return ::tl::unexpected<::xrayd::Error>(std::forward<decltype(tmp)>(tmp).error()); \
+    }                                                                                    \
+  } while (false)
+#define XRAYD_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                        \
+  auto tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp) {                                                        \
+    return ::tl::unexpected<::xrayd::Error>(std::move(tmp).error()); \
+  }                                                                  \
+  lhs = std::move(*tmp) /* NOLINT(bugprone-macro-parentheses) */

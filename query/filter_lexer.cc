@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "proto/text.h"
+
 namespace xrayd::query {
 namespace {
 
@@ -23,14 +25,6 @@ bool IsDigit(char c) {
 }
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
 }
 
 // Quotes a piece of input for an error message, keeping messages readable for long tokens.
@@ -260,7 +254,7 @@ class Lexer {
       break;
     }
     const std::string_view word = text_.substr(start, i - start);
-    const std::string lower = ToLower(word);
+    const std::string lower = proto::AsciiLower(word);
     const int column = Column(start);
     std::size_t after = i;
     while (IsSpace(At(after))) {

@@ -483,11 +483,8 @@ Result<FilterExpr> ParseFilterOrThrow(std::string_view text, const ParseOptions&
                                                         std::to_string(options.max_length));
     }
   }
-  Result<std::vector<Token>> tokens = LexFilter(text, LexOptions{options.allow_not});
-  if (!tokens) {
-    return tl::unexpected(std::move(tokens.error()));
-  }
-  return Parser(std::move(*tokens)).Run();
+  XRAYD_TRY_ASSIGN(auto tokens, LexFilter(text, LexOptions{options.allow_not}));
+  return Parser(std::move(tokens)).Run();
 }
 
 }  // namespace

@@ -135,9 +135,7 @@ Result<SamplingRule> ApplySamplingRuleUpdate(const SamplingRule& current,
   if (update.reservoir_size) {
     next.reservoir_size = *update.reservoir_size;
   }
-  if (auto status = ValidateSamplingRule(next, is_default); !status) {
-    return tl::unexpected<Error>(std::move(status.error()));
-  }
+  XRAYD_TRY(ValidateSamplingRule(next, is_default));
   return next;
 }
 

@@ -10,9 +10,7 @@ namespace xrayd::query {
 Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quiet_before,
                                          std::size_t limit, const SummarizedHook& hook) {
   // Reads in one snapshot: the revisions listed are those of the documents read.
-  if (Status s = store.BeginSnapshot(); !s) {
-    return tl::unexpected(s.error());
-  }
+  XRAYD_TRY(store.BeginSnapshot());
   struct EndSnapshot {
     storage::TraceStore& store;
     ~EndSnapshot() { store.EndSnapshot(); }
@@ -20,19 +18,13 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
   std::vector<storage::TraceStore::SummaryUpdate> updates;
   {
     EndSnapshot end_snapshot{store};
-    auto stale = store.StaleTraces(quiet_before, limit);
-    if (!stale) {
-      return tl::unexpected(stale.error());
-    }
-    updates.reserve(stale->size());
-    for (const storage::StaleTrace& trace : *stale) {
+    XRAYD_TRY_ASSIGN(auto stale, store.StaleTraces(quiet_before, limit));
+    updates.reserve(stale.size());
+    for (const storage::StaleTrace& trace : stale) {
       // If more documents arrive before PutSummaries, the stored summary_revision (this older one)
       // keeps the trace stale and a later round redoes it.
-      auto docs = store.GetDocuments(trace.trace_id);
-      if (!docs) {
-        return tl::unexpected(docs.error());
-      }
-      TraceModel model = BuildTraceModel(trace.trace_id, *docs);
+      XRAYD_TRY_ASSIGN(auto docs, store.GetDocuments(trace.trace_id));
+      TraceModel model = BuildTraceModel(trace.trace_id, docs);
       if (hook) {
         hook(model, trace.first_received, trace.never_summarized);
       }
@@ -44,9 +36,7 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
   if (updates.empty()) {
     return std::size_t{0};
   }
-  if (Status s = store.PutSummaries(updates); !s) {
-    return tl::unexpected(s.error());
-  }
+  XRAYD_TRY(store.PutSummaries(updates));
   return updates.size();
 }
 

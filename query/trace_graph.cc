@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "proto/text.h"
 #include "query/trace_assembler.h"
 #include "query/trace_fields.h"
 
@@ -46,14 +47,6 @@ std::optional<std::string> OptionalStringAt(const Json& node,
   return value != nullptr ? std::optional<std::string>(*value) : std::nullopt;
 }
 
-// SDKs disagree on case ("S3" in Node and Java, "s3" in Go).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // docs/service-graph.md#inferred-nodes identity of the node inferred from an aws/remote subsegment.
 TraceNode InferredNode(const Json& call, const std::string& name, bool aws) {
   TraceNode node;
@@ -81,9 +74,9 @@ TraceNode InferredNode(const Json& call, const std::string& name, bool aws) {
     const std::size_t slash = queue_url->find_last_of('/');
     node.name = slash == std::string::npos ? *queue_url : queue_url->substr(slash + 1);
   } else if (resource != nullptr) {
-    node.type = EqualsIgnoreCase(name, "S3") ? "AWS::S3::Bucket" : "AWS::" + name;
+    node.type = proto::EqualsIgnoreCase(name, "S3") ? "AWS::S3::Bucket" : "AWS::" + name;
     node.name = *resource;
-  } else if (EqualsIgnoreCase(name, "Lambda") &&
+  } else if (proto::EqualsIgnoreCase(name, "Lambda") &&
              StringAt(call, {"aws", "function_name"}) != nullptr) {
     node.type = "AWS::Lambda";
   } else {

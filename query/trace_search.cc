@@ -155,10 +155,8 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
   if (request.start > request.end) {
     return MakeError(ErrorCode::kInvalidArgument, "StartTime is after EndTime");
   }
-  auto cursor = DecodeCursor(request.next_token, request.time_range_type, request.token_scope);
-  if (!cursor) {
-    return tl::unexpected(cursor.error());
-  }
+  XRAYD_TRY_ASSIGN(auto cursor,
+                   DecodeCursor(request.next_token, request.time_range_type, request.token_scope));
   static const FilterExpr kEmpty;
   const FilterExpr& filter = request.filter != nullptr ? *request.filter : kEmpty;
   const SqlFilter sql = CompileFilterSql(filter, request.groups);
@@ -172,9 +170,9 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
   query.lookback = kEventLookbackSeconds;
   query.predicate = sql.predicate;
   query.params = sql.params;
-  query.after_trace_id = cursor->trace_id;
-  query.after_time = cursor->time;
-  query.after_seq = cursor->seq;
+  query.after_trace_id = cursor.trace_id;
+  query.after_time = cursor.time;
+  query.after_seq = cursor.seq;
   const std::size_t page_size = std::max<std::size_t>(request.page_size, 1);
   query.limit = std::clamp<std::size_t>(page_size * 2, 64, 1024);
 
@@ -190,12 +188,9 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
 
   SearchPage page;
   for (;;) {
-    auto candidates = store.FindCandidates(query);
-    if (!candidates) {
-      return tl::unexpected(candidates.error());
-    }
-    for (std::size_t i = 0; i < candidates->size(); ++i) {
-      storage::Candidate& c = (*candidates)[i];
+    XRAYD_TRY_ASSIGN(auto candidates, store.FindCandidates(query));
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      storage::Candidate& c = candidates[i];
       ++page.examined;
       const bool sampled =
           request.sample_rate >= 1 ||
@@ -204,11 +199,8 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
       const bool needs_eval = sampled && !(sql.exact && c.summary_fresh) && filter.root != nullptr;
       std::optional<TraceModel> model;
       if (needs_eval || (sampled && request.with_models)) {
-        auto docs = store.GetDocuments(c.info.trace_id);
-        if (!docs) {
-          return tl::unexpected(docs.error());
-        }
-        model = BuildTraceModel(c.info.trace_id, *docs);
+        XRAYD_TRY_ASSIGN(auto docs, store.GetDocuments(c.info.trace_id));
+        model = BuildTraceModel(c.info.trace_id, docs);
       }
       bool matched = sampled;
       if (needs_eval) {
@@ -216,8 +208,8 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
         matched = MatchesFilter(filter, *model,
                                 ContextFor(*model, c.first_received, request.groups, 0));
       }
-      const bool last_of_batch = i + 1 == candidates->size();
-      const bool exhausted = last_of_batch && candidates->size() < query.limit;
+      const bool last_of_batch = i + 1 == candidates.size();
+      const bool exhausted = last_of_batch && candidates.size() < query.limit;
       if (matched) {
         page.matches.push_back(SearchMatch{.info = c.info,
                                            .model = request.with_models ? std::move(model)
@@ -235,10 +227,10 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
         return page;
       }
     }
-    if (candidates->size() < query.limit) {
+    if (candidates.size() < query.limit) {
       return page;
     }
-    const storage::Candidate& last = candidates->back();
+    const storage::Candidate& last = candidates.back();
     query.after_trace_id = last.info.trace_id;
     query.after_time = last.info.start_time;
     query.after_seq = last.seq;

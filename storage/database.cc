@@ -64,9 +64,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                std::to_string(options.wal_autocheckpoint_kib * 1024 / options.page_size) +
                ";PRAGMA mmap_size=" + std::to_string(options.mmap_bytes) + ";";
   }
-  if (auto status = db->Exec(pragmas); !status) {
-    return tl::unexpected<Error>(std::move(status.error()));
-  }
+  XRAYD_TRY(db->Exec(pragmas));
   return db;
 }
 
@@ -96,18 +94,12 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 Result<std::int64_t> Database::QueryInt(std::string_view sql) {
-  auto stmt = Prepare(sql);
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  auto row = stmt->Step();
+  XRAYD_TRY_ASSIGN(auto stmt, Prepare(sql));
+  XRAYD_TRY_ASSIGN(auto row, stmt.Step());
   if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  if (!*row) {
     return MakeError(ErrorCode::kInternal, "query returned no row");
   }
-  return stmt->ColumnInt64(0);
+  return stmt.ColumnInt64(0);
 }
 
 std::int64_t Database::Changes() const { return sqlite3_changes64(db_); }

@@ -94,16 +94,13 @@ Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user
 }  // namespace
 
 Status Migrate(Database& db) {
-  auto version = UserVersion(db);
-  if (!version) {
-    return tl::unexpected<Error>(std::move(version.error()));
-  }
-  if (*version > kSchemaVersion) {
+  XRAYD_TRY_ASSIGN(auto version, UserVersion(db));
+  if (version > kSchemaVersion) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "store schema version " + std::to_string(*version) +
+                     "store schema version " + std::to_string(version) +
                          " is newer than this build's " + std::to_string(kSchemaVersion));
   }
-  for (std::int64_t v = *version; v < kSchemaVersion; ++v) {
+  for (std::int64_t v = version; v < kSchemaVersion; ++v) {
     // The version number is ours, not user text; PRAGMA takes no bound parameters.
     std::string sql = "BEGIN IMMEDIATE;";
     sql += kMigrations[static_cast<std::size_t>(v)];
@@ -119,18 +116,15 @@ Status Migrate(Database& db) {
 }
 
 Status CheckSchema(Database& db) {
-  auto version = UserVersion(db);
-  if (!version) {
-    return tl::unexpected<Error>(std::move(version.error()));
-  }
-  if (*version == 0) {
+  XRAYD_TRY_ASSIGN(auto version, UserVersion(db));
+  if (version == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "no trace store in this file");
   }
-  if (*version != kSchemaVersion) {
+  if (version != kSchemaVersion) {
     // A reader cannot migrate; the daemon (read-write) migrates on start.
     return MakeError(ErrorCode::kInvalidArgument,
-                     "store schema version " + std::to_string(*version) + " differs from this build's " +
-                         std::to_string(kSchemaVersion));
+                     "store schema version " + std::to_string(version) +
+                         " differs from this build's " + std::to_string(kSchemaVersion));
   }
   return {};
 }

@@ -54,16 +54,13 @@ INSERT INTO meta(key, value) VALUES('last_rule_modification', 0);
 }  // namespace
 
 Status MigrateState(Database& db) {
-  auto version = db.QueryInt("PRAGMA user_version");
-  if (!version) {
-    return tl::unexpected<Error>(std::move(version.error()));
-  }
-  if (*version > kStateSchemaVersion) {
+  XRAYD_TRY_ASSIGN(auto version, db.QueryInt("PRAGMA user_version"));
+  if (version > kStateSchemaVersion) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "state schema version " + std::to_string(*version) +
+                     "state schema version " + std::to_string(version) +
                          " is newer than this build's " + std::to_string(kStateSchemaVersion));
   }
-  for (std::int64_t v = *version; v < kStateSchemaVersion; ++v) {
+  for (std::int64_t v = version; v < kStateSchemaVersion; ++v) {
     std::string sql = "BEGIN IMMEDIATE;";
     sql += kMigrations[static_cast<std::size_t>(v)];
     sql += "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
@@ -78,13 +75,10 @@ Status MigrateState(Database& db) {
 }
 
 Status CheckStateSchema(Database& db) {
-  auto version = db.QueryInt("PRAGMA user_version");
-  if (!version) {
-    return tl::unexpected<Error>(std::move(version.error()));
-  }
-  if (*version != kStateSchemaVersion) {
+  XRAYD_TRY_ASSIGN(auto version, db.QueryInt("PRAGMA user_version"));
+  if (version != kStateSchemaVersion) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "state schema version " + std::to_string(*version) +
+                     "state schema version " + std::to_string(version) +
                          " differs from this build's " + std::to_string(kStateSchemaVersion));
   }
   return {};

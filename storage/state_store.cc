@@ -12,20 +12,6 @@
 namespace xrayd::storage {
 namespace {
 
-// Returns the error of a Status/Result expression from the enclosing function.
-#define XRAYD_STATE_CAT2(a, b) a##b
-#define XRAYD_STATE_CAT(a, b) XRAYD_STATE_CAT2(a, b)
-#define XRAYD_STATE_TRY(expr) \
-  XRAYD_STATE_TRY_IMPL(expr, XRAYD_STATE_CAT(state_status_, __COUNTER__))
-// `var` is a declarator (a fresh name per use), so it cannot be parenthesized.
-#define XRAYD_STATE_TRY_IMPL(expr, var)                                     \
-  do {                                                                      \
-    if (auto var = (expr); !var) { /* NOLINT(bugprone-macro-parentheses) */ \
-      return tl::unexpected<Error>(                                         \
-          std::move(var.error())); /* NOLINT(bugprone-macro-parentheses) */ \
-    }                                                                       \
-  } while (false)
-
 constexpr std::string_view kSelectGroups = R"sql(
 SELECT id, name, uid, filter_expression, insights_enabled, notifications_enabled, tags, created_at,
        updated_at, filter_version FROM groups ORDER BY id)sql";
@@ -113,30 +99,30 @@ Status BindRule(Statement& stmt, const SamplingRule& rule, const std::vector<Tag
   for (const auto& [key, value] : rule.attributes) {
     attributes[key] = value;
   }
-  XRAYD_STATE_TRY(stmt.BindText(1, rule.rule_name));
-  XRAYD_STATE_TRY(stmt.BindText(2, rule.resource_arn));
-  XRAYD_STATE_TRY(stmt.BindInt64(3, rule.priority));
-  XRAYD_STATE_TRY(stmt.BindDouble(4, rule.fixed_rate));
-  XRAYD_STATE_TRY(stmt.BindInt64(5, rule.reservoir_size));
-  XRAYD_STATE_TRY(stmt.BindText(6, rule.service_name));
-  XRAYD_STATE_TRY(stmt.BindText(7, rule.service_type));
-  XRAYD_STATE_TRY(stmt.BindText(8, rule.host));
-  XRAYD_STATE_TRY(stmt.BindText(9, rule.http_method));
-  XRAYD_STATE_TRY(stmt.BindText(10, rule.url_path));
-  XRAYD_STATE_TRY(stmt.BindInt64(11, rule.version));
+  XRAYD_TRY(stmt.BindText(1, rule.rule_name));
+  XRAYD_TRY(stmt.BindText(2, rule.resource_arn));
+  XRAYD_TRY(stmt.BindInt64(3, rule.priority));
+  XRAYD_TRY(stmt.BindDouble(4, rule.fixed_rate));
+  XRAYD_TRY(stmt.BindInt64(5, rule.reservoir_size));
+  XRAYD_TRY(stmt.BindText(6, rule.service_name));
+  XRAYD_TRY(stmt.BindText(7, rule.service_type));
+  XRAYD_TRY(stmt.BindText(8, rule.host));
+  XRAYD_TRY(stmt.BindText(9, rule.http_method));
+  XRAYD_TRY(stmt.BindText(10, rule.url_path));
+  XRAYD_TRY(stmt.BindInt64(11, rule.version));
   const std::string attributes_text = attributes.dump();
   const std::string tags_text = TagsToJson(tags);
-  XRAYD_STATE_TRY(stmt.BindText(12, attributes_text));
+  XRAYD_TRY(stmt.BindText(12, attributes_text));
   if (rule.sampling_rate_boost) {
-    XRAYD_STATE_TRY(stmt.BindDouble(13, rule.sampling_rate_boost->max_rate));
-    XRAYD_STATE_TRY(stmt.BindInt64(14, rule.sampling_rate_boost->cooldown_window_minutes));
+    XRAYD_TRY(stmt.BindDouble(13, rule.sampling_rate_boost->max_rate));
+    XRAYD_TRY(stmt.BindInt64(14, rule.sampling_rate_boost->cooldown_window_minutes));
   } else {
-    XRAYD_STATE_TRY(stmt.BindNull(13));
-    XRAYD_STATE_TRY(stmt.BindNull(14));
+    XRAYD_TRY(stmt.BindNull(13));
+    XRAYD_TRY(stmt.BindNull(14));
   }
-  XRAYD_STATE_TRY(stmt.BindText(15, tags_text));
-  XRAYD_STATE_TRY(stmt.BindDouble(16, created_at));
-  XRAYD_STATE_TRY(stmt.BindDouble(17, modified_at));
+  XRAYD_TRY(stmt.BindText(15, tags_text));
+  XRAYD_TRY(stmt.BindDouble(16, created_at));
+  XRAYD_TRY(stmt.BindDouble(17, modified_at));
   // Run while attributes_text/tags_text are alive (Statement binds without copying).
   return stmt.Run();
 }
@@ -150,18 +136,15 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path,
   db_options.page_size = 4096;  // Tiny tables.
   db_options.cache_kib = 512;
   db_options.wal_autocheckpoint_kib = 1024;
-  auto db = Database::Open(path, db_options);
-  if (!db) {
-    return tl::unexpected<Error>(std::move(db.error()));
-  }
+  XRAYD_TRY_ASSIGN(auto db, Database::Open(path, db_options));
   if (options.read_only) {
-    XRAYD_STATE_TRY(CheckStateSchema(**db));
+    XRAYD_TRY(CheckStateSchema(*db));
   } else {
-    XRAYD_STATE_TRY(MigrateState(**db));
+    XRAYD_TRY(MigrateState(*db));
   }
-  std::unique_ptr<StateStore> store(new StateStore(std::move(*db), std::move(options)));
+  std::unique_ptr<StateStore> store(new StateStore(std::move(db), std::move(options)));
   std::lock_guard lock(store->mu_);
-  XRAYD_STATE_TRY(store->Reload());
+  XRAYD_TRY(store->Reload());
   return store;
 }
 
@@ -191,81 +174,63 @@ Status StateStore::Reload() {
   default_group.is_default = true;
   groups.push_back(std::move(default_group));
   {
-    auto stmt = db_->Prepare(kSelectGroups);
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare(kSelectGroups));
     for (;;) {
-      auto row = stmt->Step();
+      XRAYD_TRY_ASSIGN(auto row, stmt.Step());
       if (!row) {
-        return tl::unexpected<Error>(std::move(row.error()));
-      }
-      if (!*row) {
         break;
       }
       Group g;
-      g.id = stmt->ColumnInt64(0);
-      g.name = std::string(stmt->ColumnText(1));
-      g.arn = GroupArn(g.name, std::string(stmt->ColumnText(2)));
-      if (!stmt->ColumnIsNull(3)) {
-        g.filter_expression = std::string(stmt->ColumnText(3));
+      g.id = stmt.ColumnInt64(0);
+      g.name = std::string(stmt.ColumnText(1));
+      g.arn = GroupArn(g.name, std::string(stmt.ColumnText(2)));
+      if (!stmt.ColumnIsNull(3)) {
+        g.filter_expression = std::string(stmt.ColumnText(3));
       }
-      g.insights.insights_enabled = stmt->ColumnInt64(4) != 0;
-      g.insights.notifications_enabled = stmt->ColumnInt64(5) != 0;
-      g.tags = TagsFromJson(stmt->ColumnText(6));
-      g.created_at = stmt->ColumnDouble(7);
-      g.updated_at = stmt->ColumnDouble(8);
-      g.filter_version = stmt->ColumnInt64(9);
+      g.insights.insights_enabled = stmt.ColumnInt64(4) != 0;
+      g.insights.notifications_enabled = stmt.ColumnInt64(5) != 0;
+      g.tags = TagsFromJson(stmt.ColumnText(6));
+      g.created_at = stmt.ColumnDouble(7);
+      g.updated_at = stmt.ColumnDouble(8);
+      g.filter_version = stmt.ColumnInt64(9);
       groups.push_back(std::move(g));
     }
   }
   std::vector<SamplingRuleRecord> rules;
   {
-    auto stmt = db_->Prepare(kSelectRules);
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare(kSelectRules));
     for (;;) {
-      auto row = stmt->Step();
+      XRAYD_TRY_ASSIGN(auto row, stmt.Step());
       if (!row) {
-        return tl::unexpected<Error>(std::move(row.error()));
-      }
-      if (!*row) {
         break;
       }
       SamplingRuleRecord r;
-      r.rule.rule_name = std::string(stmt->ColumnText(0));
-      r.rule.resource_arn = std::string(stmt->ColumnText(1));
-      r.rule.priority = stmt->ColumnInt64(2);
-      r.rule.fixed_rate = stmt->ColumnDouble(3);
-      r.rule.reservoir_size = stmt->ColumnInt64(4);
-      r.rule.service_name = std::string(stmt->ColumnText(5));
-      r.rule.service_type = std::string(stmt->ColumnText(6));
-      r.rule.host = std::string(stmt->ColumnText(7));
-      r.rule.http_method = std::string(stmt->ColumnText(8));
-      r.rule.url_path = std::string(stmt->ColumnText(9));
-      r.rule.version = stmt->ColumnInt64(10);
-      r.rule.attributes = AttributesFromJson(stmt->ColumnText(11));
-      if (!stmt->ColumnIsNull(12)) {
-        r.rule.sampling_rate_boost =
-            SamplingRateBoost{stmt->ColumnDouble(12), stmt->ColumnInt64(13)};
+      r.rule.rule_name = std::string(stmt.ColumnText(0));
+      r.rule.resource_arn = std::string(stmt.ColumnText(1));
+      r.rule.priority = stmt.ColumnInt64(2);
+      r.rule.fixed_rate = stmt.ColumnDouble(3);
+      r.rule.reservoir_size = stmt.ColumnInt64(4);
+      r.rule.service_name = std::string(stmt.ColumnText(5));
+      r.rule.service_type = std::string(stmt.ColumnText(6));
+      r.rule.host = std::string(stmt.ColumnText(7));
+      r.rule.http_method = std::string(stmt.ColumnText(8));
+      r.rule.url_path = std::string(stmt.ColumnText(9));
+      r.rule.version = stmt.ColumnInt64(10);
+      r.rule.attributes = AttributesFromJson(stmt.ColumnText(11));
+      if (!stmt.ColumnIsNull(12)) {
+        r.rule.sampling_rate_boost = SamplingRateBoost{stmt.ColumnDouble(12), stmt.ColumnInt64(13)};
       }
-      r.tags = TagsFromJson(stmt->ColumnText(14));
-      r.created_at = stmt->ColumnDouble(15);
-      r.modified_at = stmt->ColumnDouble(16);
+      r.tags = TagsFromJson(stmt.ColumnText(14));
+      r.created_at = stmt.ColumnDouble(15);
+      r.modified_at = stmt.ColumnDouble(16);
       r.arn = RuleArn(r.rule.rule_name);
       rules.push_back(std::move(r));
     }
   }
-  auto stmt = db_->Prepare("SELECT value FROM meta WHERE key = 'last_rule_modification'");
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  auto row = stmt->Step();
-  if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  last_rule_modification_ = *row ? stmt->ColumnDouble(0) : 0;
+  XRAYD_TRY_ASSIGN(auto stmt,
+                   db_->Prepare("SELECT value FROM meta WHERE key = 'last_rule_modification'"));
+  XRAYD_TRY_ASSIGN(auto row, stmt.Step());
+  last_rule_modification_ = row ? stmt.ColumnDouble(0) : 0;
   groups_ = std::move(groups);
   rules_ = std::move(rules);
   return {};
@@ -275,7 +240,7 @@ Status StateStore::Commit(const std::function<Status()>& body) {
   if (options_.read_only) {
     return MakeError(ErrorCode::kInvalidArgument, "state store opened read-only");
   }
-  XRAYD_STATE_TRY(db_->Exec("BEGIN IMMEDIATE"));
+  XRAYD_TRY(db_->Exec("BEGIN IMMEDIATE"));
   Status status = body();
   if (status) {
     status = db_->Exec("COMMIT");
@@ -357,20 +322,20 @@ Result<Group> StateStore::CreateGroup(const NewGroup& group, double now) {
   if (filter && filter->empty()) {
     filter.reset();
   }
-  XRAYD_STATE_TRY(Commit([&]() -> Status {
+  XRAYD_TRY(Commit([&]() -> Status {
     auto stmt = db_->Prepare(
         "INSERT INTO groups(name, uid, filter_expression, insights_enabled, notifications_enabled,"
         " tags, created_at, updated_at, filter_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)");
     if (!stmt) {
       return tl::unexpected<Error>(std::move(stmt.error()));
     }
-    XRAYD_STATE_TRY(stmt->BindText(1, group.name));
-    XRAYD_STATE_TRY(stmt->BindText(2, uid));
-    XRAYD_STATE_TRY(filter ? stmt->BindText(3, *filter) : stmt->BindNull(3));
-    XRAYD_STATE_TRY(stmt->BindInt64(4, group.insights.insights_enabled ? 1 : 0));
-    XRAYD_STATE_TRY(stmt->BindInt64(5, group.insights.notifications_enabled ? 1 : 0));
-    XRAYD_STATE_TRY(stmt->BindText(6, tags));
-    XRAYD_STATE_TRY(stmt->BindDouble(7, now));
+    XRAYD_TRY(stmt->BindText(1, group.name));
+    XRAYD_TRY(stmt->BindText(2, uid));
+    XRAYD_TRY(filter ? stmt->BindText(3, *filter) : stmt->BindNull(3));
+    XRAYD_TRY(stmt->BindInt64(4, group.insights.insights_enabled ? 1 : 0));
+    XRAYD_TRY(stmt->BindInt64(5, group.insights.notifications_enabled ? 1 : 0));
+    XRAYD_TRY(stmt->BindText(6, tags));
+    XRAYD_TRY(stmt->BindDouble(7, now));
     return stmt->Run();
   }));
   return FindGroupLocked(ResourceRef{group.name, std::nullopt});
@@ -392,19 +357,19 @@ Result<Group> StateStore::UpdateGroup(const ResourceRef& ref, const GroupUpdate&
   }
   const bool filter_changed = filter != current->filter_expression;
   const InsightsConfiguration insights = update.insights.value_or(current->insights);
-  XRAYD_STATE_TRY(Commit([&]() -> Status {
+  XRAYD_TRY(Commit([&]() -> Status {
     auto stmt = db_->Prepare(
         "UPDATE groups SET filter_expression = ?2, insights_enabled = ?3,"
         " notifications_enabled = ?4, updated_at = ?5, filter_version = ?6 WHERE id = ?1");
     if (!stmt) {
       return tl::unexpected<Error>(std::move(stmt.error()));
     }
-    XRAYD_STATE_TRY(stmt->BindInt64(1, current->id));
-    XRAYD_STATE_TRY(filter ? stmt->BindText(2, *filter) : stmt->BindNull(2));
-    XRAYD_STATE_TRY(stmt->BindInt64(3, insights.insights_enabled ? 1 : 0));
-    XRAYD_STATE_TRY(stmt->BindInt64(4, insights.notifications_enabled ? 1 : 0));
-    XRAYD_STATE_TRY(stmt->BindDouble(5, filter_changed ? now : current->updated_at));
-    XRAYD_STATE_TRY(stmt->BindInt64(6, current->filter_version + (filter_changed ? 1 : 0)));
+    XRAYD_TRY(stmt->BindInt64(1, current->id));
+    XRAYD_TRY(filter ? stmt->BindText(2, *filter) : stmt->BindNull(2));
+    XRAYD_TRY(stmt->BindInt64(3, insights.insights_enabled ? 1 : 0));
+    XRAYD_TRY(stmt->BindInt64(4, insights.notifications_enabled ? 1 : 0));
+    XRAYD_TRY(stmt->BindDouble(5, filter_changed ? now : current->updated_at));
+    XRAYD_TRY(stmt->BindInt64(6, current->filter_version + (filter_changed ? 1 : 0)));
     return stmt->Run();
   }));
   return FindGroupLocked(ResourceRef{current->name, std::nullopt});
@@ -412,20 +377,14 @@ Result<Group> StateStore::UpdateGroup(const ResourceRef& ref, const GroupUpdate&
 
 Status StateStore::DeleteGroup(const ResourceRef& ref) {
   std::lock_guard lock(mu_);
-  auto current = FindGroupLocked(ref);
-  if (!current) {
-    return tl::unexpected<Error>(std::move(current.error()));
-  }
-  if (current->is_default) {
+  XRAYD_TRY_ASSIGN(auto current, FindGroupLocked(ref));
+  if (current.is_default) {
     return MakeError(ErrorCode::kInvalidArgument, "The Default group cannot be deleted");
   }
   return Commit([&]() -> Status {
-    auto stmt = db_->Prepare("DELETE FROM groups WHERE id = ?1");
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
-    XRAYD_STATE_TRY(stmt->BindInt64(1, current->id));
-    return stmt->Run();
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare("DELETE FROM groups WHERE id = ?1"));
+    XRAYD_TRY(stmt.BindInt64(1, current.id));
+    return stmt.Run();
   });
 }
 
@@ -465,7 +424,7 @@ Status StateStore::SetLastRuleModification(double now) {
   if (!stmt) {
     return tl::unexpected<Error>(std::move(stmt.error()));
   }
-  XRAYD_STATE_TRY(stmt->BindDouble(1, now));
+  XRAYD_TRY(stmt->BindDouble(1, now));
   return stmt->Run();
 }
 
@@ -484,12 +443,9 @@ Result<SamplingRuleRecord> StateStore::CreateSamplingRule(const SamplingRule& ru
                                                         std::to_string(kMaxSamplingRules) +
                                                         " rules besides Default");
   }
-  XRAYD_STATE_TRY(Commit([&]() -> Status {
-    auto stmt = db_->Prepare(kInsertRule);
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
-    XRAYD_STATE_TRY(BindRule(*stmt, rule, tags, now, now));
+  XRAYD_TRY(Commit([&]() -> Status {
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare(kInsertRule));
+    XRAYD_TRY(BindRule(stmt, rule, tags, now, now));
     return SetLastRuleModification(now);
   }));
   return FindRuleLocked(ResourceRef{rule.rule_name, std::nullopt});
@@ -502,17 +458,11 @@ Result<SamplingRuleRecord> StateStore::UpdateSamplingRule(const ResourceRef& ref
   if (!current) {
     return current;
   }
-  auto updated = apply(*current);
-  if (!updated) {
-    return tl::unexpected<Error>(std::move(updated.error()));
-  }
-  updated->rule_name = current->rule.rule_name;
-  XRAYD_STATE_TRY(Commit([&]() -> Status {
-    auto stmt = db_->Prepare(kUpdateRule);
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
-    XRAYD_STATE_TRY(BindRule(*stmt, *updated, current->tags, current->created_at, now));
+  XRAYD_TRY_ASSIGN(auto updated, apply(*current));
+  updated.rule_name = current->rule.rule_name;
+  XRAYD_TRY(Commit([&]() -> Status {
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare(kUpdateRule));
+    XRAYD_TRY(BindRule(stmt, updated, current->tags, current->created_at, now));
     return SetLastRuleModification(now);
   }));
   return FindRuleLocked(ResourceRef{current->rule.rule_name, std::nullopt});
@@ -527,13 +477,10 @@ Result<SamplingRuleRecord> StateStore::DeleteSamplingRule(const ResourceRef& ref
   if (current->rule.rule_name == kDefaultRuleName) {
     return MakeError(ErrorCode::kInvalidArgument, "The Default sampling rule cannot be deleted");
   }
-  XRAYD_STATE_TRY(Commit([&]() -> Status {
-    auto stmt = db_->Prepare("DELETE FROM sampling_rules WHERE name = ?1");
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
-    XRAYD_STATE_TRY(stmt->BindText(1, current->rule.rule_name));
-    XRAYD_STATE_TRY(stmt->Run());
+  XRAYD_TRY(Commit([&]() -> Status {
+    XRAYD_TRY_ASSIGN(auto stmt, db_->Prepare("DELETE FROM sampling_rules WHERE name = ?1"));
+    XRAYD_TRY(stmt.BindText(1, current->rule.rule_name));
+    XRAYD_TRY(stmt.Run());
     return SetLastRuleModification(now);
   }));
   return current;

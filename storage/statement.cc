@@ -87,11 +87,8 @@ Result<bool> Statement::Step() {
 
 Status Statement::Run() {
   for (;;) {
-    auto row = Step();
+    XRAYD_TRY_ASSIGN(auto row, Step());
     if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    if (!*row) {
       return {};
     }
   }

@@ -144,12 +144,12 @@ std::string FormatId(std::int64_t id) {
 }
 
 Status TraceStore::Impl::PrepareAll() {
-  XRAYD_STORAGE_TRY(PrepareWriter());
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kGetDocuments, get_documents));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, GetTraceSql(), get_trace));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, ListTracesSql(), list_traces));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kCountDocuments, count_documents));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kTracesWithAnnotation, traces_with_annotation));
+  XRAYD_TRY(PrepareWriter());
+  XRAYD_TRY(PrepareInto(*db, kGetDocuments, get_documents));
+  XRAYD_TRY(PrepareInto(*db, GetTraceSql(), get_trace));
+  XRAYD_TRY(PrepareInto(*db, ListTracesSql(), list_traces));
+  XRAYD_TRY(PrepareInto(*db, kCountDocuments, count_documents));
+  XRAYD_TRY(PrepareInto(*db, kTracesWithAnnotation, traces_with_annotation));
   return {};
 }
 
@@ -174,42 +174,33 @@ Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, Op
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(*db);
   if (options.read_only) {
-    XRAYD_STORAGE_TRY(CheckSchema(*impl->db));
+    XRAYD_TRY(CheckSchema(*impl->db));
   } else {
-    XRAYD_STORAGE_TRY(Migrate(*impl->db));
+    XRAYD_TRY(Migrate(*impl->db));
   }
-  XRAYD_STORAGE_TRY(impl->PrepareAll());
+  XRAYD_TRY(impl->PrepareAll());
   return std::unique_ptr<TraceStore>(new TraceStore(std::move(impl)));
 }
 
 Result<std::int64_t> TraceStore::Checkpoint(std::int64_t truncate_above_bytes) {
   auto run = [this](std::string_view sql) -> Result<std::int64_t> {
-    Result<Statement> stmt = impl_->db->Prepare(sql);
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
-    auto row = stmt->Step();
-    if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
+    XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(sql));
+    XRAYD_TRY_ASSIGN(auto row, stmt.Step());
     // Columns: busy flag, frames in the WAL, frames checkpointed; -1 when not in WAL mode.
-    return *row ? std::max<std::int64_t>(stmt->ColumnInt64(1), 0) : 0;
+    return row ? std::max<std::int64_t>(stmt.ColumnInt64(1), 0) : 0;
   };
-  auto page_size = impl_->db->QueryInt("PRAGMA page_size");
-  if (!page_size) {
-    return tl::unexpected<Error>(std::move(page_size.error()));
-  }
+  XRAYD_TRY_ASSIGN(auto page_size, impl_->db->QueryInt("PRAGMA page_size"));
   auto frames = run("PRAGMA wal_checkpoint(PASSIVE)");
   if (!frames) {
     return frames;
   }
-  if (*frames * *page_size > truncate_above_bytes) {
+  if (*frames * page_size > truncate_above_bytes) {
     frames = run("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!frames) {
       return frames;
     }
   }
-  return *frames * *page_size;
+  return *frames * page_size;
 }
 
 Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view trace_id) {
@@ -222,14 +213,11 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
       std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   Statement& stmt = impl_->get_documents;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()),
-                                                      key.size())));
+  XRAYD_TRY(
+      stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())));
   for (;;) {
-    auto row = stmt.Step();
+    XRAYD_TRY_ASSIGN(auto row, stmt.Step());
     if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    if (!*row) {
       break;
     }
     StoredDocument& doc = docs.emplace_back();
@@ -253,15 +241,12 @@ Result<std::vector<TraceInfo>> TraceStore::ListTraces(double since, std::size_t 
   Statement& stmt = impl_->list_traces;
   ResetOnExit reset(stmt);
   constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  XRAYD_STORAGE_TRY(stmt.BindDouble(1, since));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(std::min(limit, kMaxLimit))));
+  XRAYD_TRY(stmt.BindDouble(1, since));
+  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(std::min(limit, kMaxLimit))));
   std::vector<TraceInfo> traces;
   for (;;) {
-    auto row = stmt.Step();
+    XRAYD_TRY_ASSIGN(auto row, stmt.Step());
     if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    if (!*row) {
       break;
     }
     traces.push_back(ReadTraceInfo(stmt));
@@ -276,13 +261,10 @@ Result<TraceInfo> TraceStore::GetTraceInfo(std::string_view trace_id) {
   }
   Statement& stmt = impl_->get_trace;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()),
-                                                      key.size())));
-  auto row = stmt.Step();
+  XRAYD_TRY(
+      stmt.BindBlob(1, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())));
+  XRAYD_TRY_ASSIGN(auto row, stmt.Step());
   if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  if (!*row) {
     return MakeError(ErrorCode::kNotFound, "unknown trace " + std::string(trace_id));
   }
   return ReadTraceInfo(stmt);
@@ -292,16 +274,13 @@ Result<std::vector<std::string>> TraceStore::TracesWithAnnotation(
     std::string_view key, const proto::AnnotationValue& value) {
   Statement& stmt = impl_->traces_with_annotation;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindText(1, key));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(value.type)));
-  XRAYD_STORAGE_TRY(BindAnnotationValue(stmt, 3, value));
+  XRAYD_TRY(stmt.BindText(1, key));
+  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(value.type)));
+  XRAYD_TRY(BindAnnotationValue(stmt, 3, value));
   std::vector<std::string> traces;
   for (;;) {
-    auto row = stmt.Step();
+    XRAYD_TRY_ASSIGN(auto row, stmt.Step());
     if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    if (!*row) {
       break;
     }
     traces.push_back(FormatTraceId(stmt.ColumnText(0)));
@@ -312,11 +291,8 @@ Result<std::vector<std::string>> TraceStore::TracesWithAnnotation(
 Result<std::int64_t> TraceStore::CountDocuments() {
   Statement& stmt = impl_->count_documents;
   ResetOnExit reset(stmt);
-  auto row = stmt.Step();
+  XRAYD_TRY_ASSIGN(auto row, stmt.Step());
   if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  if (!*row) {
     return MakeError(ErrorCode::kInternal, "count returned no row");
   }
   return stmt.ColumnInt64(0);

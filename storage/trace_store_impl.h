@@ -16,14 +16,6 @@
 #include "storage/statement.h"
 #include "storage/trace_store.h"
 
-// Evaluates a Status/Result expression and returns its error from the enclosing function.
-#define XRAYD_STORAGE_TRY(expr)                                 \
-  do {                                                          \
-    if (auto xrayd_status_ = (expr); !xrayd_status_) {          \
-      return tl::unexpected<Error>(std::move(xrayd_status_.error())); \
-    }                                                           \
-  } while (false)
-
 namespace xrayd::storage {
 
 // Resets a statement when the scope ends, so that no statement keeps a read snapshot or a
@@ -41,11 +33,8 @@ class ResetOnExit {
 
 // Prepares `sql` into `out` (statements live as long as the connection).
 [[nodiscard]] inline Status PrepareInto(Database& db, std::string_view sql, Statement& out) {
-  auto stmt = db.Prepare(sql);
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  out = std::move(*stmt);
+  XRAYD_TRY_ASSIGN(auto stmt, db.Prepare(sql));
+  out = std::move(stmt);
   return {};
 }
 

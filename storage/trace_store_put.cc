@@ -117,20 +117,20 @@ std::size_t HashAnnotation(const proto::Annotation& a) {
 }  // namespace
 
 Status TraceStore::Impl::PrepareWriter() {
-  XRAYD_STORAGE_TRY(PrepareInto(*db, "BEGIN IMMEDIATE", begin));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, "COMMIT", commit));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, "ROLLBACK", rollback));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kDataVersion, data_version));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kMaxTraceSeq, max_trace_seq));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertDocument, insert_document));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectDocument, select_document));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kSelectTrace, select_trace));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertTrace, insert_trace));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
-  XRAYD_STORAGE_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
+  XRAYD_TRY(PrepareInto(*db, "BEGIN IMMEDIATE", begin));
+  XRAYD_TRY(PrepareInto(*db, "COMMIT", commit));
+  XRAYD_TRY(PrepareInto(*db, "ROLLBACK", rollback));
+  XRAYD_TRY(PrepareInto(*db, kDataVersion, data_version));
+  XRAYD_TRY(PrepareInto(*db, kMaxTraceSeq, max_trace_seq));
+  XRAYD_TRY(PrepareInto(*db, kInsertDocument, insert_document));
+  XRAYD_TRY(PrepareInto(*db, kSelectDocument, select_document));
+  XRAYD_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
+  XRAYD_TRY(PrepareInto(*db, kSelectTrace, select_trace));
+  XRAYD_TRY(PrepareInto(*db, kInsertTrace, insert_trace));
+  XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
+  XRAYD_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
+  XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
+  XRAYD_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
   return {};
 }
 
@@ -179,11 +179,8 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
 Status TraceStore::Impl::SyncCache() {
   {
     ResetOnExit reset(data_version);
-    auto row = data_version.Step();
-    if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    const std::int64_t version = *row ? data_version.ColumnInt64(0) : -1;
+    XRAYD_TRY_ASSIGN(auto row, data_version.Step());
+    const std::int64_t version = row ? data_version.ColumnInt64(0) : -1;
     if (version != seen_data_version) {
       DropCache();
       seen_data_version = version;
@@ -191,11 +188,8 @@ Status TraceStore::Impl::SyncCache() {
   }
   if (!cache_valid) {
     ResetOnExit reset(max_trace_seq);
-    auto row = max_trace_seq.Step();
-    if (!row) {
-      return tl::unexpected<Error>(std::move(row.error()));
-    }
-    next_seq = (*row ? max_trace_seq.ColumnInt64(0) : 0) + 1;
+    XRAYD_TRY_ASSIGN(auto row, max_trace_seq.Step());
+    next_seq = (row ? max_trace_seq.ColumnInt64(0) : 0) + 1;
     cache_valid = true;
   }
   return {};
@@ -205,17 +199,17 @@ Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
                                           double received_at, PutStats& stats) {
   {
     ResetOnExit reset(begin);
-    XRAYD_STORAGE_TRY(begin.Run());
+    XRAYD_TRY(begin.Run());
   }
-  XRAYD_STORAGE_TRY(SyncCache());
+  XRAYD_TRY(SyncCache());
   for (const proto::Document& doc : docs) {
-    XRAYD_STORAGE_TRY(PutOne(doc, received_at, stats));
+    XRAYD_TRY(PutOne(doc, received_at, stats));
     if (forward_spool) {
-      XRAYD_STORAGE_TRY(SpoolForForwarding(doc, received_at, stats));
+      XRAYD_TRY(SpoolForForwarding(doc, received_at, stats));
     }
   }
-  XRAYD_STORAGE_TRY(FlushTraceDeltas(received_at));
-  XRAYD_STORAGE_TRY(DeleteForwarded());
+  XRAYD_TRY(FlushTraceDeltas(received_at));
+  XRAYD_TRY(DeleteForwarded());
   ResetOnExit reset(commit);
   return commit.Run();
 }
@@ -229,13 +223,10 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
     } else {
       // Not cached: an older trace, or a new one.
       ResetOnExit reset(select_trace);
-      XRAYD_STORAGE_TRY(select_trace.BindBlob(1, AsBytes(key)));
-      auto row = select_trace.Step();
-      if (!row) {
-        return tl::unexpected<Error>(std::move(row.error()));
-      }
+      XRAYD_TRY(select_trace.BindBlob(1, AsBytes(key)));
+      XRAYD_TRY_ASSIGN(auto row, select_trace.Step());
       CachedTrace entry;
-      if (*row) {
+      if (row) {
         entry.seq = select_trace.ColumnInt64(0);
         entry.keys = std::string(select_trace.ColumnText(1));
         entry.key_count = CountKeys(entry.keys);
@@ -281,11 +272,8 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
       (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
     return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
   }
-  auto found_delta = DeltaFor(key);
-  if (!found_delta) {
-    return tl::unexpected<Error>(std::move(found_delta.error()));
-  }
-  TraceDelta& delta = **found_delta;
+  XRAYD_TRY_ASSIGN(auto found_delta, DeltaFor(key));
+  TraceDelta& delta = *found_delta;
   const std::int64_t trace_seq = delta.trace->seq;
   const auto bytes = static_cast<std::int64_t>(doc.raw.size());
   const bool complete = !doc.in_progress && doc.end_time;
@@ -293,25 +281,25 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
-    XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace_seq));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(2, id));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(doc.kind)));
+    XRAYD_TRY(stmt.BindInt64(1, trace_seq));
+    XRAYD_TRY(stmt.BindInt64(2, id));
+    XRAYD_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(doc.kind)));
     if (doc.parent_id.empty()) {
-      XRAYD_STORAGE_TRY(stmt.BindNull(4));
+      XRAYD_TRY(stmt.BindNull(4));
     } else {
-      XRAYD_STORAGE_TRY(stmt.BindInt64(4, parent_id));
+      XRAYD_TRY(stmt.BindInt64(4, parent_id));
     }
-    XRAYD_STORAGE_TRY(stmt.BindInt64(5, doc.in_progress ? 1 : 0));
-    XRAYD_STORAGE_TRY(stmt.BindDouble(6, doc.start_time));
+    XRAYD_TRY(stmt.BindInt64(5, doc.in_progress ? 1 : 0));
+    XRAYD_TRY(stmt.BindDouble(6, doc.start_time));
     if (complete) {
-      XRAYD_STORAGE_TRY(stmt.BindDouble(7, *doc.end_time));
+      XRAYD_TRY(stmt.BindDouble(7, *doc.end_time));
     } else {
-      XRAYD_STORAGE_TRY(stmt.BindNull(7));
+      XRAYD_TRY(stmt.BindNull(7));
     }
-    XRAYD_STORAGE_TRY(stmt.BindDouble(8, received_at));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(9, bytes));
-    XRAYD_STORAGE_TRY(stmt.BindBlob(10, doc.raw));
-    XRAYD_STORAGE_TRY(stmt.Run());
+    XRAYD_TRY(stmt.BindDouble(8, received_at));
+    XRAYD_TRY(stmt.BindInt64(9, bytes));
+    XRAYD_TRY(stmt.BindBlob(10, doc.raw));
+    XRAYD_TRY(stmt.Run());
   }
   bool replaced = false;
   std::int64_t prev_in_progress = 0;
@@ -323,13 +311,10 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
     // byte-identical version is not written again; anything else replaces.
     Statement& state = select_document;
     ResetOnExit reset_state(state);
-    XRAYD_STORAGE_TRY(state.BindInt64(1, trace_seq));
-    XRAYD_STORAGE_TRY(state.BindInt64(2, id));
-    auto found = state.Step();
+    XRAYD_TRY(state.BindInt64(1, trace_seq));
+    XRAYD_TRY(state.BindInt64(2, id));
+    XRAYD_TRY_ASSIGN(auto found, state.Step());
     if (!found) {
-      return tl::unexpected<Error>(std::move(found.error()));
-    }
-    if (!*found) {
       return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
     }
     const std::int64_t seq = state.ColumnInt64(0);
@@ -346,23 +331,23 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
     }
     Statement& update = replace_document;
     ResetOnExit reset_update(update);
-    XRAYD_STORAGE_TRY(update.BindInt64(1, seq));
-    XRAYD_STORAGE_TRY(update.BindInt64(2, static_cast<std::int64_t>(doc.kind)));
+    XRAYD_TRY(update.BindInt64(1, seq));
+    XRAYD_TRY(update.BindInt64(2, static_cast<std::int64_t>(doc.kind)));
     if (doc.parent_id.empty()) {
-      XRAYD_STORAGE_TRY(update.BindNull(3));
+      XRAYD_TRY(update.BindNull(3));
     } else {
-      XRAYD_STORAGE_TRY(update.BindInt64(3, parent_id));
+      XRAYD_TRY(update.BindInt64(3, parent_id));
     }
-    XRAYD_STORAGE_TRY(update.BindInt64(4, doc.in_progress ? 1 : 0));
-    XRAYD_STORAGE_TRY(update.BindDouble(5, doc.start_time));
+    XRAYD_TRY(update.BindInt64(4, doc.in_progress ? 1 : 0));
+    XRAYD_TRY(update.BindDouble(5, doc.start_time));
     if (complete) {
-      XRAYD_STORAGE_TRY(update.BindDouble(6, *doc.end_time));
+      XRAYD_TRY(update.BindDouble(6, *doc.end_time));
     } else {
-      XRAYD_STORAGE_TRY(update.BindNull(6));
+      XRAYD_TRY(update.BindNull(6));
     }
-    XRAYD_STORAGE_TRY(update.BindInt64(7, bytes));
-    XRAYD_STORAGE_TRY(update.BindBlob(8, doc.raw));
-    XRAYD_STORAGE_TRY(update.Run());
+    XRAYD_TRY(update.BindInt64(7, bytes));
+    XRAYD_TRY(update.BindBlob(8, doc.raw));
+    XRAYD_TRY(update.Run());
     replaced = true;
   }
 
@@ -385,7 +370,7 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
   }
   ++(replaced ? stats.replaced : stats.inserted);
   if (!doc.annotations.empty()) {
-    XRAYD_STORAGE_TRY(IndexAnnotations(doc, delta, stats));
+    XRAYD_TRY(IndexAnnotations(doc, delta, stats));
   }
   return {};
 }
@@ -422,12 +407,12 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
     Statement& stmt = insert_annotation;
     ResetOnExit reset(stmt);
     const proto::AnnotationValue& value = annotation.value;
-    XRAYD_STORAGE_TRY(stmt.BindInt64(1, bucket));
-    XRAYD_STORAGE_TRY(stmt.BindText(2, annotation.key));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(value.type)));
-    XRAYD_STORAGE_TRY(BindAnnotationValue(stmt, 4, value));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(5, trace.seq));
-    XRAYD_STORAGE_TRY(stmt.Run());
+    XRAYD_TRY(stmt.BindInt64(1, bucket));
+    XRAYD_TRY(stmt.BindText(2, annotation.key));
+    XRAYD_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(value.type)));
+    XRAYD_TRY(BindAnnotationValue(stmt, 4, value));
+    XRAYD_TRY(stmt.BindInt64(5, trace.seq));
+    XRAYD_TRY(stmt.Run());
     if (db->Changes() > 0) {
       ++stats.annotations_indexed;
     }
@@ -445,48 +430,48 @@ Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
     if (delta.is_new) {
       Statement& stmt = insert_trace;
       ResetOnExit reset(stmt);
-      XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace.seq));
-      XRAYD_STORAGE_TRY(stmt.BindBlob(2, AsBytes(*delta.key)));
-      XRAYD_STORAGE_TRY(stmt.BindDouble(3, delta.start_time));
-      XRAYD_STORAGE_TRY(stmt.BindDouble(4, delta.end_time));
-      XRAYD_STORAGE_TRY(stmt.BindDouble(5, received_at));
-      XRAYD_STORAGE_TRY(stmt.BindInt64(6, delta.documents));
-      XRAYD_STORAGE_TRY(stmt.BindInt64(7, delta.in_progress));
-      XRAYD_STORAGE_TRY(stmt.BindInt64(8, delta.revision));
-      XRAYD_STORAGE_TRY(stmt.BindInt64(9, delta.bytes));
+      XRAYD_TRY(stmt.BindInt64(1, trace.seq));
+      XRAYD_TRY(stmt.BindBlob(2, AsBytes(*delta.key)));
+      XRAYD_TRY(stmt.BindDouble(3, delta.start_time));
+      XRAYD_TRY(stmt.BindDouble(4, delta.end_time));
+      XRAYD_TRY(stmt.BindDouble(5, received_at));
+      XRAYD_TRY(stmt.BindInt64(6, delta.documents));
+      XRAYD_TRY(stmt.BindInt64(7, delta.in_progress));
+      XRAYD_TRY(stmt.BindInt64(8, delta.revision));
+      XRAYD_TRY(stmt.BindInt64(9, delta.bytes));
       if (delta.has_root) {
-        XRAYD_STORAGE_TRY(stmt.BindInt64(10, delta.root_id));
+        XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
       } else {
-        XRAYD_STORAGE_TRY(stmt.BindNull(10));
+        XRAYD_TRY(stmt.BindNull(10));
       }
-      XRAYD_STORAGE_TRY(stmt.BindText(11, delta.root_name));
-      XRAYD_STORAGE_TRY(stmt.BindText(12, trace.keys));
-      XRAYD_STORAGE_TRY(stmt.Run());
+      XRAYD_TRY(stmt.BindText(11, delta.root_name));
+      XRAYD_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_TRY(stmt.Run());
       continue;
     }
     Statement& stmt = update_trace;
     ResetOnExit reset(stmt);
-    XRAYD_STORAGE_TRY(stmt.BindInt64(1, trace.seq));
-    XRAYD_STORAGE_TRY(stmt.BindDouble(2, delta.start_time));
-    XRAYD_STORAGE_TRY(stmt.BindDouble(3, delta.end_time));
-    XRAYD_STORAGE_TRY(stmt.BindDouble(4, received_at));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(5, delta.documents));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(6, delta.in_progress));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(7, delta.revision));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(8, delta.bytes));
-    XRAYD_STORAGE_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
+    XRAYD_TRY(stmt.BindInt64(1, trace.seq));
+    XRAYD_TRY(stmt.BindDouble(2, delta.start_time));
+    XRAYD_TRY(stmt.BindDouble(3, delta.end_time));
+    XRAYD_TRY(stmt.BindDouble(4, received_at));
+    XRAYD_TRY(stmt.BindInt64(5, delta.documents));
+    XRAYD_TRY(stmt.BindInt64(6, delta.in_progress));
+    XRAYD_TRY(stmt.BindInt64(7, delta.revision));
+    XRAYD_TRY(stmt.BindInt64(8, delta.bytes));
+    XRAYD_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
     if (delta.has_root) {
-      XRAYD_STORAGE_TRY(stmt.BindInt64(10, delta.root_id));
+      XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
     } else {
-      XRAYD_STORAGE_TRY(stmt.BindNull(10));
+      XRAYD_TRY(stmt.BindNull(10));
     }
-    XRAYD_STORAGE_TRY(stmt.BindText(11, delta.root_name));
+    XRAYD_TRY(stmt.BindText(11, delta.root_name));
     if (delta.keys_changed) {
-      XRAYD_STORAGE_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_TRY(stmt.BindText(12, trace.keys));
     } else {
-      XRAYD_STORAGE_TRY(stmt.BindNull(12));
+      XRAYD_TRY(stmt.BindNull(12));
     }
-    XRAYD_STORAGE_TRY(stmt.Run());
+    XRAYD_TRY(stmt.Run());
   }
   return {};
 }
@@ -499,10 +484,10 @@ Status TraceStore::Impl::SpoolForForwarding(const proto::Document& doc, double r
                                             PutStats& stats) {
   Statement& stmt = spool_document;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindDouble(1, received_at));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(doc.raw.size())));
-  XRAYD_STORAGE_TRY(stmt.BindInt64(3, put_document_seq));
-  XRAYD_STORAGE_TRY(stmt.Run());
+  XRAYD_TRY(stmt.BindDouble(1, received_at));
+  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(doc.raw.size())));
+  XRAYD_TRY(stmt.BindInt64(3, put_document_seq));
+  XRAYD_TRY(stmt.Run());
   ++stats.spooled;
   stats.spooled_bytes += doc.raw.size();
   return {};
@@ -516,7 +501,7 @@ Status TraceStore::Impl::DeleteForwarded() {
   }
   Statement& stmt = delete_forwarded;
   ResetOnExit reset(stmt);
-  XRAYD_STORAGE_TRY(stmt.BindInt64(1, forward_acked));
+  XRAYD_TRY(stmt.BindInt64(1, forward_acked));
   return stmt.Run();
 }
 
@@ -537,9 +522,9 @@ Status TraceStore::TrimForwardSpool() {
   Status status = [&]() -> Status {
     {
       ResetOnExit reset(impl.begin);
-      XRAYD_STORAGE_TRY(impl.begin.Run());
+      XRAYD_TRY(impl.begin.Run());
     }
-    XRAYD_STORAGE_TRY(impl.DeleteForwarded());
+    XRAYD_TRY(impl.DeleteForwarded());
     ResetOnExit reset(impl.commit);
     return impl.commit.Run();
   }();

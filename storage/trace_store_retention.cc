@@ -46,27 +46,21 @@ Result<TraceStore::RetentionStats> TraceStore::DeleteOldestTraces(double updated
   RetentionStats stats;
   Database& db = *impl_->db;
   // Outside the transaction: creating the temp table is not part of the write.
-  XRAYD_STORAGE_TRY(db.Exec(std::string(kCreateVictims)));
-  XRAYD_STORAGE_TRY(db.Exec("BEGIN IMMEDIATE"));
+  XRAYD_TRY(db.Exec(std::string(kCreateVictims)));
+  XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> Status {
-    auto select = Prepare(db, kSelectVictims);
-    if (!select) {
-      return tl::unexpected<Error>(std::move(select.error()));
-    }
-    XRAYD_STORAGE_TRY(select->BindDouble(1, updated_before));
-    XRAYD_STORAGE_TRY(select->BindInt64(2, static_cast<std::int64_t>(max_traces)));
+    XRAYD_TRY_ASSIGN(auto select, Prepare(db, kSelectVictims));
+    XRAYD_TRY(select.BindDouble(1, updated_before));
+    XRAYD_TRY(select.BindInt64(2, static_cast<std::int64_t>(max_traces)));
     std::vector<std::int64_t> victims;
     for (;;) {
-      auto row = select->Step();
+      XRAYD_TRY_ASSIGN(auto row, select.Step());
       if (!row) {
-        return tl::unexpected<Error>(std::move(row.error()));
-      }
-      if (!*row) {
         break;
       }
-      victims.push_back(select->ColumnInt64(0));
+      victims.push_back(select.ColumnInt64(0));
     }
-    select->Reset();
+    select.Reset();
     if (victims.empty()) {
       return {};
     }
@@ -80,14 +74,14 @@ Result<TraceStore::RetentionStats> TraceStore::DeleteOldestTraces(double updated
         return tl::unexpected<Error>(std::move(stmt->error()));
       }
     }
-    XRAYD_STORAGE_TRY(clear->Run());
+    XRAYD_TRY(clear->Run());
     std::vector<std::int64_t> buckets;
     for (std::int64_t seq : victims) {
-      XRAYD_STORAGE_TRY(insert->BindInt64(1, seq));
-      XRAYD_STORAGE_TRY(insert->Run());
+      XRAYD_TRY(insert->BindInt64(1, seq));
+      XRAYD_TRY(insert->Run());
       insert->Reset();
-      XRAYD_STORAGE_TRY(delete_documents->BindInt64(1, seq));
-      XRAYD_STORAGE_TRY(delete_documents->Run());
+      XRAYD_TRY(delete_documents->BindInt64(1, seq));
+      XRAYD_TRY(delete_documents->Run());
       stats.documents += db.Changes();
       delete_documents->Reset();
       buckets.push_back(seq >> kAnnotationBucketBits);
@@ -95,18 +89,18 @@ Result<TraceStore::RetentionStats> TraceStore::DeleteOldestTraces(double updated
     std::sort(buckets.begin(), buckets.end());
     buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
     for (std::int64_t bucket : buckets) {
-      XRAYD_STORAGE_TRY(delete_annotations->BindInt64(1, bucket));
-      XRAYD_STORAGE_TRY(delete_annotations->Run());
+      XRAYD_TRY(delete_annotations->BindInt64(1, bucket));
+      XRAYD_TRY(delete_annotations->Run());
       stats.annotations += db.Changes();
       delete_annotations->Reset();
     }
     for (std::int64_t seq : victims) {
-      XRAYD_STORAGE_TRY(delete_trace->BindInt64(1, seq));
-      XRAYD_STORAGE_TRY(delete_trace->Run());
+      XRAYD_TRY(delete_trace->BindInt64(1, seq));
+      XRAYD_TRY(delete_trace->Run());
       stats.traces += db.Changes();
       delete_trace->Reset();
     }
-    XRAYD_STORAGE_TRY(clear->Run());
+    XRAYD_TRY(clear->Run());
     return {};
   };
   if (Status status = run(); !status) {
@@ -137,18 +131,12 @@ Result<std::int64_t> TraceStore::UsedBytes() {
 }
 
 Result<std::optional<double>> TraceStore::OldestUpdatedAt() {
-  auto stmt = Prepare(*impl_->db, kOldest);
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  auto row = stmt->Step();
-  if (!row) {
-    return tl::unexpected<Error>(std::move(row.error()));
-  }
-  if (!*row || stmt->ColumnIsNull(0)) {
+  XRAYD_TRY_ASSIGN(auto stmt, Prepare(*impl_->db, kOldest));
+  XRAYD_TRY_ASSIGN(auto row, stmt.Step());
+  if (!row || stmt.ColumnIsNull(0)) {
     return std::optional<double>();
   }
-  return std::optional<double>(stmt->ColumnDouble(0));
+  return std::optional<double>(stmt.ColumnDouble(0));
 }
 
 }  // namespace xrayd::storage

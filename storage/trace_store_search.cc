@@ -111,19 +111,19 @@ Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& 
   for (const SqlValue& value : head) {
     // Blobs must bind as blobs: TEXT never equals a BLOB in SQLite comparisons.
     if (by_id && std::holds_alternative<std::string>(value)) {
-      XRAYD_STORAGE_TRY(stmt->BindBlob(index++, std::get<std::string>(value)));
+      XRAYD_TRY(stmt->BindBlob(index++, std::get<std::string>(value)));
     } else {
-      XRAYD_STORAGE_TRY(Bind(*stmt, index++, value));
+      XRAYD_TRY(Bind(*stmt, index++, value));
     }
   }
   for (const SqlValue& value : query.params) {
-    XRAYD_STORAGE_TRY(Bind(*stmt, index++, value));
+    XRAYD_TRY(Bind(*stmt, index++, value));
   }
-  XRAYD_STORAGE_TRY(stmt->BindInt64(index, static_cast<std::int64_t>(query.limit)));
+  XRAYD_TRY(stmt->BindInt64(index, static_cast<std::int64_t>(query.limit)));
   std::vector<Candidate> out;
   for (;;) {
     auto row = stmt->Step();
-    XRAYD_STORAGE_TRY(row);
+    XRAYD_TRY(row);
     if (!*row) {
       break;
     }

@@ -56,9 +56,9 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
   std::int64_t revision = 0;
   {
     ResetOnExit reset(st.select_seq);
-    XRAYD_STORAGE_TRY(st.select_seq.BindBlob(1, key_bytes));
+    XRAYD_TRY(st.select_seq.BindBlob(1, key_bytes));
     auto row = st.select_seq.Step();
-    XRAYD_STORAGE_TRY(row);
+    XRAYD_TRY(row);
     if (!*row) {
       return {};  // Deleted (retention) since it was listed.
     }
@@ -68,52 +68,49 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
   const TraceSummaryRow& r = update.row;
   {
     ResetOnExit reset(st.upsert);
-    XRAYD_STORAGE_TRY(st.upsert.BindInt64(1, seq));
-    XRAYD_STORAGE_TRY(BindOptionalDouble(st.upsert, 2, r.response_time));
-    XRAYD_STORAGE_TRY(BindOptionalDouble(st.upsert, 3, r.duration));
-    XRAYD_STORAGE_TRY(st.upsert.BindInt64(4, r.flags));
-    XRAYD_STORAGE_TRY(r.http_status ? st.upsert.BindInt64(5, *r.http_status) : st.upsert.BindNull(5));
-    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 6, r.http_url));
-    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 7, r.http_method));
-    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 8, r.http_useragent));
-    XRAYD_STORAGE_TRY(BindOptionalText(st.upsert, 9, r.http_clientip));
-    XRAYD_STORAGE_TRY(st.upsert.Run());
+    XRAYD_TRY(st.upsert.BindInt64(1, seq));
+    XRAYD_TRY(BindOptionalDouble(st.upsert, 2, r.response_time));
+    XRAYD_TRY(BindOptionalDouble(st.upsert, 3, r.duration));
+    XRAYD_TRY(st.upsert.BindInt64(4, r.flags));
+    XRAYD_TRY(r.http_status ? st.upsert.BindInt64(5, *r.http_status) : st.upsert.BindNull(5));
+    XRAYD_TRY(BindOptionalText(st.upsert, 6, r.http_url));
+    XRAYD_TRY(BindOptionalText(st.upsert, 7, r.http_method));
+    XRAYD_TRY(BindOptionalText(st.upsert, 8, r.http_useragent));
+    XRAYD_TRY(BindOptionalText(st.upsert, 9, r.http_clientip));
+    XRAYD_TRY(st.upsert.Run());
   }
   for (const auto& [value_key, value] : r.values) {
     ResetOnExit reset(st.insert_value);
-    XRAYD_STORAGE_TRY(st.insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
-    XRAYD_STORAGE_TRY(st.insert_value.BindText(2, value_key));
-    XRAYD_STORAGE_TRY(st.insert_value.BindText(3, value));
-    XRAYD_STORAGE_TRY(st.insert_value.BindInt64(4, seq));
-    XRAYD_STORAGE_TRY(st.insert_value.Run());
+    XRAYD_TRY(st.insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
+    XRAYD_TRY(st.insert_value.BindText(2, value_key));
+    XRAYD_TRY(st.insert_value.BindText(3, value));
+    XRAYD_TRY(st.insert_value.BindInt64(4, seq));
+    XRAYD_TRY(st.insert_value.Run());
   }
   // A trace that changed after its documents were read keeps an older summary_revision: stale.
   ResetOnExit reset(st.mark);
-  XRAYD_STORAGE_TRY(st.mark.BindInt64(1, seq));
-  XRAYD_STORAGE_TRY(st.mark.BindInt64(2, std::min(revision, update.revision)));
+  XRAYD_TRY(st.mark.BindInt64(1, seq));
+  XRAYD_TRY(st.mark.BindInt64(2, std::min(revision, update.revision)));
   return st.mark.Run();
 }
 
 }  // namespace
 
 Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std::size_t limit) {
-  auto stmt = impl_->db->Prepare(kStaleTraces);
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  XRAYD_STORAGE_TRY(stmt->BindDouble(1, quiet_before));
-  XRAYD_STORAGE_TRY(stmt->BindInt64(2, static_cast<std::int64_t>(limit)));
+  XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(kStaleTraces));
+  XRAYD_TRY(stmt.BindDouble(1, quiet_before));
+  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(limit)));
   std::vector<StaleTrace> out;
   for (;;) {
-    auto row = stmt->Step();
-    XRAYD_STORAGE_TRY(row);
+    auto row = stmt.Step();
+    XRAYD_TRY(row);
     if (!*row) {
       break;
     }
-    out.push_back(StaleTrace{.trace_id = FormatTraceId(stmt->ColumnText(0)),
-                             .revision = stmt->ColumnInt64(1),
-                             .first_received = stmt->ColumnDouble(2),
-                             .never_summarized = stmt->ColumnInt64(3) != 0});
+    out.push_back(StaleTrace{.trace_id = FormatTraceId(stmt.ColumnText(0)),
+                             .revision = stmt.ColumnInt64(1),
+                             .first_received = stmt.ColumnDouble(2),
+                             .never_summarized = stmt.ColumnInt64(3) != 0});
   }
   return out;
 }
@@ -121,11 +118,11 @@ Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std
 Status TraceStore::PutSummaries(std::span<const SummaryUpdate> updates) {
   Database& db = *impl_->db;
   SummaryStatements st;
-  XRAYD_STORAGE_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
-  XRAYD_STORAGE_TRY(PrepareInto(db, kUpsertSummary, st.upsert));
-  XRAYD_STORAGE_TRY(PrepareInto(db, kMarkSummarized, st.mark));
-  XRAYD_STORAGE_TRY(PrepareInto(db, kInsertValue, st.insert_value));
-  XRAYD_STORAGE_TRY(db.Exec("BEGIN IMMEDIATE"));
+  XRAYD_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
+  XRAYD_TRY(PrepareInto(db, kUpsertSummary, st.upsert));
+  XRAYD_TRY(PrepareInto(db, kMarkSummarized, st.mark));
+  XRAYD_TRY(PrepareInto(db, kInsertValue, st.insert_value));
+  XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
   for (const SummaryUpdate& update : updates) {
     if (Status s = PutOneSummary(st, update); !s) {
       (void)db.Exec("ROLLBACK");

@@ -31,22 +31,19 @@ Result<std::vector<std::string>> TraceStore::TraceIdsInWindow(double start, doub
   if (end < start || limit == 0) {
     return ids;
   }
-  auto stmt = impl_->db->Prepare(kTraceIdsInWindow);
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
-  XRAYD_STORAGE_TRY(stmt->BindDouble(1, end));
-  XRAYD_STORAGE_TRY(stmt->BindDouble(2, start - kTraceWindowLookback));
-  XRAYD_STORAGE_TRY(stmt->BindDouble(3, start));
+  XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(kTraceIdsInWindow));
+  XRAYD_TRY(stmt.BindDouble(1, end));
+  XRAYD_TRY(stmt.BindDouble(2, start - kTraceWindowLookback));
+  XRAYD_TRY(stmt.BindDouble(3, start));
   const std::uint64_t capped = std::min<std::uint64_t>(limit, INT64_MAX);
-  XRAYD_STORAGE_TRY(stmt->BindInt64(4, static_cast<std::int64_t>(capped)));
+  XRAYD_TRY(stmt.BindInt64(4, static_cast<std::int64_t>(capped)));
   for (;;) {
-    auto row = stmt->Step();
-    XRAYD_STORAGE_TRY(row);
+    auto row = stmt.Step();
+    XRAYD_TRY(row);
     if (!*row) {
       break;
     }
-    ids.push_back(FormatTraceId(stmt->ColumnText(0)));
+    ids.push_back(FormatTraceId(stmt.ColumnText(0)));
   }
   return ids;
 }
