@@ -8,11 +8,14 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake make g++ pkg-config ca-certificates libboost1.81-dev nlohmann-json3-dev \
       libsimdjson-dev libspdlog-dev libsqlite3-dev libexpected-dev libyaml-cpp-dev libssl-dev \
+      libcli11-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_TESTS=OFF -DXRAYD_BUILD_BENCH=OFF \
- && cmake --build build -j "$(nproc)" --target xrayd \
+# The build context has no .git: `xrayd --version` names the commit given here (make image passes it).
+ARG XRAYD_GIT_COMMIT=unknown
+RUN XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_TESTS=OFF -DXRAYD_BUILD_BENCH=OFF \
+ && XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake --build build -j "$(nproc)" --target xrayd \
  && strip build/daemon/xrayd
 
 FROM debian:12-slim

@@ -16,8 +16,10 @@ start=$(date +%s)
 # is interrupted (SIGTERM), leaving the old image under the tag.
 iidfile=$(mktemp)
 trap 'rm -f "$iidfile"' EXIT
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit-dirty"; fi
 podman build --format docker ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} --iidfile "$iidfile" \
-  -t "$IMAGE" .
+  --build-arg XRAYD_GIT_COMMIT="$commit" -t "$IMAGE" .
 [[ -s "$iidfile" ]] || { echo "build-image: podman build did not finish" >&2; exit 1; }
 end=$(date +%s)
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")

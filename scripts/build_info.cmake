@@ -1,7 +1,11 @@
 # Writes OUTPUT, a header defining XRAYD_GIT_COMMIT and XRAYD_BUILD_TYPE, only when its text changes.
 # Inputs: SOURCE_DIR, OUTPUT, BUILD_TYPE. The commit is `git rev-parse --short=12 HEAD` with "-dirty"
-# when the work tree has changes; "unknown" outside a git checkout (e.g. a container build context).
+# when the work tree has changes; outside a git checkout (a container build context) the environment
+# variable XRAYD_GIT_COMMIT, else "unknown".
 set(commit "unknown")
+if(DEFINED ENV{XRAYD_GIT_COMMIT} AND NOT "$ENV{XRAYD_GIT_COMMIT}" STREQUAL "")
+  set(commit "$ENV{XRAYD_GIT_COMMIT}")
+endif()
 find_program(GIT git)
 if(GIT AND EXISTS "${SOURCE_DIR}/.git")
   execute_process(COMMAND ${GIT} rev-parse --short=12 HEAD WORKING_DIRECTORY ${SOURCE_DIR}
