@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -113,6 +114,27 @@ struct TraceDelta {
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
 
+// A document's key columns, parsed once from its ids.
+struct DocumentKey {
+  TraceKey trace{};
+  std::int64_t id = 0;
+  std::optional<std::int64_t> parent_id;  // Empty for a document without parent_id.
+};
+
+// What writing one document did under its key, and what the replaced version had.
+struct DocumentWrite {
+  enum class Outcome {
+    kInserted,         // A new key.
+    kReplaced,         // The stored version was overwritten.
+    kStaleInProgress,  // Kept: an in-progress version never replaces a complete one.
+    kDuplicate,        // Kept: byte-identical to the stored version.
+  };
+  Outcome outcome = Outcome::kInserted;
+  std::int64_t seq = 0;               // documents.seq of the key.
+  std::int64_t prev_in_progress = 0;  // The stored version's, when there was one.
+  std::int64_t prev_bytes = 0;
+};
+
 struct TraceStore::Impl {
   std::unique_ptr<Database> db;  // Declared first: destroyed after the statements.
   Statement begin;
@@ -162,6 +184,14 @@ struct TraceStore::Impl {
   [[nodiscard]] Status SyncCache();
   [[nodiscard]] Result<TraceDelta*> DeltaFor(const TraceKey& key);
   [[nodiscard]] Status PutOne(const proto::Document& doc, double received_at, PutStats& stats);
+  [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
+                                                    const DocumentKey& key, std::int64_t trace_seq,
+                                                    double received_at);
+  [[nodiscard]] Result<DocumentWrite> ResolveConflict(const proto::Document& doc,
+                                                      const DocumentKey& key,
+                                                      std::int64_t trace_seq);
+  [[nodiscard]] Status ReplaceDocument(std::int64_t seq, const proto::Document& doc,
+                                       const DocumentKey& key);
   [[nodiscard]] Status IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                         PutStats& stats);
   [[nodiscard]] Status FlushTraceDeltas(double received_at);

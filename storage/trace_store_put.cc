@@ -20,8 +20,8 @@ constexpr std::string_view kDataVersion = "PRAGMA data_version";
 constexpr std::string_view kMaxTraceSeq = "SELECT coalesce(max(seq), 0) FROM traces";
 
 constexpr std::string_view kInsertDocument = R"sql(
-INSERT INTO documents(trace_seq, id, kind, parent_id, in_progress, start_time, end_time,
-                      received_at, bytes, raw)
+INSERT INTO documents(trace_seq, id, kind, parent_id, in_progress, start_time, end_time, bytes,
+                      raw, received_at)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT(trace_seq, id) DO NOTHING)sql";
 
@@ -29,7 +29,7 @@ ON CONFLICT(trace_seq, id) DO NOTHING)sql";
 constexpr std::string_view kSelectDocument =
     "SELECT seq, in_progress, bytes, raw FROM documents WHERE trace_seq = ?1 AND id = ?2";
 
-// received_at stays the first write's.
+// received_at stays the first write's. ?2..?8 are in kInsertDocument's ?3..?9 order.
 constexpr std::string_view kReplaceDocument = R"sql(
 UPDATE documents SET kind = ?2, parent_id = ?3, in_progress = ?4, start_time = ?5, end_time = ?6,
                      bytes = ?7, raw = ?8
@@ -112,6 +112,81 @@ std::size_t HashAnnotation(const proto::Annotation& a) {
       return seed * 1000003 ^ (a.value.bool_value ? 1 : 0);
   }
   return seed;
+}
+
+bool IsComplete(const proto::Document& doc) {
+  return !doc.in_progress && doc.end_time;
+}
+
+// Binds kind, parent_id, in_progress, start_time, end_time, bytes and raw to ?first..?first+6: the
+// order kInsertDocument and kReplaceDocument share.
+Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& doc,
+                           const DocumentKey& key) {
+  XRAYD_TRY(stmt.BindInt64(first, static_cast<std::int64_t>(doc.kind)));
+  if (key.parent_id) {
+    XRAYD_TRY(stmt.BindInt64(first + 1, *key.parent_id));
+  } else {
+    XRAYD_TRY(stmt.BindNull(first + 1));
+  }
+  XRAYD_TRY(stmt.BindInt64(first + 2, doc.in_progress ? 1 : 0));
+  XRAYD_TRY(stmt.BindDouble(first + 3, doc.start_time));
+  if (IsComplete(doc)) {
+    XRAYD_TRY(stmt.BindDouble(first + 4, *doc.end_time));
+  } else {
+    XRAYD_TRY(stmt.BindNull(first + 4));
+  }
+  XRAYD_TRY(stmt.BindInt64(first + 5, static_cast<std::int64_t>(doc.raw.size())));
+  return stmt.BindBlob(first + 6, doc.raw);
+}
+
+// What the trace row gains from an accepted (inserted or replacing) document; a replaced version's
+// in-progress flag and bytes are taken back.
+void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, const DocumentKey& key,
+                     const DocumentWrite& write) {
+  if (delta.revision == 0) {
+    delta.start_time = doc.start_time;
+  } else {
+    delta.start_time = std::min(delta.start_time, doc.start_time);
+  }
+  if (IsComplete(doc)) {
+    delta.end_time = std::max(delta.end_time, *doc.end_time);
+  }
+  // Each accepted version is a new revision: the summary worker treats the trace as stale.
+  ++delta.revision;
+  delta.documents += write.outcome == DocumentWrite::Outcome::kInserted ? 1 : 0;
+  delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
+  delta.bytes += static_cast<std::int64_t>(doc.raw.size()) - write.prev_bytes;
+  if (IsRoot(doc)) {
+    delta.has_root = true;
+    delta.root_id = key.id;
+    delta.root_name = doc.name;
+  }
+}
+
+// kInvalidArgument when the trace id, id or parent_id is malformed.
+Result<DocumentKey> ParseDocumentKey(const proto::Document& doc) {
+  DocumentKey key;
+  std::int64_t parent_id = 0;
+  if (!ParseTraceId(doc.trace_id, key.trace) || !ParseId(doc.id, key.id) ||
+      (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
+    return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
+  }
+  if (!doc.parent_id.empty()) {
+    key.parent_id = parent_id;
+  }
+  return key;
+}
+
+// The rule for a document whose key is stored already: kStaleInProgress, kDuplicate or kReplaced.
+DocumentWrite::Outcome DecideOnStoredVersion(bool stored_in_progress, std::string_view stored_raw,
+                                             const proto::Document& doc) {
+  if (!stored_in_progress && doc.in_progress) {
+    return DocumentWrite::Outcome::kStaleInProgress;
+  }
+  if (stored_raw == std::string_view(doc.raw)) {
+    return DocumentWrite::Outcome::kDuplicate;
+  }
+  return DocumentWrite::Outcome::kReplaced;
 }
 
 }  // namespace
@@ -264,115 +339,86 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
   return &delta;
 }
 
+// One document: decide insert, replace or keep (WriteDocument), then what the trace row gains and
+// the annotation index. The spool row is PutInTransaction's, after this.
 Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, PutStats& stats) {
-  TraceKey key;
-  std::int64_t id = 0;
-  std::int64_t parent_id = 0;
-  if (!ParseTraceId(doc.trace_id, key) || !ParseId(doc.id, id) ||
-      (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
-    return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
+  XRAYD_TRY_ASSIGN(const DocumentKey key, ParseDocumentKey(doc));
+  XRAYD_TRY_ASSIGN(TraceDelta* const delta, DeltaFor(key.trace));
+  XRAYD_TRY_ASSIGN(const DocumentWrite write,
+                   WriteDocument(doc, key, delta->trace->seq, received_at));
+  put_document_seq = write.seq;
+  switch (write.outcome) {
+    case DocumentWrite::Outcome::kStaleInProgress:
+      ++stats.stale_in_progress;
+      return {};
+    case DocumentWrite::Outcome::kDuplicate:
+      ++stats.duplicates;
+      return {};
+    case DocumentWrite::Outcome::kInserted:
+      ++stats.inserted;
+      break;
+    case DocumentWrite::Outcome::kReplaced:
+      ++stats.replaced;
+      break;
   }
-  XRAYD_TRY_ASSIGN(auto found_delta, DeltaFor(key));
-  TraceDelta& delta = *found_delta;
-  const std::int64_t trace_seq = delta.trace->seq;
-  const auto bytes = static_cast<std::int64_t>(doc.raw.size());
-  const bool complete = !doc.in_progress && doc.end_time;
+  AddToTraceDelta(*delta, doc, key, write);
+  if (!doc.annotations.empty()) {
+    XRAYD_TRY(IndexAnnotations(doc, *delta, stats));
+  }
+  return {};
+}
 
+// A plain INSERT; only when the key is already stored, a SELECT and maybe an UPDATE.
+Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc,
+                                                      const DocumentKey& key,
+                                                      std::int64_t trace_seq, double received_at) {
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
     XRAYD_TRY(stmt.BindInt64(1, trace_seq));
-    XRAYD_TRY(stmt.BindInt64(2, id));
-    XRAYD_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(doc.kind)));
-    if (doc.parent_id.empty()) {
-      XRAYD_TRY(stmt.BindNull(4));
-    } else {
-      XRAYD_TRY(stmt.BindInt64(4, parent_id));
-    }
-    XRAYD_TRY(stmt.BindInt64(5, doc.in_progress ? 1 : 0));
-    XRAYD_TRY(stmt.BindDouble(6, doc.start_time));
-    if (complete) {
-      XRAYD_TRY(stmt.BindDouble(7, *doc.end_time));
-    } else {
-      XRAYD_TRY(stmt.BindNull(7));
-    }
-    XRAYD_TRY(stmt.BindDouble(8, received_at));
-    XRAYD_TRY(stmt.BindInt64(9, bytes));
-    XRAYD_TRY(stmt.BindBlob(10, doc.raw));
+    XRAYD_TRY(stmt.BindInt64(2, key.id));
+    XRAYD_TRY(BindDocumentColumns(stmt, 3, doc, key));
+    XRAYD_TRY(stmt.BindDouble(10, received_at));
     XRAYD_TRY(stmt.Run());
   }
-  bool replaced = false;
-  std::int64_t prev_in_progress = 0;
-  std::int64_t prev_bytes = 0;
   if (db->Changes() != 0) {
-    put_document_seq = sqlite3_last_insert_rowid(db->handle());
-  } else {
-    // The key is stored (docs/segment-document.md#in-progress-documents-and-duplicates): an in-progress version never replaces a complete one, and a
-    // byte-identical version is not written again; anything else replaces.
-    Statement& state = select_document;
-    ResetOnExit reset_state(state);
-    XRAYD_TRY(state.BindInt64(1, trace_seq));
-    XRAYD_TRY(state.BindInt64(2, id));
-    XRAYD_TRY_ASSIGN(auto found, state.Step());
-    if (!found) {
-      return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
-    }
-    const std::int64_t seq = state.ColumnInt64(0);
-    put_document_seq = seq;
-    prev_in_progress = state.ColumnInt64(1);
-    prev_bytes = state.ColumnInt64(2);
-    if (prev_in_progress == 0 && doc.in_progress) {
-      ++stats.stale_in_progress;
-      return {};
-    }
-    if (state.ColumnText(3) == std::string_view(doc.raw)) {
-      ++stats.duplicates;
-      return {};
-    }
-    Statement& update = replace_document;
-    ResetOnExit reset_update(update);
-    XRAYD_TRY(update.BindInt64(1, seq));
-    XRAYD_TRY(update.BindInt64(2, static_cast<std::int64_t>(doc.kind)));
-    if (doc.parent_id.empty()) {
-      XRAYD_TRY(update.BindNull(3));
-    } else {
-      XRAYD_TRY(update.BindInt64(3, parent_id));
-    }
-    XRAYD_TRY(update.BindInt64(4, doc.in_progress ? 1 : 0));
-    XRAYD_TRY(update.BindDouble(5, doc.start_time));
-    if (complete) {
-      XRAYD_TRY(update.BindDouble(6, *doc.end_time));
-    } else {
-      XRAYD_TRY(update.BindNull(6));
-    }
-    XRAYD_TRY(update.BindInt64(7, bytes));
-    XRAYD_TRY(update.BindBlob(8, doc.raw));
-    XRAYD_TRY(update.Run());
-    replaced = true;
+    return DocumentWrite{.outcome = DocumentWrite::Outcome::kInserted,
+                         .seq = sqlite3_last_insert_rowid(db->handle())};
   }
+  return ResolveConflict(doc, key, trace_seq);
+}
 
-  if (delta.revision == 0) {
-    delta.start_time = doc.start_time;
-  } else {
-    delta.start_time = std::min(delta.start_time, doc.start_time);
+// The key is stored (docs/segment-document.md#in-progress-documents-and-duplicates): an in-progress
+// version never replaces a complete one, and a byte-identical version is not written again;
+// anything else replaces.
+Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& doc,
+                                                        const DocumentKey& key,
+                                                        std::int64_t trace_seq) {
+  Statement& stored = select_document;
+  ResetOnExit reset(stored);
+  XRAYD_TRY(stored.BindInt64(1, trace_seq));
+  XRAYD_TRY(stored.BindInt64(2, key.id));
+  XRAYD_TRY_ASSIGN(const bool found, stored.Step());
+  if (!found) {
+    return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
   }
-  if (complete) {
-    delta.end_time = std::max(delta.end_time, *doc.end_time);
+  DocumentWrite write{.seq = stored.ColumnInt64(0),
+                      .prev_in_progress = stored.ColumnInt64(1),
+                      .prev_bytes = stored.ColumnInt64(2)};
+  write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, stored.ColumnText(3), doc);
+  if (write.outcome == DocumentWrite::Outcome::kReplaced) {
+    XRAYD_TRY(ReplaceDocument(write.seq, doc, key));
   }
-  ++delta.revision;
-  delta.documents += replaced ? 0 : 1;
-  delta.in_progress += (doc.in_progress ? 1 : 0) - prev_in_progress;
-  delta.bytes += bytes - prev_bytes;
-  if (IsRoot(doc)) {
-    delta.has_root = true;
-    delta.root_id = id;
-    delta.root_name = doc.name;
-  }
-  ++(replaced ? stats.replaced : stats.inserted);
-  if (!doc.annotations.empty()) {
-    XRAYD_TRY(IndexAnnotations(doc, delta, stats));
-  }
-  return {};
+  return write;
+}
+
+Status TraceStore::Impl::ReplaceDocument(std::int64_t seq, const proto::Document& doc,
+                                         const DocumentKey& key) {
+  Statement& update = replace_document;
+  ResetOnExit reset(update);
+  XRAYD_TRY(update.BindInt64(1, seq));
+  XRAYD_TRY(BindDocumentColumns(update, 2, doc, key));
+  return update.Run();
 }
 
 Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta& delta,

@@ -273,6 +273,59 @@ TEST_F(TraceStoreTest, ListsNewestUpdatedFirst) {
   EXPECT_EQ(store_->ListTraces(0, 10).value().at(0).trace_id, kTraceA);
 }
 
+TEST_F(TraceStoreTest, KeptVersionsChangeNeitherTheRootNorTheAnnotationIndex) {
+  DocSpec complete_spec{.name = "frontend", .end_time = 1003};
+  complete_spec.annotations = {testing::StringAnnotation("k", "complete")};
+  const auto complete = BuildDocument(complete_spec);
+  PutOrDie(*store_, {complete}, 10);
+
+  DocSpec late_spec{.name = "late", .end_time = std::nullopt};
+  late_spec.annotations = {testing::StringAnnotation("late", "x")};
+  const PutStats stale = PutOrDie(*store_, {BuildDocument(late_spec)}, 11);
+  EXPECT_EQ(stale.stale_in_progress, 1u);
+  EXPECT_EQ(stale.annotations_indexed + stale.annotations_over_limit, 0u);
+  const PutStats duplicate = PutOrDie(*store_, {complete}, 12);
+  EXPECT_EQ(duplicate.duplicates, 1u);
+  EXPECT_EQ(duplicate.annotations_indexed, 0u);
+
+  const TraceInfo info = InfoOrDie(*store_, kTraceA);
+  EXPECT_EQ(info.root_name, "frontend");
+  EXPECT_EQ(info.revision, 1);
+  EXPECT_EQ(info.bytes, static_cast<std::int64_t>(complete.raw.size()));
+  EXPECT_DOUBLE_EQ(info.updated_at, 10);
+  EXPECT_TRUE(store_->TracesWithAnnotation("late", testing::StringAnnotation("late", "x").value)
+                  .value()
+                  .empty());
+}
+
+TEST_F(TraceStoreTest, ReplacingVersionTakesTheRootAndAddsItsAnnotations) {
+  DocSpec open_spec{.name = "starting", .start_time = 1000, .end_time = std::nullopt};
+  open_spec.annotations = {testing::StringAnnotation("phase", "open")};
+  DocSpec done_spec{.name = "finished", .start_time = 999, .end_time = 1005};
+  done_spec.annotations = {testing::StringAnnotation("phase", "done")};
+  const auto done = BuildDocument(done_spec);
+  PutOrDie(*store_, {BuildDocument(open_spec)}, 10);
+  const PutStats stats = PutOrDie(*store_, {done}, 11);
+  EXPECT_EQ(stats.replaced, 1u);
+  EXPECT_EQ(stats.annotations_indexed, 1u);
+
+  const TraceInfo info = InfoOrDie(*store_, kTraceA);
+  EXPECT_EQ(info.root_id, kRoot);
+  EXPECT_EQ(info.root_name, "finished");
+  EXPECT_DOUBLE_EQ(info.start_time, 999);
+  EXPECT_DOUBLE_EQ(info.end_time, 1005);
+  EXPECT_FALSE(info.partial);
+  EXPECT_EQ(info.documents, 1);
+  EXPECT_EQ(info.bytes, static_cast<std::int64_t>(done.raw.size()));
+  // The index only grows: the replaced version's value still finds the trace.
+  for (const char* value : {"open", "done"}) {
+    EXPECT_EQ(store_->TracesWithAnnotation("phase", testing::StringAnnotation("phase", value).value)
+                  .value(),
+              std::vector<std::string>{kTraceA})
+        << value;
+  }
+}
+
 TEST(TraceStoreFileTest, SurvivesCloseAndReopen) {
   const std::string path = TempDbPath();
   const auto doc = BuildDocument({});
