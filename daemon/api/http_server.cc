@@ -1,5 +1,10 @@
 #include "daemon/api/http_server.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -9,6 +14,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <spdlog/spdlog.h>
+
+#include "daemon/core/log_limiter.h"
 
 namespace xrayd::daemon {
 
@@ -38,6 +45,9 @@ http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, boo
   http::response<http::string_body> out{static_cast<http::status>(in.status), version};
   out.set(http::field::server, "xrayd");
   out.set(http::field::content_type, in.content_type);
+  for (auto& [name, value] : SecurityHeaders(in.content_type)) {
+    out.set(name, value);
+  }
   for (auto& [name, value] : in.headers) {
     out.set(name, value);
   }
@@ -47,10 +57,48 @@ http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, boo
   return out;
 }
 
+// What every session of one server shares. The guard is set before the first accept.
+struct ServerContext {
+  ServerContext(const ApiRouter& r, const HttpServerOptions& o) : router(r), options(o) {}
+
+  const ApiRouter& router;
+  const HttpServerOptions& options;
+  std::optional<RequestGuard> guard;
+  std::mutex log_mu;
+  LogLimiter log_limiter{std::chrono::seconds(10)};  // GUARDED_BY(log_mu)
+
+  // Counts a refusal and logs it, at most once per reason every 10 s with what was suppressed.
+  void Refused(ApiRefusal reason, const HttpRequest& request, const HttpResponse& response,
+               const std::string& peer) {
+    if (options.metrics != nullptr) {
+      options.metrics->CountRefused(reason);
+    }
+    std::optional<std::uint64_t> suppressed;
+    {
+      std::lock_guard lock(log_mu);
+      suppressed = log_limiter.Admit(static_cast<std::uint64_t>(reason), LogLimiter::Clock::now());
+    }
+    if (!suppressed) {
+      return;
+    }
+    auto header = [&request](const char* name) {
+      auto it = request.headers.find(name);
+      return it == request.headers.end() ? std::string("-") : it->second;
+    };
+    spdlog::warn("refused {} {} from {} (reason={}, Host {}, Origin {}): {} {}{}", request.method,
+                 request.target.substr(0, request.target.find('?')), peer, ApiRefusalName(reason),
+                 header("host"), header("origin"), response.status, response.body,
+                 *suppressed > 0 ? fmt::format("; {} more refused for this reason since the last "
+                                               "such line",
+                                               *suppressed)
+                                 : std::string());
+  }
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const ApiRouter& router, const HttpServerOptions& options)
-      : stream_(std::move(socket)), router_(router), options_(options) {}
+  Session(tcp::socket&& socket, ServerContext& context)
+      : stream_(std::move(socket)), context_(context), options_(context.options) {}
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -81,7 +129,22 @@ class Session : public std::enable_shared_from_this<Session> {
       return DoClose();
     }
     const auto& request = parser_->get();
-    HttpResponse response = router_.Handle(ToRequest(request));
+    const HttpRequest plain = ToRequest(request);
+    GuardDecision decision = context_.guard->Check(plain);
+    HttpResponse response;
+    if (decision.response) {
+      response = std::move(*decision.response);
+    } else {
+      response = context_.router.Handle(plain);
+      response.headers.insert(response.headers.end(), decision.headers.begin(),
+                              decision.headers.end());
+    }
+    if (decision.refusal) {
+      beast::error_code ec_peer;
+      const tcp::endpoint peer = stream_.socket().remote_endpoint(ec_peer);
+      context_.Refused(*decision.refusal, plain, response,
+                       ec_peer ? std::string("?") : peer.address().to_string());
+    }
     Send(std::move(response), request.version(), request.keep_alive());
   }
 
@@ -107,7 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  const ApiRouter& router_;
+  ServerContext& context_;
   const HttpServerOptions& options_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
@@ -116,7 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const ApiRouter& r, HttpServerOptions o) : router(r), options(o), acceptor(io) {}
+  Impl(const ApiRouter& r, HttpServerOptions o)
+      : options(std::move(o)), context(r, options), acceptor(io) {}
 
   void DoAccept() {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -124,14 +188,14 @@ struct HttpServer::Impl {
         return;
       }
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), router, options)->Run();
+        std::make_shared<Session>(std::move(socket), context)->Run();
       }
       DoAccept();
     });
   }
 
-  const ApiRouter& router;
   const HttpServerOptions options;
+  ServerContext context;
   net::io_context io;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -171,6 +235,19 @@ Status HttpServer::Start(const Endpoint& address) {
   }
   const tcp::endpoint bound = acceptor.local_endpoint(ec);
   impl_->local = Endpoint{bound.address().to_string(), bound.port()};
+  char host_name[256] = {};
+  if (gethostname(host_name, sizeof(host_name) - 1) != 0) {
+    host_name[0] = '\0';
+  }
+  impl_->context.guard.emplace(impl_->options.security,
+                               GuardEnvironment{impl_->local.host, host_name});
+  if (!bound.address().is_loopback() && !impl_->context.guard->Authenticating()) {
+    spdlog::warn(
+        "TCP {} is not a loopback address and --api-auth is off: the API is open to that "
+        "network (anyone who reaches it can read every trace and change groups and sampling "
+        "rules); see docs/security.md",
+        impl_->local.ToString());
+  }
   impl_->DoAccept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });

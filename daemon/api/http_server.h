@@ -1,14 +1,18 @@
 #pragma once
 // HttpServer: HTTP/1.1 on one TCP address (Boost.Beast), answering every request through an
 // ApiRouter. Runs its own io_context on its own thread(s), never the UDP thread. Per connection:
-// keep-alive, a read timeout, a request body limit.
+// keep-alive, a read timeout, a request body limit. Every request first goes through a
+// RequestGuard (daemon/api/request_guard.h); refusals are counted and logged at most once per
+// reason every 10 s. Every response carries SecurityHeaders().
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 
 #include "daemon/api/api_router.h"
+#include "daemon/api/request_guard.h"
 #include "daemon/core/endpoint.h"
+#include "daemon/core/metrics.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
@@ -17,6 +21,8 @@ struct HttpServerOptions {
   std::size_t body_limit_bytes = 8u << 20;
   std::chrono::seconds read_timeout{30};
   int threads = 1;
+  ApiSecurityOptions security{};  // The defaults already refuse rebinding and cross-site pages.
+  Metrics* metrics = nullptr;     // Refusal counters; may be null. Must outlive the server.
 };
 
 class HttpServer {
@@ -28,7 +34,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and listens on `address` (port 0 picks one) and starts serving. kIOError if it cannot
-  // bind.
+  // bind. Bound to a non-loopback address without authentication, it logs a warning that the API
+  // is open to that network.
   [[nodiscard]] Status Start(const Endpoint& address);
   Endpoint LocalEndpoint() const;
   // Stops accepting, closes connections, joins the threads.

@@ -14,6 +14,24 @@ const char* DropReasonName(DropReason reason) noexcept {
   return "unknown";
 }
 
+const char* ApiRefusalName(ApiRefusal reason) noexcept {
+  switch (reason) {
+    case ApiRefusal::kHost:
+      return "host";
+    case ApiRefusal::kCrossSite:
+      return "cross_site";
+    case ApiRefusal::kContentType:
+      return "content_type";
+    case ApiRefusal::kMissingAuth:
+      return "missing_auth";
+    case ApiRefusal::kUnknownKey:
+      return "unknown_key";
+    case ApiRefusal::kBadSignature:
+      return "bad_signature";
+  }
+  return "unknown";
+}
+
 namespace {
 
 std::uint64_t Load(const Metrics::Counter& c) {
@@ -111,6 +129,14 @@ std::string RenderPrometheus(const Metrics& m) {
   Sample(out, "xrayd_ingest_queue_bytes", "", m.queue_bytes.load(std::memory_order_relaxed));
   RenderStoreAndProcessMetrics(out, m);
   RenderForwardMetrics(out, m.forward);
+  Family(out, "xrayd_api_requests_refused_total", "counter",
+         "HTTP requests refused before routing, by reason (docs/security.md).");
+  for (std::size_t i = 0; i < kApiRefusalCount; ++i) {
+    std::string label = "reason=\"";
+    label.append(ApiRefusalName(static_cast<ApiRefusal>(i))).append("\"");
+    Sample(out, "xrayd_api_requests_refused_total", label,
+           static_cast<std::int64_t>(Load(m.api_refused[i])));
+  }
   Family(out, "xrayd_group_traces_total", "counter",
          "New traces that are members of each group (ApproximateTraceCount: rate per minute).");
   for (const auto& [group, count] : m.group_traces.Snapshot()) {

@@ -24,6 +24,18 @@ enum class DropReason : std::uint8_t {
 inline constexpr std::size_t kDropReasonCount = 2;
 const char* DropReasonName(DropReason reason) noexcept;
 
+// Why the HTTP server refused a request before routing it (daemon/api/request_guard.h).
+enum class ApiRefusal : std::uint8_t {
+  kHost = 0,          // A browser request naming a Host xrayd does not answer to (DNS rebinding).
+  kCrossSite = 1,     // A browser request from another site or a foreign Origin (CSRF).
+  kContentType = 2,   // An API body typed as a page may send it without a preflight.
+  kMissingAuth = 3,   // --api-auth sigv4: no signature.
+  kUnknownKey = 4,    // --api-auth sigv4: an access key id not configured.
+  kBadSignature = 5,  // --api-auth sigv4: the signature does not verify.
+};
+inline constexpr std::size_t kApiRefusalCount = 6;
+const char* ApiRefusalName(ApiRefusal reason) noexcept;
+
 // Traces counted per group name (docs/groups.md#approximatetracecount ApproximateTraceCount; a Prometheus counter whose rate
 // is the per-minute count). Thread-safe.
 class GroupTraceCounts {
@@ -78,9 +90,13 @@ struct Metrics {
   Counter retention_documents_deleted{0};
   ForwardMetrics forward;  // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
   GroupTraceCounts group_traces;  // New traces that are members of each group.
+  std::array<Counter, kApiRefusalCount> api_refused{};  // HTTP requests, by ApiRefusal.
 
   void CountRejected(proto::RejectReason reason) noexcept {
     rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void CountRefused(ApiRefusal reason) noexcept {
+    api_refused[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
   void CountDropped(DropReason reason, std::uint64_t n) noexcept {
     dropped[static_cast<std::size_t>(reason)].fetch_add(n, std::memory_order_relaxed);
