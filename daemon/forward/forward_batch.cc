@@ -110,8 +110,8 @@ bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
 }  // namespace
 
 bool IsRetryableErrorCode(std::string_view error_code) {
-  for (std::string_view word : {"throttl", "internal", "unavailable", "timeout", "limitexceeded",
-                                "toomanyrequests"}) {
+  for (std::string_view word :
+       {"throttl", "internal", "unavailable", "timeout", "limitexceeded", "toomanyrequests"}) {
     if (ContainsNoCase(error_code, word)) {
       return true;
     }
@@ -136,7 +136,8 @@ std::string FindString(std::string_view raw, std::string_view key) {
   std::size_t pos = 0;
   while ((pos = raw.find(quoted, pos)) != std::string_view::npos) {
     std::size_t i = pos + quoted.size();
-    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r')) {
+    while (i < raw.size() &&
+           (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r')) {
       ++i;
     }
     if (i < raw.size() && raw[i] == ':') {
@@ -186,6 +187,23 @@ std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds initial
   d = std::min<std::int64_t>(d, max.count());
   std::uniform_int_distribution<std::int64_t> jitter(d / 2, std::max<std::int64_t>(d, 1));
   return std::chrono::milliseconds(jitter(random));
+}
+
+ForwardErrorKind ForwardErrorKindOf(HttpErrorKind kind) {
+  switch (kind) {
+    case HttpErrorKind::kDns:
+      return ForwardErrorKind::kDns;
+    case HttpErrorKind::kRefused:
+      return ForwardErrorKind::kRefused;
+    case HttpErrorKind::kTimeout:
+      return ForwardErrorKind::kTimeout;
+    case HttpErrorKind::kTls:
+      return ForwardErrorKind::kTls;
+    case HttpErrorKind::kProxy:
+      return ForwardErrorKind::kProxy;
+    default:
+      return ForwardErrorKind::kOther;
+  }
 }
 
 }  // namespace xrayd::daemon

@@ -1,6 +1,7 @@
 #pragma once
 // Pure helpers of the forwarder: the PutTraceSegments request body, the answer's
-// UnprocessedTraceSegments, and which failures are worth retrying. No I/O, no threads.
+// UnprocessedTraceSegments, which failures are worth retrying and how they are counted. No I/O,
+// no threads.
 
 #include <chrono>
 #include <cstdint>
@@ -9,11 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/forward_metrics.h"
+#include "daemon/net/http_client.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
 
-// X-Ray's limit on documents per PutTraceSegments (docs/forwarding.md#batching-and-retries, docs/api.md#puttracesegments).
+// X-Ray's limit on documents per PutTraceSegments (docs/forwarding.md#batching-and-retries,
+// docs/api.md#puttracesegments).
 inline constexpr std::size_t kMaxSegmentsPerRequest = 50;
 
 // {"TraceSegmentDocuments":["<doc>",...]}: each raw document as a JSON string. REQUIRES: each raw
@@ -34,6 +38,9 @@ bool IsRetryableErrorCode(std::string_view error_code);
 // An HTTP answer to retry: 5xx, 429, or a throttling error type on another 4xx; also 401/403, since
 // credentials are refreshed on the next attempt.
 bool IsRetryableStatus(int status, std::string_view error_type);
+
+// The forwarding error counter of a failed request to X-Ray.
+ForwardErrorKind ForwardErrorKindOf(HttpErrorKind kind);
 
 // "id" and "trace_id" of a raw document ("" when absent); for logs and matching unprocessed ids.
 struct DocumentIds {

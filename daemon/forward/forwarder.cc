@@ -46,23 +46,6 @@ struct Range {
   bool done = false;
 };
 
-ForwardErrorKind KindOf(HttpErrorKind kind) {
-  switch (kind) {
-    case HttpErrorKind::kDns:
-      return ForwardErrorKind::kDns;
-    case HttpErrorKind::kRefused:
-      return ForwardErrorKind::kRefused;
-    case HttpErrorKind::kTimeout:
-      return ForwardErrorKind::kTimeout;
-    case HttpErrorKind::kTls:
-      return ForwardErrorKind::kTls;
-    case HttpErrorKind::kProxy:
-      return ForwardErrorKind::kProxy;
-    default:
-      return ForwardErrorKind::kOther;
-  }
-}
-
 enum class Outcome { kAccepted, kRetry, kRejected, kStopping };
 
 // Forwarding threads yield the CPU to the UDP receivers and the storage writer (Linux applies nice
@@ -346,10 +329,10 @@ struct Forwarder::Impl {
     }
     request.body = std::move(body);
     fm.requests.fetch_add(1, std::memory_order_relaxed);
-    HttpErrorKind kind = HttpErrorKind::kNone;
-    auto response = client.Send(request, &kind);
+    auto response = client.Send(request);
     if (!response) {
-      fm.CountError(KindOf(kind));
+      const HttpErrorKind kind = response.error().kind;
+      fm.CountError(ForwardErrorKindOf(kind));
       if (auto s = limiter.Admit(20 + static_cast<int>(kind), SteadyClock::now())) {
         spdlog::warn("forward: PutTraceSegments failed ({}: {}); retrying{}",
                      HttpErrorKindName(kind), response.error().message,

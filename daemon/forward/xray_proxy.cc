@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "daemon/aws/sigv4.h"
+#include "daemon/forward/forward_batch.h"
 
 namespace xrayd::daemon {
 
@@ -71,16 +72,11 @@ HttpResponse XrayProxy::Handle(const HttpRequest& request) {
   upstream.body = request.body;
   metrics_.forward.proxied.fetch_add(1, std::memory_order_relaxed);
   auto client = Borrow();
-  HttpErrorKind kind = HttpErrorKind::kNone;
-  auto answer = client->Send(upstream, &kind);
+  auto answer = client->Send(upstream);
   Return(std::move(client));
   if (!answer) {
-    metrics_.forward.CountError(kind == HttpErrorKind::kTimeout   ? ForwardErrorKind::kTimeout
-                                : kind == HttpErrorKind::kRefused ? ForwardErrorKind::kRefused
-                                : kind == HttpErrorKind::kDns     ? ForwardErrorKind::kDns
-                                : kind == HttpErrorKind::kTls     ? ForwardErrorKind::kTls
-                                : kind == HttpErrorKind::kProxy   ? ForwardErrorKind::kProxy
-                                                                  : ForwardErrorKind::kOther);
+    const HttpErrorKind kind = answer.error().kind;
+    metrics_.forward.CountError(ForwardErrorKindOf(kind));
     return JsonError(502, "BadGatewayException",
                      std::string("X-Ray endpoint unreachable (") + HttpErrorKindName(kind) + ")");
   }

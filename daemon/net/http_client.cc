@@ -2,9 +2,6 @@
 
 #include <openssl/ssl.h>
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <optional>
 
 #include <boost/asio/connect.hpp>
@@ -18,8 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include "daemon/net/url_authority.h"
-
 namespace xrayd::daemon {
 
 namespace net = boost::asio;
@@ -28,15 +23,9 @@ namespace http = beast::http;
 namespace ssl = net::ssl;
 using TcpProtocol = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+using OutgoingRequest = http::request<http::string_body>;
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 bool IsIpLiteral(const std::string& host) {
   beast::error_code ec;
@@ -44,87 +33,51 @@ bool IsIpLiteral(const std::string& host) {
   return !ec;
 }
 
-}  // namespace
-
-const char* HttpErrorKindName(HttpErrorKind kind) {
-  switch (kind) {
-    case HttpErrorKind::kNone:
-      return "none";
-    case HttpErrorKind::kBadUrl:
-      return "bad_url";
-    case HttpErrorKind::kDns:
-      return "dns";
-    case HttpErrorKind::kRefused:
-      return "refused";
-    case HttpErrorKind::kTimeout:
-      return "timeout";
-    case HttpErrorKind::kTls:
-      return "tls";
-    case HttpErrorKind::kProtocol:
-      return "protocol";
-    case HttpErrorKind::kNetwork:
-      return "network";
-    case HttpErrorKind::kProxy:
-      return "proxy";
-  }
-  return "unknown";
+// "host:port" as CONNECT names it (brackets for IPv6, the port always).
+std::string TunnelAuthority(const ParsedUrl& url) {
+  return (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
+         std::to_string(url.port);
 }
 
-std::string ClientResponse::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) {
-      return value;
+// The Beast request for `request`: headers checked and completed, absolute form when an http
+// target goes through `proxy` (then with the proxy's credentials).
+HttpResult<OutgoingRequest> BuildMessage(const ClientRequest& request, const ParsedUrl& url,
+                                         const ProxyUrl* proxy, const std::string& what) {
+  const bool absolute_form = proxy != nullptr && url.scheme == "http";
+  OutgoingRequest message;
+  message.method_string(request.method);
+  message.target(absolute_form ? url.scheme + "://" + url.HostHeader() + url.target : url.target);
+  message.version(11);
+  bool has_host = false;
+  bool has_agent = false;
+  for (const auto& [name, value] : request.headers) {
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      std::string error_text = what;
+      error_text.append(": header ").append(name).append(" contains a line break");
+      return MakeHttpError(HttpErrorKind::kBadUrl, ErrorCode::kInvalidArgument,
+                           std::move(error_text));
     }
+    has_host = has_host || HeaderNameEquals(name, "host");
+    has_agent = has_agent || HeaderNameEquals(name, "user-agent");
+    message.insert(name, value);
   }
-  return "";
+  if (!has_host) {
+    message.set(http::field::host, url.HostHeader());
+  }
+  if (!has_agent) {
+    message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
+  }
+  if (absolute_form && proxy->has_credentials) {
+    message.set(http::field::proxy_authorization, proxy->BasicAuthorization());
+  }
+  message.body() = request.body;
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    message.prepare_payload();
+  }
+  return message;
 }
 
-std::string ParsedUrl::HostHeader() const {
-  std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  if (!default_port) {
-    out += ":" + std::to_string(port);
-  }
-  return out;
-}
-
-Result<ParsedUrl> ParseUrl(std::string_view url) {
-  auto bad = [&](std::string_view why) {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        "bad URL '" + std::string(url.substr(0, url.find('?'))) + "': " + std::string(why));
-  };
-  ParsedUrl out;
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    return bad("no scheme");
-  }
-  for (const char c : url.substr(0, scheme_end)) {
-    out.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (out.scheme != "http" && out.scheme != "https") {
-    return bad("scheme must be http or https");
-  }
-  std::string_view rest = url.substr(scheme_end + 3);
-  const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-  std::string_view authority = rest.substr(0, authority_end);
-  rest.remove_prefix(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
-    return bad("user info is not supported");
-  }
-  auto parsed = ParseUrlAuthority(authority);
-  if (!parsed) {
-    return bad(parsed.error().message);
-  }
-  out.host = std::move(parsed->host);
-  out.port = parsed->port.value_or(out.scheme == "https" ? 443 : 80);
-  const std::size_t fragment = rest.find('#');
-  out.target = std::string(rest.substr(0, fragment));
-  if (out.target.empty() || out.target.front() == '?') {
-    out.target.insert(0, "/");
-  }
-  return out;
-}
+}  // namespace
 
 struct HttpClient::Impl {
   explicit Impl(HttpClientOptions opts) : options(std::move(opts)), tls(ssl::context::tls_client) {}
@@ -133,8 +86,7 @@ struct HttpClient::Impl {
   net::io_context io;
   ssl::context tls;
   bool tls_ready = false;
-  std::string tls_error;
-  std::string origin;  // "scheme://host:port" of the open connection, "" if none.
+  std::string origin;  // Key of the open connection (proxy and target origin), "" if none.
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
@@ -149,8 +101,29 @@ struct HttpClient::Impl {
     }
   }
 
+  // Completion of the pending operation. Members, not locals: a cancelled operation's handler may
+  // run later, in Close().
+  bool op_done = false;
+  beast::error_code op_error;
+
+  // Starts an operation with `start(handler)` and runs until it completes or `deadline` passes.
+  // True if it completed (its error, if any, in op_error).
+  template <typename Start>
+  bool Await(SteadyClock::time_point deadline, Start&& start) {
+    op_done = false;
+    op_error = {};
+    start([this](beast::error_code e, auto&&...) {
+      op_error = e;
+      op_done = true;
+    });
+    RunUntil(deadline, op_done);
+    return op_done;
+  }
+
   beast::tcp_stream& Tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
+  // Closes the connection and completes the handlers of cancelled operations: call it before the
+  // locals those handlers write to go out of scope.
   void Close() {
     beast::error_code ignored;
     if (secure) {
@@ -164,10 +137,10 @@ struct HttpClient::Impl {
     origin.clear();
     buffer.clear();
     io.restart();
-    io.poll();  // Complete handlers of cancelled operations.
+    io.poll();
   }
 
-  Status PrepareTls() {
+  HttpStatus PrepareTls() {
     if (tls_ready) {
       return {};
     }
@@ -178,50 +151,52 @@ struct HttpClient::Impl {
       tls.set_default_verify_paths(ec);
     }
     if (ec) {
-      return MakeError(ErrorCode::kIOError, "cannot load CA certificates: " + ec.message());
+      return MakeHttpError(HttpErrorKind::kTls, ErrorCode::kIOError,
+                           "cannot load CA certificates: " + ec.message());
     }
     tls.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
     tls_ready = true;
     return {};
   }
 
-  // Opens a connection for `url` under the key `key`: TCP to the target, or to `proxy` when set
-  // (then, for https, a CONNECT tunnel), then TLS for https.
-  Status Connect(const ParsedUrl& url, const ProxyUrl* proxy, const std::string& key,
-                 SteadyClock::time_point deadline, HttpErrorKind& kind, const std::string& what) {
-    Close();
-    // What the TCP connection goes to, as named in errors.
-    const std::string& tcp_host = proxy != nullptr ? proxy->host : url.host;
-    const std::uint16_t tcp_port = proxy != nullptr ? proxy->port : url.port;
-    const std::string peer = proxy != nullptr ? "proxy " + proxy->HostPort() : url.HostHeader();
+  // Resolves the TCP peer; `peer_is_proxy` only changes the wording of errors.
+  HttpResult<TcpProtocol::resolver::results_type> Resolve(const std::string& host,
+                                                          std::uint16_t port, bool peer_is_proxy,
+                                                          SteadyClock::time_point deadline,
+                                                          const std::string& what) {
     TcpProtocol::resolver resolver(io);
     bool done = false;
     beast::error_code ec;
     TcpProtocol::resolver::results_type endpoints;
-    resolver.async_resolve(tcp_host, std::to_string(tcp_port),
+    resolver.async_resolve(host, std::to_string(port),
                            [&](beast::error_code e, TcpProtocol::resolver::results_type r) {
                              ec = e;
                              endpoints = std::move(r);
                              done = true;
                            });
     RunUntil(deadline, done);
+    const std::string named = (peer_is_proxy ? "proxy " : "") + host;
     if (!done) {
       resolver.cancel();
       io.restart();
       io.poll();
-      kind = HttpErrorKind::kTimeout;
-      return MakeError(ErrorCode::kIOError, what + ": timed out resolving " +
-                                                (proxy != nullptr ? "proxy " : "") + tcp_host);
+      return MakeHttpError(HttpErrorKind::kTimeout, ErrorCode::kIOError,
+                           what + ": timed out resolving " + named);
     }
     if (ec) {
-      kind = HttpErrorKind::kDns;
-      return MakeError(ErrorCode::kIOError, what + ": cannot resolve " +
-                                                (proxy != nullptr ? "proxy " : "") + tcp_host +
-                                                ": " + ec.message());
+      return MakeHttpError(HttpErrorKind::kDns, ErrorCode::kIOError,
+                           what + ": cannot resolve " + named + ": " + ec.message());
     }
-    if (url.scheme == "https") {
+    return endpoints;
+  }
+
+  // Opens the TCP connection to one of `endpoints`, in the stream the scheme needs (TLS not yet
+  // started). `peer` names it in errors.
+  HttpStatus ConnectTcp(bool use_tls, const TcpProtocol::resolver::results_type& endpoints,
+                        const std::string& peer, SteadyClock::time_point deadline,
+                        const std::string& what) {
+    if (use_tls) {
       if (auto status = PrepareTls(); !status) {
-        kind = HttpErrorKind::kTls;
         return status;
       }
       secure.emplace(io, tls);
@@ -229,157 +204,173 @@ struct HttpClient::Impl {
       plain.emplace(io);
     }
     Tcp().expires_at(deadline);
-    done = false;
-    Tcp().async_connect(endpoints, [&](beast::error_code e, const TcpProtocol::endpoint&) {
-      ec = e;
-      done = true;
-    });
-    RunUntil(deadline, done);
+    const bool done =
+        Await(deadline, [&](auto handler) { Tcp().async_connect(endpoints, handler); });
+    const beast::error_code ec = op_error;
     if (ec || !done) {
       const bool timeout = !done || ec == beast::error::timeout;
-      kind = timeout                                ? HttpErrorKind::kTimeout
-             : ec == net::error::connection_refused ? HttpErrorKind::kRefused
-                                                    : HttpErrorKind::kNetwork;
+      const HttpErrorKind kind = timeout                                ? HttpErrorKind::kTimeout
+                                 : ec == net::error::connection_refused ? HttpErrorKind::kRefused
+                                                                        : HttpErrorKind::kNetwork;
       const std::string message = timeout ? "timed out" : ec.message();
       Close();
-      return MakeError(ErrorCode::kIOError, what + ": cannot connect to " + peer + ": " + message);
+      return MakeHttpError(kind, ErrorCode::kIOError,
+                           what + ": cannot connect to " + peer + ": " + message);
     }
-    if (secure && proxy != nullptr) {
-      if (Status tunnel = Tunnel(url, *proxy, deadline, kind, what); !tunnel) {
-        Close();
-        return tunnel;
-      }
-    }
-    if (secure) {
-      SSL* handle = secure->native_handle();
-      if (!IsIpLiteral(url.host)) {
-        SSL_set_tlsext_host_name(handle, url.host.c_str());
-      }
-      if (options.verify_tls) {
-        secure->set_verify_callback(ssl::host_name_verification(url.host));
-      }
-      done = false;
-      secure->async_handshake(ssl::stream_base::client, [&](beast::error_code e) {
-        ec = e;
-        done = true;
-      });
-      RunUntil(deadline, done);
-      if (ec || !done) {
-        const bool timeout = !done || ec == beast::error::timeout;
-        kind = timeout ? HttpErrorKind::kTimeout : HttpErrorKind::kTls;
-        const std::string message = timeout ? "timed out" : ec.message();
-        Close();
-        return MakeError(ErrorCode::kIOError,
-                         what + ": TLS handshake with " + url.HostHeader() + " failed: " + message);
-      }
-    }
-    origin = key;
     return {};
   }
 
-  // Asks `proxy` (connected on Tcp()) for a tunnel to `url`'s host:port; 2xx required.
-  Status Tunnel(const ParsedUrl& url, const ProxyUrl& proxy, SteadyClock::time_point deadline,
-                HttpErrorKind& kind, const std::string& what) {
-    const std::string authority =
-        (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
-        std::to_string(url.port);
+  // Asks `proxy` (connected on Tcp()) for a tunnel to `url`'s host:port; 2xx required. Closes the
+  // connection on failure.
+  HttpStatus Tunnel(const ParsedUrl& url, const ProxyUrl& proxy, SteadyClock::time_point deadline,
+                    const std::string& what) {
+    const std::string authority = TunnelAuthority(url);
     http::request<http::empty_body> connect{http::verb::connect, authority, 11};
     connect.set(http::field::host, authority);
     connect.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
     if (proxy.has_credentials) {
       connect.set(http::field::proxy_authorization, proxy.BasicAuthorization());
     }
-    bool done = false;
-    beast::error_code ec;
-    http::async_write(Tcp(), connect, [&](beast::error_code e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    RunUntil(deadline, done);
+    bool done = Await(deadline, [&](auto handler) { http::async_write(Tcp(), connect, handler); });
     // The answer to CONNECT has no body (a refusal's body is not needed: the connection closes).
     http::response_parser<http::empty_body> parser;
     parser.skip(true);
     beast::flat_buffer head;
-    if (done && !ec) {
-      done = false;
-      http::async_read(Tcp(), head, parser, [&](beast::error_code e, std::size_t) {
-        ec = e;
-        done = true;
-      });
-      RunUntil(deadline, done);
+    if (done && !op_error) {
+      done = Await(deadline, [&](auto handler) { http::async_read(Tcp(), head, parser, handler); });
     }
+    const beast::error_code ec = op_error;
     const std::string prefix = what + ": proxy " + proxy.HostPort();
     if (!done || ec) {
       const bool timeout = !done || ec == beast::error::timeout;
-      kind = timeout ? HttpErrorKind::kTimeout : HttpErrorKind::kProxy;
-      return MakeError(ErrorCode::kIOError,
-                       prefix + ": CONNECT " + authority +
-                           " failed: " + (timeout ? std::string("timed out") : ec.message()));
+      Close();
+      return MakeHttpError(timeout ? HttpErrorKind::kTimeout : HttpErrorKind::kProxy,
+                           ErrorCode::kIOError,
+                           prefix + ": CONNECT " + authority +
+                               " failed: " + (timeout ? std::string("timed out") : ec.message()));
     }
     const auto& answer = parser.get();
     const unsigned status = answer.result_int();
     if (status < 200 || status > 299) {
-      kind = HttpErrorKind::kProxy;
-      return MakeError(ErrorCode::kIOError, prefix + " answered CONNECT " + authority + " with " +
-                                                std::to_string(status) + " " +
-                                                std::string(answer.reason()));
+      const std::string reason(answer.reason());
+      Close();
+      return MakeHttpError(HttpErrorKind::kProxy, ErrorCode::kIOError,
+                           prefix + " answered CONNECT " + authority + " with " +
+                               std::to_string(status) + " " + reason);
     }
     if (head.size() != 0) {
       // The server speaks after the client's TLS hello: bytes here are not from it.
-      kind = HttpErrorKind::kProxy;
-      return MakeError(ErrorCode::kIOError,
-                       prefix + " sent unexpected bytes after its CONNECT answer");
+      Close();
+      return MakeHttpError(HttpErrorKind::kProxy, ErrorCode::kIOError,
+                           prefix + " sent unexpected bytes after its CONNECT answer");
     }
     return {};
   }
 
-  // One exchange on the open connection. `got_bytes` says whether any answer arrived.
-  Result<ClientResponse> Exchange(const http::request<http::string_body>& request,
-                                  SteadyClock::time_point deadline, HttpErrorKind& kind,
-                                  const std::string& what, bool& got_bytes) {
-    got_bytes = false;
-    Tcp().expires_at(deadline);
-    bool done = false;
-    beast::error_code ec;
-    auto on_write = [&](beast::error_code e, std::size_t) {
-      ec = e;
-      done = true;
-    };
-    if (secure) {
-      http::async_write(*secure, request, on_write);
-    } else {
-      http::async_write(*plain, request, on_write);
+  // TLS on the open connection: SNI and verification against `url`'s host.
+  HttpStatus Handshake(const ParsedUrl& url, SteadyClock::time_point deadline,
+                       const std::string& what) {
+    SSL* handle = secure->native_handle();
+    if (!IsIpLiteral(url.host)) {
+      SSL_set_tlsext_host_name(handle, url.host.c_str());
     }
-    RunUntil(deadline, done);
-    http::response_parser<http::string_body> parser;
-    if (done && !ec) {
-      parser.body_limit(options.max_response_bytes);
-      done = false;
-      auto on_read = [&](beast::error_code e, std::size_t) {
-        ec = e;
-        done = true;
-      };
-      if (secure) {
-        http::async_read(*secure, buffer, parser, on_read);
-      } else {
-        http::async_read(*plain, buffer, parser, on_read);
-      }
-      RunUntil(deadline, done);
-      got_bytes = parser.got_some();
+    if (options.verify_tls) {
+      secure->set_verify_callback(ssl::host_name_verification(url.host));
     }
-    if (!done || ec) {
+    const bool done = Await(deadline, [&](auto handler) {
+      secure->async_handshake(ssl::stream_base::client, handler);
+    });
+    const beast::error_code ec = op_error;
+    if (ec || !done) {
       const bool timeout = !done || ec == beast::error::timeout;
-      const bool protocol =
-          !timeout &&
-          ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-          ec != http::error::end_of_stream;
-      kind = timeout                                           ? HttpErrorKind::kTimeout
-             : protocol                                        ? HttpErrorKind::kProtocol
-             : ec.category() == net::error::get_ssl_category() ? HttpErrorKind::kTls
-                                                               : HttpErrorKind::kNetwork;
       const std::string message = timeout ? "timed out" : ec.message();
       Close();
-      return MakeError(ErrorCode::kIOError, what + ": " + message);
+      return MakeHttpError(
+          timeout ? HttpErrorKind::kTimeout : HttpErrorKind::kTls, ErrorCode::kIOError,
+          what + ": TLS handshake with " + url.HostHeader() + " failed: " + message);
+    }
+    return {};
+  }
+
+  // Opens a connection for `url` under the key `key`: TCP to the target, or to `proxy` when set
+  // (then, for https, a CONNECT tunnel), then TLS for https.
+  HttpStatus Connect(const ParsedUrl& url, const ProxyUrl* proxy, const std::string& key,
+                     SteadyClock::time_point deadline, const std::string& what) {
+    Close();
+    const bool via_proxy = proxy != nullptr;
+    auto endpoints = Resolve(via_proxy ? proxy->host : url.host, via_proxy ? proxy->port : url.port,
+                             via_proxy, deadline, what);
+    if (!endpoints) {
+      return tl::unexpected(std::move(endpoints.error()));
+    }
+    const std::string peer = via_proxy ? "proxy " + proxy->HostPort() : url.HostHeader();
+    if (auto status = ConnectTcp(url.scheme == "https", *endpoints, peer, deadline, what);
+        !status) {
+      return status;
+    }
+    if (secure && via_proxy) {
+      if (auto status = Tunnel(url, *proxy, deadline, what); !status) {
+        return status;
+      }
+    }
+    if (secure) {
+      if (auto status = Handshake(url, deadline, what); !status) {
+        return status;
+      }
+    }
+    origin = key;
+    return {};
+  }
+
+  // Classifies a failed write or read on the open connection, then closes it. Called while the
+  // locals of the failed operation are still alive (Close completes its handler).
+  tl::unexpected<HttpError> ExchangeFailure(bool done, beast::error_code ec,
+                                            const std::string& what) {
+    const bool timeout = !done || ec == beast::error::timeout;
+    const bool protocol =
+        !timeout && ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+        ec != http::error::end_of_stream;
+    const HttpErrorKind kind = timeout    ? HttpErrorKind::kTimeout
+                               : protocol ? HttpErrorKind::kProtocol
+                               : ec.category() == net::error::get_ssl_category()
+                                   ? HttpErrorKind::kTls
+                                   : HttpErrorKind::kNetwork;
+    const std::string message = timeout ? "timed out" : ec.message();
+    Close();
+    return MakeHttpError(kind, ErrorCode::kIOError, what + ": " + message);
+  }
+
+  HttpStatus WriteRequest(const OutgoingRequest& request, SteadyClock::time_point deadline,
+                          const std::string& what) {
+    Tcp().expires_at(deadline);
+    const bool done = Await(deadline, [&](auto handler) {
+      if (secure) {
+        http::async_write(*secure, request, handler);
+      } else {
+        http::async_write(*plain, request, handler);
+      }
+    });
+    if (!done || op_error) {
+      return ExchangeFailure(done, op_error, what);
+    }
+    return {};
+  }
+
+  // Reads one whole answer. `got_bytes` says whether any of it arrived.
+  HttpResult<ClientResponse> ReadResponse(SteadyClock::time_point deadline, const std::string& what,
+                                          bool& got_bytes) {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    const bool done = Await(deadline, [&](auto handler) {
+      if (secure) {
+        http::async_read(*secure, buffer, parser, handler);
+      } else {
+        http::async_read(*plain, buffer, parser, handler);
+      }
+    });
+    got_bytes = parser.got_some();
+    if (!done || op_error) {
+      return ExchangeFailure(done, op_error, what);
     }
     auto& response = parser.get();
     ClientResponse out;
@@ -393,6 +384,43 @@ struct HttpClient::Impl {
     }
     return out;
   }
+
+  // Sends `message` on the connection for (proxy, url's origin), opening it if needed. A failure on
+  // a reused connection before any byte of the answer (the server closed it) is tried once more
+  // on a fresh one.
+  HttpResult<ClientResponse> Deliver(const OutgoingRequest& message, const ParsedUrl& url,
+                                     const ProxyUrl* proxy, SteadyClock::time_point deadline,
+                                     const std::string& what) {
+    std::string key = url.scheme + "://" + url.HostHeader();
+    if (proxy != nullptr) {
+      key = "proxy " + proxy->HostPort() + " " + key;
+    }
+    const bool absolute_form = proxy != nullptr && url.scheme == "http";
+    const bool reused = origin == key;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (origin != key) {
+        if (auto status = Connect(url, proxy, key, deadline, what); !status) {
+          return tl::unexpected(std::move(status.error()));
+        }
+      }
+      bool got_bytes = false;
+      HttpResult<ClientResponse> response = WriteRequest(message, deadline, what).and_then([&] {
+        return ReadResponse(deadline, what, got_bytes);
+      });
+      if (response && absolute_form && response->status == 407) {
+        // The proxy, not the server, refused: an error, so that callers retry rather than drop.
+        Close();
+        return MakeHttpError(
+            HttpErrorKind::kProxy, ErrorCode::kIOError,
+            what + ": proxy " + proxy->HostPort() + " answered 407 Proxy Authentication Required");
+      }
+      if (response || !reused || attempt > 0 || got_bytes ||
+          response.error().kind == HttpErrorKind::kTimeout) {
+        return response;
+      }
+    }
+    return MakeHttpError(HttpErrorKind::kNetwork, ErrorCode::kInternal, what + ": unreachable");
+  }
 };
 
 HttpClient::HttpClient(HttpClientOptions options)
@@ -402,94 +430,26 @@ HttpClient::HttpClient(HttpClientOptions options)
 // they go (streams before the io_context), so destruction cannot throw.
 HttpClient::~HttpClient() = default;
 
-Result<ClientResponse> HttpClient::Send(const ClientRequest& request, HttpErrorKind* kind) {
-  HttpErrorKind local_kind = HttpErrorKind::kNone;
-  HttpErrorKind& error_kind = kind != nullptr ? *kind : local_kind;
-  error_kind = HttpErrorKind::kNone;
+HttpResult<ClientResponse> HttpClient::Send(const ClientRequest& request) {
   auto url = ParseUrl(request.url);
   if (!url) {
-    error_kind = HttpErrorKind::kBadUrl;
-    return tl::unexpected(url.error());
+    return MakeHttpError(HttpErrorKind::kBadUrl, url.error().code, std::move(url.error().message));
   }
-  const std::string path_only = url->target.substr(0, url->target.find('?'));
-  std::string what = request.method;
-  what += " ";
-  what += url->scheme;
-  what += "://";
-  what += url->HostHeader();
-  what += path_only;
+  // Errors name the method and the URL without its query.
+  const std::string what = request.method + " " + url->scheme + "://" + url->HostHeader() +
+                           url->target.substr(0, url->target.find('?'));
   const auto deadline = SteadyClock::now() + request.timeout;
   auto choice = SelectProxy(impl_->options.proxy, url->scheme, url->host, url->port);
   if (!choice) {
-    error_kind = HttpErrorKind::kProxy;
-    return MakeError(ErrorCode::kInvalidArgument, what + ": " + choice.error().message);
+    return MakeHttpError(HttpErrorKind::kProxy, ErrorCode::kInvalidArgument,
+                         what + ": " + choice.error().message);
   }
   const ProxyUrl* proxy = choice->proxy ? &*choice->proxy : nullptr;
-  // http through a proxy: the request goes to the proxy in absolute form.
-  const bool absolute_form = proxy != nullptr && url->scheme == "http";
-
-  http::request<http::string_body> message;
-  message.method_string(request.method);
-  message.target(absolute_form ? url->scheme + "://" + url->HostHeader() + url->target
-                               : url->target);
-  message.version(11);
-  bool has_host = false;
-  bool has_agent = false;
-  for (const auto& [name, value] : request.headers) {
-    if (value.find_first_of("\r\n") != std::string::npos) {
-      error_kind = HttpErrorKind::kBadUrl;
-      std::string error_text = what;
-      error_text.append(": header ").append(name).append(" contains a line break");
-      return MakeError(ErrorCode::kInvalidArgument, std::move(error_text));
-    }
-    has_host = has_host || EqualsIgnoreCase(name, "host");
-    has_agent = has_agent || EqualsIgnoreCase(name, "user-agent");
-    message.insert(name, value);
+  auto message = BuildMessage(request, *url, proxy, what);
+  if (!message) {
+    return tl::unexpected(std::move(message.error()));
   }
-  if (!has_host) {
-    message.set(http::field::host, url->HostHeader());
-  }
-  if (!has_agent) {
-    message.set(http::field::user_agent, "xrayd/" XRAYD_VERSION);
-  }
-  if (absolute_form && proxy->has_credentials) {
-    message.set(http::field::proxy_authorization, proxy->BasicAuthorization());
-  }
-  message.body() = request.body;
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    message.prepare_payload();
-  }
-
-  // Connections are keyed on (proxy, target origin).
-  std::string origin = url->scheme + "://" + url->HostHeader();
-  if (proxy != nullptr) {
-    origin = "proxy " + proxy->HostPort() + " " + origin;
-  }
-  const bool reused = impl_->origin == origin;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (impl_->origin != origin) {
-      if (auto status = impl_->Connect(*url, proxy, origin, deadline, error_kind, what); !status) {
-        return tl::unexpected(status.error());
-      }
-    }
-    bool got_bytes = false;
-    auto response = impl_->Exchange(message, deadline, error_kind, what, got_bytes);
-    if (response && absolute_form && response->status == 407) {
-      // The proxy, not the server, refused: an error, so that callers retry rather than drop.
-      impl_->Close();
-      error_kind = HttpErrorKind::kProxy;
-      return MakeError(ErrorCode::kIOError, what + ": proxy " + proxy->HostPort() +
-                                                " answered 407 Proxy Authentication Required");
-    }
-    if (response || !reused || attempt > 0 || got_bytes || error_kind == HttpErrorKind::kTimeout) {
-      if (response) {
-        error_kind = HttpErrorKind::kNone;
-      }
-      return response;
-    }
-    // The server closed the kept-alive connection: one more try on a fresh one.
-  }
-  return MakeError(ErrorCode::kInternal, what + ": unreachable");
+  return impl_->Deliver(*message, *url, proxy, deadline, what);
 }
 
 }  // namespace xrayd::daemon

@@ -51,7 +51,6 @@ struct ClientResponse {
 // Why a request failed, for counters (timeout, refused, DNS, TLS ...). HTTP error statuses are not
 // failures: they come back as a ClientResponse.
 enum class HttpErrorKind {
-  kNone,
   kBadUrl,
   kDns,
   kRefused,
@@ -62,6 +61,20 @@ enum class HttpErrorKind {
   kProxy,  // The proxy refused the tunnel or the request (e.g. 407), or is misconfigured.
 };
 const char* HttpErrorKindName(HttpErrorKind kind);
+
+// A failed request: an Error (code and message, as every Result carries) plus why it failed. It
+// converts to a plain Error (slicing off the kind) where a caller propagates it as Result<T>.
+struct HttpError : Error {
+  HttpErrorKind kind = HttpErrorKind::kNetwork;
+};
+template <typename T>
+using HttpResult = tl::expected<T, HttpError>;
+using HttpStatus = HttpResult<void>;
+
+inline tl::unexpected<HttpError> MakeHttpError(HttpErrorKind kind, ErrorCode code,
+                                               std::string message) {
+  return tl::unexpected<HttpError>(HttpError{{code, std::move(message)}, kind});
+}
 
 struct HttpClientOptions {
   bool verify_tls = true;  // false = NoVerifySSL.
@@ -81,6 +94,9 @@ struct ParsedUrl {
 // Parses an http(s) URL. kInvalidArgument for other schemes, user info, bad ports.
 [[nodiscard]] Result<ParsedUrl> ParseUrl(std::string_view url);
 
+// Header names compare case-insensitively (ASCII).
+bool HeaderNameEquals(std::string_view a, std::string_view b);
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
@@ -88,12 +104,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends `request` and reads the whole answer. Errors: kInvalidArgument (bad URL, or the proxy
-  // that applies has a bad address), kIOError (network, TLS, timeout, malformed answer, proxy
-  // refusal); `kind`, when not null, says which.
+  // Sends `request` and reads the whole answer. Errors: kInvalidArgument (bad URL or header:
+  // kind kBadUrl; the proxy that applies has a bad address: kind kProxy), kIOError (network, TLS,
+  // timeout, malformed answer, proxy refusal), the error's kind saying which.
   // Error messages name the method, host and path, never header values or the body.
-  [[nodiscard]] Result<ClientResponse> Send(const ClientRequest& request,
-                                            HttpErrorKind* kind = nullptr);
+  [[nodiscard]] HttpResult<ClientResponse> Send(const ClientRequest& request);
 
  private:
   struct Impl;

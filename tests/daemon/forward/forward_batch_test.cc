@@ -21,7 +21,8 @@ std::vector<std::string> Decode(const std::string& body) {
 }
 
 TEST(ForwardBatchTest, BodyCarriesEachDocumentAsOneJsonString) {
-  const std::string a = R"({"name":"api","id":"70de5b6f19ff9a0a","trace_id":"1-5759e988-bd862e3fe1be46a994272793"})";
+  const std::string a =
+      R"({"name":"api","id":"70de5b6f19ff9a0a","trace_id":"1-5759e988-bd862e3fe1be46a994272793"})";
   const std::string b = R"({"name":"db","annotations":{"q":"say \"hi\" \\ C:\\tmp"}})";
   const std::string body = BuildPutTraceSegmentsBody({a, b});
   EXPECT_EQ(body.rfind(R"({"TraceSegmentDocuments":[")", 0), 0u);
@@ -44,6 +45,16 @@ TEST(ForwardBatchTest, EscapesQuotesBackslashesAndControlBytesAndKeepsUtf8) {
 TEST(ForwardBatchTest, EmptyBatchAndEmptyDocument) {
   EXPECT_EQ(BuildPutTraceSegmentsBody({}), R"({"TraceSegmentDocuments":[]})");
   EXPECT_EQ(Decode(BuildPutTraceSegmentsBody({""})), std::vector<std::string>{""});
+}
+
+TEST(ForwardBatchTest, TransportFailuresCountUnderTheirForwardingKind) {
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kDns), ForwardErrorKind::kDns);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kRefused), ForwardErrorKind::kRefused);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kTimeout), ForwardErrorKind::kTimeout);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kTls), ForwardErrorKind::kTls);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kProxy), ForwardErrorKind::kProxy);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kProtocol), ForwardErrorKind::kOther);
+  EXPECT_EQ(ForwardErrorKindOf(HttpErrorKind::kNetwork), ForwardErrorKind::kOther);
 }
 
 }  // namespace

@@ -287,16 +287,15 @@ TEST(HttpClientProxyTest, ProxyAuthenticationRequiredIsAProxyError) {
   HttpClient client(options);
   ClientRequest request;
   request.url = "http://xray.invalid.test/x";
-  HttpErrorKind kind = HttpErrorKind::kNone;
-  auto response = client.Send(request, &kind);
+  auto response = client.Send(request);
   ASSERT_FALSE(response);
-  EXPECT_EQ(kind, HttpErrorKind::kProxy);
+  EXPECT_EQ(response.error().kind, HttpErrorKind::kProxy);
   EXPECT_NE(response.error().message.find("127.0.0.1:" + std::to_string(proxy.Port())),
             std::string::npos)
       << response.error().message;
   EXPECT_NE(response.error().message.find("407"), std::string::npos) << response.error().message;
   EXPECT_EQ(response.error().message.find("topsecret"), std::string::npos);
-  EXPECT_STREQ(HttpErrorKindName(kind), "proxy");
+  EXPECT_STREQ(HttpErrorKindName(response.error().kind), "proxy");
 }
 
 TEST(HttpClientProxyTest, HttpsTargetAsksForATunnelAndReportsItsRefusal) {
@@ -311,10 +310,9 @@ TEST(HttpClientProxyTest, HttpsTargetAsksForATunnelAndReportsItsRefusal) {
   request.method = "POST";
   request.url = "https://xray.invalid.test/TraceSegments";
   request.body = "secret body";
-  HttpErrorKind kind = HttpErrorKind::kNone;
-  auto response = client.Send(request, &kind);
+  auto response = client.Send(request);
   ASSERT_FALSE(response);
-  EXPECT_EQ(kind, HttpErrorKind::kProxy) << response.error().message;
+  EXPECT_EQ(response.error().kind, HttpErrorKind::kProxy) << response.error().message;
   const std::string& message = response.error().message;
   EXPECT_NE(message.find("proxy 127.0.0.1:" + std::to_string(proxy.Port())), std::string::npos)
       << message;
@@ -340,10 +338,9 @@ TEST(HttpClientProxyTest, RefusedProxyIsRefusedAndNoProxyBypassesIt) {
   request.url = target.Url() + "/x";
   {
     HttpClient client(options);
-    HttpErrorKind kind = HttpErrorKind::kNone;
-    auto response = client.Send(request, &kind);
+    auto response = client.Send(request);
     ASSERT_FALSE(response);
-    EXPECT_EQ(kind, HttpErrorKind::kRefused);
+    EXPECT_EQ(response.error().kind, HttpErrorKind::kRefused);
     EXPECT_NE(response.error().message.find("proxy 127.0.0.1:" + std::to_string(closed)),
               std::string::npos)
         << response.error().message;
@@ -363,10 +360,9 @@ TEST(HttpClientProxyTest, BadProxyAddressFailsTheRequest) {
   HttpClient client(options);
   ClientRequest request;
   request.url = "http://127.0.0.1:9/x";
-  HttpErrorKind kind = HttpErrorKind::kNone;
-  auto response = client.Send(request, &kind);
+  auto response = client.Send(request);
   ASSERT_FALSE(response);
-  EXPECT_EQ(kind, HttpErrorKind::kProxy);
+  EXPECT_EQ(response.error().kind, HttpErrorKind::kProxy);
   EXPECT_NE(response.error().message.find("-p: bad proxy address"), std::string::npos)
       << response.error().message;
 }
