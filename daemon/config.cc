@@ -100,6 +100,16 @@ xrayd flags:
       --receive-buffer-kb N   UDP socket receive buffer asked of the kernel (default 16384)
       --queue-mb N            ingest queue size, overriding its share of --buffer-memory
       --print-config          print the effective settings with their source, then exit
+API security (docs/security.md):
+      --allowed-host NAME     a Host name browsers may use to reach the API besides localhost, IP
+                              addresses and this machine's name (repeatable; * = any)
+      --cors-origin ORIGIN    a console origin (http://host:port) allowed cross-site (repeatable)
+      --api-auth MODE         sigv4: every request but /healthz and the SDKs' sampling polls
+                              must be SigV4-signed with a key below; none (default)
+      --api-key ID:SECRET     an access key pair accepted by --api-auth sigv4 (repeatable; visible
+                              in ps: prefer --api-keys-file)
+      --api-keys-file FILE    one ID:SECRET per line (# comments)
+      --metrics-auth          /metrics needs a signature too (with --api-auth sigv4)
 Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,
 AWS_DEFAULT_REGION, XRAYD_DATA_DIR), then defaults.
 )";

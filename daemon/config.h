@@ -71,6 +71,15 @@ struct DaemonConfig {
   std::uint64_t retention_max_bytes = 0;                  // Store file + WAL; 0 = no limit.
   std::chrono::milliseconds retention_interval{60'000};   // Between retention rounds.
 
+  // The TCP port's guard (daemon/api/request_guard.h, docs/security.md).
+  std::vector<std::string> allowed_hosts;  // --allowed-host / Xrayd.AllowedHosts; "*" = every name.
+  std::vector<std::string> cors_origins;   // --cors-origin / Xrayd.CorsOrigins.
+  bool api_auth_sigv4 = false;             // --api-auth sigv4 / Xrayd.ApiAuth.
+  // Access key id -> secret, from --api-key ID:SECRET and --api-keys-file / Xrayd.ApiKeysFile.
+  std::map<std::string, std::string> api_keys;
+  std::string api_keys_file;
+  bool metrics_auth = false;  // --metrics-auth / Xrayd.MetricsAuth: /metrics needs a signature.
+
   // The SQLite file inside data_dir.
   std::string StorePath() const { return data_dir + "/traces.db"; }
 };
@@ -98,7 +107,9 @@ struct ParsedFlags {
 // Parses daemon flags (argv without the program name), reads the -c file if any, and layers
 // flags > config file > environment > defaults. Fails with kInvalidArgument and a message naming
 // the flag, key or variable: unknown flags, bad values, and the official daemon's cfg.yaml errors
-// (missing or unsupported Version, retired or unknown keys); kIOError if the file cannot be read.
+// (missing or unsupported Version, retired or unknown keys), --api-auth sigv4 without keys,
+// --metrics-auth without --api-auth; kIOError if the file (or an --api-keys-file) cannot be read.
+// Secrets never appear in messages.
 [[nodiscard]] Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args,
                                                    const Environment& env);
 

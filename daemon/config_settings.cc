@@ -160,6 +160,93 @@ ApplyResult SetString(std::string& out, std::string_view text) {
   return std::string_view();
 }
 
+// Appends each comma-separated item of `text` (repeatable settings and YAML lists).
+ApplyResult AppendList(std::vector<std::string>& out, std::string_view text) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) {
+      comma = text.size();
+    }
+    std::string_view item = text.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.remove_suffix(1);
+    }
+    if (item.empty()) {
+      return tl::unexpected(Bad("empty name in '" + std::string(text) + "'"));
+    }
+    if (std::find(out.begin(), out.end(), item) == out.end()) {
+      out.emplace_back(item);
+    }
+    start = comma + 1;
+  }
+  return std::string_view();
+}
+
+ApplyResult AddCorsOrigins(DaemonConfig& c, std::string_view text) {
+  std::vector<std::string> origins;
+  if (auto added = AppendList(origins, text); !added) {
+    return added;
+  }
+  for (const std::string& origin : origins) {
+    const bool http = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+    if (!http || origin.find('/', origin.find("//") + 2) != std::string::npos || origin == "*") {
+      return tl::unexpected(
+          Bad("expected an origin such as http://localhost:3000, got '" + origin + "'"));
+    }
+  }
+  return AppendList(c.cors_origins, text);
+}
+
+// "ID:SECRET" -> c.api_keys. Messages name the key id, never the secret.
+ApplyResult AddApiKey(DaemonConfig& c, std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return tl::unexpected(Bad("expected ACCESS_KEY_ID:SECRET"));
+  }
+  c.api_keys[std::string(text.substr(0, colon))] = std::string(text.substr(colon + 1));
+  return std::string_view();
+}
+
+ApplyResult LoadApiKeysFile(DaemonConfig& c, std::string_view path) {
+  std::ifstream in{std::string(path)};
+  if (!in) {
+    return tl::unexpected(Error{ErrorCode::kIOError, "cannot read " + std::string(path)});
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view entry = line;
+    while (!entry.empty() && (entry.back() == '\r' || entry.back() == ' ')) {
+      entry.remove_suffix(1);
+    }
+    while (!entry.empty() && entry.front() == ' ') {
+      entry.remove_prefix(1);
+    }
+    if (entry.empty() || entry.front() == '#') {
+      continue;
+    }
+    if (auto added = AddApiKey(c, entry); !added) {
+      return tl::unexpected(Bad(std::string(path) + " line " + std::to_string(number) + ": " +
+                                added.error().message));
+    }
+  }
+  c.api_keys_file = std::string(path);
+  return std::string_view();
+}
+
+std::string ShowList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return Quoted(out);
+}
+
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = {
       {"udp_address", "-b", "--bind", "Socket.UDPAddress", false, false,
@@ -301,6 +388,34 @@ const std::vector<Setting>& Settings() {
          return ShowDuration(
              std::chrono::duration_cast<std::chrono::seconds>(c.retention_interval));
        }},
+      {"allowed_hosts", "", "--allowed-host", "Xrayd.AllowedHosts", false, false,
+       [](DaemonConfig& c, std::string_view v) { return AppendList(c.allowed_hosts, v); },
+       [](const DaemonConfig& c) { return ShowList(c.allowed_hosts); }},
+      {"cors_origins", "", "--cors-origin", "Xrayd.CorsOrigins", false, false, AddCorsOrigins,
+       [](const DaemonConfig& c) { return ShowList(c.cors_origins); }},
+      {"api_auth", "", "--api-auth", "Xrayd.ApiAuth", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         if (v != "sigv4" && v != "none") {
+           return tl::unexpected(Bad("expected sigv4 or none, got '" + std::string(v) + "'"));
+         }
+         c.api_auth_sigv4 = v == "sigv4";
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) { return std::string(c.api_auth_sigv4 ? "sigv4" : "none"); }},
+      {"api_keys", "", "--api-key", "", false, false, AddApiKey,
+       // Key ids only: secrets are never printed.
+       [](const DaemonConfig& c) {
+         std::string ids;
+         for (const auto& [id, secret] : c.api_keys) {
+           ids += (ids.empty() ? "" : ",") + id;
+         }
+         return Quoted(ids);
+       }},
+      {"api_keys_file", "", "--api-keys-file", "Xrayd.ApiKeysFile", false, false, LoadApiKeysFile,
+       [](const DaemonConfig& c) { return Quoted(c.api_keys_file); }},
+      {"metrics_auth", "", "--metrics-auth", "Xrayd.MetricsAuth", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.metrics_auth, v); },
+       [](const DaemonConfig& c) { return std::string(c.metrics_auth ? "true" : "false"); }},
   };
   return kSettings;
 }
@@ -333,7 +448,7 @@ struct Assignment {
 Status Apply(ParsedFlags& parsed, const Assignment& a) {
   auto also = a.setting->apply(parsed.config, a.value);
   if (!also) {
-    return MakeError(ErrorCode::kInvalidArgument, a.origin.detail + ": " + also.error().message);
+    return MakeError(also.error().code, a.origin.detail + ": " + also.error().message);
   }
   parsed.origins[std::string(a.setting->name)] = a.origin;
   if (!also->empty()) {
@@ -530,6 +645,14 @@ Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const
   if (parsed.origins["queue_mb"].source == SettingSource::kDefault) {
     config.queue_capacity_bytes = total - config.writer_batch_bytes;
     parsed.origins["queue_mb"].detail = "3/4 of buffer_memory_mb";
+  }
+  if (config.api_auth_sigv4 && config.api_keys.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--api-auth sigv4 needs at least one key (--api-key ID:SECRET or "
+                     "--api-keys-file FILE)");
+  }
+  if (config.metrics_auth && !config.api_auth_sigv4) {
+    return MakeError(ErrorCode::kInvalidArgument, "--metrics-auth needs --api-auth sigv4");
   }
   if (parsed.origins["data_dir"].source == SettingSource::kDefault) {
     parsed.origins["data_dir"].detail = "$HOME/.local/share/xrayd";

@@ -28,10 +28,16 @@ constexpr std::array<std::string_view, 16> kOfficialKeys = {"TotalBufferSizeMB",
                                                             "Version"};
 
 // xrayd's own settings, only under the `Xrayd:` section so they never collide with official keys.
-constexpr std::array<std::string_view, 9> kXrayddKeys = {
+constexpr std::array<std::string_view, 15> kXrayddKeys = {
     "Xrayd.DataDir",           "Xrayd.Offline",         "Xrayd.ReceiveBufferKB",
     "Xrayd.QueueMB",           "Xrayd.RetentionMaxAge", "Xrayd.RetentionMaxSizeMB",
-    "Xrayd.RetentionInterval", "Xrayd.LogMaxSizeMB",    "Xrayd.LogMaxFiles"};
+    "Xrayd.RetentionInterval", "Xrayd.LogMaxSizeMB",    "Xrayd.LogMaxFiles",
+    "Xrayd.SpoolMB",           "Xrayd.AllowedHosts",    "Xrayd.CorsOrigins",
+    "Xrayd.ApiAuth",           "Xrayd.ApiKeysFile",     "Xrayd.MetricsAuth"};
+
+// Keys whose value may also be a YAML list; its items are joined with ','. (Secrets have no key
+// here: cfg.yaml is often world-readable, keys go in Xrayd.ApiKeysFile.)
+constexpr std::array<std::string_view, 2> kListKeys = {"Xrayd.AllowedHosts", "Xrayd.CorsOrigins"};
 
 // Keys the official daemon dropped: it refuses them with one of two messages.
 constexpr std::array<std::string_view, 5> kRetiredKeys = {
@@ -101,6 +107,18 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
             k.key + " flag is not supported. " + std::string(kMigrate) + " " + std::string(kDocs)));
       }
       return tl::unexpected(Invalid(source, k.key + " flag is invalid. " + std::string(kDocs)));
+    }
+    if (k.value.IsSequence() && Contains(kListKeys, k.key)) {
+      std::string joined;
+      for (const auto& item : k.value) {
+        if (!item.IsScalar()) {
+          return tl::unexpected(Invalid(source, k.key + ": expected a list of names (line " +
+                                                    std::to_string(item.Mark().line + 1) + ")"));
+        }
+        joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+      }
+      settings.push_back({k.key, std::move(joined)});
+      continue;
     }
     if (!k.value.IsNull() && !k.value.IsScalar()) {
       return tl::unexpected(Invalid(source, k.key + ": expected a single value (line " +
