@@ -15,6 +15,18 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
+# Debian's chromium for the browser test (tests/e2e/api_security.test.js, driven by puppeteer-core,
+# which never downloads a browser here: PUPPETEER_SKIP_DOWNLOAD), installed only when missing.
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-e2e-deps: installing chromium"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends chromium
+fi
+export PUPPETEER_SKIP_DOWNLOAD=1
+
 if [[ -f "$stamp" && ! "$lock" -nt "$stamp" ]]; then
   echo "install-e2e-deps: tests/e2e/node_modules up to date"
   exit 0
