@@ -46,8 +46,8 @@ std::int64_t Get(const ForwardMetrics::Counter& c) {
 void RenderForwardMetrics(std::string& out, const ForwardMetrics& m) {
   Line(out, "xrayd_forward_enabled", "gauge", "1 when documents are forwarded to AWS X-Ray.",
        m.enabled.load(std::memory_order_relaxed));
-  Line(out, "xrayd_forward_spooled_total", "counter",
-       "Documents appended to the forwarding spool.", Get(m.spooled));
+  Line(out, "xrayd_forward_spooled_total", "counter", "Documents appended to the forwarding spool.",
+       Get(m.spooled));
   Line(out, "xrayd_forward_segments_total", "counter",
        "Documents accepted by X-Ray (PutTraceSegments).", Get(m.forwarded));
   Line(out, "xrayd_forward_requests_total", "counter", "PutTraceSegments attempts.",
@@ -58,11 +58,22 @@ void RenderForwardMetrics(std::string& out, const ForwardMetrics& m) {
   Line(out, "xrayd_forward_unprocessed_total", "counter",
        "Documents X-Ray refused for good (logged with their trace ids).", Get(m.unprocessed));
   Line(out, "xrayd_forward_dropped_total", "counter",
-       "Spooled documents given up before sending: the spool reached its size cap (oldest first), "
-       "or retention deleted the stored document first.",
-       Get(m.dropped_spool_full));
-  Line(out, "xrayd_forward_proxied_total", "counter",
-       "Requests relayed to X-Ray by the TCP proxy.", Get(m.proxied));
+       "Spooled documents given up before sending, every reason: the sum of "
+       "xrayd_forward_dropped_by_reason_total.",
+       Get(m.dropped_spool_full) + Get(m.dropped_retention));
+  out.append(
+      "# HELP xrayd_forward_dropped_by_reason_total Spooled documents given up before sending: "
+      "spool_full (the spool reached its size cap, oldest first), retention (retention deleted the "
+      "stored document before it was read for sending).\n");
+  out.append("# TYPE xrayd_forward_dropped_by_reason_total counter\n");
+  out.append("xrayd_forward_dropped_by_reason_total{reason=\"spool_full\"} ")
+      .append(std::to_string(Get(m.dropped_spool_full)))
+      .append("\n");
+  out.append("xrayd_forward_dropped_by_reason_total{reason=\"retention\"} ")
+      .append(std::to_string(Get(m.dropped_retention)))
+      .append("\n");
+  Line(out, "xrayd_forward_proxied_total", "counter", "Requests relayed to X-Ray by the TCP proxy.",
+       Get(m.proxied));
   out.append("# HELP xrayd_forward_errors_total Failed requests to X-Ray, by kind.\n");
   out.append("# TYPE xrayd_forward_errors_total counter\n");
   for (std::size_t i = 0; i < kForwardErrorKindCount; ++i) {

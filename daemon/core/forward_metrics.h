@@ -26,14 +26,15 @@ const char* ForwardErrorKindName(ForwardErrorKind kind) noexcept;
 
 struct ForwardMetrics {
   using Counter = std::atomic<std::uint64_t>;
-  Counter spooled{0};        // Documents appended to the spool (by the storage writer).
+  Counter spooled{0};  // Documents appended to the spool (by the storage writer).
   Counter spooled_in_bytes{0};
-  Counter forwarded{0};      // Documents X-Ray accepted.
-  Counter requests{0};       // PutTraceSegments requests sent (attempts).
-  Counter retried{0};        // Attempts that were retries (of a batch or of one unprocessed doc).
-  Counter unprocessed{0};    // Documents X-Ray refused for good (logged with their trace ids).
+  Counter forwarded{0};    // Documents X-Ray accepted.
+  Counter requests{0};     // PutTraceSegments requests sent (attempts).
+  Counter retried{0};      // Attempts that were retries (of a batch or of one unprocessed doc).
+  Counter unprocessed{0};  // Documents X-Ray refused for good (logged with their trace ids).
   Counter dropped_spool_full{0};  // Oldest spooled documents dropped because the spool cap was hit.
-  Counter proxied{0};        // Requests relayed upstream by the TCP proxy.
+  Counter dropped_retention{0};   // Spooled documents deleted by retention before they were read.
+  Counter proxied{0};             // Requests relayed upstream by the TCP proxy.
   std::array<Counter, kForwardErrorKindCount> errors{};
   std::atomic<std::int64_t> spooled_bytes{0};      // Bytes waiting to be forwarded.
   std::atomic<std::int64_t> spooled_documents{0};  // Documents waiting to be forwarded.

@@ -8,14 +8,16 @@
 // listed as unprocessed), refused it for good (logged with its trace id, counted), the spool cap
 // dropped it (oldest first, counted, logged once per interval), or retention deleted it from the
 // store before it was read for sending (the spool refers to stored documents, storage/schema.h;
-// counted with the cap's drops, logged once per interval). A spooled document is sent as the store
-// holds it when read: an in_progress version replaced meanwhile goes out as the complete one. Failures (network, timeouts, 5xx,
-// 429/throttling, 401/403) are retried with exponential backoff and jitter for as long as the
-// daemon runs; on restart the spool is read again from its oldest row, so delivery is at least
-// once (documents acknowledged just before a crash can be sent twice; X-Ray keys them by id).
+// counted under its own drop reason, logged once per interval). A spooled document is sent as the
+// store holds it when read: an in_progress version replaced meanwhile goes out as the complete one.
+// Failures (network, timeouts, 5xx, 429/throttling, 401/403) are retried with exponential backoff
+// and jitter for as long as the daemon runs; on restart the spool is read again from its oldest
+// row, so delivery is at least once (documents acknowledged just before a crash can be sent twice;
+// X-Ray keys them by id).
 //
-// Threads: Start/Stop from the controlling thread. One dispatcher thread reads the spool and forms
-// batches; `concurrency` sender threads each own an HttpClient.
+// Threads: Start/Stop from the controlling thread. One dispatcher thread reads the spool
+// (SpoolLedger) and forms batches (Batcher); `concurrency` sender threads each own an HttpClient
+// and a SegmentSender.
 
 #include <atomic>
 #include <chrono>
@@ -24,8 +26,9 @@
 #include <string>
 
 #include "daemon/aws/aws_credentials.h"
-#include "daemon/net/http_client.h"
 #include "daemon/core/metrics.h"
+#include "daemon/net/http_client.h"
+#include "proto/clock.h"
 #include "proto/result.h"
 
 namespace xrayd::daemon {
@@ -35,19 +38,24 @@ struct ForwarderOptions {
   std::string endpoint;    // "https://xray.us-east-1.amazonaws.com", "http://127.0.0.1:8080".
   std::string region;      // For the signature's scope.
   int concurrency = 8;
-  std::size_t max_batch_documents = 50;      // Never above 50 (X-Ray's limit).
-  std::size_t max_batch_bytes = 4u << 20;    // [local] Request body cap; a lone larger doc still goes.
-  std::chrono::milliseconds idle_flush{1000};  // A partial batch goes this long after its first doc.
+  std::size_t max_batch_documents = 50;  // Never above 50 (X-Ray's limit).
+  // [local] Request body cap; a lone larger document still goes.
+  std::size_t max_batch_bytes = 4u << 20;
+  // A partial batch goes this long after its first document.
+  std::chrono::milliseconds idle_flush{1000};
   std::chrono::milliseconds request_timeout{2000};
   std::chrono::milliseconds backoff_initial{200};
   std::chrono::milliseconds backoff_max{5000};
   std::chrono::milliseconds poll_interval{20};  // Spool poll when idle.
-  std::uint64_t spool_max_bytes = 1ull << 30;  // Cap on waiting bytes: beyond it, oldest dropped.
+  std::uint64_t spool_max_bytes = 1ull << 30;   // Cap on waiting bytes: beyond it, oldest dropped.
   int unprocessed_max_attempts = 8;  // One-by-one retries of a retryable unprocessed document.
   // nice of the dispatcher and sender threads (0 = unchanged): below the receivers and the storage
   // writer, above the summary worker (10).
   int thread_nice = 5;
   HttpClientOptions http;
+  // Batch ages, gauges, signatures and log rate limits read this clock; must outlive the
+  // forwarder. Backoff waits are real time.
+  const proto::Clock* clock = &proto::SystemClock::Instance();
 };
 
 class Forwarder {
@@ -66,6 +74,7 @@ class Forwarder {
   void Stop();
 
   // Highest spool seq such that every row up to it is done; the storage writer deletes up to it.
+  // REQUIRES: Start succeeded (the reference stays valid while the forwarder lives).
   const std::atomic<std::int64_t>& Acknowledged() const;
 
  private:
