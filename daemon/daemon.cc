@@ -1,57 +1,67 @@
 #include "daemon/daemon.h"
 
 #include <filesystem>
+#include <functional>
 #include <system_error>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/checkpointer.h"
-#include "daemon/forward_setup.h"
-#include "daemon/forward/forwarder.h"
 #include "daemon/api/group_counts.h"
 #include "daemon/api/group_lookup.h"
 #include "daemon/api/http_server.h"
-#include "daemon/ingest/ingest_queue.h"
-#include "daemon/retention.h"
-#include "daemon/ingest/storage_writer.h"
-#include "daemon/forward/xray_proxy.h"
-#include "daemon/summary_worker.h"
-#include "daemon/ingest/udp_listener.h"
 #include "daemon/api/xray_api.h"
+#include "daemon/checkpointer.h"
+#include "daemon/forward/forwarder.h"
+#include "daemon/forward/xray_proxy.h"
+#include "daemon/forward_setup.h"
+#include "daemon/ingest/ingest_queue.h"
+#include "daemon/ingest/storage_writer.h"
+#include "daemon/ingest/udp_listener.h"
+#include "daemon/retention.h"
+#include "daemon/summary_worker.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
+
+namespace {
+
+// Undo actions of a start that has not finished. Unless Commit() is called, the destructor runs
+// them in reverse order of Add, so a failing step leaves nothing of the earlier ones running.
+class Rollback {
+ public:
+  Rollback() = default;
+  ~Rollback() {
+    for (auto undo = undo_.rbegin(); undo != undo_.rend(); ++undo) {
+      (*undo)();
+    }
+  }
+  Rollback(const Rollback&) = delete;
+  Rollback& operator=(const Rollback&) = delete;
+
+  // `undo` must not throw; it runs when the guard dies uncommitted.
+  void Add(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  // Start succeeded: the undo actions are dropped, Stop tears down from now on.
+  void Commit() { undo_.clear(); }
+
+ private:
+  std::vector<std::function<void()>> undo_;
+};
+
+}  // namespace
 
 struct Daemon::Impl {
   explicit Impl(DaemonConfig c)
       : config(std::move(c)), queue(config.queue_capacity_bytes, &metrics) {}
 
-  void AddRoutes() {
-    router.Add("GET", "/healthz", [](const HttpRequest&) {
-      HttpResponse response;
-      response.body = "ok\n";
-      return response;
-    });
-    router.Add("GET", "/metrics", [this](const HttpRequest&) {
-      HttpResponse response;
-      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      response.body = RenderPrometheus(metrics);
-      return response;
-    });
-    api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
-    // X-Ray API families (daemon/xray_api.h) register here.
-    api.state = state.get();
-    api.groups = MakeGroupLookup(*state);
-    api.resolve_graph_group = MakeGraphGroupResolver(*readers, api.groups);
-    RegisterTraceApi(router, api);
-    RegisterGroupApi(router, api);
-    RegisterSamplingApi(router, api);
-    RegisterGraphApi(router, api);
-    if (proxy) {
-      // Last: when forwarding, sampling and unknown X-Ray paths go upstream (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
-      XrayProxy::Register(router, *proxy);
-    }
-  }
+  // Start's steps, in build order. Each registers in `rollback` how to undo what it started.
+  Status OpenStore(Rollback& rollback);
+  Status StartForwarding(Rollback& rollback);
+  void StartWriter(Rollback& rollback);
+  Status StartBackgroundThreads(Rollback& rollback);
+  Status StartApi(Rollback& rollback);
+  Status StartUdp(Rollback& rollback);
+  void AddRoutes();
 
   DaemonConfig config;
   Metrics metrics;
@@ -60,7 +70,7 @@ struct Daemon::Impl {
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<Retention> retention;  // Deletes old traces; refreshes the store gauges.
-  ForwardSetup forwarding;                // Decided at Start (daemon/forward_setup.h).
+  ForwardSetup forwarding;               // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<Forwarder> forwarder;  // Null when offline.
   std::unique_ptr<XrayProxy> proxy;      // Null when offline.
   std::unique_ptr<SummaryWorker> summaries;
@@ -73,6 +83,149 @@ struct Daemon::Impl {
   bool running = false;
 };
 
+// The data dir, the writer's store and the checkpointer that keeps its WAL short.
+Status Daemon::Impl::OpenStore(Rollback& rollback) {
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    return MakeError(ErrorCode::kIOError,
+                     "cannot create data dir " + config.data_dir + ": " + fs_error.message());
+  }
+  auto opened =
+      storage::TraceStore::Open(config.StorePath(), storage::OpenMode::kReadWriteNoAutoCheckpoint);
+  if (!opened) {
+    return tl::unexpected(opened.error());
+  }
+  store = std::move(*opened);
+  rollback.Add([this] { store.reset(); });
+  checkpointer =
+      std::make_unique<Checkpointer>(config.StorePath(), std::chrono::milliseconds(250), metrics);
+  if (Status s = checkpointer->Start(); !s) {
+    return s;
+  }
+  rollback.Add([this] { checkpointer->Stop(); });
+  return {};
+}
+
+// Forwarding: the forwarder reads the spool the writer fills in its transactions; the proxy sends
+// sampling and unknown X-Ray calls upstream. Neither exists when offline.
+Status Daemon::Impl::StartForwarding(Rollback& rollback) {
+  forwarding = ResolveForwarding(config, ProcessEnvironment());
+  if (!forwarding.enabled) {
+    return {};
+  }
+  forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(config, forwarding),
+                                          *forwarding.credentials, metrics);
+  if (Status s = forwarder->Start(); !s) {
+    return s;
+  }
+  rollback.Add([this] { forwarder->Stop(); });
+  XrayProxyOptions proxy_options;
+  proxy_options.endpoint = forwarding.endpoint;
+  proxy_options.region = forwarding.region;
+  proxy_options.http.verify_tls = !config.no_verify_ssl;
+  proxy_options.http.proxy = forwarding.proxy;  // -p / HTTPS_PROXY / NO_PROXY.
+  proxy = std::make_unique<XrayProxy>(proxy_options, *forwarding.credentials, metrics);
+  return {};
+}
+
+void Daemon::Impl::StartWriter(Rollback& rollback) {
+  StorageWriterOptions writer_options{.max_batch_documents = config.writer_batch_documents,
+                                      .max_batch_bytes = config.writer_batch_bytes};
+  if (forwarder) {
+    writer_options.forward_spool = true;
+    writer_options.forward_acked = &forwarder->Acknowledged();
+  }
+  writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
+  writer->Start();
+  rollback.Add([this] {
+    if (forwarder) {
+      forwarder->Stop();  // As in Stop: before the writer's last transaction.
+    }
+    writer->Stop();
+  });
+}
+
+// Retention, then state.db and the summary worker whose hook counts new traces per group.
+Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
+  retention = std::make_unique<Retention>(config.StorePath(),
+                                          RetentionOptions{.max_age = config.retention_max_age,
+                                                           .max_bytes = config.retention_max_bytes,
+                                                           .interval = config.retention_interval},
+                                          metrics);
+  if (Status s = retention->Start(); !s) {
+    return s;
+  }
+  rollback.Add([this] { retention->Stop(); });
+  // Groups and sampling rules live in their own file so trace retention never touches them.
+  auto opened = storage::StateStore::Open(config.data_dir + "/state.db");
+  if (!opened) {
+    return tl::unexpected(opened.error());
+  }
+  state = std::move(*opened);
+  rollback.Add([this] { state.reset(); });
+  // Summaries for search; each new trace also counts towards its groups
+  // (docs/groups.md#approximatetracecount).
+  summaries = std::make_unique<SummaryWorker>(
+      config.StorePath(), SummaryWorkerOptions{}, metrics,
+      MakeGroupCountingHook(*state, MakeGroupLookup(*state), metrics));
+  if (Status s = summaries->Start(); !s) {
+    return s;
+  }
+  rollback.Add([this] { summaries->Stop(); });
+  return {};
+}
+
+Status Daemon::Impl::StartApi(Rollback& rollback) {
+  readers = std::make_unique<ReaderPool>(config.StorePath());
+  AddRoutes();
+  // Several HTTP threads so that a slow query never holds up SDK sampling polls.
+  http = std::make_unique<HttpServer>(router, HttpServerOptions{.threads = 4});
+  if (Status s = http->Start(config.tcp); !s) {
+    return s;
+  }
+  // Destroyed, not only stopped: the listening socket is closed when a failed Start returns.
+  rollback.Add([this] { http.reset(); });
+  return {};
+}
+
+Status Daemon::Impl::StartUdp(Rollback& rollback) {
+  udp = std::make_unique<UdpListener>(queue, metrics);
+  if (Status s = udp->Start(config.udp, config.receive_buffer_bytes); !s) {
+    return s;
+  }
+  rollback.Add([this] { udp->Stop(); });
+  return {};
+}
+
+void Daemon::Impl::AddRoutes() {
+  router.Add("GET", "/healthz", [](const HttpRequest&) {
+    HttpResponse response;
+    response.body = "ok\n";
+    return response;
+  });
+  router.Add("GET", "/metrics", [this](const HttpRequest&) {
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = RenderPrometheus(metrics);
+    return response;
+  });
+  api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
+  // X-Ray API families (daemon/xray_api.h) register here.
+  api.state = state.get();
+  api.groups = MakeGroupLookup(*state);
+  api.resolve_graph_group = MakeGraphGroupResolver(*readers, api.groups);
+  RegisterTraceApi(router, api);
+  RegisterGroupApi(router, api);
+  RegisterSamplingApi(router, api);
+  RegisterGraphApi(router, api);
+  if (proxy) {
+    // Last: when forwarding, sampling and unknown X-Ray paths go upstream
+    // (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
+    XrayProxy::Register(router, *proxy);
+  }
+}
+
 Daemon::Daemon(DaemonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Daemon::~Daemon() {
@@ -81,99 +234,28 @@ Daemon::~Daemon() {
 
 Status Daemon::Start() {
   Impl& d = *impl_;
-  std::error_code fs_error;
-  std::filesystem::create_directories(d.config.data_dir, fs_error);
-  if (fs_error) {
-    return MakeError(ErrorCode::kIOError,
-                     "cannot create data dir " + d.config.data_dir + ": " + fs_error.message());
-  }
-  auto store = storage::TraceStore::Open(d.config.StorePath(),
-                                         storage::OpenMode::kReadWriteNoAutoCheckpoint);
-  if (!store) {
-    return tl::unexpected(store.error());
-  }
-  d.store = std::move(*store);
-  d.checkpointer = std::make_unique<Checkpointer>(d.config.StorePath(),
-                                                  std::chrono::milliseconds(250), d.metrics);
-  if (Status s = d.checkpointer->Start(); !s) {
+  Rollback rollback;
+  if (Status s = d.OpenStore(rollback); !s) {
     return s;
   }
-  // Forwarding: the forwarder reads the spool the writer fills in its transactions.
-  d.forwarding = ResolveForwarding(d.config, ProcessEnvironment());
-  StorageWriterOptions writer_options{.max_batch_documents = d.config.writer_batch_documents,
-                                      .max_batch_bytes = d.config.writer_batch_bytes};
-  if (d.forwarding.enabled) {
-    d.forwarder = std::make_unique<Forwarder>(ForwarderOptionsFor(d.config, d.forwarding),
-                                              *d.forwarding.credentials, d.metrics);
-    if (Status s = d.forwarder->Start(); !s) {
-      d.checkpointer->Stop();
-      return s;
-    }
-    XrayProxyOptions proxy_options;
-    proxy_options.endpoint = d.forwarding.endpoint;
-    proxy_options.region = d.forwarding.region;
-    proxy_options.http.verify_tls = !d.config.no_verify_ssl;
-    proxy_options.http.proxy = d.forwarding.proxy;  // -p / HTTPS_PROXY / NO_PROXY.
-    d.proxy = std::make_unique<XrayProxy>(proxy_options, *d.forwarding.credentials, d.metrics);
-    writer_options.forward_spool = true;
-    writer_options.forward_acked = &d.forwarder->Acknowledged();
-  }
-  d.writer = std::make_unique<StorageWriter>(d.queue, *d.store, d.metrics, writer_options);
-  d.writer->Start();
-  // Retention; on a later start-up failure its destructor stops it.
-  d.retention =
-      std::make_unique<Retention>(d.config.StorePath(),
-                                  RetentionOptions{.max_age = d.config.retention_max_age,
-                                                   .max_bytes = d.config.retention_max_bytes,
-                                                   .interval = d.config.retention_interval},
-                                  d.metrics);
-  if (Status s = d.retention->Start(); !s) {
-    d.writer->Stop();
-    d.checkpointer->Stop();
+  if (Status s = d.StartForwarding(rollback); !s) {
     return s;
   }
-
-  // Groups and sampling rules live in their own file so trace retention never touches them.
-  auto state = storage::StateStore::Open(d.config.data_dir + "/state.db");
-  if (!state) {
-    d.writer->Stop();
-    d.checkpointer->Stop();
-    return tl::unexpected(state.error());
-  }
-  d.state = std::move(*state);
-  // Summaries for search; each new trace also counts towards its groups (docs/groups.md#approximatetracecount).
-  d.summaries = std::make_unique<SummaryWorker>(
-      d.config.StorePath(), SummaryWorkerOptions{}, d.metrics,
-      MakeGroupCountingHook(*d.state, MakeGroupLookup(*d.state), d.metrics));
-  if (Status s = d.summaries->Start(); !s) {
-    d.writer->Stop();
-    d.checkpointer->Stop();
+  d.StartWriter(rollback);
+  if (Status s = d.StartBackgroundThreads(rollback); !s) {
     return s;
   }
-  d.readers = std::make_unique<ReaderPool>(d.config.StorePath());
-  d.AddRoutes();
-  // Several HTTP threads so that a slow query never holds up SDK sampling polls.
-  d.http = std::make_unique<HttpServer>(d.router, HttpServerOptions{.threads = 4});
-  if (Status s = d.http->Start(d.config.tcp); !s) {
-    d.summaries->Stop();
-    d.writer->Stop();
-    d.checkpointer->Stop();
+  if (Status s = d.StartApi(rollback); !s) {
     return s;
   }
-  d.udp = std::make_unique<UdpListener>(d.queue, d.metrics);
-  if (Status s = d.udp->Start(d.config.udp, d.config.receive_buffer_bytes); !s) {
-    d.http->Stop();
-    d.summaries->Stop();
-    d.writer->Stop();
-    d.checkpointer->Stop();
+  if (Status s = d.StartUdp(rollback); !s) {
     return s;
   }
+  rollback.Commit();
   d.running = true;
   spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
                XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
-               d.config.data_dir,
-               d.forwarding.mode,
-               d.udp->ReceiveBufferBytes() / 1024);
+               d.config.data_dir, d.forwarding.mode, d.udp->ReceiveBufferBytes() / 1024);
   return {};
 }
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,39 @@ bool SendUdp6(std::uint16_t port, const std::string& payload) {
 std::string TempDir() {
   std::string tmpl = testing::TempDir() + "/daemon-XXXXXX";
   return mkdtemp(tmpl.data());
+}
+
+std::size_t ThreadCount() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+// A joined thread can stay listed in /proc for a moment after join returns: wait, bounded.
+bool ThreadsBackTo(std::size_t baseline) {
+  return testing_support::WaitUntil([&] { return ThreadCount() <= baseline; },
+                                    std::chrono::seconds(10), std::chrono::milliseconds(1));
+}
+
+// A loopback socket of `type` bound to a free port; the caller closes it.
+int BoundLoopbackSocket(int type, std::uint16_t* port) {
+  const int fd = socket(AF_INET, type, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
 }
 
 TEST(DaemonTest, ReceivesOverIpv6AndStoresBeforeStopReturns) {
@@ -76,6 +110,58 @@ TEST(DaemonTest, StartFailsWithoutLeavingThreadsWhenTheAddressIsBad) {
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(status.error().message.find("not-an-ip"), std::string::npos);
+}
+
+TEST(DaemonTest, StartFailingAtTheUdpPortStopsEverythingStartedBefore) {
+  std::uint16_t udp_port = 0;
+  const int udp_taken = BoundLoopbackSocket(SOCK_DGRAM, &udp_port);
+  ASSERT_GE(udp_taken, 0);
+  std::uint16_t tcp_port = 0;
+  const int tcp_probe = BoundLoopbackSocket(SOCK_STREAM, &tcp_port);
+  ASSERT_GE(tcp_probe, 0);
+  close(tcp_probe);  // Free again: the daemon's HTTP server binds it before UDP fails.
+  DaemonConfig config;
+  config.udp = Endpoint{"127.0.0.1", udp_port};
+  config.tcp = Endpoint{"127.0.0.1", tcp_port};
+  config.data_dir = TempDir() + "/data";
+  const std::size_t baseline = ThreadCount();
+
+  Daemon failed(config);
+  auto status = failed.Start();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kIOError);
+  EXPECT_NE(status.error().message.find("UDP"), std::string::npos) << status.error().message;
+  // Still alive, so only the rollback can have stopped what it started.
+  EXPECT_TRUE(ThreadsBackTo(baseline)) << ThreadCount() << " threads, " << baseline << " before";
+
+  close(udp_taken);
+  Daemon second(config);
+  auto second_status = second.Start();
+  ASSERT_TRUE(second_status) << "the TCP port and the store were released: "
+                             << second_status.error().message;
+  EXPECT_EQ(second.UdpEndpoint().port, udp_port);
+  EXPECT_EQ(second.TcpEndpoint().port, tcp_port);
+  second.Stop();
+}
+
+TEST(DaemonTest, StartFailingAtTheStateStoreStopsTheWriterAndBackgroundThreads) {
+  DaemonConfig config;
+  config.udp = Endpoint{"127.0.0.1", 0};
+  config.tcp = Endpoint{"127.0.0.1", 0};
+  config.data_dir = TempDir() + "/data";
+  // A directory where state.db should be: opening it fails after the writer, the checkpointer and
+  // retention have started.
+  std::filesystem::create_directories(config.data_dir + "/state.db");
+  const std::size_t baseline = ThreadCount();
+
+  Daemon failed(config);
+  ASSERT_FALSE(failed.Start());
+  EXPECT_TRUE(ThreadsBackTo(baseline)) << ThreadCount() << " threads, " << baseline << " before";
+
+  std::filesystem::remove(config.data_dir + "/state.db");
+  Daemon second(config);
+  ASSERT_TRUE(second.Start());
+  second.Stop();
 }
 
 }  // namespace
