@@ -39,6 +39,77 @@ Result<Statement> Prepare(Database& db, std::string_view sql) {
   return db.Prepare(sql);
 }
 
+// The seqs of up to `max_traces` traces updated before `updated_before`, least recently first.
+Result<std::vector<std::int64_t>> SelectVictims(Database& db, double updated_before,
+                                                std::size_t max_traces) {
+  XRAYD_TRY_ASSIGN(auto select, Prepare(db, kSelectVictims));
+  XRAYD_TRY(select.BindDouble(1, updated_before));
+  XRAYD_TRY(select.BindInt64(2, static_cast<std::int64_t>(max_traces)));
+  std::vector<std::int64_t> victims;
+  for (;;) {
+    XRAYD_TRY_ASSIGN(const bool row, select.Step());
+    if (!row) {
+      break;
+    }
+    victims.push_back(select.ColumnInt64(0));
+  }
+  return victims;
+}
+
+// The annotation buckets of `seqs`, each once.
+std::vector<std::int64_t> BucketsOf(const std::vector<std::int64_t>& seqs) {
+  std::vector<std::int64_t> buckets;
+  buckets.reserve(seqs.size());
+  for (std::int64_t seq : seqs) {
+    buckets.push_back(seq >> kAnnotationBucketBits);
+  }
+  std::sort(buckets.begin(), buckets.end());
+  buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  return buckets;
+}
+
+// Runs `stmt` once with each of `keys` bound to ?1; returns the rows changed in all.
+Result<std::int64_t> RunForEach(Database& db, Statement& stmt,
+                                const std::vector<std::int64_t>& keys) {
+  std::int64_t changed = 0;
+  for (std::int64_t key : keys) {
+    XRAYD_TRY(stmt.BindInt64(1, key));
+    XRAYD_TRY(stmt.Run());
+    changed += db.Changes();
+    stmt.Reset();
+  }
+  return changed;
+}
+
+// Inside the caller's transaction: the documents, annotation rows (one range per bucket) and traces
+// rows of `victims`, counted into `stats`. temp.retention_victims is left empty.
+Status DeleteVictims(Database& db, const std::vector<std::int64_t>& victims,
+                     TraceStore::RetentionStats& stats) {
+  XRAYD_TRY_ASSIGN(auto clear, Prepare(db, kClearVictims));
+  XRAYD_TRY_ASSIGN(auto insert, Prepare(db, kInsertVictim));
+  XRAYD_TRY_ASSIGN(auto delete_documents, Prepare(db, kDeleteDocuments));
+  XRAYD_TRY_ASSIGN(auto delete_annotations, Prepare(db, kDeleteAnnotations));
+  XRAYD_TRY_ASSIGN(auto delete_trace, Prepare(db, kDeleteTrace));
+  XRAYD_TRY(clear.Run());
+  XRAYD_TRY(RunForEach(db, insert, victims));
+  XRAYD_TRY_ASSIGN(stats.documents, RunForEach(db, delete_documents, victims));
+  XRAYD_TRY_ASSIGN(stats.annotations, RunForEach(db, delete_annotations, BucketsOf(victims)));
+  XRAYD_TRY_ASSIGN(stats.traces, RunForEach(db, delete_trace, victims));
+  return clear.Run();
+}
+
+// Commits when `status` is ok. Otherwise, or when COMMIT fails, rolls back what is still open and
+// returns the error.
+Status CommitOrRollBack(Database& db, Status status) {
+  if (status) {
+    status = db.Exec("COMMIT");
+  }
+  if (!status && !db.InAutocommit()) {
+    (void)db.Exec("ROLLBACK");
+  }
+  return status;
+}
+
 }  // namespace
 
 Result<TraceStore::RetentionStats> TraceStore::DeleteOldestTraces(double updated_before,
@@ -48,73 +119,11 @@ Result<TraceStore::RetentionStats> TraceStore::DeleteOldestTraces(double updated
   // Outside the transaction: creating the temp table is not part of the write.
   XRAYD_TRY(db.Exec(std::string(kCreateVictims)));
   XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> Status {
-    XRAYD_TRY_ASSIGN(auto select, Prepare(db, kSelectVictims));
-    XRAYD_TRY(select.BindDouble(1, updated_before));
-    XRAYD_TRY(select.BindInt64(2, static_cast<std::int64_t>(max_traces)));
-    std::vector<std::int64_t> victims;
-    for (;;) {
-      XRAYD_TRY_ASSIGN(auto row, select.Step());
-      if (!row) {
-        break;
-      }
-      victims.push_back(select.ColumnInt64(0));
-    }
-    select.Reset();
-    if (victims.empty()) {
-      return {};
-    }
-    auto clear = Prepare(db, kClearVictims);
-    auto insert = Prepare(db, kInsertVictim);
-    auto delete_documents = Prepare(db, kDeleteDocuments);
-    auto delete_annotations = Prepare(db, kDeleteAnnotations);
-    auto delete_trace = Prepare(db, kDeleteTrace);
-    for (auto* stmt : {&clear, &insert, &delete_documents, &delete_annotations, &delete_trace}) {
-      if (!*stmt) {
-        return tl::unexpected<Error>(std::move(stmt->error()));
-      }
-    }
-    XRAYD_TRY(clear->Run());
-    std::vector<std::int64_t> buckets;
-    for (std::int64_t seq : victims) {
-      XRAYD_TRY(insert->BindInt64(1, seq));
-      XRAYD_TRY(insert->Run());
-      insert->Reset();
-      XRAYD_TRY(delete_documents->BindInt64(1, seq));
-      XRAYD_TRY(delete_documents->Run());
-      stats.documents += db.Changes();
-      delete_documents->Reset();
-      buckets.push_back(seq >> kAnnotationBucketBits);
-    }
-    std::sort(buckets.begin(), buckets.end());
-    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
-    for (std::int64_t bucket : buckets) {
-      XRAYD_TRY(delete_annotations->BindInt64(1, bucket));
-      XRAYD_TRY(delete_annotations->Run());
-      stats.annotations += db.Changes();
-      delete_annotations->Reset();
-    }
-    for (std::int64_t seq : victims) {
-      XRAYD_TRY(delete_trace->BindInt64(1, seq));
-      XRAYD_TRY(delete_trace->Run());
-      stats.traces += db.Changes();
-      delete_trace->Reset();
-    }
-    XRAYD_TRY(clear->Run());
-    return {};
-  };
-  if (Status status = run(); !status) {
-    if (!db.InAutocommit()) {
-      (void)db.Exec("ROLLBACK");
-    }
-    return tl::unexpected<Error>(std::move(status.error()));
-  }
-  if (Status status = db.Exec("COMMIT"); !status) {
-    if (!db.InAutocommit()) {
-      (void)db.Exec("ROLLBACK");
-    }
-    return tl::unexpected<Error>(std::move(status.error()));
-  }
+  Status status = [&]() -> Status {
+    XRAYD_TRY_ASSIGN(const auto victims, SelectVictims(db, updated_before, max_traces));
+    return victims.empty() ? Status{} : DeleteVictims(db, victims, stats);
+  }();
+  XRAYD_TRY(CommitOrRollBack(db, std::move(status)));
   return stats;
 }
 

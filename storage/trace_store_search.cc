@@ -41,6 +41,99 @@ Status Bind(Statement& stmt, int index, const SqlValue& value) {
       value);
 }
 
+// The range part of a candidate query's WHERE clause and its parameters, which precede the
+// predicate's.
+struct CandidateRange {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
+// By trace id (its epoch): one upper bound only (the resume point when there is one, which is
+// inside the range), so that it bounds the index range instead of filtering every row above it.
+Result<CandidateRange> TraceIdRange(const CandidateQuery& query) {
+  std::string hi = TraceIdBound(query.end);
+  if (query.after_trace_id) {
+    TraceKey key;
+    if (!ParseTraceId(*query.after_trace_id, key)) {
+      return MakeError(ErrorCode::kInvalidArgument, "bad resume trace id");
+    }
+    hi = std::min(hi, std::string(reinterpret_cast<const char*>(key.data()), key.size()));
+  }
+  CandidateRange range;
+  range.sql = "t.trace_id >= ? AND t.trace_id < ?";
+  range.params.emplace_back(TraceIdBound(query.start));
+  range.params.emplace_back(std::move(hi));
+  return range;
+}
+
+// By start time, reaching `lookback` back for traces still running into the window.
+CandidateRange StartTimeRange(const CandidateQuery& query) {
+  CandidateRange range;
+  range.sql = "t.start_time >= ? AND ";
+  range.params.emplace_back(query.start - std::max(query.lookback, 0.0));
+  if (query.after_time) {
+    // The resume point as the range's upper bound (see TraceIdRange), ties broken by seq.
+    range.sql += "t.start_time <= ? AND (t.start_time < ? OR t.seq < ?) AND ";
+    range.params.emplace_back(*query.after_time);
+    range.params.emplace_back(*query.after_time);
+    range.params.emplace_back(query.after_seq);
+  } else {
+    range.sql += "t.start_time < ? AND ";
+    range.params.emplace_back(query.end);
+  }
+  range.sql += "(t.start_time >= ? OR t.end_time >= ? OR t.in_progress_count > 0)";
+  range.params.emplace_back(query.start);
+  range.params.emplace_back(query.start);
+  return range;
+}
+
+std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id) {
+  std::string sql = "SELECT " + std::string(kTraceColumns) +
+                    ", t.seq, t.first_received, t.summary_revision = t.revision"
+                    " FROM traces t LEFT JOIN trace_summaries s ON s.seq = t.seq WHERE " +
+                    range.sql;
+  if (!query.predicate.empty()) {
+    sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";
+  }
+  sql += by_id ? " ORDER BY t.trace_id DESC" : " ORDER BY t.start_time DESC, t.seq DESC";
+  sql += " LIMIT ?";
+  return sql;
+}
+
+Status BindCandidateParams(Statement& stmt, const CandidateQuery& query,
+                           const CandidateRange& range, bool by_id) {
+  int index = 1;
+  for (const SqlValue& value : range.params) {
+    // Blobs must bind as blobs: TEXT never equals a BLOB in SQLite comparisons.
+    if (by_id && std::holds_alternative<std::string>(value)) {
+      XRAYD_TRY(stmt.BindBlob(index++, std::get<std::string>(value)));
+    } else {
+      XRAYD_TRY(Bind(stmt, index++, value));
+    }
+  }
+  for (const SqlValue& value : query.params) {
+    XRAYD_TRY(Bind(stmt, index++, value));
+  }
+  return stmt.BindInt64(index, static_cast<std::int64_t>(query.limit));
+}
+
+Result<std::vector<Candidate>> ReadCandidates(Statement& stmt) {
+  std::vector<Candidate> out;
+  for (;;) {
+    XRAYD_TRY_ASSIGN(const bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    Candidate c;
+    c.info = ReadTraceInfo(stmt);
+    c.seq = stmt.ColumnInt64(10);
+    c.first_received = stmt.ColumnDouble(11);
+    c.summary_fresh = stmt.ColumnInt64(12) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace
 
 Status TraceStore::BeginSnapshot() {
@@ -55,86 +148,17 @@ void TraceStore::EndSnapshot() {
 
 Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& query) {
   const bool by_id = query.time_key == CandidateQuery::TimeKey::kTraceId;
-  std::string sql = "SELECT " + std::string(kTraceColumns) +
-                    ", t.seq, t.first_received, t.summary_revision = t.revision"
-                    " FROM traces t LEFT JOIN trace_summaries s ON s.seq = t.seq WHERE ";
-  std::vector<SqlValue> head;  // Parameters that precede the predicate's.
-  std::string lo;
-  std::string hi;
-  std::string after;
-  if (by_id) {
-    // One upper bound only (the resume point when there is one, which is inside the range), so
-    // that it bounds the index range instead of filtering every row above it.
-    lo = TraceIdBound(query.start);
-    hi = TraceIdBound(query.end);
-    if (query.after_trace_id) {
-      TraceKey key;
-      if (!ParseTraceId(*query.after_trace_id, key)) {
-        return MakeError(ErrorCode::kInvalidArgument, "bad resume trace id");
-      }
-      after.assign(reinterpret_cast<const char*>(key.data()), key.size());
-      hi = std::min(hi, after);
-    }
-    sql += "t.trace_id >= ? AND t.trace_id < ?";
-    head.emplace_back(lo);
-    head.emplace_back(hi);
-  } else {
-    sql += "t.start_time >= ? AND ";
-    head.emplace_back(query.start - std::max(query.lookback, 0.0));
-    if (query.after_time) {
-      // The resume point as the range's upper bound (see above), ties broken by seq.
-      sql += "t.start_time <= ? AND (t.start_time < ? OR t.seq < ?) AND ";
-      head.emplace_back(*query.after_time);
-      head.emplace_back(*query.after_time);
-      head.emplace_back(query.after_seq);
-    } else {
-      sql += "t.start_time < ? AND ";
-      head.emplace_back(query.end);
-    }
-    sql += "(t.start_time >= ? OR t.end_time >= ? OR t.in_progress_count > 0)";
-    head.emplace_back(query.start);
-    head.emplace_back(query.start);
-  }
-  if (!query.predicate.empty()) {
-    sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";
-  }
-  sql += by_id ? " ORDER BY t.trace_id DESC" : " ORDER BY t.start_time DESC, t.seq DESC";
-  sql += " LIMIT ?";
-
-  auto stmt = impl_->db->Prepare(sql);
+  XRAYD_TRY_ASSIGN(const CandidateRange range,
+                   by_id ? TraceIdRange(query) : Result<CandidateRange>(StartTimeRange(query)));
+  auto stmt = impl_->db->Prepare(CandidateSql(query, range, by_id));
   if (!stmt) {
+    // The predicate comes from the caller's filter expression.
     Error error = std::move(stmt.error());
     error.code = ErrorCode::kInvalidArgument;
     return tl::unexpected<Error>(std::move(error));
   }
-  int index = 1;
-  for (const SqlValue& value : head) {
-    // Blobs must bind as blobs: TEXT never equals a BLOB in SQLite comparisons.
-    if (by_id && std::holds_alternative<std::string>(value)) {
-      XRAYD_TRY(stmt->BindBlob(index++, std::get<std::string>(value)));
-    } else {
-      XRAYD_TRY(Bind(*stmt, index++, value));
-    }
-  }
-  for (const SqlValue& value : query.params) {
-    XRAYD_TRY(Bind(*stmt, index++, value));
-  }
-  XRAYD_TRY(stmt->BindInt64(index, static_cast<std::int64_t>(query.limit)));
-  std::vector<Candidate> out;
-  for (;;) {
-    auto row = stmt->Step();
-    XRAYD_TRY(row);
-    if (!*row) {
-      break;
-    }
-    Candidate c;
-    c.info = ReadTraceInfo(*stmt);
-    c.seq = stmt->ColumnInt64(10);
-    c.first_received = stmt->ColumnDouble(11);
-    c.summary_fresh = stmt->ColumnInt64(12) != 0;
-    out.push_back(std::move(c));
-  }
-  return out;
+  XRAYD_TRY(BindCandidateParams(*stmt, query, range, by_id));
+  return ReadCandidates(*stmt);
 }
 
 }  // namespace xrayd::storage

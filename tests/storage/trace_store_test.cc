@@ -326,6 +326,36 @@ TEST_F(TraceStoreTest, ReplacingVersionTakesTheRootAndAddsItsAnnotations) {
   }
 }
 
+TEST_F(TraceStoreTest, RetentionDeletesTheLeastRecentlyUpdatedTracesWithTheirRows) {
+  DocSpec a{.trace_id = kTraceA};
+  a.annotations = {testing::StringAnnotation("k", "a")};
+  DocSpec b{.trace_id = kTraceB};
+  b.annotations = {testing::StringAnnotation("k", "b")};
+  PutOrDie(*store_, {BuildDocument(a)}, 10);
+  PutOrDie(*store_, {BuildDocument(b), BuildDocument({.trace_id = kTraceB, .id = kSub})}, 20);
+
+  auto none = store_->DeleteOldestTraces(/*updated_before=*/10, 10);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->traces, 0);
+
+  auto oldest = store_->DeleteOldestTraces(/*updated_before=*/100, /*max_traces=*/1);
+  ASSERT_TRUE(oldest) << oldest.error().message;
+  EXPECT_EQ(oldest->traces, 1);
+  EXPECT_EQ(oldest->documents, 1);
+  EXPECT_GE(oldest->annotations, 1);
+  EXPECT_EQ(store_->GetTraceInfo(kTraceA).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(
+      store_->TracesWithAnnotation("k", testing::StringAnnotation("k", "a").value).value().empty());
+  EXPECT_EQ(store_->TracesWithAnnotation("k", testing::StringAnnotation("k", "b").value).value(),
+            std::vector<std::string>{kTraceB});
+
+  auto rest = store_->DeleteOldestTraces(/*updated_before=*/100, 10);
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(rest->traces, 1);
+  EXPECT_EQ(rest->documents, 2);
+  EXPECT_EQ(store_->CountDocuments().value_or(-1), 0);
+}
+
 TEST(TraceStoreFileTest, SurvivesCloseAndReopen) {
   const std::string path = TempDbPath();
   const auto doc = BuildDocument({});
