@@ -263,16 +263,16 @@ void HttpServer::Stop() {
   if (impl_->threads.empty()) {
     return;
   }
-  net::post(impl_->io, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
   // Open keep-alive sessions would keep run() alive until their read timeout: stop the loop.
   impl_->io.stop();
   for (std::thread& t : impl_->threads) {
     t.join();
   }
   impl_->threads.clear();
+  // No thread runs the loop any more, so the acceptor can be closed here: the port is free when
+  // Stop returns (a close posted to the stopped loop might never run).
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
 }
 
 }  // namespace xrayd::daemon
