@@ -37,6 +37,7 @@ declare -A allowed=(
   [ingest]="core"
   [api]="ingest|core"
   [forward]="api|aws|net|core"
+  [alarms]="api|net|core"
 )
 for room in "${!allowed[@]}"; do
   ok="$room${allowed[$room]:+|${allowed[$room]}}"
