@@ -117,9 +117,7 @@ Result<SamplingRule> ApplySamplingRuleUpdate(const SamplingRule& current,
         set(next.http_method, update.http_method, "HTTPMethod"),
         set(next.url_path, update.url_path, "URLPath"),
         set(next.attributes, update.attributes, "Attributes")}) {
-    if (!s) {
-      return tl::unexpected<Error>(std::move(s.error()));
-    }
+    XRAYD_TRY(s);
   }
   if (update.sampling_rate_boost) {
     if (is_default) {

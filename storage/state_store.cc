@@ -326,9 +326,7 @@ Result<Group> StateStore::CreateGroup(const NewGroup& group, double now) {
     auto stmt = db_->Prepare(
         "INSERT INTO groups(name, uid, filter_expression, insights_enabled, notifications_enabled,"
         " tags, created_at, updated_at, filter_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)");
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
+    XRAYD_TRY(stmt);
     XRAYD_TRY(stmt->BindText(1, group.name));
     XRAYD_TRY(stmt->BindText(2, uid));
     XRAYD_TRY(filter ? stmt->BindText(3, *filter) : stmt->BindNull(3));
@@ -361,9 +359,7 @@ Result<Group> StateStore::UpdateGroup(const ResourceRef& ref, const GroupUpdate&
     auto stmt = db_->Prepare(
         "UPDATE groups SET filter_expression = ?2, insights_enabled = ?3,"
         " notifications_enabled = ?4, updated_at = ?5, filter_version = ?6 WHERE id = ?1");
-    if (!stmt) {
-      return tl::unexpected<Error>(std::move(stmt.error()));
-    }
+    XRAYD_TRY(stmt);
     XRAYD_TRY(stmt->BindInt64(1, current->id));
     XRAYD_TRY(filter ? stmt->BindText(2, *filter) : stmt->BindNull(2));
     XRAYD_TRY(stmt->BindInt64(3, insights.insights_enabled ? 1 : 0));
@@ -421,9 +417,7 @@ Result<SamplingRuleRecord> StateStore::FindSamplingRule(const ResourceRef& ref) 
 Status StateStore::SetLastRuleModification(double now) {
   auto stmt =
       db_->Prepare("UPDATE meta SET value = max(value, ?1) WHERE key = 'last_rule_modification'");
-  if (!stmt) {
-    return tl::unexpected<Error>(std::move(stmt.error()));
-  }
+  XRAYD_TRY(stmt);
   XRAYD_TRY(stmt->BindDouble(1, now));
   return stmt->Run();
 }
