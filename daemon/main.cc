@@ -79,8 +79,10 @@ int main(int argc, char** argv) {
     return xrayd::daemon::RunGroupsCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
                                            std::cerr, xrayd::daemon::MakeStoreGroupCounts());
   }
-  if (!args.empty() && args.front() == "sign-request") {  // Hidden: SigV4 checks in tests/e2e.
-    return xrayd::daemon::RunSignRequestCommand(std::cin, std::cout, std::cerr);
+  // Hidden: SigV4 checks in tests/e2e.
+  if (!args.empty() && (args.front() == "sign-request" || args.front() == "sign")) {
+    args.erase(args.begin());
+    return xrayd::daemon::RunSignRequestCommandLine(args, std::cin, std::cout, std::cerr);
   }
   if (!args.empty() && args.front() == "capture") {
     args.erase(args.begin());

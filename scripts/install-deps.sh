@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev sqlite3    # trace store
   libexpected-dev           # tl::expected (Result<T>)
   libyaml-cpp-dev           # daemon-compatible cfg.yaml
+  libcli11-dev              # `xrayd <command>` parsing: subcommands, --help, validation
   libssl-dev                # TLS and SigV4
   libgtest-dev libgmock-dev # unit tests
   libclang-rt-14-dev        # ASan/UBSan/libFuzzer runtimes for clang

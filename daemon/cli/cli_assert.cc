@@ -2,22 +2,15 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <iostream>
 #include <ostream>
 
+#include "daemon/cli/cli_parse.h"
 #include "query/trace_timeline.h"
 
 namespace xrayd::daemon {
 
 namespace {
-
-constexpr const char* kAssertUsage =
-    "usage: xrayd assert [--endpoint URL | -t HOST:PORT] [--since D] [--junit FILE]\n"
-    "                    [--color auto|always|never] [--max-traces N] ASSERTION...\n"
-    "Checks the traces a running xrayd received in the last --since (default 15m) through its\n"
-    "X-Ray API (default: AWS_XRAY_DAEMON_ADDRESS's tcp address, else 127.0.0.1:2000).\n"
-    "Exit status: 0 all passed, 1 an assertion failed, 2 usage or connection errors.\n";
 
 std::string DefaultEndpoint(const Environment& env) {
   if (auto it = env.find("AWS_XRAY_DAEMON_ADDRESS"); it != env.end() && !it->second.empty()) {
@@ -27,13 +20,6 @@ std::string DefaultEndpoint(const Environment& env) {
     }
   }
   return "http://127.0.0.1:2000";
-}
-
-Result<std::string> NextValue(const std::vector<std::string>& args, std::size_t i) {
-  if (i + 1 >= args.size()) {
-    return MakeError(ErrorCode::kInvalidArgument, args[i] + " needs a value");
-  }
-  return args[i + 1];
 }
 
 }  // namespace
@@ -48,33 +34,11 @@ bool UseColor(const std::string& when, int fd, const Environment& env) {
   return isatty(fd) != 0 && !env.contains("NO_COLOR");
 }
 
-Result<bool> ParseReportFlag(const std::vector<std::string>& args, std::size_t& i,
-                             ReportArgs& out) {
-  const std::string& flag = args[i];
-  if (flag != "--junit" && flag != "--color" && flag != "--max-traces") {
-    return false;
-  }
-  auto value = NextValue(args, i);
-  if (!value) {
-    return tl::unexpected(value.error());
-  }
-  if (flag == "--junit") {
-    out.junit_path = *value;
-  } else if (flag == "--color") {
-    if (*value != "auto" && *value != "always" && *value != "never") {
-      return MakeError(ErrorCode::kInvalidArgument, "--color: expected auto, always or never");
-    }
-    out.color = *value;
-  } else {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
-    if (ec != std::errc() || ptr != value->data() + value->size() || n == 0) {
-      return MakeError(ErrorCode::kInvalidArgument, "--max-traces: expected a positive number");
-    }
-    out.max_traces = n;
-  }
-  i += 2;
-  return true;
+void AddReportOptions(CLI::App& app, ReportArgs& out) {
+  app.add_option("--junit", out.junit_path, "write a JUnit XML report to FILE")->type_name("FILE");
+  AddColorOption(app, out.color);
+  AddPositiveOption(app, "--max-traces", out.max_traces,
+                    "more traces than N in the window is an error (default 10000)");
 }
 
 int CheckAndReport(XrayQueryClient& client, const std::vector<Assertion>& assertions,
@@ -123,50 +87,36 @@ int RunAssertCommand(const std::vector<std::string>& args, const Environment& en
   ReportArgs report;
   std::string endpoint = DefaultEndpoint(env);
   double since_seconds = 15 * 60;
-  for (std::size_t i = 0; i < args.size();) {
-    auto taken = assertion_flags.Parse(args, i);
-    if (taken && !*taken) {
-      taken = ParseReportFlag(args, i, report);
-    }
-    if (!taken) {
-      err << "xrayd assert: " << taken.error().message << "\n";
-      return 2;
-    }
-    if (*taken) {
-      continue;
-    }
-    const std::string& arg = args[i];
-    if (arg == "-h" || arg == "--help") {
-      out << kAssertUsage << kAssertionFlagsUsage;
-      return 0;
-    }
-    auto value = NextValue(args, i);
-    if (arg == "--endpoint" && value) {
-      endpoint = *value;
-    } else if ((arg == "-t" || arg == "--tcp") && value) {
-      auto parsed = ParseEndpoint(*value);
-      if (!parsed) {
-        err << "xrayd assert: " << arg << ": " << parsed.error().message << "\n";
-        return 2;
-      }
-      endpoint = "http://" + parsed->ToString();
-    } else if (arg == "--since" && value) {
-      auto seconds = ParseDurationSeconds(*value);
-      if (!seconds) {
-        err << "xrayd assert: --since: " << seconds.error().message << "\n";
-        return 2;
-      }
-      since_seconds = *seconds;
-    } else {
-      err << "xrayd assert: " << (value ? "unknown argument '" + arg + "'" : value.error().message)
-          << "\n"
-          << kAssertUsage;
-      return 2;
-    }
-    i += 2;
+  CLI::App app(
+      "Checks the traces a running xrayd received in the last --since (default 15m) through its "
+      "X-Ray API (default: AWS_XRAY_DAEMON_ADDRESS's tcp address, else 127.0.0.1:2000).\n"
+      "Exit status: 0 all passed, 1 an assertion failed, 2 usage or connection errors.",
+      "xrayd assert");
+  CLI::Option* url =
+      app.add_option("--endpoint", endpoint, "the X-Ray API's URL")->type_name("URL");
+  app.add_option(
+         "-t,--tcp",
+         [&endpoint](const CLI::results_t& values) {
+           auto parsed = ParseEndpoint(values.front());
+           if (!parsed) {
+             throw CLI::ValidationError("-t", parsed.error().message);
+           }
+           endpoint = "http://" + parsed->ToString();
+           return true;
+         },
+         "the daemon's TCP address")
+      ->type_name("HOST:PORT")
+      ->expected(1)
+      ->excludes(url);
+  AddDurationOption(app, "--since", since_seconds, "how far back to look (default 15m)");
+  AddReportOptions(app, report);
+  assertion_flags.AddTo(app);
+  if (auto code = ParseCommandLine(app, args, out, err)) {
+    return *code;
   }
   if (assertion_flags.assertions().empty()) {
-    err << "xrayd assert: give at least one assertion\n" << kAssertUsage << kAssertionFlagsUsage;
+    err << "xrayd assert: give at least one assertion\n"
+        << "Run 'xrayd assert --help' for more information.\n";
     return 2;
   }
   XrayQueryClient client(endpoint);

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "daemon/cli/assert_report.h"
-#include "daemon/config.h"
 #include "daemon/cli/trace_assertions.h"
+#include "daemon/config.h"
 #include "proto/clock.h"
+
+#include <CLI/CLI.hpp>
 
 namespace xrayd::daemon {
 
@@ -23,9 +25,9 @@ struct ReportArgs {
   std::size_t max_traces = 10000;
 };
 
-// Parses --junit, --color and --max-traces at args[i]: as AssertionFlags::Parse.
-[[nodiscard]] Result<bool> ParseReportFlag(const std::vector<std::string>& args, std::size_t& i,
-                                           ReportArgs& out);
+// Adds --junit, --color and --max-traces to `app`, parsed into `*out` (which must outlive the
+// parse).
+void AddReportOptions(CLI::App& app, ReportArgs& out);
 
 // Where a report goes: the stream, and whether it may carry ANSI colours.
 struct ReportSink {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -14,21 +15,14 @@
 #include <thread>
 
 #include "daemon/cli/cli_assert.h"
+#include "daemon/cli/cli_parse.h"
+#include "daemon/cli/xray_query_client.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
-#include "daemon/cli/xray_query_client.h"
 
 namespace xrayd::daemon {
 
 namespace {
-
-constexpr const char* kCaptureUsage =
-    "usage: xrayd capture [--out FILE] [--junit FILE] [--data-dir DIR] [--quiet D] [--timeout D]\n"
-    "                     [--color auto|always|never] [ASSERTION...] -- COMMAND [ARGS...]\n"
-    "Runs COMMAND against a private xrayd (free loopback ports, temporary store unless\n"
-    "--data-dir), waits until no segment arrived for --quiet (default 1s, at most --timeout,\n"
-    "default 30s, after COMMAND exits), writes the traces (--out, BatchGetTraces JSON) and checks\n"
-    "the assertions. Exit status: COMMAND's if it failed, else 1 if an assertion failed, else 0.\n";
 
 struct CaptureArgs {
   std::string out_path;
@@ -40,47 +34,40 @@ struct CaptureArgs {
   std::vector<std::string> command;
 };
 
-Result<CaptureArgs> ParseCaptureArgs(const std::vector<std::string>& args) {
-  CaptureArgs parsed;
-  std::size_t i = 0;
-  while (i < args.size() && args[i] != "--") {
-    auto taken = parsed.assertions.Parse(args, i);
-    if (taken && !*taken) {
-      taken = ParseReportFlag(args, i, parsed.report);
-    }
-    if (!taken) {
-      return tl::unexpected(taken.error());
-    }
-    if (*taken) {
-      continue;
-    }
-    const std::string& flag = args[i];
-    if (i + 1 >= args.size() || args[i + 1] == "--") {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       flag.rfind("--", 0) == 0 ? flag + " needs a value"
-                                                : "unexpected '" + flag + "' before --");
-    }
-    const std::string& value = args[i + 1];
-    if (flag == "--out") {
-      parsed.out_path = value;
-    } else if (flag == "--data-dir") {
-      parsed.data_dir = value;
-    } else if (flag == "--quiet" || flag == "--timeout") {
-      auto seconds = ParseDurationSeconds(value);
-      if (!seconds) {
-        return MakeError(ErrorCode::kInvalidArgument, flag + ": " + seconds.error().message);
-      }
-      (flag == "--quiet" ? parsed.quiet_seconds : parsed.timeout_seconds) = *seconds;
-    } else {
-      return MakeError(ErrorCode::kInvalidArgument, "unknown flag '" + flag + "'");
-    }
-    i += 2;
+// Parses `args` into `parsed`; nullopt when the capture should run, else the exit code.
+std::optional<int> ParseCaptureArgs(const std::vector<std::string>& args, CaptureArgs& parsed,
+                                    std::ostream& out, std::ostream& err) {
+  // Everything after the first "--" is the command, verbatim.
+  const auto separator = std::find(args.begin(), args.end(), "--");
+  const std::vector<std::string> options(args.begin(), separator);
+  CLI::App app(
+      "Runs COMMAND against a private xrayd (free loopback ports, temporary store unless "
+      "--data-dir), waits until no segment arrived for --quiet (default 1s, at most --timeout, "
+      "default 30s, after COMMAND exits), writes the traces (--out, BatchGetTraces JSON) and "
+      "checks the assertions.\n"
+      "Usage: xrayd capture [OPTIONS] [ASSERTION...] -- COMMAND [ARGS...]\n"
+      "Exit status: COMMAND's if it failed, else 1 if an assertion failed, else 0; 2 for usage "
+      "errors.",
+      "xrayd capture");
+  app.add_option("--out", parsed.out_path, "write the captured traces to FILE")->type_name("FILE");
+  app.add_option("--data-dir", parsed.data_dir, "keep the store in DIR (default: temporary)")
+      ->type_name("DIR");
+  AddDurationOption(app, "--quiet", parsed.quiet_seconds,
+                    "done once no segment arrived for this long (default 1s)");
+  AddDurationOption(app, "--timeout", parsed.timeout_seconds,
+                    "wait at most this long after COMMAND exits (default 30s)");
+  AddReportOptions(app, parsed.report);
+  parsed.assertions.AddTo(app);
+  if (auto code = ParseCommandLine(app, options, out, err)) {
+    return code;
   }
-  if (i >= args.size() || i + 1 >= args.size()) {
-    return MakeError(ErrorCode::kInvalidArgument, "give the command to run after --");
+  if (separator == args.end() || separator + 1 == args.end()) {
+    err << "xrayd capture: give the command to run after --\n"
+        << "Run 'xrayd capture --help' for more information.\n";
+    return 2;
   }
-  parsed.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-  return parsed;
+  parsed.command.assign(separator + 1, args.end());
+  return std::nullopt;
 }
 
 // Everything the private daemon has been handed so far; it changes while segments arrive.
@@ -218,13 +205,11 @@ Result<std::string> MakeTemporaryDataDir(const Environment& env) {
 // The private daemon: offline, loopback, free ports, warnings only; nothing from the user's
 // environment or config files.
 Result<DaemonConfig> PrivateDaemonConfig(const std::string& data_dir) {
-  auto flags = ParseDaemonFlags(
-      {"--offline", "-b", "127.0.0.1:0", "-t", "127.0.0.1:0", "--data-dir", data_dir, "-l", "warn"},
-      Environment{});
-  if (!flags) {
-    return tl::unexpected(flags.error());
-  }
-  return flags->config;
+  XRAYD_TRY_ASSIGN(auto flags,
+                   ParseDaemonFlags({"--offline", "-b", "127.0.0.1:0", "-t", "127.0.0.1:0",
+                                     "--data-dir", data_dir, "-l", "warn"},
+                                    Environment{}));
+  return flags.config;
 }
 
 int Capture(const CaptureArgs& args, const std::string& data_dir, const Environment& env,
@@ -299,15 +284,11 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
 
 int RunCaptureCommand(const std::vector<std::string>& args, const Environment& env,
                       std::ostream& out, std::ostream& err, const proto::Clock& clock) {
-  if (!args.empty() && (args.front() == "-h" || args.front() == "--help")) {
-    out << kCaptureUsage << kAssertionFlagsUsage;
-    return 0;
+  CaptureArgs capture;
+  if (auto code = ParseCaptureArgs(args, capture, out, err)) {
+    return *code;
   }
-  auto parsed = ParseCaptureArgs(args);
-  if (!parsed) {
-    err << "xrayd capture: " << parsed.error().message << "\n" << kCaptureUsage;
-    return 2;
-  }
+  const CaptureArgs* parsed = &capture;
   LoggingOptions logging;
   logging.level = EffectiveLogLevel::kWarn;
   if (Status s = ConfigureLogging(logging); !s) {

@@ -4,35 +4,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/cli/cli_parse.h"
 #include "storage/state_store.h"
 
 namespace xrayd::daemon {
-namespace {
-
-constexpr std::string_view kUsage = "usage: xrayd groups list [--data-dir DIR]\n";
-
-}  // namespace
 
 int RunGroupsCommand(const std::vector<std::string>& args, const Environment& env,
                      std::ostream& out, std::ostream& err, const GroupCountsFn& counts) {
   std::string data_dir = DefaultDataDir(env);
-  std::string verb;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--data-dir" && i + 1 < args.size()) {
-      data_dir = args[++i];
-    } else if (args[i] == "-h" || args[i] == "--help") {
-      out << kUsage;
-      return 0;
-    } else if (verb.empty() && args[i].rfind('-', 0) != 0) {
-      verb = args[i];
-    } else {
-      err << "xrayd groups: unexpected argument '" << args[i] << "'\n" << kUsage;
-      return 2;
-    }
-  }
-  if (verb != "list") {
-    err << kUsage;
-    return 2;
+  CLI::App app("The groups of a data dir's state.db, read-only and safe while the daemon runs.",
+               "xrayd groups");
+  app.require_subcommand(1);
+  CLI::App* list = app.add_subcommand("list",
+                                      "every group as JSON, with its approximate trace "
+                                      "counts per minute");
+  list->add_option("--data-dir", data_dir, "the daemon's data directory")->type_name("DIR");
+  if (auto code = ParseCommandLine(app, args, out, err)) {
+    return *code;
   }
   auto store = storage::StateStore::Open(data_dir + "/state.db",
                                          storage::StateStoreOptions{.read_only = true});

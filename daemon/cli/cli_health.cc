@@ -10,7 +10,9 @@
 #include <cstring>
 #include <ostream>
 
+#include "daemon/cli/cli_parse.h"
 #include "daemon/config.h"
+#include "proto/duration.h"
 
 namespace xrayd::daemon {
 
@@ -69,35 +71,35 @@ int GetHealthz(const HealthArgs& args, std::string& error) {
 
 int RunHealthCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   HealthArgs parsed;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (i + 1 >= args.size() || (arg != "-t" && arg != "--bind-tcp" && arg != "--timeout")) {
-      err << "usage: xrayd health [-t HOST:PORT] [--timeout SECONDS]\n";
-      return 2;
-    }
-    const std::string& value = args[++i];
-    if (arg == "--timeout") {
-      double seconds = 0;
-      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-      if (ec != std::errc() || ptr != value.data() + value.size() || seconds <= 0) {
-        err << "xrayd health: --timeout needs a positive number of seconds\n";
-        return 2;
-      }
-      parsed.timeout_seconds = seconds;
-    } else {
-      auto endpoint = ParseEndpoint(value);
-      if (!endpoint) {
-        err << "xrayd health: " << endpoint.error().message << "\n";
-        return 2;
-      }
-      // A daemon bound to every address is asked on loopback.
-      if (endpoint->host == "0.0.0.0") {
-        endpoint->host = "127.0.0.1";
-      } else if (endpoint->host == "::") {
-        endpoint->host = "::1";
-      }
-      parsed.address = *endpoint;
-    }
+  CLI::App app("Asks a running xrayd's GET /healthz; exit 0 when it answers 200, else 1.",
+               "xrayd health");
+  app.add_option(
+         "-t,--bind-tcp",
+         [&parsed](const CLI::results_t& values) {
+           auto endpoint = ParseEndpoint(values.front());
+           if (!endpoint) {
+             throw CLI::ValidationError("-t", endpoint.error().message);
+           }
+           // A daemon bound to every address is asked on loopback.
+           if (endpoint->host == "0.0.0.0") {
+             endpoint->host = "127.0.0.1";
+           } else if (endpoint->host == "::") {
+             endpoint->host = "::1";
+           }
+           parsed.address = *endpoint;
+           return true;
+         },
+         "the daemon's TCP address (default 127.0.0.1:2000)")
+      ->type_name("HOST:PORT")
+      ->expected(1);
+  AddDurationOption(app, "--timeout", parsed.timeout_seconds,
+                    "give up after this long (default 2s)")
+      ->check([](const std::string& text) -> std::string {
+        auto seconds = proto::ParseDurationSeconds(text);
+        return seconds && *seconds > 0 ? "" : "needs a positive duration";
+      });
+  if (auto code = ParseCommandLine(app, args, out, err)) {
+    return *code;
   }
   std::string error;
   const int status = GetHealthz(parsed, error);

@@ -6,8 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/aws/aws_credentials_internal.h"
+#include "daemon/aws/aws_credentials.h"
 #include "daemon/aws/sigv4.h"
+#include "daemon/cli/cli_parse.h"
+#include "proto/iso8601.h"
 
 namespace xrayd::daemon {
 
@@ -55,7 +57,7 @@ int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err
     if (it->is_number()) {
       time = std::chrono::system_clock::from_time_t(it->get<std::time_t>());
     } else if (auto parsed =
-                   internal::ParseIso8601(it->is_string() ? it->get<std::string>() : "")) {
+                   proto::ParseIso8601Time(it->is_string() ? it->get<std::string>() : "")) {
       time = *parsed;
     } else {
       err << "xrayd sign-request: time must be ISO 8601 or epoch seconds\n";
@@ -78,6 +80,19 @@ int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err
   }
   out << result.dump() << "\n";
   return 0;
+}
+
+int RunSignRequestCommandLine(const std::vector<std::string>& args, std::istream& in,
+                              std::ostream& out, std::ostream& err) {
+  CLI::App app(
+      "Reads one JSON request on stdin ({method, host, path, query, headers, body, "
+      "access_key_id, secret_access_key, session_token, region, service, time, content_sha256}), "
+      "signs it with SigV4 and prints the headers to add as a JSON object. For tests.",
+      "xrayd sign-request");
+  if (auto code = ParseCommandLine(app, args, out, err)) {
+    return *code;
+  }
+  return RunSignRequestCommand(in, out, err);
 }
 
 }  // namespace xrayd::daemon

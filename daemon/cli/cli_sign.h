@@ -10,6 +10,8 @@
 //          "authorization": ...} and a newline.
 
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 #include "proto/clock.h"
 
@@ -19,5 +21,9 @@ namespace xrayd::daemon {
 // time.
 int RunSignRequestCommand(std::istream& in, std::ostream& out, std::ostream& err,
                           const proto::Clock& clock = proto::SystemClock::Instance());
+
+// Runs `xrayd sign-request <args>`: takes no arguments but --help (exit 0); others exit 2.
+int RunSignRequestCommandLine(const std::vector<std::string>& args, std::istream& in,
+                              std::ostream& out, std::ostream& err);
 
 }  // namespace xrayd::daemon

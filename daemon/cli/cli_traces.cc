@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <iostream>
@@ -12,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/cli/cli_traces_tail.h"
 #include "daemon/api/group_lookup.h"
+#include "daemon/cli/cli_parse.h"
+#include "daemon/cli/cli_traces_tail.h"
+#include "proto/text.h"
 #include "query/filter_parser.h"
 #include "query/terminal_text.h"
 #include "query/trace_assembler.h"
@@ -26,17 +27,6 @@ namespace xrayd::daemon {
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: xrayd traces list [--filter EXPR] [--since DURATION] [--limit N] [--data-dir DIR]\n"
-    "       xrayd traces get TRACE_ID... [--data-dir DIR]\n"
-    "       xrayd traces show TRACE_ID [--width N] [--color auto|always|never] [--data-dir DIR]\n"
-    "       xrayd traces tail [--filter EXPR] [--since DURATION] [--quiet SECONDS] [--count N]\n"
-    "                         [--show] [--width N] [--color auto|always|never] [--data-dir DIR]\n"
-    "  show: the trace as a timeline (bars, durations, ! error, F fault, T throttle, annotations,\n"
-    "        exceptions); tail: one line per trace once it completes (no segment in progress and\n"
-    "        nothing new for --quiet, default 1s), traces first received after the start (or\n"
-    "        within --since), until Ctrl-C or --count traces\n";
-
 struct TracesArgs {
   std::string verb;
   std::vector<std::string> positional;
@@ -45,105 +35,71 @@ struct TracesArgs {
   std::size_t limit = 100;
   std::optional<std::string> filter;
   bool since_given = false;
-  std::optional<std::size_t> count;
+  std::size_t count = 0;  // 0: no limit.
   std::optional<double> quiet_seconds;
   std::optional<int> width;
   std::string color = "auto";
-  bool color_given = false;
   bool show = false;
-  bool limit_given = false;
 };
 
-Result<std::size_t> ParsePositive(const std::string& flag, const std::string& text) {
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || ptr != text.data() + text.size() || n == 0) {
-    return MakeError(ErrorCode::kInvalidArgument, flag + ": expected a positive number");
-  }
-  return n;
-}
-
-Result<TracesArgs> ParseTracesArgs(const std::vector<std::string>& args, const Environment& env) {
-  TracesArgs parsed;
+// Parses `args` into `parsed`; nullopt when the command should run, else the exit code.
+std::optional<int> ParseTracesArgs(const std::vector<std::string>& args, const Environment& env,
+                                   TracesArgs& parsed, std::ostream& out, std::ostream& err) {
   parsed.data_dir = DefaultDataDir(env);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&]() -> Result<std::string> {
-      if (i + 1 >= args.size()) {
-        return MakeError(ErrorCode::kInvalidArgument, arg + " needs a value");
-      }
-      return args[++i];
-    };
-    if (arg == "--data-dir") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      parsed.data_dir = *v;
-    } else if (arg == "--filter") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      parsed.filter = *v;
-    } else if (arg == "--since") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      auto seconds = ParseDuration(*v);
-      if (!seconds) {
-        return tl::unexpected(seconds.error());
-      }
-      parsed.since_seconds = *seconds;
-      parsed.since_given = true;
-    } else if (arg == "--limit" || arg == "--count" || arg == "--width") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      auto n = ParsePositive(arg, *v);
-      if (!n) {
-        return tl::unexpected(n.error());
-      }
-      if (arg == "--limit") {
-        parsed.limit = *n;
-        parsed.limit_given = true;
-      } else if (arg == "--count") {
-        parsed.count = *n;
-      } else if (*n < 10 || *n > 1000) {
-        return MakeError(ErrorCode::kInvalidArgument, "--width: expected 10 to 1000 columns");
-      } else {
-        parsed.width = static_cast<int>(*n);
-      }
-    } else if (arg == "--quiet") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      auto seconds = ParseDuration(*v);
-      if (!seconds) {
-        return tl::unexpected(seconds.error());
-      }
-      parsed.quiet_seconds = *seconds;
-    } else if (arg == "--color") {
-      auto v = value();
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      parsed.color = *v;
-      parsed.color_given = true;
-    } else if (arg == "--show") {
-      parsed.show = true;
-    } else if (arg.rfind("--", 0) == 0) {
-      return MakeError(ErrorCode::kInvalidArgument, "unknown flag '" + arg + "'");
-    } else if (parsed.verb.empty()) {
-      parsed.verb = arg;
-    } else {
-      parsed.positional.push_back(arg);
-    }
+  CLI::App app("Read the trace store, safely while the daemon runs.", "xrayd traces");
+  app.require_subcommand(1);
+  CLI::App* list = app.add_subcommand("list",
+                                      "traces active in the last --since, newest first, "
+                                      "as JSON");
+  CLI::App* get = app.add_subcommand("get",
+                                     "whole traces as JSON (BatchGetTraces); exit 1 if "
+                                     "none is stored");
+  CLI::App* show = app.add_subcommand("show",
+                                      "one trace as a timeline (bars, durations, ! error, "
+                                      "F fault, T throttle, annotations, exceptions)");
+  CLI::App* tail = app.add_subcommand(
+      "tail",
+      "one line per trace once it completes (no segment in progress and nothing new for "
+      "--quiet), traces first received after the start (or within --since), until Ctrl-C "
+      "or --count traces");
+  for (CLI::App* verb : {list, get, show, tail}) {
+    verb->add_option("--data-dir", parsed.data_dir, "the daemon's data directory")
+        ->type_name("DIR");
+    verb->callback([&parsed, verb] { parsed.verb = verb->get_name(); });
   }
-  return parsed;
+  for (CLI::App* verb : {list, tail}) {
+    verb->add_option("--filter", parsed.filter, "only traces matching this filter expression")
+        ->type_name("EXPR");
+    AddDurationOption(*verb, "--since", parsed.since_seconds,
+                      verb == list ? "how far back (default 1h)"
+                                   : "also traces received this long "
+                                     "before the start");
+  }
+  AddPositiveOption(*list, "--limit", parsed.limit, "at most N traces (default 100)");
+  get->add_option("TRACE_ID", parsed.positional, "trace ids")->required();
+  show->add_option("TRACE_ID", parsed.positional, "a trace id")->required()->expected(1);
+  for (CLI::App* verb : {show, tail}) {
+    verb->add_option("--width", parsed.width, "bar width in columns")
+        ->type_name("N")
+        ->check(CLI::Range(10, 1000));
+    AddColorOption(*verb, parsed.color);
+  }
+  double quiet = 1;
+  CLI::Option* quiet_option = AddDurationOption(*tail, "--quiet", quiet,
+                                                "a trace completes after this long without a "
+                                                "new segment (default 1s)");
+  AddPositiveOption(*tail, "--count", parsed.count, "stop after N traces");
+  tail->add_flag("--show", parsed.show, "draw each trace as a timeline too");
+  CLI::Option* since_list = list->get_option("--since");
+  CLI::Option* since_tail = tail->get_option("--since");
+  if (auto code = ParseCommandLine(app, args, out, err)) {
+    return code;
+  }
+  parsed.since_given = since_list->count() > 0 || since_tail->count() > 0;
+  if (quiet_option->count() > 0) {
+    parsed.quiet_seconds = quiet;
+  }
+  return std::nullopt;
 }
 
 Result<std::unique_ptr<storage::TraceStore>> OpenStore(const std::string& data_dir) {
@@ -200,39 +156,10 @@ int ListFiltered(storage::TraceStore& store, const TracesArgs& args, const proto
   return 0;
 }
 
-// Flags that mean nothing to a verb are errors rather than silently ignored.
-Status CheckFlagsForVerb(const TracesArgs& args) {
-  const std::string& verb = args.verb;
-  const auto reject = [&](bool given, std::string_view flag) -> Status {
-    if (given) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       std::string(flag) + " does not apply to 'traces " + verb + "'");
-    }
-    return {};
-  };
-  const bool timeline_verb = verb == "show" || verb == "tail";
-  for (const Status& s : {reject(!timeline_verb && args.width.has_value(), "--width"),
-                          reject(!timeline_verb && args.color_given, "--color"),
-                          reject(verb != "tail" && args.show, "--show"),
-                          reject(verb != "tail" && args.count.has_value(), "--count"),
-                          reject(verb != "tail" && args.quiet_seconds.has_value(), "--quiet"),
-                          reject(timeline_verb && args.limit_given, "--limit"),
-                          reject(verb == "show" && args.filter.has_value(), "--filter"),
-                          reject(verb == "show" && args.since_given, "--since")}) {
-    if (!s) {
-      return s;
-    }
-  }
-  return {};
-}
-
 // `traces show`: exit 1 if the trace is not stored.
 int ShowTrace(storage::TraceStore& store, const std::string& id,
               const query::TimelineOptions& timeline, std::ostream& out, std::ostream& err) {
-  std::string lower = id;
-  for (char& c : lower) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  const std::string lower = proto::AsciiLower(id);
   auto docs = store.GetDocuments(lower);
   if (!docs) {
     err << "xrayd traces show: " << docs.error().message << "\n";
@@ -248,68 +175,14 @@ int ShowTrace(storage::TraceStore& store, const std::string& id,
 
 }  // namespace
 
-Result<double> ParseDuration(std::string_view text) {
-  if (text.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "empty duration");
-  }
-  double scale = 1;
-  std::string_view number = text;
-  switch (text.back()) {
-    case 's':
-      scale = 1;
-      number.remove_suffix(1);
-      break;
-    case 'm':
-      scale = 60;
-      number.remove_suffix(1);
-      break;
-    case 'h':
-      scale = 3600;
-      number.remove_suffix(1);
-      break;
-    case 'd':
-      scale = 86400;
-      number.remove_suffix(1);
-      break;
-    default:
-      break;
-  }
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() || value < 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "invalid duration '" + std::string(text) + "' (examples: 90s, 10m, 1h, 7d)");
-  }
-  return value * scale;
-}
-
 int RunTracesCommand(const std::vector<std::string>& args, const Environment& env,
                      std::ostream& out, std::ostream& err, const proto::Clock& clock) {
-  auto parsed = ParseTracesArgs(args, env);
-  if (!parsed) {
-    err << "xrayd traces: " << parsed.error().message << "\n" << kUsage;
-    return 2;
+  TracesArgs parsed_args;
+  if (auto code = ParseTracesArgs(args, env, parsed_args, out, err)) {
+    return *code;
   }
+  const TracesArgs* parsed = &parsed_args;
   const std::string& verb = parsed->verb;
-  if (verb != "list" && verb != "get" && verb != "show" && verb != "tail") {
-    err << kUsage;
-    return 2;
-  }
-  if (Status s = CheckFlagsForVerb(*parsed); !s) {
-    err << "xrayd traces " << verb << ": " << s.error().message << "\n" << kUsage;
-    return 2;
-  }
-  if (verb == "get" && parsed->positional.empty()) {
-    err << "xrayd traces get: give at least one trace id\n" << kUsage;
-    return 2;
-  }
-  if ((verb == "show" && parsed->positional.size() != 1) ||
-      (verb == "tail" && !parsed->positional.empty())) {
-    err << "xrayd traces " << verb << ": "
-        << (verb == "show" ? "give one trace id" : "takes no arguments") << "\n"
-        << kUsage;
-    return 2;
-  }
   query::TimelineOptions timeline;
   if (verb == "show" || verb == "tail") {
     const bool is_tty = &out == &std::cout && isatty(STDOUT_FILENO) == 1;
@@ -329,7 +202,7 @@ int RunTracesCommand(const std::vector<std::string>& args, const Environment& en
     if (parsed->since_given) {
       tail.since_seconds = parsed->since_seconds;
     }
-    tail.count = parsed->count.value_or(0);
+    tail.count = parsed->count;
     tail.show = parsed->show;
     tail.timeline = timeline;
     tail.clock = &clock;
@@ -365,10 +238,7 @@ int RunTracesCommand(const std::vector<std::string>& args, const Environment& en
   nlohmann::json found = nlohmann::json::array();
   nlohmann::json unprocessed = nlohmann::json::array();
   for (const std::string& id : parsed->positional) {
-    std::string lower = id;
-    for (char& c : lower) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    const std::string lower = proto::AsciiLower(id);
     auto docs = (*store)->GetDocuments(lower);
     if (!docs) {
       err << "xrayd traces get: " << docs.error().message << "\n";

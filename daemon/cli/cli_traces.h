@@ -5,19 +5,15 @@
 
 #include <iosfwd>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "daemon/config.h"
 #include "proto/clock.h"
-#include "proto/result.h"
 
 namespace xrayd::daemon {
 
-// Parses "90s", "10m", "1h", "7d" or plain seconds "30" into seconds. kInvalidArgument otherwise.
-[[nodiscard]] Result<double> ParseDuration(std::string_view text);
-
-// Runs `xrayd traces <args>`; returns the process exit code (0 ok, 1 not found, 2 usage/errors).
+// Runs `xrayd traces <args>`; returns the process exit code (0 ok or --help, 1 not found, 2 usage
+// or store errors).
 // `tail` runs until SIGINT/SIGTERM (exit 0) or --count traces. --color auto colours only when
 // `out` is std::cout on a terminal. `clock` is the "now" that --since counts back from and that
 // tail decides completion by; it must outlive the call.

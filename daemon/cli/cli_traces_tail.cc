@@ -52,12 +52,9 @@ struct TailFilter {
 
 Result<std::unique_ptr<TailFilter>> MakeTailFilter(const std::string& text,
                                                    const std::string& data_dir) {
-  auto parsed = query::ParseFilter(text);
-  if (!parsed) {
-    return tl::unexpected(parsed.error());
-  }
+  XRAYD_TRY_ASSIGN(auto parsed, query::ParseFilter(text));
   auto filter = std::make_unique<TailFilter>();
-  filter->expr = std::move(*parsed);
+  filter->expr = std::move(parsed);
   const std::string state_path = data_dir + "/state.db";
   if (std::filesystem::exists(state_path)) {
     auto opened = storage::StateStore::Open(state_path, {.read_only = true});
@@ -66,9 +63,7 @@ Result<std::unique_ptr<TailFilter>> MakeTailFilter(const std::string& text,
       filter->groups = MakeGroupLookup(*filter->state);
     }
   }
-  if (Status s = query::CheckFilterGroups(filter->expr, filter->groups); !s) {
-    return tl::unexpected(s.error());
-  }
+  XRAYD_TRY(query::CheckFilterGroups(filter->expr, filter->groups));
   return filter;
 }
 
@@ -108,15 +103,12 @@ TraceTail::TraceTail(storage::TraceStore& store, double first_received_from, dou
       list_since_(first_received_from - kOverlapSeconds) {}
 
 Result<std::vector<CompletedTrace>> TraceTail::Poll(double now) {
-  auto rows = store_.ListTraces(list_since_, kListLimit);
-  if (!rows) {
-    return tl::unexpected(rows.error());
-  }
-  truncated_ = rows->size() >= kListLimit;
+  XRAYD_TRY_ASSIGN(auto rows, store_.ListTraces(list_since_, kListLimit));
+  truncated_ = rows.size() >= kListLimit;
   // Every write is committed within kOverlapSeconds of its updated_at, so listing from a little
   // before this poll next time sees every trace written in between.
   list_since_ = now - kOverlapSeconds;
-  for (storage::TraceInfo& info : *rows) {
+  for (storage::TraceInfo& info : rows) {
     if (auto done = done_.find(info.trace_id); done != done_.end()) {
       done->second = std::max(done->second, info.updated_at);
       continue;
@@ -143,9 +135,7 @@ Result<std::vector<CompletedTrace>> TraceTail::Poll(double now) {
   for (const std::string& id : due_ids) {
     storage::TraceInfo& seen = pending_[id];
     // The row and the documents from one snapshot, so the documents are the ones judged complete.
-    if (Status s = store_.BeginSnapshot(); !s) {
-      return tl::unexpected(s.error());
-    }
+    XRAYD_TRY(store_.BeginSnapshot());
     auto info = store_.GetTraceInfo(id);
     auto docs = info ? store_.GetDocuments(id) : Result<std::vector<storage::StoredDocument>>{};
     store_.EndSnapshot();
@@ -153,12 +143,8 @@ Result<std::vector<CompletedTrace>> TraceTail::Poll(double now) {
       pending_.erase(id);  // Deleted by retention meanwhile.
       continue;
     }
-    if (!info) {
-      return tl::unexpected(info.error());
-    }
-    if (!docs) {
-      return tl::unexpected(docs.error());
-    }
+    XRAYD_TRY(info);
+    XRAYD_TRY(docs);
     if (info->revision != seen.revision || info->partial || info->updated_at != seen.updated_at) {
       seen = std::move(*info);  // Written since it was listed: judged again at a later poll.
       continue;

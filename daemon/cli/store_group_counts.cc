@@ -20,18 +20,14 @@ GroupCountsFn MakeStoreGroupCounts(int minutes, const proto::Clock& clock) {
     if (!std::filesystem::exists(store_path)) {
       return std::vector<MinuteCount>();
     }
-    auto store = storage::TraceStore::Open(store_path, storage::OpenMode::kReadOnly);
-    if (!store) {
-      return tl::unexpected(store.error());
-    }
+    XRAYD_TRY_ASSIGN(auto store,
+                     storage::TraceStore::Open(store_path, storage::OpenMode::kReadOnly));
     std::unique_ptr<storage::StateStore> state;
     query::GroupLookup groups;
     if (std::filesystem::exists(data_dir + "/state.db")) {
-      auto opened = storage::StateStore::Open(data_dir + "/state.db", {.read_only = true});
-      if (!opened) {
-        return tl::unexpected(opened.error());
-      }
-      state = std::move(*opened);
+      XRAYD_TRY_ASSIGN(auto opened,
+                       storage::StateStore::Open(data_dir + "/state.db", {.read_only = true}));
+      state = std::move(opened);
       groups = MakeGroupLookup(*state);
     }
     const double now = clock.NowSeconds();
@@ -49,12 +45,9 @@ GroupCountsFn MakeStoreGroupCounts(int minutes, const proto::Clock& clock) {
     request.max_examined = static_cast<std::size_t>(-1);
     request.with_models = false;
     request.groups = groups;
-    auto page = query::SearchTraces(**store, request);
-    if (!page) {
-      return tl::unexpected(page.error());
-    }
+    XRAYD_TRY_ASSIGN(auto page, query::SearchTraces(*store, request));
     std::map<std::int64_t, std::int64_t> per_minute;
-    for (const query::SearchMatch& match : page->matches) {
+    for (const query::SearchMatch& match : page.matches) {
       if (match.first_received >= since) {
         ++per_minute[static_cast<std::int64_t>(std::floor(match.first_received / 60)) * 60];
       }

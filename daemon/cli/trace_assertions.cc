@@ -7,20 +7,12 @@
 #include <sstream>
 #include <utility>
 
+#include "proto/duration.h"
 #include "query/filter_eval.h"
 #include "query/filter_parser.h"
 #include "query/trace_timeline.h"
 
 namespace xrayd::daemon {
-
-const char* const kAssertionFlagsUsage =
-    "assertions (checked in order; per-trace checks apply to the latest --where, or every trace):\n"
-    "  --expect FILTER [COUNT]   traces matching FILTER; COUNT '>=1' (default), '=2', '0', '<3'\n"
-    "  --none FILTER             no trace matches FILTER\n"
-    "  --where FILTER            scope of the per-trace checks that follow ('' = every trace)\n"
-    "  --subsegment NAME         each trace in scope has a segment or subsegment named NAME\n"
-    "  --annotation KEY[=VALUE]  each trace in scope has annotation KEY (with that value)\n"
-    "  --max-duration D          each trace in scope lasts at most D (250ms, 2s, 1m)\n";
 
 namespace {
 
@@ -98,12 +90,9 @@ Result<std::vector<std::string>> Scope(XrayQueryClient& client, const std::strin
   if (filter.empty()) {
     return traces.ids;
   }
-  auto matched = client.FindTraceIds(filter, options.window, options.max_traces);
-  if (!matched) {
-    return tl::unexpected(matched.error());
-  }
+  XRAYD_TRY_ASSIGN(auto matched, client.FindTraceIds(filter, options.window, options.max_traces));
   std::vector<std::string> known;
-  for (const std::string& id : *matched) {
+  for (const std::string& id : matched) {
     if (traces.by_id.contains(id)) {
       known.push_back(id);
     }
@@ -173,9 +162,7 @@ Result<AssertionOutcome> CheckCount(XrayQueryClient& client, const Assertion& as
       outcome.details = found.error().message + "\n";
       return outcome;
     }
-    if (!found) {
-      return tl::unexpected(found.error());
-    }
+    XRAYD_TRY(found);
     matched = std::move(*found);
   }
   outcome.found = std::to_string(matched.size()) + (matched.size() == 1 ? " trace" : " traces");
@@ -244,9 +231,7 @@ Result<AssertionOutcome> CheckEachTrace(XrayQueryClient& client, const Assertion
     outcome.details = scope.error().message + "\n";
     return outcome;
   }
-  if (!scope) {
-    return tl::unexpected(scope.error());
-  }
+  XRAYD_TRY(scope);
   if (scope->empty()) {
     outcome.found = "no trace to check";
     outcome.details = assertion.filter.empty()
@@ -295,27 +280,6 @@ std::string Assertion::Title() const {
   return "";
 }
 
-Result<double> ParseDurationSeconds(std::string_view text) {
-  double scale = 1;
-  std::string_view number = text;
-  if (number.size() > 2 && number.substr(number.size() - 2) == "ms") {
-    scale = 0.001;
-    number.remove_suffix(2);
-  } else if (!number.empty() && number.back() == 's') {
-    number.remove_suffix(1);
-  } else if (!number.empty() && number.back() == 'm') {
-    scale = 60;
-    number.remove_suffix(1);
-  }
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() || value < 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "invalid duration '" + std::string(text) + "' (examples: 250ms, 2s, 1m)");
-  }
-  return value * scale;
-}
-
 Result<bool> AssertionFlags::Parse(const std::vector<std::string>& args, std::size_t& i) {
   const std::string& flag = args[i];
   static const std::set<std::string> kFlags = {"--expect",     "--none",       "--where",
@@ -323,47 +287,41 @@ Result<bool> AssertionFlags::Parse(const std::vector<std::string>& args, std::si
   if (!kFlags.contains(flag)) {
     return false;
   }
-  auto value = NextValue(args, i);
-  if (!value) {
-    return tl::unexpected(value.error());
-  }
+  XRAYD_TRY_ASSIGN(auto value, NextValue(args, i));
   Assertion assertion;
   assertion.filter = scope_;
   std::size_t consumed = 2;
   if (flag == "--where") {
-    scope_ = *value;
+    scope_ = value;
     i += consumed;
     return true;
   }
   if (flag == "--expect" || flag == "--none") {
     assertion.kind = Assertion::Kind::kCount;
-    assertion.filter = *value;
+    assertion.filter = value;
     if (flag == "--none") {
       assertion.bound = {.op = query::CountBound::Op::kEq, .count = 0};
     } else if (i + 2 < args.size() && query::LooksLikeCountBound(args[i + 2])) {
-      auto bound = query::ParseCountBound(args[i + 2]);
-      if (!bound) {
-        return tl::unexpected(bound.error());
-      }
-      assertion.bound = *bound;
+      XRAYD_TRY_ASSIGN(auto bound, query::ParseCountBound(args[i + 2]));
+      assertion.bound = bound;
       consumed = 3;
     }
   } else if (flag == "--subsegment") {
     assertion.kind = Assertion::Kind::kSubsegment;
-    assertion.name = *value;
+    assertion.name = value;
   } else if (flag == "--annotation") {
     assertion.kind = Assertion::Kind::kAnnotation;
-    const std::size_t eq = value->find('=');
-    assertion.name = value->substr(0, eq);
+    const std::size_t eq = value.find('=');
+    assertion.name = value.substr(0, eq);
     if (eq != std::string::npos) {
-      assertion.value = value->substr(eq + 1);
+      assertion.value = value.substr(eq + 1);
     }
     if (assertion.name.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "--annotation: expected KEY or KEY=VALUE");
     }
   } else {
     assertion.kind = Assertion::Kind::kMaxDuration;
-    auto seconds = ParseDurationSeconds(*value);
+    auto seconds = proto::ParseDurationSeconds(value);
     if (!seconds) {
       return MakeError(ErrorCode::kInvalidArgument, "--max-duration: " + seconds.error().message);
     }
@@ -372,6 +330,49 @@ Result<bool> AssertionFlags::Parse(const std::vector<std::string>& args, std::si
   assertions_.push_back(std::move(assertion));
   i += consumed;
   return true;
+}
+
+void AssertionFlags::AddTo(CLI::App& app) {
+  struct Flag {
+    const char* name;
+    int max_values;
+    const char* type;
+    const char* help;
+  };
+  static constexpr Flag kFlags[] = {
+      {"--expect", 2, "FILTER [COUNT]",
+       "traces matching FILTER; COUNT '>=1' (default), '=2', '0', '<3'"},
+      {"--none", 1, "FILTER", "no trace matches FILTER"},
+      {"--where", 1, "FILTER", "scope of the per-trace checks that follow ('' = every trace)"},
+      {"--subsegment", 1, "NAME", "each trace in scope has a segment or subsegment named NAME"},
+      {"--annotation", 1, "KEY[=VALUE]",
+       "each trace in scope has annotation KEY (with that value)"},
+      {"--max-duration", 1, "D", "each trace in scope lasts at most D (250ms, 2s, 1m)"},
+  };
+  for (const Flag& flag : kFlags) {
+    const std::string name = flag.name;
+    app.add_option(
+           name,
+           [this, name](const CLI::results_t& values) {
+             std::vector<std::string> args{name};
+             args.insert(args.end(), values.begin(), values.end());
+             std::size_t i = 0;
+             auto taken = Parse(args, i);
+             if (!taken) {
+               throw CLI::ValidationError(taken.error().message);
+             }
+             if (i != args.size()) {
+               throw CLI::ValidationError(
+                   name, "expected a count such as >=1, =2, 0 or <3, got '" + args.back() + "'");
+             }
+             return true;
+           },
+           flag.help)
+        ->expected(1, flag.max_values)
+        ->type_name(flag.type)
+        ->trigger_on_parse()
+        ->group("Assertions (checked in order)");
+  }
 }
 
 Result<AssertionRun> RunAssertions(XrayQueryClient& client,
@@ -383,14 +384,9 @@ Result<AssertionRun> RunAssertions(XrayQueryClient& client,
     return MakeError(ErrorCode::kResourceExhausted,
                      ids.error().message + ": narrow the window (--since) or raise --max-traces");
   }
-  if (!ids) {
-    return tl::unexpected(ids.error());
-  }
-  auto fetched = client.GetTraces(*ids);
-  if (!fetched) {
-    return tl::unexpected(fetched.error());
-  }
-  for (nlohmann::json& trace : *fetched) {
+  XRAYD_TRY(ids);
+  XRAYD_TRY_ASSIGN(auto fetched, client.GetTraces(*ids));
+  for (nlohmann::json& trace : fetched) {
     const std::string id = trace.value("Id", "");
     FetchedTrace entry;
     entry.documents = TraceDocuments(trace);
@@ -404,9 +400,7 @@ Result<AssertionRun> RunAssertions(XrayQueryClient& client,
     auto outcome = assertion.kind == Assertion::Kind::kCount
                        ? CheckCount(client, assertion, traces, options)
                        : CheckEachTrace(client, assertion, traces, options);
-    if (!outcome) {
-      return tl::unexpected(outcome.error());
-    }
+    XRAYD_TRY(outcome);
     outcome->title = assertion.Title();
     if (!outcome->passed) {
       ++run.failed;

@@ -22,6 +22,8 @@
 #include "proto/result.h"
 #include "query/trace_checks.h"
 
+#include <CLI/CLI.hpp>
+
 namespace xrayd::daemon {
 
 struct Assertion {
@@ -42,18 +44,15 @@ class AssertionFlags {
   // Returns true and advances `i` past the flag and its values when args[i] is an assertion flag;
   // false (i unchanged) when it is not. kInvalidArgument for a missing or bad value.
   [[nodiscard]] Result<bool> Parse(const std::vector<std::string>& args, std::size_t& i);
+  // Adds the flags to `app`, each parsed (by Parse) as it is met, so their order is kept. A bad
+  // value fails the parse with CLI::ValidationError. `*this` must outlive `app`'s parse.
+  void AddTo(CLI::App& app);
   [[nodiscard]] const std::vector<Assertion>& assertions() const { return assertions_; }
 
  private:
   std::string scope_;
   std::vector<Assertion> assertions_;
 };
-
-// Help text for the flags above, for the commands' usage.
-extern const char* const kAssertionFlagsUsage;
-
-// Parses "250ms", "1.5s", "2m", "3" (seconds). kInvalidArgument otherwise.
-[[nodiscard]] Result<double> ParseDurationSeconds(std::string_view text);
 
 struct AssertionOutcome {
   std::string title;

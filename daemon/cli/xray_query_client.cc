@@ -29,19 +29,16 @@ Result<nlohmann::json> XrayQueryClient::Call(const std::string& path, const nloh
   request.headers = {{"Content-Type", "application/json"}};
   request.body = body.dump();
   request.timeout = std::chrono::milliseconds(30000);
-  auto response = http_->Send(request);
-  if (!response) {
-    return tl::unexpected(response.error());
-  }
-  nlohmann::json parsed = nlohmann::json::parse(response->body, nullptr, false);
-  if (response->status / 100 != 2) {
+  XRAYD_TRY_ASSIGN(auto response, http_->Send(request));
+  nlohmann::json parsed = nlohmann::json::parse(response.body, nullptr, false);
+  if (response.status / 100 != 2) {
     std::string message = parsed.is_object() && parsed.value("message", "") != ""
                               ? parsed.value("message", "")
-                              : response->body.substr(0, 200);
-    const std::string type = response->Header("X-Amzn-ErrorType");
+                              : response.body.substr(0, 200);
+    const std::string type = response.Header("X-Amzn-ErrorType");
     const ErrorCode code =
-        response->status == 400 ? ErrorCode::kInvalidArgument : ErrorCode::kIOError;
-    return MakeError(code, path + ": HTTP " + std::to_string(response->status) +
+        response.status == 400 ? ErrorCode::kInvalidArgument : ErrorCode::kIOError;
+    return MakeError(code, path + ": HTTP " + std::to_string(response.status) +
                                (type.empty() ? "" : " " + type) + ": " + message);
   }
   if (parsed.is_discarded()) {
@@ -65,11 +62,8 @@ Result<std::vector<std::string>> XrayQueryClient::FindTraceIds(const std::string
     if (!next_token.empty()) {
       body["NextToken"] = next_token;
     }
-    auto page = Call("/TraceSummaries", body);
-    if (!page) {
-      return tl::unexpected(page.error());
-    }
-    for (const auto& summary : page->value("TraceSummaries", nlohmann::json::array())) {
+    XRAYD_TRY_ASSIGN(auto page, Call("/TraceSummaries", body));
+    for (const auto& summary : page.value("TraceSummaries", nlohmann::json::array())) {
       if (summary.contains("Id") && summary["Id"].is_string()) {
         ids.push_back(summary["Id"].get<std::string>());
       }
@@ -78,8 +72,8 @@ Result<std::vector<std::string>> XrayQueryClient::FindTraceIds(const std::string
       return MakeError(ErrorCode::kResourceExhausted,
                        "more than " + std::to_string(limit) + " traces in the window");
     }
-    next_token = page->contains("NextToken") && (*page)["NextToken"].is_string()
-                     ? (*page)["NextToken"].get<std::string>()
+    next_token = page.contains("NextToken") && page["NextToken"].is_string()
+                     ? page["NextToken"].get<std::string>()
                      : "";
   } while (!next_token.empty());
   return ids;
@@ -91,11 +85,8 @@ Result<std::vector<nlohmann::json>> XrayQueryClient::GetTraces(
   for (std::size_t i = 0; i < ids.size(); i += kBatchGetTracesMax) {
     const std::size_t end = std::min(ids.size(), i + kBatchGetTracesMax);
     nlohmann::json body = {{"TraceIds", std::vector<std::string>(ids.begin() + i, ids.begin() + end)}};
-    auto answer = Call("/Traces", body);
-    if (!answer) {
-      return tl::unexpected(answer.error());
-    }
-    for (auto& trace : (*answer)["Traces"]) {
+    XRAYD_TRY_ASSIGN(auto answer, Call("/Traces", body));
+    for (auto& trace : answer["Traces"]) {
       traces.push_back(std::move(trace));
     }
   }

@@ -60,7 +60,7 @@ TEST(CliGroupsTest, UsageErrors) {
   std::ostringstream err;
   EXPECT_EQ(RunGroupsCommand({}, {}, out, err), 2);
   EXPECT_EQ(RunGroupsCommand({"list", "--bogus"}, {}, out, err), 2);
-  EXPECT_NE(err.str().find("usage"), std::string::npos);
+  EXPECT_NE(err.str().find("usage: xrayd groups list"), std::string::npos) << err.str();
 }
 
 }  // namespace

@@ -57,14 +57,43 @@ TEST(AssertionFlagsTest, RejectsMissingAndBadValues) {
   EXPECT_EQ(i, 0u);
 }
 
-TEST(AssertionFlagsTest, DurationsTakeUnits) {
-  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("250ms"), 0.25);
-  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("1.5s"), 1.5);
-  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("2m"), 120);
-  EXPECT_DOUBLE_EQ(*ParseDurationSeconds("3"), 3);
-  EXPECT_FALSE(ParseDurationSeconds("ms"));
-  EXPECT_FALSE(ParseDurationSeconds(""));
-  EXPECT_FALSE(ParseDurationSeconds("1h"));
+Result<std::vector<Assertion>> ParseWithCli(const std::vector<std::string>& args) {
+  AssertionFlags flags;
+  CLI::App app("test", "test");
+  app.add_option("--junit", "a flag that is not an assertion");
+  flags.AddTo(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return MakeError(ErrorCode::kInvalidArgument, e.what());
+  }
+  return flags.assertions();
+}
+
+TEST(AssertionFlagsTest, CommandLineKeepsTheOrderOfWhere) {
+  auto parsed = ParseWithCli({"--subsegment", "A", "--where", "annotation.k = 1", "--junit", "x",
+                              "--annotation", "user=alice", "--expect", "ok", ">=2", "--where", "",
+                              "--max-duration", "250ms", "--expect", "fault"});
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->size(), 5u);
+  EXPECT_EQ((*parsed)[0].Title(), "each trace has a subsegment named \"A\"");
+  EXPECT_EQ((*parsed)[1].Title(),
+            "each trace where annotation.k = 1 has annotation user = \"alice\"");
+  EXPECT_EQ((*parsed)[2].Title(), "count(ok) >= 2");
+  EXPECT_EQ((*parsed)[3].Title(), "each trace lasts at most 250.0 ms");
+  EXPECT_EQ((*parsed)[4].Title(), "count(fault) >= 1");
+}
+
+TEST(AssertionFlagsTest, CommandLineRejectsBadValues) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--expect"},
+                                                                {"--expect", "fault", ">=x"},
+                                                                {"--expect", "fault", "extra"},
+                                                                {"--annotation", "=v"},
+                                                                {"--max-duration", "soon"},
+                                                                {"--where"}}) {
+    EXPECT_FALSE(ParseWithCli(args)) << args.back();
+  }
 }
 
 }  // namespace
