@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "proto/iso8601.h"
+
 namespace xrayd::daemon {
 namespace {
 
@@ -17,49 +19,6 @@ const nlohmann::json* Member(const nlohmann::json& object, std::string_view name
 
 HttpResponse WrongType(std::string_view name, std::string_view expected) {
   return InvalidRequest(std::string(name) + " must be " + std::string(expected));
-}
-
-// Parses "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm|-hh:mm]" into epoch seconds.
-std::optional<double> ParseIso8601(const std::string& text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::size_t pos = static_cast<std::size_t>(consumed);
-  double fraction = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    double scale = 0.1;
-    ++pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      fraction += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-  }
-  int offset_seconds = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
-      return std::nullopt;
-    }
-    offset_seconds = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    pos += 6;
-  }
-  if (pos != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<double>(timegm(&tm)) + fraction - offset_seconds;
 }
 
 }  // namespace
@@ -153,7 +112,7 @@ ApiResult<std::optional<double>> OptionalTimestamp(const nlohmann::json& object,
     return std::optional<double>(value->get<double>());
   }
   if (value->is_string()) {
-    if (auto parsed = ParseIso8601(value->get<std::string>())) {
+    if (auto parsed = proto::ParseIso8601(value->get<std::string>())) {
       return std::optional<double>(*parsed);
     }
   }

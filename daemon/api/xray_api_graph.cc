@@ -26,8 +26,9 @@
 
 #include "daemon/api/api_json.h"
 #include "daemon/api/xray_api.h"
-#include "query/service_graph.h"
 #include "proto/base64url.h"
+#include "proto/text.h"
+#include "query/service_graph.h"
 #include "query/time_series.h"
 #include "query/trace_model.h"
 
@@ -430,9 +431,7 @@ class GraphApi {
           value.get_ref<const std::string&>().size() > 35) {
         return tl::unexpected(InvalidRequest("TraceIds must be strings of 1 to 35 characters"));
       }
-      std::string id = value.get<std::string>();
-      std::transform(id.begin(), id.end(), id.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string id = proto::AsciiLower(value.get<std::string>());
       if (seen.insert(id).second) {
         ids.push_back(std::move(id));
       }

@@ -12,6 +12,8 @@
 
 #include "daemon/aws/aws_credentials_internal.h"
 #include "daemon/aws/aws_profile.h"
+#include "proto/iso8601.h"
+#include "proto/text.h"
 
 namespace xrayd::daemon {
 
@@ -78,69 +80,7 @@ bool EnvTrue(const Environment& env, std::string_view name) {
   if (!value) {
     return false;
   }
-  std::string lower;
-  for (const char c : *value) {
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  return lower == "true";
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
-  // yyyy-mm-ddThh:mm:ss[.fff](Z|+hh:mm|-hh:mm)
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
-      text[16] != ':') {
-    return std::nullopt;
-  }
-  auto number = [&](std::size_t at, std::size_t width) -> int {
-    int value = 0;
-    for (std::size_t i = at; i < at + width; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
-        return -1;
-      }
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  std::tm tm{};
-  const int fields[6] = {number(0, 4),  number(5, 2),  number(8, 2),
-                         number(11, 2), number(14, 2), number(17, 2)};
-  for (const int f : fields) {
-    if (f < 0) {
-      return std::nullopt;
-    }
-  }
-  tm.tm_year = fields[0] - 1900;
-  tm.tm_mon = fields[1] - 1;
-  tm.tm_mday = fields[2];
-  tm.tm_hour = fields[3];
-  tm.tm_min = fields[4];
-  tm.tm_sec = fields[5];
-  std::size_t pos = 19;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      ++pos;
-    }
-  }
-  std::int64_t offset_seconds = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
-             text[pos + 3] == ':') {
-    const int hours = number(pos + 1, 2);
-    const int minutes = number(pos + 4, 2);
-    if (hours < 0 || minutes < 0) {
-      return std::nullopt;
-    }
-    offset_seconds =
-        (text[pos] == '+' ? 1 : -1) * (std::int64_t{hours} * 3600 + std::int64_t{minutes} * 60);
-    pos += 6;
-  }
-  if (pos != text.size()) {
-    return std::nullopt;
-  }
-  return std::chrono::system_clock::from_time_t(timegm(&tm) - offset_seconds);
+  return proto::EqualsIgnoreCase(*value, "true");
 }
 
 Result<AwsCredentials> ParseCredentialsJson(std::string_view body, std::string_view source) {
@@ -171,7 +111,7 @@ Result<AwsCredentials> ParseCredentialsJson(std::string_view body, std::string_v
                                                 "SecretAccessKey");
   }
   if (const std::string expiration = field("Expiration"); !expiration.empty()) {
-    credentials.expiration = ParseIso8601(expiration);
+    credentials.expiration = proto::ParseIso8601Time(expiration);
     if (!credentials.expiration) {
       return MakeError(ErrorCode::kMalformed,
                        std::string(source) + ": credentials answer has a bad Expiration");
@@ -194,7 +134,7 @@ CredentialsFetcher EnvironmentFetcher(const CredentialsOptions& options) {
     credentials.session_token = EnvValue(env, "AWS_SESSION_TOKEN").value_or("");
     credentials.source = "environment";
     if (const auto expiration = EnvValue(env, "AWS_CREDENTIAL_EXPIRATION")) {
-      credentials.expiration = ParseIso8601(*expiration);
+      credentials.expiration = proto::ParseIso8601Time(*expiration);
       if (!credentials.expiration) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "environment: AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time");

@@ -36,9 +36,6 @@ CredentialsFetcher AssumeRoleFetcher(std::shared_ptr<CredentialsProvider> base,
 std::optional<std::string> EnvValue(const Environment& env, std::string_view name);
 bool EnvTrue(const Environment& env, std::string_view name);  // "true" in any case
 
-// "2014-10-24T23:00:23Z", with optional fractional seconds and "+hh:mm" offsets.
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
-
 // {"AccessKeyId","SecretAccessKey","Token","Expiration"} (ECS and IMDS answers).
 Result<AwsCredentials> ParseCredentialsJson(std::string_view body, std::string_view source);
 

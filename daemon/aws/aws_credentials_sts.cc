@@ -9,8 +9,9 @@
 #include "daemon/aws/aws_credentials_internal.h"
 #include "daemon/aws/aws_profile.h"
 #include "daemon/aws/aws_region.h"
-#include "daemon/net/http_client.h"
 #include "daemon/aws/sigv4.h"
+#include "daemon/net/http_client.h"
+#include "proto/iso8601.h"
 
 namespace xrayd::daemon::internal {
 
@@ -171,7 +172,7 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
                      "sts " + std::string(action) + ": answer has no complete Credentials");
   }
   if (!expiration.empty()) {
-    out.expiration = ParseIso8601(expiration);
+    out.expiration = proto::ParseIso8601Time(expiration);
     if (!out.expiration) {
       return MakeError(ErrorCode::kMalformed,
                        "sts " + std::string(action) + ": answer has a bad Expiration");

@@ -6,6 +6,8 @@
 #include <optional>
 #include <sstream>
 
+#include "proto/text.h"
+
 namespace xrayd::daemon {
 
 namespace {
@@ -18,14 +20,6 @@ std::string_view Trim(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  return out;
 }
 
 std::string HomeFile(const Environment& env, std::string_view name) {
@@ -99,7 +93,7 @@ std::map<std::string, ProfileValues, std::less<>> ParseIni(std::string_view text
     if (eq == std::string_view::npos) {
       continue;
     }
-    const std::string key = Lower(Trim(line.substr(0, eq)));
+    const std::string key = proto::AsciiLower(Trim(line.substr(0, eq)));
     std::string_view value = Trim(line.substr(eq + 1));
     // An inline comment needs whitespace before '#' or ';'.
     for (std::size_t i = 1; i < value.size(); ++i) {

@@ -13,6 +13,8 @@
 #include <optional>
 #include <vector>
 
+#include "proto/text.h"
+
 namespace xrayd::daemon {
 
 namespace {
@@ -36,13 +38,6 @@ std::string HmacRaw(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
   return std::string(reinterpret_cast<const char*>(out), size);
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 bool IsUnreserved(unsigned char c) {
@@ -176,7 +171,7 @@ std::string CanonicalHeaderValue(std::string_view value) {
 std::map<std::string, std::string> CanonicalHeaderMap(const SigV4Headers& headers) {
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : headers) {
-    auto [it, inserted] = out.emplace(Lower(name), CanonicalHeaderValue(value));
+    auto [it, inserted] = out.emplace(proto::AsciiLower(name), CanonicalHeaderValue(value));
     if (!inserted) {
       it->second += ',';
       it->second += CanonicalHeaderValue(value);
@@ -320,7 +315,7 @@ Result<SigV4Headers> SignRequest(const SigningRequest& request, const AwsCredent
     return MakeError(ErrorCode::kInvalidArgument, "sigv4: region, service and host are required");
   }
   for (const auto& [name, value] : request.headers) {
-    const std::string lower = Lower(name);
+    const std::string lower = proto::AsciiLower(name);
     if (lower == "authorization" || lower == "host" || lower == "x-amz-date") {
       return MakeError(ErrorCode::kInvalidArgument,
                        "sigv4: header " + lower + " is set by the signer, not the caller");
@@ -412,7 +407,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
   const std::string& list = signed_headers->second;
   while (start < list.size()) {
     const std::size_t end = std::min(list.find(';', start), list.size());
-    parsed.signed_headers.push_back(Lower(list.substr(start, end - start)));
+    parsed.signed_headers.push_back(proto::AsciiLower(list.substr(start, end - start)));
     start = end + 1;
   }
   if (parsed.signed_headers.empty()) {
@@ -431,7 +426,7 @@ Result<ParsedAuthorization> VerifySignature(const VerifyRequest& request,
   };
   std::string authorization;
   for (const auto& [name, value] : request.headers) {
-    if (Lower(name) == "authorization") {
+    if (proto::AsciiLower(name) == "authorization") {
       authorization = value;
     }
   }
@@ -463,7 +458,7 @@ Result<ParsedAuthorization> VerifySignature(const VerifyRequest& request,
   for (const auto& wanted : listed) {
     bool found = false;
     for (const auto& [name, value] : request.headers) {
-      if (Lower(name) != wanted) {
+      if (proto::AsciiLower(name) != wanted) {
         continue;
       }
       rebuilt.headers.emplace_back(wanted, value);

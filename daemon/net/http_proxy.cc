@@ -13,17 +13,11 @@
 
 #include "daemon/net/http_client.h"
 #include "daemon/net/url_authority.h"
+#include "proto/text.h"
 
 namespace xrayd::daemon {
 
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
@@ -253,7 +247,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view text) {
   }
   std::string_view rest = text;
   if (const std::size_t scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
-    const std::string scheme = Lower(rest.substr(0, scheme_end));
+    const std::string scheme = proto::AsciiLower(rest.substr(0, scheme_end));
     if (scheme != "http") {
       return bad("proxy scheme '" + scheme + "' is not supported (only http:// proxies)");
     }
@@ -293,7 +287,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view text) {
 }
 
 bool NoProxyMatches(std::string_view no_proxy, std::string_view host, std::uint16_t port) {
-  std::string name = Lower(host);
+  std::string name = proto::AsciiLower(host);
   if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
     name = name.substr(1, name.size() - 2);
   }
@@ -303,7 +297,7 @@ bool NoProxyMatches(std::string_view no_proxy, std::string_view host, std::uint1
   const std::optional<IpBytes> host_ip = ParseIp(name);
   while (!no_proxy.empty()) {
     const std::size_t comma = std::min(no_proxy.find(','), no_proxy.size());
-    const std::string entry = Lower(Trim(no_proxy.substr(0, comma)));
+    const std::string entry = proto::AsciiLower(Trim(no_proxy.substr(0, comma)));
     no_proxy.remove_prefix(std::min(comma + 1, no_proxy.size()));
     if (!entry.empty() && EntryMatches(entry, name, host_ip, port)) {
       return true;
