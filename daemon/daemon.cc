@@ -11,6 +11,7 @@
 #include "daemon/api/group_lookup.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/xray_api.h"
+#include "daemon/api_security.h"
 #include "daemon/checkpointer.h"
 #include "daemon/forward/forwarder.h"
 #include "daemon/forward/xray_proxy.h"
@@ -179,8 +180,11 @@ Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
 Status Daemon::Impl::StartApi(Rollback& rollback) {
   readers = std::make_unique<ReaderPool>(config.StorePath());
   AddRoutes();
-  // Several HTTP threads so that a slow query never holds up SDK sampling polls.
-  http = std::make_unique<HttpServer>(router, HttpServerOptions{.threads = 4});
+  // Several HTTP threads so that a slow query never holds up SDK sampling polls. The guard
+  // (docs/security.md) takes its settings from the config and counts refusals in `metrics`.
+  http = std::make_unique<HttpServer>(
+      router,
+      HttpServerOptions{.threads = 4, .security = ApiSecurityFor(config), .metrics = &metrics});
   if (Status s = http->Start(config.tcp); !s) {
     return s;
   }

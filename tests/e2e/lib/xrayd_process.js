@@ -51,10 +51,11 @@ async function WaitFor(what, probe, timeoutMs) {
   }
 }
 
-// Starts `xrayd --offline --data-dir DIR -b 127.0.0.1:0 -t 127.0.0.1:0` and resolves once the
-// start-up line with `udp=127.0.0.1:N` and `tcp=127.0.0.1:M` has been printed on stderr.
-async function StartXrayd(dataDir) {
-  const args = ['--offline', '--data-dir', dataDir, '-b', '127.0.0.1:0', '-t', '127.0.0.1:0'];
+// Starts `xrayd --offline --data-dir DIR -b 127.0.0.1:0 -t 127.0.0.1:0 EXTRA...` and resolves once
+// the start-up line with `udp=127.0.0.1:N` and `tcp=127.0.0.1:M` has been printed on stderr.
+async function StartXrayd(dataDir, extraArgs = []) {
+  const args = ['--offline', '--data-dir', dataDir, '-b', '127.0.0.1:0', '-t', '127.0.0.1:0',
+                ...extraArgs];
   const proc = spawn(XraydBin(), args, {stdio: ['ignore', 'pipe', 'pipe']});
   const daemon = {proc, stderr: '', stdout: '', udpPort: 0, tcpPort: 0, exit: null};
   daemon.exited = new Promise((resolve) => {
