@@ -27,9 +27,11 @@ e2e-deps: deps
 	@bash scripts/install-e2e-deps.sh
 
 # Every test: unit, corpus replay, integration, end to end (optimised build), then the whole suite
-# again under ASan+UBSan (clang), then each fuzzer for FUZZ_SECONDS.
+# again under ASan+UBSan (clang), then each fuzzer for FUZZ_SECONDS. Layering and clang-format
+# checks come first.
 test: build e2e-deps
 	bash scripts/check-layering.sh
+	bash scripts/check-format.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	$(MAKE) test-asan
 	$(MAKE) fuzz

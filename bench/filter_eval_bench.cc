@@ -1,4 +1,5 @@
-// filter_eval_bench: cost of the C++ half of trace search (docs/filter-language.md#how-search-evaluates-filters phase 2).
+// filter_eval_bench: cost of the C++ half of trace search
+// (docs/filter-language.md#how-search-evaluates-filters phase 2).
 // 1. BuildTraceModel per trace (stored documents -> TraceModel), traces/s.
 // 2. MatchesFilter per prebuilt TraceModel for a few filters, traces/s.
 // Traces look like SDK output: a root segment with http, user and 2-4 annotations; 1-4 embedded

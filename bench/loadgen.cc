@@ -36,9 +36,9 @@ constexpr int kMaxBatch = 256;
 
 struct Options {
   std::string target = "127.0.0.1:2000";
-  std::string metrics_url;  // empty: do not poll
-  double rate = 50000;      // documents per second
-  double duration = 30;     // seconds of sending
+  std::string metrics_url;   // empty: do not poll
+  double rate = 50000;       // documents per second
+  double duration = 30;      // seconds of sending
   double wait_timeout = 10;  // seconds to wait for the daemon to store everything
   long pid = 0;
   uint64_t seed = 1;
@@ -140,7 +140,9 @@ class DocumentGenerator {
   enum class Size { kSmall, kMedium, kLarge };
 
   uint64_t Bits() { return rng_(); }
-  int Range(int lo, int hi) { return lo + static_cast<int>(Bits() % static_cast<uint64_t>(hi - lo + 1)); }
+  int Range(int lo, int hi) {
+    return lo + static_cast<int>(Bits() % static_cast<uint64_t>(hi - lo + 1));
+  }
   bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
   std::string Hex(int digits) {
@@ -182,9 +184,15 @@ class DocumentGenerator {
       }
       out += '"' + std::string(kKeys[k]) + "\":";
       switch (k % 3) {
-        case 0: out += "\"v" + std::to_string(Range(0, 20)) + '"'; break;
-        case 1: out += std::to_string(Range(0, 5000)); break;
-        default: out += Chance(0.5) ? "true" : "false"; break;
+        case 0:
+          out += "\"v" + std::to_string(Range(0, 20)) + '"';
+          break;
+        case 1:
+          out += std::to_string(Range(0, 5000));
+          break;
+        default:
+          out += Chance(0.5) ? "true" : "false";
+          break;
       }
     }
     return out + '}';
@@ -228,24 +236,30 @@ class DocumentGenerator {
   std::string Subsegment(const std::string& id, double start, Size size,
                          const std::string& independent_of, const std::string& trace_id) {
     double end = start + Range(1, 50000) / 1e6;
-    std::string out = "{\"id\":\"" + id + "\",\"start_time\":" + Num(start) +
-                      ",\"end_time\":" + Num(end);
+    std::string out =
+        "{\"id\":\"" + id + "\",\"start_time\":" + Num(start) + ",\"end_time\":" + Num(end);
     int kind = Range(0, 3);
     if (kind == 0) {
-      out += ",\"name\":\"DynamoDB\",\"namespace\":\"aws\",\"aws\":{\"operation\":\"GetItem\","
-             "\"region\":\"us-east-1\",\"table_name\":\"orders\",\"request_id\":\"" + Hex(20) +
-             "\",\"retries\":0}";
+      out +=
+          ",\"name\":\"DynamoDB\",\"namespace\":\"aws\",\"aws\":{\"operation\":\"GetItem\","
+          "\"region\":\"us-east-1\",\"table_name\":\"orders\",\"request_id\":\"" +
+          Hex(20) + "\",\"retries\":0}";
     } else if (kind == 1) {
       out += ",\"name\":\"payments.example.com\",\"namespace\":\"remote\"," + Http(true);
       if (Chance(0.2)) {
-        out += ",\"fault\":true,\"cause\":{\"working_directory\":\"/srv/app\",\"exceptions\":[{\"id\":\"" +
-               Hex(16) + "\",\"message\":\"upstream returned 503\",\"type\":\"HttpError\",\"remote\":true}]}";
+        out +=
+            ",\"fault\":true,\"cause\":{\"working_directory\":\"/srv/"
+            "app\",\"exceptions\":[{\"id\":\"" +
+            Hex(16) +
+            "\",\"message\":\"upstream returned 503\",\"type\":\"HttpError\",\"remote\":true}]}";
       }
     } else if (kind == 2) {
-      out += ",\"name\":\"orders-db\",\"namespace\":\"remote\",\"sql\":{\"url\":\"postgresql://db:5432/"
-             "orders\",\"sanitized_query\":\"SELECT id, total FROM orders WHERE customer_id = $1\","
-             "\"database_type\":\"PostgreSQL\",\"database_version\":\"15.4\",\"user\":\"app\","
-             "\"preparation\":\"statement\"}";
+      out +=
+          ",\"name\":\"orders-db\",\"namespace\":\"remote\",\"sql\":{\"url\":\"postgresql://"
+          "db:5432/"
+          "orders\",\"sanitized_query\":\"SELECT id, total FROM orders WHERE customer_id = $1\","
+          "\"database_type\":\"PostgreSQL\",\"database_version\":\"15.4\",\"user\":\"app\","
+          "\"preparation\":\"statement\"}";
     } else {
       out += ",\"name\":\"render-" + std::to_string(Range(1, 9)) + "\"," + Annotations();
     }
@@ -254,7 +268,8 @@ class DocumentGenerator {
              independent_of + '"';
     }
     if (size == Size::kLarge && kind != 3) {
-      out += ",\"metadata\":{\"debug\":{\"attempt\":1,\"shard\":" + std::to_string(Range(0, 63)) + "}}";
+      out += ",\"metadata\":{\"debug\":{\"attempt\":1,\"shard\":" + std::to_string(Range(0, 63)) +
+             "}}";
     }
     return out + '}';
   }
@@ -279,10 +294,13 @@ class DocumentGenerator {
                        ",\"service\":{\"version\":\"1.4.2\"}";
     if (size != Size::kSmall) {
       head += ',' + Http(false);
-      head += ",\"aws\":{\"ecs\":{\"container\":\"shop-" + Hex(6) + "\"},\"xray\":{\"sdk\":\"loadgen\"}}";
+      head += ",\"aws\":{\"ecs\":{\"container\":\"shop-" + Hex(6) +
+              "\"},\"xray\":{\"sdk\":\"loadgen\"}}";
     }
     std::vector<std::string> embedded_ids;
-    int embedded = size == Size::kSmall ? Range(0, 1) : size == Size::kMedium ? Range(1, 3) : Range(2, 5);
+    int embedded = size == Size::kSmall    ? Range(0, 1)
+                   : size == Size::kMedium ? Range(1, 3)
+                                           : Range(2, 5);
     std::string subs;
     for (int i = 0; i < embedded; ++i) {
       embedded_ids.push_back(Hex(16));
@@ -308,9 +326,9 @@ class DocumentGenerator {
     if (Chance(0.3)) {  // independent subsegments, parent = root or an embedded subsegment
       int n = Range(1, 2);
       for (int i = 0; i < n; ++i) {
-        const std::string& parent =
-            embedded_ids.empty() || Chance(0.5) ? root_id
-                                                : embedded_ids[static_cast<size_t>(Range(0, embedded - 1))];
+        const std::string& parent = embedded_ids.empty() || Chance(0.5)
+                                        ? root_id
+                                        : embedded_ids[static_cast<size_t>(Range(0, embedded - 1))];
         pending_.push_back(std::string(kHeader) +
                            Subsegment(Hex(16), start + 0.002, size, parent, trace_id));
       }
@@ -323,11 +341,12 @@ class DocumentGenerator {
 
 // ---------------------------------------------------------------- /metrics and /proc
 
-using Metrics = std::map<std::string, double>;  // "name" or "name{labels}" -> value, plus "name:sum"
+using Metrics =
+    std::map<std::string, double>;  // "name" or "name{labels}" -> value, plus "name:sum"
 
 // GET over HTTP/1.1 with Connection: close; returns the body or nullopt.
-std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len, const std::string& host,
-                                   const std::string& path) {
+std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len,
+                                   const std::string& host, const std::string& path) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return std::nullopt;
@@ -337,7 +356,8 @@ std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len, 
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   std::string response;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), len) == 0) {
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+    std::string req =
+        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       char buf[16384];
       ssize_t n;
@@ -393,7 +413,8 @@ std::optional<MetricsEndpoint> ParseMetricsUrl(const std::string& url) {
   }
   auto slash = url.find('/', scheme.size());
   MetricsEndpoint ep;
-  ep.host = url.substr(scheme.size(), slash == std::string::npos ? std::string::npos : slash - scheme.size());
+  ep.host = url.substr(scheme.size(),
+                       slash == std::string::npos ? std::string::npos : slash - scheme.size());
   ep.path = slash == std::string::npos ? "/metrics" : url.substr(slash);
   auto addr = ParseLoopback(ep.host, &ep.len);
   if (!addr) {
@@ -481,7 +502,8 @@ SendStats SendPaced(int fd, DocumentGenerator& gen, double rate, double duration
   std::vector<iovec> iov(kMaxBatch);
   std::vector<mmsghdr> msgs(kMaxBatch);
   for (auto now = start; now < stop; now = Clock::now()) {
-    tokens = std::min(max_tokens, tokens + rate * std::chrono::duration<double>(now - last).count());
+    tokens =
+        std::min(max_tokens, tokens + rate * std::chrono::duration<double>(now - last).count());
     last = now;
     if (tokens < 1) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -490,7 +512,8 @@ SendStats SendPaced(int fd, DocumentGenerator& gen, double rate, double duration
     int batch = std::min(kMaxBatch, static_cast<int>(tokens));
     for (int i = 0; i < batch; ++i) {
       docs[static_cast<size_t>(i)] = gen.Next();
-      iov[static_cast<size_t>(i)] = {docs[static_cast<size_t>(i)].data(), docs[static_cast<size_t>(i)].size()};
+      iov[static_cast<size_t>(i)] = {docs[static_cast<size_t>(i)].data(),
+                                     docs[static_cast<size_t>(i)].size()};
       msgs[static_cast<size_t>(i)] = {};
       msgs[static_cast<size_t>(i)].msg_hdr.msg_iov = &iov[static_cast<size_t>(i)];
       msgs[static_cast<size_t>(i)].msg_hdr.msg_iovlen = 1;
@@ -535,7 +558,8 @@ int main(int argc, char** argv) {
   socklen_t target_len = 0;
   auto target = ParseLoopback(opt.target, &target_len);
   if (!target) {
-    std::fprintf(stderr, "loadgen: --target %s is not a loopback host:port; refusing\n", opt.target.c_str());
+    std::fprintf(stderr, "loadgen: --target %s is not a loopback host:port; refusing\n",
+                 opt.target.c_str());
     return 2;
   }
   std::optional<MetricsEndpoint> metrics;
@@ -623,18 +647,21 @@ int main(int argc, char** argv) {
 
   std::printf("sent       %" PRIu64 " documents (%" PRIu64 " datagrams, %.1f MB, %" PRIu64
               " send errors) in %.2f s = %.0f docs/s (target %.0f)\n",
-              sent.datagrams, sent.datagrams, static_cast<double>(sent.bytes) / 1e6, sent.send_errors,
-              sent.seconds, achieved, opt.rate);
+              sent.datagrams, sent.datagrams, static_cast<double>(sent.bytes) / 1e6,
+              sent.send_errors, sent.seconds, achieved, opt.rate);
   if (metrics) {
-    std::printf("daemon     received %.0f, accepted %.0f, stored %.0f, rejected %.0f, dropped %.0f%s\n",
-                received, accepted, stored, rejected, dropped, metrics_ok ? "" : " (metrics fetch failed)");
-    std::printf("lost       %.0f (sent - stored) = %.3f%%; kernel UDP RcvbufErrors +%ld (system-wide)\n",
-                lost, sent.datagrams ? 100.0 * lost / static_cast<double>(sent.datagrams) : 0.0,
-                rcvbuf_errors);
+    std::printf(
+        "daemon     received %.0f, accepted %.0f, stored %.0f, rejected %.0f, dropped %.0f%s\n",
+        received, accepted, stored, rejected, dropped, metrics_ok ? "" : " (metrics fetch failed)");
+    std::printf(
+        "lost       %.0f (sent - stored) = %.3f%%; kernel UDP RcvbufErrors +%ld (system-wide)\n",
+        lost, sent.datagrams ? 100.0 * lost / static_cast<double>(sent.datagrams) : 0.0,
+        rcvbuf_errors);
     if (drain_seconds >= 0) {
       std::printf("drain      all stored %.3f s after sending ended\n", drain_seconds);
     } else {
-      std::printf("drain      NOT all stored (stopped growing or %.0f s bound)\n", opt.wait_timeout);
+      std::printf("drain      NOT all stored (stopped growing or %.0f s bound)\n",
+                  opt.wait_timeout);
     }
   }
   if (opt.pid > 0) {
@@ -642,7 +669,8 @@ int main(int argc, char** argv) {
                 cpu_us_per_segment, static_cast<double>(peak_rss_kib) / 1024);
   }
   std::printf("{\"sent\":%" PRIu64 ",\"datagrams\":%" PRIu64 ",\"bytes\":%" PRIu64
-              ",\"send_errors\":%" PRIu64 ",\"send_seconds\":%.3f,\"target_rate\":%.0f,"
+              ",\"send_errors\":%" PRIu64
+              ",\"send_seconds\":%.3f,\"target_rate\":%.0f,"
               "\"achieved_rate\":%.0f,\"received\":%.0f,\"accepted\":%.0f,\"stored\":%.0f,"
               "\"rejected\":%.0f,\"dropped\":%.0f,\"lost\":%.0f,\"drain_seconds\":%.3f,"
               "\"kernel_rcvbuf_errors\":%ld,\"daemon_cpu_seconds\":%.3f,"

@@ -1,6 +1,6 @@
 // search_bench: trace search (query/trace_search.h) over a large file-backed store.
-// Builds a store of N traces (default 1,000,000) spread over 24 hours: one root segment each with an
-// embedded DynamoDB subsegment (an inferred node), http fields, a user, 2 annotations
+// Builds a store of N traces (default 1,000,000) spread over 24 hours: one root segment each with
+// an embedded DynamoDB subsegment (an inferred node), http fields, a user, 2 annotations
 // ("username" = alice for 1% of traces, "tier" a number); 10% respond in more than 3 s, 4% fault.
 // Then summarizes every trace (the daemon's SummaryWorker does this in the background) and times:
 //   A. annotation.username = "alice" over random one-hour windows: first page (100 summaries).
@@ -77,9 +77,9 @@ std::string Document(std::size_t i, std::size_t n, std::mt19937_64& rng) {
       R"("response":{"status":%d}},"annotations":{"username":"%s","tier":%d},)"
       R"("subsegments":[{"id":"%s","name":"DynamoDB","namespace":"aws","start_time":%.6f,)"
       R"("end_time":%.6f,"aws":{"operation":"GetItem","table_name":"orders"}}]})",
-      trace_id, id, service, start, start + response, fault ? "\"fault\":true," : "",
-      user.c_str(), service, i % 1000, fault ? 500 : 200, user.c_str(),
-      static_cast<int>(rng() % 4), sub_id, start + 0.001, start + response * 0.8);
+      trace_id, id, service, start, start + response, fault ? "\"fault\":true," : "", user.c_str(),
+      service, i % 1000, fault ? 500 : 200, user.c_str(), static_cast<int>(rng() % 4), sub_id,
+      start + 0.001, start + response * 0.8);
   return buffer;
 }
 
@@ -95,7 +95,8 @@ void Populate(xrayd::storage::TraceStore& store, std::size_t n) {
       std::fprintf(stderr, "bad generated document: %s\n", docs.error().detail.c_str());
       std::exit(1);
     }
-    for (auto& d : *docs) batch.push_back(std::move(d));
+    for (auto& d : *docs)
+      batch.push_back(std::move(d));
     if (batch.size() == 4000 || i + 1 == n) {
       const double p0 = Now();
       if (!store.PutDocuments(batch, kBase + kSpan)) {
@@ -117,7 +118,8 @@ void Populate(xrayd::storage::TraceStore& store, std::size_t n) {
       std::fprintf(stderr, "summarize failed: %s\n", done.error().message.c_str());
       std::exit(1);
     }
-    if (*done == 0) break;
+    if (*done == 0)
+      break;
     summarized += *done;
   }
   const double s = Now() - s0;
@@ -162,7 +164,8 @@ Walk WalkAll(xrayd::storage::TraceStore& store, const std::string& expression, d
     walk.matches += page->matches.size();
     walk.examined += page->examined;
     walk.evaluated += page->evaluated;
-    if (first_page_only || page->next_token.empty()) break;
+    if (first_page_only || page->next_token.empty())
+      break;
     request.next_token = page->next_token;
   }
   walk.seconds = Now() - t0;
@@ -181,10 +184,14 @@ int main(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--traces" && i + 1 < argc) options.traces = std::strtoull(argv[++i], nullptr, 10);
-    else if (arg == "--dir" && i + 1 < argc) options.dir = argv[++i];
-    else if (arg == "--keep") options.keep = true;
-    else if (arg == "--reuse") options.reuse = true;
+    if (arg == "--traces" && i + 1 < argc)
+      options.traces = std::strtoull(argv[++i], nullptr, 10);
+    else if (arg == "--dir" && i + 1 < argc)
+      options.dir = argv[++i];
+    else if (arg == "--keep")
+      options.keep = true;
+    else if (arg == "--reuse")
+      options.reuse = true;
     else {
       std::fprintf(stderr, "usage: search_bench [--traces N] [--dir PATH] [--keep] [--reuse]\n");
       return 2;
@@ -196,17 +203,20 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(options.dir);
   const std::string path = options.dir + "/traces.db";
   const bool exists = std::filesystem::exists(path);
-  if (exists && !options.reuse) std::filesystem::remove(path);
+  if (exists && !options.reuse)
+    std::filesystem::remove(path);
   {
     auto writer = xrayd::storage::TraceStore::Open(path, xrayd::storage::OpenMode::kReadWrite);
     if (!writer) {
       std::fprintf(stderr, "open: %s\n", writer.error().message.c_str());
       return 1;
     }
-    if (!(exists && options.reuse)) Populate(**writer, options.traces);
+    if (!(exists && options.reuse))
+      Populate(**writer, options.traces);
   }
   auto reader = xrayd::storage::TraceStore::Open(path, xrayd::storage::OpenMode::kReadOnly);
-  if (!reader) return 1;
+  if (!reader)
+    return 1;
   xrayd::storage::TraceStore& store = **reader;
 
   std::mt19937_64 rng(7);
@@ -220,16 +230,18 @@ int main(int argc, char** argv) {
     a_cpu.push_back(w.cpu * 1e3);
     a_matches += w.matches;
   }
-  std::printf("A annotation.username = \"alice\", 1 h window, first page: median %.1f ms wall "
-              "(%.1f ms CPU), p90 %.1f ms wall (%.0f summaries per page)\n",
-              Percentile(a_ms, 0.5), Percentile(a_cpu, 0.5), Percentile(a_ms, 0.9),
-              static_cast<double>(a_matches) / 21);
+  std::printf(
+      "A annotation.username = \"alice\", 1 h window, first page: median %.1f ms wall "
+      "(%.1f ms CPU), p90 %.1f ms wall (%.0f summaries per page)\n",
+      Percentile(a_ms, 0.5), Percentile(a_cpu, 0.5), Percentile(a_ms, 0.9),
+      static_cast<double>(a_matches) / 21);
 
   Walk b = WalkAll(store, "responsetime > 3", kBase, kBase + kSpan, false, false);
-  std::printf("B responsetime > 3, 24 h, all pages, ids only: %.2f s wall, %.2f s CPU for %zu "
-              "traces in range = %.0f traces/s by CPU (%zu matches, %zu evaluated in C++)\n",
-              b.seconds, b.cpu, options.traces, static_cast<double>(options.traces) / b.cpu,
-              b.matches, static_cast<std::size_t>(b.evaluated));
+  std::printf(
+      "B responsetime > 3, 24 h, all pages, ids only: %.2f s wall, %.2f s CPU for %zu "
+      "traces in range = %.0f traces/s by CPU (%zu matches, %zu evaluated in C++)\n",
+      b.seconds, b.cpu, options.traces, static_cast<double>(options.traces) / b.cpu, b.matches,
+      static_cast<std::size_t>(b.evaluated));
 
   std::vector<double> c_ms;
   std::vector<double> c_cpu;
@@ -238,9 +250,10 @@ int main(int argc, char** argv) {
     c_ms.push_back(w.seconds * 1e3);
     c_cpu.push_back(w.cpu * 1e3);
   }
-  std::printf("C responsetime > 3, 24 h, first page with summaries: median %.1f ms wall "
-              "(%.1f ms CPU)\n",
-              Percentile(c_ms, 0.5), Percentile(c_cpu, 0.5));
+  std::printf(
+      "C responsetime > 3, 24 h, first page with summaries: median %.1f ms wall "
+      "(%.1f ms CPU)\n",
+      Percentile(c_ms, 0.5), Percentile(c_cpu, 0.5));
 
   const double d_start = kBase + 12 * 3600;
   Walk d = WalkAll(store, R"(service("orders") { fault })", d_start, d_start + 3600, false, false);
@@ -248,6 +261,7 @@ int main(int argc, char** argv) {
               " candidates evaluated in C++ = %.0f traces/s by CPU (%zu matches)\n",
               d.seconds, d.cpu, d.evaluated, static_cast<double>(d.evaluated) / d.cpu, d.matches);
   reader->reset();
-  if (!options.keep) std::filesystem::remove_all(options.dir);
+  if (!options.keep)
+    std::filesystem::remove_all(options.dir);
   return 0;
 }

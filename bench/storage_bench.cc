@@ -160,19 +160,21 @@ class Generator {
     if (!parent.empty()) {
       raw += ",\"parent_id\":\"" + parent + "\"";
     }
-    raw += ",\"http\":{\"request\":{\"method\":\"GET\",\"url\":\"" + d.http_url +
-           "\"},\"response\":{\"status\":200,\"content_length\":" +
-           std::to_string(Uniform(10, 9999)) + "}},\"annotations\":{";
+    raw +=
+        ",\"http\":{\"request\":{\"method\":\"GET\",\"url\":\"" + d.http_url +
+        "\"},\"response\":{\"status\":200,\"content_length\":" + std::to_string(Uniform(10, 9999)) +
+        "}},\"annotations\":{";
     for (std::size_t i = 0; i < d.annotations.size(); ++i) {
       raw += (i ? "," : "") + AnnotationJson(d.annotations[i]);
     }
     raw += "},\"aws\":{\"xray\":{\"sdk\":\"X-Ray for Node.js\",\"sdk_version\":\"3.5.0\"}}";
     // Size mix: 300 B - 4 KB, skewed small, mean ~1.5 KB.
-    const std::size_t target = 300 + static_cast<std::size_t>(
-                                         3700.0 * std::pow(std::uniform_real_distribution<double>(
-                                                               0, 1)(rng_), 1.9));
+    const std::size_t target =
+        300 + static_cast<std::size_t>(
+                  3700.0 * std::pow(std::uniform_real_distribution<double>(0, 1)(rng_), 1.9));
     if (raw.size() + 40 < target) {
-      raw += ",\"metadata\":{\"default\":{\"blob\":\"" + Hex(static_cast<int>(target - raw.size() - 40)) + "\"}}";
+      raw += ",\"metadata\":{\"default\":{\"blob\":\"" +
+             Hex(static_cast<int>(target - raw.size() - 40)) + "\"}}";
     }
     raw += "}";
     d.raw = std::move(raw);
@@ -189,12 +191,12 @@ class Generator {
     if (Uniform(0, 4) == 0) {  // Flushed in progress before close.
       pending_.push_back(Make(trace_id, DocumentKind::kSegment, root, "", "frontend", t0, 0, true));
     }
-    pending_.push_back(
-        Make(trace_id, DocumentKind::kSubsegment, sub1, root, "orders-db", t0 + 0.001, t0 + 0.02, false));
-    pending_.push_back(
-        Make(trace_id, DocumentKind::kSegment, downstream, sub1, "orders", t0 + 0.002, t0 + 0.018, false));
-    pending_.push_back(
-        Make(trace_id, DocumentKind::kSubsegment, sub2, downstream, "redis", t0 + 0.003, t0 + 0.004, false));
+    pending_.push_back(Make(trace_id, DocumentKind::kSubsegment, sub1, root, "orders-db",
+                            t0 + 0.001, t0 + 0.02, false));
+    pending_.push_back(Make(trace_id, DocumentKind::kSegment, downstream, sub1, "orders",
+                            t0 + 0.002, t0 + 0.018, false));
+    pending_.push_back(Make(trace_id, DocumentKind::kSubsegment, sub2, downstream, "redis",
+                            t0 + 0.003, t0 + 0.004, false));
     pending_.push_back(
         Make(trace_id, DocumentKind::kSegment, root, "", "frontend", t0, t0 + 0.025, false));
     if (Uniform(0, 99) == 0) {  // Rare UDP-level duplicate.
@@ -220,15 +222,18 @@ bool ParseArgs(int argc, char** argv, Options& options) {
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (arg == "--docs") {
       const char* v = value();
-      if (v == nullptr) return false;
+      if (v == nullptr)
+        return false;
       options.docs = std::strtoull(v, nullptr, 10);
     } else if (arg == "--batch") {
       const char* v = value();
-      if (v == nullptr) return false;
+      if (v == nullptr)
+        return false;
       options.batch = std::strtoull(v, nullptr, 10);
     } else if (arg == "--dir") {
       const char* v = value();
-      if (v == nullptr) return false;
+      if (v == nullptr)
+        return false;
       options.dir = v;
     } else if (arg == "--keep") {
       options.keep = true;
@@ -309,9 +314,8 @@ int main(int argc, char** argv) {
   std::printf("cpu: %.0f docs/s per core, %.2f us/doc cpu (put_cpu=%.3fs)\n",
               static_cast<double>(options.docs) / cpu_seconds,
               cpu_seconds * 1e6 / static_cast<double>(options.docs), cpu_seconds);
-  std::printf("inserted=%" PRIu64 " replaced=%" PRIu64 " duplicates=%" PRIu64
-              " stale=%" PRIu64 " annotations_indexed=%" PRIu64 " over_limit=%" PRIu64
-              " db_bytes=%ju\n",
+  std::printf("inserted=%" PRIu64 " replaced=%" PRIu64 " duplicates=%" PRIu64 " stale=%" PRIu64
+              " annotations_indexed=%" PRIu64 " over_limit=%" PRIu64 " db_bytes=%ju\n",
               total.inserted, total.replaced, total.duplicates, total.stale_in_progress,
               total.annotations_indexed, total.annotations_over_limit,
               static_cast<std::uintmax_t>(ec ? 0 : db_size));

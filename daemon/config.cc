@@ -115,5 +115,4 @@ AWS_DEFAULT_REGION, XRAYD_DATA_DIR), then defaults.
 )";
 }
 
-
 }  // namespace xrayd::daemon

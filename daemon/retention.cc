@@ -91,7 +91,8 @@ Result<RetentionRound> Retention::RunOnce() {
       if (!deleted) {
         return tl::unexpected(deleted.error());
       }
-      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) || thread_.Stopping()) {
+      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) ||
+          thread_.Stopping()) {
         break;
       }
       pause();

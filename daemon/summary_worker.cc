@@ -10,8 +10,8 @@
 
 namespace xrayd::daemon {
 
-SummaryWorker::SummaryWorker(std::string store_path, SummaryWorkerOptions options,
-                             Metrics& metrics, query::SummarizedHook hook)
+SummaryWorker::SummaryWorker(std::string store_path, SummaryWorkerOptions options, Metrics& metrics,
+                             query::SummarizedHook hook)
     : store_path_(std::move(store_path)),
       options_(options),
       metrics_(metrics),
@@ -22,7 +22,8 @@ SummaryWorker::~SummaryWorker() {
 }
 
 Status SummaryWorker::Start() {
-  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
+  auto store =
+      storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
   if (!store) {
     return tl::unexpected(store.error());
   }

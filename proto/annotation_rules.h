@@ -1,7 +1,8 @@
 #pragma once
-// Which annotations X-Ray can index (docs/segment-document.md#annotations, schema xray-segmentdocument-schema-v1.0.0):
-// keys ^[A-Za-z0-9_]{1,500}$; string values of at most 1000 characters. Anything else is kept in
-// the raw document but not indexed; it is never a reason to reject a document. Pure, thread-safe.
+// Which annotations X-Ray can index (docs/segment-document.md#annotations, schema
+// xray-segmentdocument-schema-v1.0.0): keys ^[A-Za-z0-9_]{1,500}$; string values of at most 1000
+// characters. Anything else is kept in the raw document but not indexed; it is never a reason to
+// reject a document. Pure, thread-safe.
 
 #include <cstddef>
 #include <string_view>

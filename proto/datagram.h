@@ -1,6 +1,7 @@
 #pragma once
-// UDP framing of the X-Ray daemon protocol (docs/daemon-protocol.md#udp-datagrams). Pure function: no sockets, clocks or
-// logging. Wire format (one datagram):  {"format":"json","version":1}\n<segment document>
+// UDP framing of the X-Ray daemon protocol (docs/daemon-protocol.md#udp-datagrams). Pure function:
+// no sockets, clocks or logging. Wire format (one datagram):
+// {"format":"json","version":1}\n<segment document>
 
 #include <string_view>
 

@@ -1,7 +1,7 @@
 #pragma once
-// The typed model of one validated X-Ray segment document (docs/segment-document.md), as the ingest path needs it.
-// Plain values: safe to move across threads. The raw JSON is kept verbatim for storage and
-// forwarding; the other fields are what storage indexes and what trace assembly needs.
+// The typed model of one validated X-Ray segment document (docs/segment-document.md), as the ingest
+// path needs it. Plain values: safe to move across threads. The raw JSON is kept verbatim for
+// storage and forwarding; the other fields are what storage indexes and what trace assembly needs.
 
 #include <cstdint>
 #include <optional>
@@ -35,8 +35,8 @@ struct AnnotationValue {
 // One annotation found anywhere in the document (its own "annotations" or an embedded
 // subsegment's). Only annotations that can be indexed are listed: keys matching
 // ^[A-Za-z0-9_]{1,500}$ and values that are strings (<= 1000 chars), finite numbers or booleans.
-// Others stay in `raw` only and are counted in Document::unindexed_annotations (docs/segment-document.md#annotations: never a
-// reason to reject).
+// Others stay in `raw` only and are counted in Document::unindexed_annotations
+// (docs/segment-document.md#annotations: never a reason to reject).
 struct Annotation {
   std::string key;
   AnnotationValue value;
@@ -60,8 +60,9 @@ struct Document {
   bool fault = false;
   bool throttle = false;
   std::optional<int> http_status;
-  // http.request.* and user are truncated to 250 characters for indexing (docs/segment-document.md#segment-fields); raw keeps
-  // the full value. Empty when absent or not a string.
+  // http.request.* and user are truncated to 250 characters for indexing
+  // (docs/segment-document.md#segment-fields); raw keeps the full value. Empty when absent or not a
+  // string.
   std::string http_method;
   std::string http_url;
   std::string http_user_agent;
@@ -69,8 +70,8 @@ struct Document {
   std::string user;
   std::string origin;
   std::string resource_arn;
-  // "aws" or "remote"; empty for anything else (local work, docs/segment-document.md#subsegments). The trailing underscore
-  // avoids the keyword, hence the NOLINT.
+  // "aws" or "remote"; empty for anything else (local work, docs/segment-document.md#subsegments).
+  // The trailing underscore avoids the keyword, hence the NOLINT.
   std::string namespace_;  // NOLINT(readability-identifier-naming)
 
   std::vector<Annotation> annotations;      // Document order, depth-first.

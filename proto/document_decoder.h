@@ -1,7 +1,7 @@
 #pragma once
-// Decodes and validates segment documents (docs/segment-document.md) into proto::Document. Not thread-safe: one
-// decoder per thread (it owns a reusable parser and buffers, so the hot path does not allocate per
-// call beyond the Documents it returns). No I/O, no logging.
+// Decodes and validates segment documents (docs/segment-document.md) into proto::Document. Not
+// thread-safe: one decoder per thread (it owns a reusable parser and buffers, so the hot path does
+// not allocate per call beyond the Documents it returns). No I/O, no logging.
 
 #include <memory>
 #include <string_view>

@@ -17,7 +17,8 @@
 namespace xrayd::proto::internal {
 namespace {
 
-// docs/segment-document.md#segment-fields: indexed strings are truncated to 250 characters for indexing; raw stays unchanged.
+// docs/segment-document.md#segment-fields: indexed strings are truncated to 250 characters for
+// indexing; raw stays unchanged.
 constexpr std::size_t kMaxIndexedStringChars = 250;
 // How much of an offending value a rejection detail quotes.
 constexpr std::size_t kMaxQuotedChars = 64;
@@ -53,8 +54,9 @@ std::optional<double> FiniteNumber(const EntityFields& fields, Field which) {
   return value;
 }
 
-// The rules every (sub)segment shares (docs/segment-document.md#segment-fields, docs/segment-document.md#subsegments): id, name, start_time and exactly one of
-// end_time or in_progress:true.
+// The rules every (sub)segment shares (docs/segment-document.md#segment-fields,
+// docs/segment-document.md#subsegments): id, name, start_time and exactly one of end_time or
+// in_progress:true.
 struct Common {
   std::string_view id;
   std::string_view name;
@@ -116,7 +118,8 @@ tl::expected<bool, Rejection> CheckType(const EntityFields& fields) {
   return true;
 }
 
-// docs/segment-document.md#errors-faults-and-causes: "cause" is an exception id (string) or an object. Its contents are not validated.
+// docs/segment-document.md#errors-faults-and-causes: "cause" is an exception id (string) or an
+// object. Its contents are not validated.
 tl::expected<void, Rejection> CheckCause(const EntityFields& fields) {
   if (!fields.Has(Field::kCause)) {
     return {};
@@ -181,7 +184,8 @@ void ExtractTopLevelFields(const EntityFields& fields, Document* doc) {
   if (const auto arn = fields.String(Field::kResourceArn)) {
     doc->resource_arn = std::string(*arn);
   }
-  // docs/segment-document.md#subsegments: anything but "aws" or "remote" means local work, stored as empty.
+  // docs/segment-document.md#subsegments: anything but "aws" or "remote" means local work, stored
+  // as empty.
   const auto ns = fields.String(Field::kNamespace);
   if (ns && (*ns == "aws" || *ns == "remote")) {
     doc->namespace_ = std::string(*ns);

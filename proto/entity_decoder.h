@@ -1,6 +1,8 @@
 #pragma once
 // Internal to proto/ (includes simdjson): validates one top-level (sub)segment object and its
-// embedded subsegments (docs/segment-document.md, docs/segment-document.md#in-progress-documents-and-duplicates) and extracts the Document fields. Stateless.
+// embedded subsegments (docs/segment-document.md,
+// docs/segment-document.md#in-progress-documents-and-duplicates) and extracts the Document fields.
+// Stateless.
 
 #include <simdjson.h>
 

@@ -1,6 +1,7 @@
 #pragma once
-// X-Ray identifier formats (docs/segment-document.md#identifiers): trace ids "1-<8 hex>-<24 hex>" and 16-hex (sub)segment ids.
-// Hex is accepted in either case and stored lower-cased. Pure functions, thread-safe.
+// X-Ray identifier formats (docs/segment-document.md#identifiers): trace ids "1-<8 hex>-<24 hex>"
+// and 16-hex (sub)segment ids. Hex is accepted in either case and stored lower-cased. Pure
+// functions, thread-safe.
 
 #include <cstddef>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
-// The X-Ray (sub)segment name rule (docs/segment-document.md#segment-fields): 1-200 characters; Unicode letters, numbers,
-// whitespace and _ . : / % & # = + \ - @. Pure functions, thread-safe.
+// The X-Ray (sub)segment name rule (docs/segment-document.md#segment-fields): 1-200 characters;
+// Unicode letters, numbers, whitespace and _ . : / % & # = + \ - @. Pure functions, thread-safe.
 
 #include <cstddef>
 #include <string_view>

@@ -1,7 +1,7 @@
 #pragma once
-// Syntax tree of a parsed X-Ray filter expression (docs/filter-language.md#grammar). Plain values: a tree owns its
-// children through unique_ptr, is movable, not copyable, and is safe to read from many threads.
-// Walk it with std::visit over Node::kind; see CollectGroupRefs for an example.
+// Syntax tree of a parsed X-Ray filter expression (docs/filter-language.md#grammar). Plain values:
+// a tree owns its children through unique_ptr, is movable, not copyable, and is safe to read from
+// many threads. Walk it with std::visit over Node::kind; see CollectGroupRefs for an example.
 //
 // Invariants the parser guarantees (an evaluator or SQL compiler may rely on them):
 // * And/Or have at least two children; no child pointer is null.
@@ -39,7 +39,8 @@ struct Field {
 // monostate = no literal (bare field). Numbers are finite doubles (seconds for time keywords).
 using Literal = std::variant<std::monostate, bool, double, std::string>;
 
-// `field [op literal]`. Without op it is a truth/presence test (docs/filter-language.md#trace-level-keywords "Bare use").
+// `field [op literal]`. Without op it is a truth/presence test
+// (docs/filter-language.md#trace-level-keywords "Bare use").
 struct Comparison {
   Field field;
   std::optional<CompareOp> op;
@@ -109,7 +110,8 @@ struct Node {
       kind;
 };
 
-// A whole filter. Null root = empty filter, which matches every trace (docs/filter-language.md#examples #52).
+// A whole filter. Null root = empty filter, which matches every trace
+// (docs/filter-language.md#examples #52).
 struct FilterExpr {
   NodePtr root;
 };

@@ -1,7 +1,7 @@
 #pragma once
-// Static rules of the filter language that need no parser state (docs/filter-language.md): operator and
-// literal types per keyword, keyword scopes, root-cause names; and the wording of their messages.
-// Internal to the parser, exposed for its tests. Pure functions, safe from any thread.
+// Static rules of the filter language that need no parser state (docs/filter-language.md): operator
+// and literal types per keyword, keyword scopes, root-cause names; and the wording of their
+// messages. Internal to the parser, exposed for its tests. Pure functions, safe from any thread.
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // Evaluates a parsed X-Ray filter expression (query/filter_ast.h) against one compiled trace
-// (query/trace_model.h) with the semantics of docs/filter-language.md. Pure and thread-safe: it reads the
-// filter and the model only.
+// (query/trace_model.h) with the semantics of docs/filter-language.md. Pure and thread-safe: it
+// reads the filter and the model only.
 //
 // Rules worth knowing ([local] where the spec is silent):
 // * A comparison on an absent value is false, `!=` included; `!term` is true iff term is false.
@@ -26,9 +26,10 @@
 
 namespace xrayd::query {
 
-// Group membership of the trace being tested, for group.name / group.arn terms (docs/groups.md#membership).
-// Null function: a trace is a member of "Default" (by name, or an ARN ending in ":group/Default")
-// and of nothing else. The function must not throw; it is called from the evaluating thread.
+// Group membership of the trace being tested, for group.name / group.arn terms
+// (docs/groups.md#membership). Null function: a trace is a member of "Default" (by name, or an ARN
+// ending in ":group/Default") and of nothing else. The function must not throw; it is called from
+// the evaluating thread.
 struct EvalContext {
   std::function<bool(const GroupRef&)> is_member;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to the filter evaluator (query/filter_eval.h): the root-cause terms of docs/filter-language.md#functions-and-blocks,
-// rootcause.<kind>.<level> { ... } and rootcause.json = #[ ... ]. Pure, no allocation, thread-safe.
+// Internal to the filter evaluator (query/filter_eval.h): the root-cause terms of
+// docs/filter-language.md#functions-and-blocks, rootcause.<kind>.<level> { ... } and rootcause.json
+// = #[ ... ]. Pure, no allocation, thread-safe.
 
 #include <cstddef>
 #include <vector>
@@ -86,13 +87,13 @@ template <class Test>
   return false;
 }
 
-// rootcause.json (docs/filter-language.md#functions-and-blocks, [local]): true iff every object of `pattern` (a JSON array) is
-// contained in some root cause of the trace, of any kind, in the API shape of TraceSummary
-// (Services[].{Name, Names, AccountId, Type, Inferred, EntityPath[].{Name, Coverage, Remote,
-// Exceptions[].{Name, Message}}}, ClientImpacting). Containment: every key given in a pattern
-// object exists and matches; a pattern array matches when its elements match elements of the
-// value's array in order (a subsequence); scalars are equal (numbers as doubles); a null matches
-// an absent member. An empty pattern array is true.
+// rootcause.json (docs/filter-language.md#functions-and-blocks, [local]): true iff every object of
+// `pattern` (a JSON array) is contained in some root cause of the trace, of any kind, in the API
+// shape of TraceSummary (Services[].{Name, Names, AccountId, Type, Inferred, EntityPath[].{Name,
+// Coverage, Remote, Exceptions[].{Name, Message}}}, ClientImpacting). Containment: every key given
+// in a pattern object exists and matches; a pattern array matches when its elements match elements
+// of the value's array in order (a subsequence); scalars are equal (numbers as doubles); a null
+// matches an absent member. An empty pattern array is true.
 [[nodiscard]] bool MatchesRootCauseJson(const nlohmann::json& pattern, const TraceModel& trace);
 
 }  // namespace xrayd::query::internal

@@ -1,7 +1,8 @@
 #pragma once
 // Internal to the filter evaluator (query/filter_eval.h): one comparison `field [op literal]`
-// applied to one value of a given type, with the missing-value and typing rules of docs/filter-language.md#trace-level-keywords.
-// Pure functions, no allocation, safe from any thread.
+// applied to one value of a given type, with the missing-value and typing rules of
+// docs/filter-language.md#trace-level-keywords. Pure functions, no allocation, safe from any
+// thread.
 
 #include <optional>
 #include <string>

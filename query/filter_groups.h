@@ -1,8 +1,9 @@
 #pragma once
-// Groups as filters see them (docs/filter-language.md#functions-and-blocks group.name/group.arn, docs/groups.md#membership): a trace is a member of group G
-// iff it was first received at or after G's last create/update and G's filter matches it; every
-// trace is a member of the Default group. The daemon supplies the definitions (from its state
-// store) through a GroupLookup; query code never reads group state itself.
+// Groups as filters see them (docs/filter-language.md#functions-and-blocks group.name/group.arn,
+// docs/groups.md#membership): a trace is a member of group G iff it was first received at or after
+// G's last create/update and G's filter matches it; every trace is a member of the Default group.
+// The daemon supplies the definitions (from its state store) through a GroupLookup; query code
+// never reads group state itself.
 
 #include <functional>
 #include <memory>

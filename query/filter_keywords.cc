@@ -14,10 +14,10 @@ constexpr std::uint8_t kRe = static_cast<std::uint8_t>(Scope::kRootCauseEntity);
 constexpr std::uint8_t kRx = static_cast<std::uint8_t>(Scope::kRootCauseException);
 constexpr std::uint8_t kRootCauseAll = kRs | kRe | kRx;
 
-// Scopes follow the bindings listed in docs/filter-language.md#functions-and-blocks. [local] choices where the spec is silent:
-// availabilityzone/instance.id/resource.arn/user/duration/partial bind to the segment in a
-// service block but are rejected in edge blocks (a call has no such values of its own).
-// Order matches enum Keyword so GetKeywordInfo can index it.
+// Scopes follow the bindings listed in docs/filter-language.md#functions-and-blocks. [local]
+// choices where the spec is silent: availabilityzone/instance.id/resource.arn/user/duration/partial
+// bind to the segment in a service block but are rejected in edge blocks (a call has no such values
+// of its own). Order matches enum Keyword so GetKeywordInfo can index it.
 constexpr std::array<KeywordInfo, 28> kKeywords = {{
     {Keyword::kResponseTime, "responsetime", ValueType::kNumber, kT | kS | kE},
     {Keyword::kDuration, "duration", ValueType::kNumber, kT | kS},

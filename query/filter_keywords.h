@@ -1,6 +1,7 @@
 #pragma once
-// The fixed keywords of the X-Ray filter language (docs/filter-language.md#trace-level-keywords, docs/filter-language.md#functions-and-blocks): their canonical spelling,
-// value type and the scopes they may appear in. Pure data, no state; safe from any thread.
+// The fixed keywords of the X-Ray filter language (docs/filter-language.md#trace-level-keywords,
+// docs/filter-language.md#functions-and-blocks): their canonical spelling, value type and the
+// scopes they may appear in. Pure data, no state; safe from any thread.
 
 #include <cstdint>
 #include <optional>
@@ -28,7 +29,8 @@ enum class Keyword {
   kThrottle,
   kPartial,
   kInferred,
-  // Scoped keywords (docs/filter-language.md#functions-and-blocks): only inside service() or rootcause blocks.
+  // Scoped keywords (docs/filter-language.md#functions-and-blocks): only inside service() or
+  // rootcause blocks.
   kRoot,
   kName,
   kType,

@@ -1,6 +1,7 @@
 #pragma once
-// Tokenizer for the X-Ray filter expression language (docs/filter-language.md#lexical-rules). Pure function of its input: no
-// state between calls, safe from any thread. Tokens own their text, so they outlive the input.
+// Tokenizer for the X-Ray filter expression language (docs/filter-language.md#lexical-rules). Pure
+// function of its input: no state between calls, safe from any thread. Tokens own their text, so
+// they outlive the input.
 
 #include <string>
 #include <string_view>
@@ -46,7 +47,8 @@ struct Token {
 };
 
 struct LexOptions {
-  bool allow_not = false;  // [local] accept the word NOT as a synonym of `!` (docs/filter-language.md#lexical-rules).
+  bool allow_not = false;  // [local] accept the word NOT as a synonym of `!`
+                           // (docs/filter-language.md#lexical-rules).
 };
 
 // Nesting limit for `#[` JSON literals (and, in the parser, for expressions).

@@ -235,7 +235,8 @@ class Parser {
     return Fail("unknown keyword " + DescribeToken(word) + " at column " + Col(word.column));
   }
 
-  // comparison = field [ comp_op literal ], with the type rules of docs/filter-language.md#trace-level-keywords.
+  // comparison = field [ comp_op literal ], with the type rules of
+  // docs/filter-language.md#trace-level-keywords.
   NodePtr ParseComparison(const Context& ctx) {
     const Token& field = Take();
     Comparison cmp;

@@ -1,6 +1,7 @@
 #pragma once
-// Parser for X-Ray filter expressions (docs/filter-language.md#grammar): text -> FilterExpr with every static check of
-// docs/filter-language.md#grammar and #functions-and-blocks applied. Pure function, safe from any thread; the result owns all its data.
+// Parser for X-Ray filter expressions (docs/filter-language.md#grammar): text -> FilterExpr with
+// every static check of docs/filter-language.md#grammar and #functions-and-blocks applied. Pure
+// function, safe from any thread; the result owns all its data.
 
 #include <cstddef>
 #include <string_view>
@@ -10,13 +11,15 @@
 
 namespace xrayd::query {
 
-// [local] docs/filter-language.md#grammar: at most 2000 characters (UTF-8 code points) per expression.
+// [local] docs/filter-language.md#grammar: at most 2000 characters (UTF-8 code points) per
+// expression.
 inline constexpr std::size_t kMaxFilterLength = 2000;
 
 struct ParseOptions {
   // Limit in characters; 0 = no limit (used to reparse printed filters, which can be longer).
   std::size_t max_length = kMaxFilterLength;
-  bool allow_not = false;  // [local] accept NOT as a synonym of '!' (docs/filter-language.md#lexical-rules); default reject.
+  bool allow_not = false;  // [local] accept NOT as a synonym of '!'
+                           // (docs/filter-language.md#lexical-rules); default reject.
 };
 
 // Parses `text`. Empty or all-whitespace text gives a FilterExpr with a null root (match all).

@@ -16,17 +16,26 @@ struct Part {
   bool exact = true;
 };
 
-Part True(bool exact) { return Part{{}, {}, exact}; }
+Part True(bool exact) {
+  return Part{{}, {}, exact};
+}
 
 const char* SqlOp(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "=";
-    case CompareOp::kNe: return "!=";
-    case CompareOp::kLt: return "<";
-    case CompareOp::kLe: return "<=";
-    case CompareOp::kGt: return ">";
-    case CompareOp::kGe: return ">=";
-    default: return nullptr;
+    case CompareOp::kEq:
+      return "=";
+    case CompareOp::kNe:
+      return "!=";
+    case CompareOp::kLt:
+      return "<";
+    case CompareOp::kLe:
+      return "<=";
+    case CompareOp::kGt:
+      return ">";
+    case CompareOp::kGe:
+      return ">=";
+    default:
+      return nullptr;
   }
 }
 
@@ -101,8 +110,7 @@ Part FlagTest(std::int64_t flag, const Comparison& c) {
 Part ValueExists(std::string_view key, const Comparison& c) {
   Part part;
   part.exact = false;
-  part.sql =
-      "EXISTS(SELECT 1 FROM annotations a WHERE a.bucket = (t.seq >> 10) AND a.key = ?";
+  part.sql = "EXISTS(SELECT 1 FROM annotations a WHERE a.bucket = (t.seq >> 10) AND a.key = ?";
   part.params.emplace_back(std::string(key));
   if (c.op) {
     if (const auto* text = std::get_if<std::string>(&c.value)) {
@@ -149,41 +157,40 @@ class Compiler {
   explicit Compiler(const GroupLookup& groups) : groups_(groups) {}
 
   Part Compile(const Node& node) {
-    return std::visit(
-        Overloaded{
-            [&](const And& n) { return Join(n.children, " AND ", /*is_or=*/false); },
-            [&](const Or& n) { return Join(n.children, " OR ", /*is_or=*/true); },
-            [&](const Not& n) {
-              Part child = Compile(*n.child);
-              if (!child.exact) {
-                return True(false);
-              }
-              if (child.sql.empty()) {
-                return Part{"0", {}, true};
-              }
-              child.sql = "NOT (" + child.sql + ")";
-              return child;
-            },
-            [&](const Comparison& n) { return CompileComparison(n); },
-            [&](const ServiceFn& n) {
-              Part part = n.node ? NodePresence(*n.node) : True(false);
-              return Inexact(std::move(part));
-            },
-            [&](const EdgeFn& n) {
-              Part from = NodePresence(n.from);
-              Part to = NodePresence(n.to);
-              Part part;
-              part.exact = false;
-              Append(part, std::move(from), " AND ");
-              Append(part, std::move(to), " AND ");
-              return part;
-            },
-            [&](const IdFn& n) { return Inexact(NodePresence(NodeRef(n))); },
-            [&](const GroupRef& n) { return CompileGroup(n); },
-            [&](const RootCauseRef&) { return True(false); },
-            [&](const RootCauseJson&) { return True(false); },
-        },
-        node.kind);
+    return std::visit(Overloaded{
+                          [&](const And& n) { return Join(n.children, " AND ", /*is_or=*/false); },
+                          [&](const Or& n) { return Join(n.children, " OR ", /*is_or=*/true); },
+                          [&](const Not& n) {
+                            Part child = Compile(*n.child);
+                            if (!child.exact) {
+                              return True(false);
+                            }
+                            if (child.sql.empty()) {
+                              return Part{"0", {}, true};
+                            }
+                            child.sql = "NOT (" + child.sql + ")";
+                            return child;
+                          },
+                          [&](const Comparison& n) { return CompileComparison(n); },
+                          [&](const ServiceFn& n) {
+                            Part part = n.node ? NodePresence(*n.node) : True(false);
+                            return Inexact(std::move(part));
+                          },
+                          [&](const EdgeFn& n) {
+                            Part from = NodePresence(n.from);
+                            Part to = NodePresence(n.to);
+                            Part part;
+                            part.exact = false;
+                            Append(part, std::move(from), " AND ");
+                            Append(part, std::move(to), " AND ");
+                            return part;
+                          },
+                          [&](const IdFn& n) { return Inexact(NodePresence(NodeRef(n))); },
+                          [&](const GroupRef& n) { return CompileGroup(n); },
+                          [&](const RootCauseRef&) { return True(false); },
+                          [&](const RootCauseJson&) { return True(false); },
+                      },
+                      node.kind);
   }
 
  private:
@@ -219,23 +226,40 @@ class Compiler {
 
   Part CompileComparison(const Comparison& c) {
     switch (c.field.keyword) {
-      case Keyword::kResponseTime: return ColumnTest("s.response_time", c);
-      case Keyword::kDuration: return ColumnTest("s.duration", c);
-      case Keyword::kHttpStatus: return ColumnTest("s.http_status", c);
-      case Keyword::kHttpUrl: return ColumnTest("s.http_url", c);
-      case Keyword::kHttpMethod: return ColumnTest("s.http_method", c);
-      case Keyword::kHttpUserAgent: return ColumnTest("s.http_useragent", c);
-      case Keyword::kHttpClientIp: return ColumnTest("s.http_clientip", c);
-      case Keyword::kOk: return FlagTest(storage::kSummaryFlagOk, c);
-      case Keyword::kError: return FlagTest(storage::kSummaryFlagError, c);
-      case Keyword::kFault: return FlagTest(storage::kSummaryFlagFault, c);
-      case Keyword::kThrottle: return FlagTest(storage::kSummaryFlagThrottle, c);
-      case Keyword::kPartial: return FlagTest(storage::kSummaryFlagPartial, c);
-      case Keyword::kInferred: return FlagTest(storage::kSummaryFlagInferred, c);
-      case Keyword::kUser: return ValueExists("$user", c);
-      case Keyword::kAvailabilityZone: return ValueExists("$az", c);
-      case Keyword::kInstanceId: return ValueExists("$instance", c);
-      case Keyword::kResourceArn: return ValueExists("$arn", c);
+      case Keyword::kResponseTime:
+        return ColumnTest("s.response_time", c);
+      case Keyword::kDuration:
+        return ColumnTest("s.duration", c);
+      case Keyword::kHttpStatus:
+        return ColumnTest("s.http_status", c);
+      case Keyword::kHttpUrl:
+        return ColumnTest("s.http_url", c);
+      case Keyword::kHttpMethod:
+        return ColumnTest("s.http_method", c);
+      case Keyword::kHttpUserAgent:
+        return ColumnTest("s.http_useragent", c);
+      case Keyword::kHttpClientIp:
+        return ColumnTest("s.http_clientip", c);
+      case Keyword::kOk:
+        return FlagTest(storage::kSummaryFlagOk, c);
+      case Keyword::kError:
+        return FlagTest(storage::kSummaryFlagError, c);
+      case Keyword::kFault:
+        return FlagTest(storage::kSummaryFlagFault, c);
+      case Keyword::kThrottle:
+        return FlagTest(storage::kSummaryFlagThrottle, c);
+      case Keyword::kPartial:
+        return FlagTest(storage::kSummaryFlagPartial, c);
+      case Keyword::kInferred:
+        return FlagTest(storage::kSummaryFlagInferred, c);
+      case Keyword::kUser:
+        return ValueExists("$user", c);
+      case Keyword::kAvailabilityZone:
+        return ValueExists("$az", c);
+      case Keyword::kInstanceId:
+        return ValueExists("$instance", c);
+      case Keyword::kResourceArn:
+        return ValueExists("$arn", c);
       case Keyword::kAnnotation: {
         // Bare annotation.k: present, or (boolean values) true: any row of the key is a superset.
         Comparison any = c;

@@ -1,9 +1,10 @@
 #pragma once
-// Compiles a filter expression into a SQL predicate for TraceStore::FindCandidates (docs/filter-language.md#how-search-evaluates-filters
-// phase 1). The predicate is a SUPERSET of the true answer for traces with a fresh summary: it
-// never rejects a trace the evaluator (query/filter_eval.h) would accept. Terms that cannot be
-// translated become TRUE; a term under `!` is only translated when it is exact. User text (string
-// literals, annotation keys, group names) only ever goes into bound parameters.
+// Compiles a filter expression into a SQL predicate for TraceStore::FindCandidates
+// (docs/filter-language.md#how-search-evaluates-filters phase 1). The predicate is a SUPERSET of
+// the true answer for traces with a fresh summary: it never rejects a trace the evaluator
+// (query/filter_eval.h) would accept. Terms that cannot be translated become TRUE; a term under `!`
+// is only translated when it is exact. User text (string literals, annotation keys, group names)
+// only ever goes into bound parameters.
 
 #include <string>
 #include <vector>

@@ -24,19 +24,28 @@ Json InferredDocument(const TraceModel& model, const TraceSegment& segment) {
   }
   doc["parent_id"] = segment.parent_id;
   Json http = Json::object();
-  if (segment.http.method) http["request"]["method"] = *segment.http.method;
-  if (segment.http.url) http["request"]["url"] = *segment.http.url;
-  if (segment.http.status) http["response"]["status"] = *segment.http.status;
-  if (!http.empty()) doc["http"] = std::move(http);
-  if (segment.status.fault) doc["fault"] = true;
-  if (segment.status.error) doc["error"] = true;
-  if (segment.status.throttle) doc["throttle"] = true;
+  if (segment.http.method)
+    http["request"]["method"] = *segment.http.method;
+  if (segment.http.url)
+    http["request"]["url"] = *segment.http.url;
+  if (segment.http.status)
+    http["response"]["status"] = *segment.http.status;
+  if (!http.empty())
+    doc["http"] = std::move(http);
+  if (segment.status.fault)
+    doc["fault"] = true;
+  if (segment.status.error)
+    doc["error"] = true;
+  if (segment.status.throttle)
+    doc["throttle"] = true;
   doc["inferred"] = true;
   if (!segment.aws.empty()) {
     Json aws = Json::parse(segment.aws, nullptr, /*allow_exceptions=*/false);
-    if (aws.is_object()) doc["aws"] = std::move(aws);
+    if (aws.is_object())
+      doc["aws"] = std::move(aws);
   }
-  if (const auto& type = model.nodes[segment.node].type) doc["origin"] = *type;
+  if (const auto& type = model.nodes[segment.node].type)
+    doc["origin"] = *type;
   return doc;
 }
 
@@ -62,9 +71,11 @@ void AppendInferredSegments(const TraceModel& model, nlohmann::json& trace) {
     entries.push_back({start, entry.value("Id", std::string()), std::move(entry)});
   }
   for (const TraceSegment& segment : model.segments) {
-    if (!segment.inferred) continue;
+    if (!segment.inferred)
+      continue;
     const Json doc = InferredDocument(model, segment);
-    entries.push_back({segment.start_time, segment.id,
+    entries.push_back({segment.start_time,
+                       segment.id,
                        {{"Id", segment.id},
                         {"Document", doc.dump(-1, ' ', false, Json::error_handler_t::replace)}}});
   }

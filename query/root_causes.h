@@ -1,6 +1,6 @@
 #pragma once
-// Internal to the trace model: the [local] root-cause heuristic of docs/api.md#gettracesummaries over the entity tree
-// of query/trace_graph.h. Pure, thread-safe.
+// Internal to the trace model: the [local] root-cause heuristic of docs/api.md#gettracesummaries
+// over the entity tree of query/trace_graph.h. Pure, thread-safe.
 
 #include "query/trace_graph.h"
 #include "query/trace_model.h"

@@ -1,8 +1,8 @@
 #pragma once
-// Sampling rules (docs/sampling.md): validation, the Default rule, rule matching for one request, and the
-// GetSamplingTargets computation (reservoir quotas shared by the clients that report, statistics
-// windows). Pure: no I/O, no clocks (time is a parameter), no locking; SamplingTargetState is a
-// plain value the caller guards.
+// Sampling rules (docs/sampling.md): validation, the Default rule, rule matching for one request,
+// and the GetSamplingTargets computation (reservoir quotas shared by the clients that report,
+// statistics windows). Pure: no I/O, no clocks (time is a parameter), no locking;
+// SamplingTargetState is a plain value the caller guards.
 
 #include <cstddef>
 #include <cstdint>
@@ -25,14 +25,15 @@ inline constexpr std::int64_t kTargetIntervalSeconds = 10;
 inline constexpr double kStatisticsWindowSeconds = 10;
 inline constexpr std::size_t kMaxStatisticsDocuments = 25;
 
-// The Default rule of docs/sampling.md#default-rule-and-limits (priority 10000, 1 per second, then 5%).
+// The Default rule of docs/sampling.md#default-rule-and-limits (priority 10000, 1 per second, then
+// 5%).
 storage::SamplingRule DefaultSamplingRule();
 
-// Checks a rule against the model's constraints (docs/sampling.md#rules): name 1-32 characters without
-// whitespace, control characters or '/'; Priority 1-9999 (the Default rule, `is_default`, keeps
-// 10000); FixedRate 0-1; ReservoirSize >= 0; ResourceARN <= 500, ServiceName/ServiceType/Host <=
-// 64, HTTPMethod <= 10, URLPath <= 128 characters; Version == 1; at most 5 attributes with keys and
-// values of 1-32 characters; SamplingRateBoost MaxRate 0-1 and CooldownWindowMinutes >= 0.
+// Checks a rule against the model's constraints (docs/sampling.md#rules): name 1-32 characters
+// without whitespace, control characters or '/'; Priority 1-9999 (the Default rule, `is_default`,
+// keeps 10000); FixedRate 0-1; ReservoirSize >= 0; ResourceARN <= 500, ServiceName/ServiceType/Host
+// <= 64, HTTPMethod <= 10, URLPath <= 128 characters; Version == 1; at most 5 attributes with keys
+// and values of 1-32 characters; SamplingRateBoost MaxRate 0-1 and CooldownWindowMinutes >= 0.
 // kInvalidArgument naming the member otherwise.
 [[nodiscard]] Status ValidateSamplingRule(const storage::SamplingRule& rule,
                                           bool is_default = false);
@@ -53,8 +54,8 @@ struct SamplingRuleUpdate {
 };
 
 // `current` with `update` applied, validated. For the Default rule only FixedRate and
-// ReservoirSize may change (docs/sampling.md#default-rule-and-limits): any other member set to a different value is
-// kInvalidArgument. Other failures as ValidateSamplingRule.
+// ReservoirSize may change (docs/sampling.md#default-rule-and-limits): any other member set to a
+// different value is kInvalidArgument. Other failures as ValidateSamplingRule.
 [[nodiscard]] Result<storage::SamplingRule> ApplySamplingRuleUpdate(
     const storage::SamplingRule& current, const SamplingRuleUpdate& update);
 

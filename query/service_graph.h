@@ -1,8 +1,8 @@
 #pragma once
-// The service graph of docs/service-graph.md aggregated over many traces: TraceModels in, the `Services` list of
-// GetServiceGraph / GetTraceGraph out (xray-service-2.json `Service`, `Edge`, `EdgeStatistics`,
-// `ServiceStatistics`, `HistogramEntry`). Pure: no I/O, no clock; one builder per request, used by
-// one thread.
+// The service graph of docs/service-graph.md aggregated over many traces: TraceModels in, the
+// `Services` list of GetServiceGraph / GetTraceGraph out (xray-service-2.json `Service`, `Edge`,
+// `EdgeStatistics`, `ServiceStatistics`, `HistogramEntry`). Pure: no I/O, no clock; one builder per
+// request, used by one thread.
 //
 // Aggregation rules (docs/service-graph.md):
 // * One service per node identity (Name, Type, AccountId) across all traces; the trace-local node
@@ -16,7 +16,8 @@
 // * Root: the node owns a counted root segment.
 // * ReferenceId: services are sorted by (Name, Type, AccountId) and numbered 0, 1, ... so the same
 //   data always gives the same ids (pages of one request agree).
-// * [local] Histograms (docs/service-graph.md#statistics): each value rounded to the millisecond (one bucket per distinct
+// * [local] Histograms (docs/service-graph.md#statistics): each value rounded to the millisecond
+// (one bucket per distinct
 //   millisecond), Count = occurrences, ascending by Value.
 
 #include <cstddef>
@@ -55,7 +56,8 @@ using Histogram = std::map<std::int64_t, std::int64_t>;
 void AddToHistogram(Histogram& histogram, double seconds);
 void MergeHistogram(Histogram& into, const Histogram& from);
 
-// Window filter of docs/service-graph.md#time-window-and-paging (inclusive at both ends, epoch seconds).
+// Window filter of docs/service-graph.md#time-window-and-paging (inclusive at both ends, epoch
+// seconds).
 struct TimeWindow {
   double start = 0;
   double end = 0;
@@ -128,8 +130,8 @@ class ServiceGraphBuilder {
 };
 
 // The wire objects. Every member the model has is written except EdgeType and
-// ReceivedEventAgeHistogram (out of scope, docs/service-graph.md#edges); Root only when true; Type/AccountId only
-// when known; client services have no SummaryStatistics or histograms.
+// ReceivedEventAgeHistogram (out of scope, docs/service-graph.md#edges); Root only when true;
+// Type/AccountId only when known; client services have no SummaryStatistics or histograms.
 [[nodiscard]] nlohmann::json StatisticsToJson(const GraphStatistics& statistics);
 [[nodiscard]] nlohmann::json HistogramToJson(const Histogram& histogram);
 [[nodiscard]] nlohmann::json ServiceToJson(const GraphService& service,

@@ -1,10 +1,11 @@
 #pragma once
-// GetTimeSeriesServiceStatistics (docs/api.md#gettimeseriesservicestatistics): statistics of one selected entity (a service or an
-// edge) in time buckets of `Period` seconds. Pure: TraceModels in, buckets out; one builder per
-// request, used by one thread.
+// GetTimeSeriesServiceStatistics (docs/api.md#gettimeseriesservicestatistics): statistics of one
+// selected entity (a service or an edge) in time buckets of `Period` seconds. Pure: TraceModels in,
+// buckets out; one builder per request, used by one thread.
 //
 // Rules (xrayd's choices where X-Ray leaves room):
-// * EntitySelectorExpression is a filter expression (docs/filter-language.md) that must be exactly one selector:
+// * EntitySelectorExpression is a filter expression (docs/filter-language.md) that must be exactly
+// one selector:
 //   service("name"), service(id(...)), id(...) (= service(id(...))), or edge(from, to), without a
 //   { block }. Absent: the edge statistics of every client -> root edge ("If no selector
 //   expression is specified, edge statistics are returned").

@@ -56,9 +56,8 @@ class Assembler {
       piece.object = piece.json.is_object();
     }
     // Deterministic order for everything below: the result must not depend on arrival order.
-    std::sort(pieces_.begin(), pieces_.end(), [](const Piece& a, const Piece& b) {
-      return ByStartThenId(*a.stored, *b.stored);
-    });
+    std::sort(pieces_.begin(), pieces_.end(),
+              [](const Piece& a, const Piece& b) { return ByStartThenId(*a.stored, *b.stored); });
     for (std::size_t i = 0; i < pieces_.size(); ++i) {
       const Piece& piece = pieces_[i];
       if (piece.object) {
@@ -211,20 +210,17 @@ nlohmann::json AssembleTrace(std::string_view trace_id,
           {"Segments", std::move(segments)}};
 }
 
-double RoundToMicroseconds(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+double RoundToMicroseconds(double seconds) {
+  return std::round(seconds * 1e6) / 1e6;
+}
 
 nlohmann::json SummarizeTraceInfo(const storage::TraceInfo& info) {
   const double duration =
       info.end_time > 0 ? RoundToMicroseconds(std::max(0.0, info.end_time - info.start_time)) : 0.0;
-  return {{"Id", info.trace_id},
-          {"StartTime", info.start_time},
-          {"EndTime", info.end_time},
-          {"Duration", duration},
-          {"UpdatedAt", info.updated_at},
-          {"Documents", info.documents},
-          {"IsPartial", info.partial},
-          {"Revision", info.revision},
-          {"Name", info.root_name}};
+  return {
+      {"Id", info.trace_id},       {"StartTime", info.start_time}, {"EndTime", info.end_time},
+      {"Duration", duration},      {"UpdatedAt", info.updated_at}, {"Documents", info.documents},
+      {"IsPartial", info.partial}, {"Revision", info.revision},    {"Name", info.root_name}};
 }
 
 }  // namespace xrayd::query

@@ -1,6 +1,7 @@
 #pragma once
 // Trace assembly for reads: stored documents of one trace -> the BatchGetTraces `Trace` object
-// (docs/api.md#batchgettraces, docs/segment-document.md#trace-assembly). Pure functions: no I/O, thread-safe, never throw on document content.
+// (docs/api.md#batchgettraces, docs/segment-document.md#trace-assembly). Pure functions: no I/O,
+// thread-safe, never throw on document content.
 
 #include <span>
 #include <string>
@@ -14,18 +15,19 @@
 namespace xrayd::query {
 
 // Returns {"Id", "Duration", "LimitExceeded": false, "Segments": [{"Id", "Document"}]}.
-// Each Segments entry is one segment document, compiled as X-Ray does (docs/api.md#batchgettraces): every
-// independent subsegment is appended to its parent's "subsegments" array (the parent may be a
+// Each Segments entry is one segment document, compiled as X-Ray does (docs/api.md#batchgettraces):
+// every independent subsegment is appended to its parent's "subsegments" array (the parent may be a
 // segment, an embedded subsegment or another independent subsegment), without its "type",
 // "trace_id" and "parent_id"; embedded subsegments keep their order and appended ones follow, by
-// (start_time, id). Segments are ordered by (start_time, id). [local] An independent subsegment whose
-// parent never arrived (or that sits on a parent cycle) is returned as its own entry, unchanged,
-// with Id = its id. A stored document that is not a JSON object is returned verbatim as its own entry.
-// The result depends only on the set of documents, not on their order in `docs`.
+// (start_time, id). Segments are ordered by (start_time, id). [local] An independent subsegment
+// whose parent never arrived (or that sits on a parent cycle) is returned as its own entry,
+// unchanged, with Id = its id. A stored document that is not a JSON object is returned verbatim as
+// its own entry. The result depends only on the set of documents, not on their order in `docs`.
 // Duration = max(end_time) - min(start_time); in-progress documents contribute their start only;
 // 0 when no document is complete; rounded to the microsecond (epoch-second doubles carry ~1e-7 of
-// noise: 1478293361.449 - 1478293361.271 is 0.17799997 before rounding). LimitExceeded is left false: the caller owns the size limit.
-// Inferred segments (docs/service-graph.md#inferred-nodes) are not generated here.
+// noise: 1478293361.449 - 1478293361.271 is 0.17799997 before rounding). LimitExceeded is left
+// false: the caller owns the size limit. Inferred segments (docs/service-graph.md#inferred-nodes)
+// are not generated here.
 [[nodiscard]] nlohmann::json AssembleTrace(std::string_view trace_id,
                                            std::span<const storage::StoredDocument> docs);
 

@@ -144,9 +144,8 @@ Result<CountBound> ParseCountBound(std::string_view text) {
   }
   auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), bound.count);
   if (rest.empty() || ec != std::errc() || ptr != rest.data() + rest.size()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "invalid count '" + std::string(text) +
-                         "' (examples: '>=1', '=2', '0', '<3')");
+    return MakeError(ErrorCode::kInvalidArgument, "invalid count '" + std::string(text) +
+                                                      "' (examples: '>=1', '=2', '0', '<3')");
   }
   return bound;
 }

@@ -6,7 +6,8 @@
 namespace xrayd::query::internal {
 namespace {
 
-const nlohmann::ordered_json* At(const nlohmann::ordered_json& node, std::initializer_list<const char*> path) {
+const nlohmann::ordered_json* At(const nlohmann::ordered_json& node,
+                                 std::initializer_list<const char*> path) {
   const nlohmann::ordered_json* current = &node;
   for (const char* key : path) {
     if (!current->is_object()) {
@@ -29,7 +30,8 @@ std::optional<std::string> OptionalString(const nlohmann::ordered_json& node,
 
 }  // namespace
 
-const std::string* StringAt(const nlohmann::ordered_json& node, std::initializer_list<const char*> path) {
+const std::string* StringAt(const nlohmann::ordered_json& node,
+                            std::initializer_list<const char*> path) {
   const nlohmann::ordered_json* value = At(node, path);
   return value != nullptr && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
 }

@@ -19,12 +19,14 @@ namespace xrayd::query::internal {
 [[nodiscard]] std::optional<double> NumberAt(const nlohmann::ordered_json& node,
                                              std::initializer_list<const char*> path);
 // True iff the value at `path` is the boolean true.
-[[nodiscard]] bool TrueAt(const nlohmann::ordered_json& node, std::initializer_list<const char*> path);
+[[nodiscard]] bool TrueAt(const nlohmann::ordered_json& node,
+                          std::initializer_list<const char*> path);
 
 // http.request.{url,method,user_agent,client_ip} and integral http.response.status.
 [[nodiscard]] HttpFields ReadHttp(const nlohmann::ordered_json& entity);
 
-// docs/segment-document.md#errors-faults-and-causes derived status from the entity's own error/fault/throttle flags and http status.
+// docs/segment-document.md#errors-faults-and-causes derived status from the entity's own
+// error/fault/throttle flags and http status.
 [[nodiscard]] DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity);
 
 }  // namespace xrayd::query::internal

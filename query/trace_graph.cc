@@ -247,8 +247,9 @@ class GraphBuilder {
     return walked;
   }
 
-  // docs/service-graph.md#inferred-nodes: an instrumented downstream (a real segment whose parent_id is the caller's id) or
-  // else, for an aws/remote subsegment, an inferred segment; the caller entity is the call.
+  // docs/service-graph.md#inferred-nodes: an instrumented downstream (a real segment whose
+  // parent_id is the caller's id) or else, for an aws/remote subsegment, an inferred segment; the
+  // caller entity is the call.
   void LinkCall(std::size_t caller, bool aws) {
     const Json& json = *tree_.entities[caller].json;
     const std::string* id = StringAt(json, {"id"});

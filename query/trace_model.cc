@@ -55,7 +55,8 @@ std::optional<proto::AnnotationValue> IndexableValue(const OrderedJson& value) {
   return out;
 }
 
-// Walks one document depth-first, as storage indexes annotations (docs/segment-document.md#annotations).
+// Walks one document depth-first, as storage indexes annotations
+// (docs/segment-document.md#annotations).
 class AnnotationCollector {
  public:
   AnnotationCollector(const std::unordered_map<std::string, std::size_t>& nodes, TraceModel* model)

@@ -1,7 +1,8 @@
 #pragma once
-// TraceModel: one stored trace compiled into what the filter language (docs/filter-language.md) and the X-Ray
-// API (TraceSummary, docs/api.md#gettracesummaries; graph, docs/service-graph.md) need. Plain values, no references into the input:
-// safe to copy and move across threads. Built by a pure function; nothing here does I/O.
+// TraceModel: one stored trace compiled into what the filter language (docs/filter-language.md) and
+// the X-Ray API (TraceSummary, docs/api.md#gettracesummaries; graph, docs/service-graph.md) need.
+// Plain values, no references into the input: safe to copy and move across threads. Built by a pure
+// function; nothing here does I/O.
 
 #include <cstddef>
 #include <optional>
@@ -15,7 +16,8 @@
 
 namespace xrayd::query {
 
-// Derived status of a segment or call (docs/segment-document.md#errors-faults-and-causes): flags win, http status is the fallback.
+// Derived status of a segment or call (docs/segment-document.md#errors-faults-and-causes): flags
+// win, http status is the fallback.
 struct DerivedStatus {
   bool ok = true;
   bool error = false;     // error || throttle || 4xx.
@@ -34,8 +36,9 @@ struct HttpFields {
 
 enum class NodeKind { kReal, kInferred, kClient };
 
-// A service-graph node (docs/service-graph.md): identity (name, type, account id) plus its kind. Type is
-// the segment origin for real nodes, "AWS::..." or "remote" for inferred ones, "client" for client.
+// A service-graph node (docs/service-graph.md): identity (name, type, account id) plus its kind.
+// Type is the segment origin for real nodes, "AWS::..." or "remote" for inferred ones, "client" for
+// client.
 struct TraceNode {
   std::string name;
   std::optional<std::string> type;
@@ -128,10 +131,11 @@ struct TraceModel {
   std::optional<double> response_time;  // Root segment end - start; absent without a complete root.
   bool has_fault = false;               // Root segment derived status.
   bool has_error = false;
-  bool has_throttle = false;                 // Any document (top level) is a throttle.
-  bool is_partial = false;                   // Any document in progress.
-  HttpFields http;                           // Root segment's.
-  std::vector<TraceAnnotation> annotations;  // First 50 valid keys (docs/segment-document.md#annotations).
+  bool has_throttle = false;  // Any document (top level) is a throttle.
+  bool is_partial = false;    // Any document in progress.
+  HttpFields http;            // Root segment's.
+  std::vector<TraceAnnotation>
+      annotations;  // First 50 valid keys (docs/segment-document.md#annotations).
   std::vector<TraceUser> users;
   std::vector<std::string> resource_arns;  // Distinct, first-seen order (segments by start, id).
   std::vector<std::string> instance_ids;
@@ -151,9 +155,10 @@ struct TraceModel {
 };
 
 // Compiles the documents of one trace (any order; the result depends only on the set, except the
-// 50-key annotation limit, which follows the order of `docs` as docs/segment-document.md#annotations does). Independent
-// subsegments are first attached to their parents (AssembleTrace). Documents that are not JSON
-// objects are ignored; never throws on document content.
+// 50-key annotation limit, which follows the order of `docs` as
+// docs/segment-document.md#annotations does). Independent subsegments are first attached to their
+// parents (AssembleTrace). Documents that are not JSON objects are ignored; never throws on
+// document content.
 [[nodiscard]] TraceModel BuildTraceModel(std::string_view trace_id,
                                          std::span<const storage::StoredDocument> docs);
 

@@ -182,7 +182,8 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     storage::TraceStore& store;
     bool active;
     ~EndSnapshot() {
-      if (active) store.EndSnapshot();
+      if (active)
+        store.EndSnapshot();
     }
   } end_snapshot{store, snapshot};
 
@@ -192,10 +193,9 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       storage::Candidate& c = candidates[i];
       ++page.examined;
-      const bool sampled =
-          request.sample_rate >= 1 ||
-          static_cast<double>(Fnv1a64(c.info.trace_id)) / 18446744073709551616.0 <
-              request.sample_rate;
+      const bool sampled = request.sample_rate >= 1 ||
+                           static_cast<double>(Fnv1a64(c.info.trace_id)) / 18446744073709551616.0 <
+                               request.sample_rate;
       const bool needs_eval = sampled && !(sql.exact && c.summary_fresh) && filter.root != nullptr;
       std::optional<TraceModel> model;
       if (needs_eval || (sampled && request.with_models)) {
@@ -205,16 +205,16 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
       bool matched = sampled;
       if (needs_eval) {
         ++page.evaluated;
-        matched = MatchesFilter(filter, *model,
-                                ContextFor(*model, c.first_received, request.groups, 0));
+        matched =
+            MatchesFilter(filter, *model, ContextFor(*model, c.first_received, request.groups, 0));
       }
       const bool last_of_batch = i + 1 == candidates.size();
       const bool exhausted = last_of_batch && candidates.size() < query.limit;
       if (matched) {
-        page.matches.push_back(SearchMatch{.info = c.info,
-                                           .model = request.with_models ? std::move(model)
-                                                                        : std::nullopt,
-                                           .first_received = c.first_received});
+        page.matches.push_back(
+            SearchMatch{.info = c.info,
+                        .model = request.with_models ? std::move(model) : std::nullopt,
+                        .first_received = c.first_received});
         if (page.matches.size() >= page_size) {
           if (!exhausted) {
             page.next_token = EncodeCursor(c, request.time_range_type, request.token_scope);

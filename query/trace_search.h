@@ -1,9 +1,9 @@
 #pragma once
-// Trace search (docs/filter-language.md#how-search-evaluates-filters, GetTraceSummaries): a time range plus a filter gives the matching
-// traces, newest first, a page at a time. Phase 1 runs the SQL superset of query/filter_sql.h in
-// the store (bound parameters only); phase 2 evaluates the whole filter in C++ over each
-// candidate's TraceModel, unless the SQL was exact for that candidate's fresh summary.
-// Thread-compatible: one call per TraceStore connection at a time.
+// Trace search (docs/filter-language.md#how-search-evaluates-filters, GetTraceSummaries): a time
+// range plus a filter gives the matching traces, newest first, a page at a time. Phase 1 runs the
+// SQL superset of query/filter_sql.h in the store (bound parameters only); phase 2 evaluates the
+// whole filter in C++ over each candidate's TraceModel, unless the SQL was exact for that
+// candidate's fresh summary. Thread-compatible: one call per TraceStore connection at a time.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,9 +33,10 @@ struct SearchRequest {
   std::string next_token;  // From a previous page; empty for the first.
   // Canonical text of the request's other parameters: a token only resumes the same search.
   std::string token_scope;
-  // [local] Sampling FixedRate (docs/api.md#gettracesummaries): keep a match iff fnv1a64(id) / 2^64 < rate.
+  // [local] Sampling FixedRate (docs/api.md#gettracesummaries): keep a match iff fnv1a64(id) / 2^64
+  // < rate.
   double sample_rate = 1;
-  GroupLookup groups;      // For group.name / group.arn terms.
+  GroupLookup groups;       // For group.name / group.arn terms.
   bool with_models = true;  // Return each match's TraceModel (GetTraceSummaries needs them).
   // [local] Candidates evaluated per call: a filter that matches little over a large range
   // returns a short (even empty) page with a NextToken instead of holding the caller.
@@ -63,8 +64,8 @@ struct SearchPage {
 // not know. "Default" always exists.
 [[nodiscard]] Status CheckFilterGroups(const FilterExpr& filter, const GroupLookup& groups);
 
-// Group membership rule of docs/groups.md#membership (see query/filter_groups.h) for a trace first received at
-// `first_received`.
+// Group membership rule of docs/groups.md#membership (see query/filter_groups.h) for a trace first
+// received at `first_received`.
 [[nodiscard]] bool IsGroupMember(const GroupDefinition& group, const TraceModel& model,
                                  double first_received, const GroupLookup& groups);
 

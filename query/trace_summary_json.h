@@ -1,5 +1,6 @@
 #pragma once
-// TraceModel -> the X-Ray TraceSummary wire object (xray-service-2.json; docs/api.md#gettracesummaries). Pure.
+// TraceModel -> the X-Ray TraceSummary wire object (xray-service-2.json;
+// docs/api.md#gettracesummaries). Pure.
 
 #include <nlohmann/json.hpp>
 

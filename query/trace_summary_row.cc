@@ -8,14 +8,21 @@ storage::TraceSummaryRow SummaryRowFromModel(const TraceModel& model) {
   row.duration = model.duration;
   if (model.root_segment) {
     const DerivedStatus& status = model.segments[*model.root_segment].status;
-    if (status.ok) row.flags |= storage::kSummaryFlagOk;
-    if (status.error) row.flags |= storage::kSummaryFlagError;
-    if (status.fault) row.flags |= storage::kSummaryFlagFault;
-    if (status.throttle) row.flags |= storage::kSummaryFlagThrottle;
+    if (status.ok)
+      row.flags |= storage::kSummaryFlagOk;
+    if (status.error)
+      row.flags |= storage::kSummaryFlagError;
+    if (status.fault)
+      row.flags |= storage::kSummaryFlagFault;
+    if (status.throttle)
+      row.flags |= storage::kSummaryFlagThrottle;
   }
-  if (model.is_partial) row.flags |= storage::kSummaryFlagPartial;
-  if (model.has_inferred) row.flags |= storage::kSummaryFlagInferred;
-  if (model.http.status) row.http_status = *model.http.status;
+  if (model.is_partial)
+    row.flags |= storage::kSummaryFlagPartial;
+  if (model.has_inferred)
+    row.flags |= storage::kSummaryFlagInferred;
+  if (model.http.status)
+    row.http_status = *model.http.status;
   row.http_url = model.http.url;
   row.http_method = model.http.method;
   row.http_useragent = model.http.user_agent;

@@ -32,8 +32,9 @@ struct TimelineOptions {
 //   <namespace>[ <aws.operation>])  |<bar>|  <ms>  <flags>  <notes>
 //     bar: '=' complete, '~' in progress (drawn to the end of the trace), on bar_width columns
 //       proportional to the trace's span (a zero-length trace draws one column at the left);
-//     flags: '!' error, 'F' fault, 'T' throttle (docs/segment-document.md#errors-faults-and-causes derived status, 4xx/5xx/429 included);
-//     notes: "http STATUS", "in progress", "orphan: parent ID missing" (an independent subsegment
+//     flags: '!' error, 'F' fault, 'T' throttle (docs/segment-document.md#errors-faults-and-causes
+//     derived status, 4xx/5xx/429 included); notes: "http STATUS", "in progress", "orphan: parent
+//     ID missing" (an independent subsegment
 //       whose parent is not in the trace, shown at the top level), "orphan: parent cycle";
 //   followed by indented lines "annotations: k=v ..." (string values quoted) and
 //   "exception: Type: message (+N more)" (the first exception of the row's cause).

@@ -20,11 +20,11 @@ namespace {
 #define ALARM_TRY_CONCAT_(a, b) ALARM_TRY_CONCAT_INNER_(a, b)
 #define ALARM_TRY_ASSIGN(lhs, ...) \
   ALARM_TRY_ASSIGN_IMPL_(ALARM_TRY_CONCAT_(alarm_try_value_, __LINE__), lhs, __VA_ARGS__)
-#define ALARM_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                          \
-  auto tmp = (__VA_ARGS__);                                            \
-  if (!tmp) {                                                          \
-    return ::tl::unexpected<::xrayd::Error>(std::move(tmp).error());   \
-  }                                                                    \
+#define ALARM_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                        \
+  auto tmp = (__VA_ARGS__);                                          \
+  if (!tmp) {                                                        \
+    return ::tl::unexpected<::xrayd::Error>(std::move(tmp).error()); \
+  }                                                                  \
   lhs = std::move(*tmp)
 
 // kAlarmMigrations[i] takes the alarm schema from version i to i + 1. Never edit a shipped entry:
@@ -129,9 +129,9 @@ Result<std::unique_ptr<AlarmStore>> AlarmStore::Open(const std::string& path, bo
     ALARM_TRY_ASSIGN(std::int64_t version, AlarmSchemaVersion(*db));
     has_tables = version == kAlarmSchemaVersion;
     if (version > kAlarmSchemaVersion) {
-      return MakeError(ErrorCode::kInvalidArgument, "alarm schema version " +
-                                                        std::to_string(version) +
-                                                        " is newer than this build's");
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "alarm schema version " + std::to_string(version) + " is newer than this build's");
     }
   } else {
     ALARM_TRY(MigrateAlarms(*db));
@@ -154,16 +154,16 @@ Status AlarmStore::AddGroupTraces(const std::string& group, std::int64_t minute,
 }
 
 Result<std::vector<MinuteCount>> AlarmStore::GroupCounts(const std::string& group,
-                                                         std::int64_t from,
-                                                         std::int64_t to) const {
+                                                         std::int64_t from, std::int64_t to) const {
   std::lock_guard lock(mu_);
   std::vector<MinuteCount> counts;
   if (!has_tables_) {
     return counts;
   }
-  ALARM_TRY_ASSIGN(Statement stmt,
-                   db_->Prepare("SELECT minute, count FROM group_minute_counts WHERE "
-                                "group_name = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute"));
+  ALARM_TRY_ASSIGN(
+      Statement stmt,
+      db_->Prepare("SELECT minute, count FROM group_minute_counts WHERE "
+                   "group_name = ?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute"));
   ALARM_TRY(stmt.BindText(1, group));
   ALARM_TRY(stmt.BindInt64(2, from));
   ALARM_TRY(stmt.BindInt64(3, to));
@@ -243,8 +243,7 @@ Result<std::vector<AlarmRecord>> AlarmStore::ListAlarms() const {
 Result<AlarmRecord> AlarmStore::FindAlarm(const std::string& name) const {
   std::lock_guard lock(mu_);
   if (has_tables_) {
-    ALARM_TRY_ASSIGN(Statement stmt,
-                     db_->Prepare(std::string(kSelectAlarm) + " WHERE name = ?1"));
+    ALARM_TRY_ASSIGN(Statement stmt, db_->Prepare(std::string(kSelectAlarm) + " WHERE name = ?1"));
     ALARM_TRY(stmt.BindText(1, name));
     ALARM_TRY_ASSIGN(bool row, stmt.Step());
     if (row) {

@@ -26,7 +26,7 @@ struct AlarmRecord {
   std::string state = "INSUFFICIENT_DATA";
   std::string state_reason{};
   std::string state_reason_data{};  // JSON text or "".
-  double state_updated = 0;       // Epoch seconds of the last state change.
+  double state_updated = 0;         // Epoch seconds of the last state change.
   double configuration_updated = 0;
 };
 

@@ -37,9 +37,9 @@ Database::~Database() {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const DatabaseOptions& options) {
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<Database> db(new Database(raw, options.read_only));
@@ -54,8 +54,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   if (const int brc = sqlite3_busy_timeout(raw, options.busy_timeout_ms); brc != SQLITE_OK) {
     return tl::unexpected<Error>(SqliteError(raw, brc, "busy_timeout"));
   }
-  std::string pragmas = "PRAGMA cache_size=-" + std::to_string(options.cache_kib) +
-                        ";PRAGMA temp_store=MEMORY;";
+  std::string pragmas =
+      "PRAGMA cache_size=-" + std::to_string(options.cache_kib) + ";PRAGMA temp_store=MEMORY;";
   if (!options.read_only) {
     // page_size only applies to a new file; journal_mode=WAL persists in the file.
     pragmas += "PRAGMA page_size=" + std::to_string(options.page_size) +
@@ -102,8 +102,12 @@ Result<std::int64_t> Database::QueryInt(std::string_view sql) {
   return stmt.ColumnInt64(0);
 }
 
-std::int64_t Database::Changes() const { return sqlite3_changes64(db_); }
+std::int64_t Database::Changes() const {
+  return sqlite3_changes64(db_);
+}
 
-bool Database::InAutocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+bool Database::InAutocommit() const {
+  return sqlite3_get_autocommit(db_) != 0;
+}
 
 }  // namespace xrayd::storage

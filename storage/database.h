@@ -1,6 +1,6 @@
 #pragma once
-// Database: RAII owner of one sqlite3 connection. Confined to one thread (SQLite connections are not
-// shared across threads here). Every SQLite return code is checked and mapped to an Error.
+// Database: RAII owner of one sqlite3 connection. Confined to one thread (SQLite connections are
+// not shared across threads here). Every SQLite return code is checked and mapped to an Error.
 
 #include <cstdint>
 #include <memory>
@@ -15,8 +15,8 @@ struct sqlite3;
 namespace xrayd::storage {
 
 struct DatabaseOptions {
-  bool read_only = false;          // SQLITE_OPEN_READONLY: for readers while the daemon writes.
-  int busy_timeout_ms = 5000;      // How long to wait for a lock held by another connection.
+  bool read_only = false;      // SQLITE_OPEN_READONLY: for readers while the daemon writes.
+  int busy_timeout_ms = 5000;  // How long to wait for a lock held by another connection.
   // Page cache per connection. The writer's hot set (index right edges, recent annotation buckets,
   // recent traces rows) is small; a bigger cache measured slower (storage_bench: 64 MiB 15.3 us/doc
   // vs 8 MiB 11.5 us/doc at 600k docs), large batches spill dirty pages to the WAL early.

@@ -89,7 +89,9 @@ ALTER TABLE forward_queue ADD COLUMN doc_seq INTEGER;
 )sql",
 };
 
-Result<std::int64_t> UserVersion(Database& db) { return db.QueryInt("PRAGMA user_version"); }
+Result<std::int64_t> UserVersion(Database& db) {
+  return db.QueryInt("PRAGMA user_version");
+}
 
 }  // namespace
 

@@ -2,42 +2,48 @@
 // The trace store schema and its migrations, versioned by PRAGMA user_version. Layout in prose:
 //
 // Id encodings (the write path compares and stores integers, not text):
-//   * trace id "1-xxxxxxxx-<24 hex>" -> 16-byte BLOB: the 4-byte epoch big-endian, then the 12 random
-//     bytes. memcmp order = trace-id order, so a range on traces.trace_id is a scan by trace-id time
-//     (TimeRangeType=TraceId). Formatted back lower-case on read.
-//   * 16-hex ids (segment id, parent_id, root_id) -> INTEGER: the 64-bit value reinterpreted as signed
+//   * trace id "1-xxxxxxxx-<24 hex>" -> 16-byte BLOB: the 4-byte epoch big-endian, then the 12
+//   random
+//     bytes. memcmp order = trace-id order, so a range on traces.trace_id is a scan by trace-id
+//     time (TimeRangeType=TraceId). Formatted back lower-case on read.
+//   * 16-hex ids (segment id, parent_id, root_id) -> INTEGER: the 64-bit value reinterpreted as
+//   signed
 //     (ids >= 8000000000000000 are negative); formatted back to 16 lower-case hex digits on read.
 //
 // traces (rowid seq = trace_seq, assigned in first-seen order by the writer): trace_id BLOB UNIQUE;
-//   start_time = min start_time of accepted writes; end_time = max end_time of complete writes (0 if
-//   none); updated_at = receive time of the last accepted write; documents = stored (trace, id) keys;
-//   in_progress_count = stored documents that are in progress (partial <=> > 0); revision = accepted
-//   writes; bytes = sum of the stored raw sizes; root_id (NULL until it arrives)/root_name = the
-//   segment without parent_id; annotation_keys = the annotation keys indexed for the trace,
-//   comma-separated in first-come order, at most 50 (docs/segment-document.md#annotations; keys match [A-Za-z0-9_]+).
-//   Indexed by updated_at (traces list --since) and start_time (time-range queries).
+//   start_time = min start_time of accepted writes; end_time = max end_time of complete writes (0
+//   if none); updated_at = receive time of the last accepted write; documents = stored (trace, id)
+//   keys; in_progress_count = stored documents that are in progress (partial <=> > 0); revision =
+//   accepted writes; bytes = sum of the stored raw sizes; root_id (NULL until it arrives)/root_name
+//   = the segment without parent_id; annotation_keys = the annotation keys indexed for the trace,
+//   comma-separated in first-come order, at most 50 (docs/segment-document.md#annotations; keys
+//   match [A-Za-z0-9_]+). Indexed by updated_at (traces list --since) and start_time (time-range
+//   queries).
 // documents (rowid seq = arrival order of the key): UNIQUE(trace_seq, id), also the per-trace path;
 //   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
 //   progress; raw BLOB is the document as received; received_at = first write. The writer inserts
-//   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored row.
+//   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored
+//   row.
 // annotations (WITHOUT ROWID): PK(bucket, key, vtype, value, trace_seq), deduplicated, where
 //   bucket = trace_seq >> 10 (kAnnotationBucketBits: 1024 traces per bucket). vtype 0 string (value
 //   TEXT), 1 number (value REAL), 2 bool (value INTEGER 0/1). `value` has no type affinity.
 //   The bucket prefix keeps the inserts of a batch inside the newest buckets, so a commit dirties a
 //   few index pages instead of pages all over a key-ordered index. Queries MUST constrain vtype and
 //   visit buckets: for each bucket in [lo, hi] (a recursive CTE, or a loop), one index range
-//   `bucket = ? AND key = ? AND vtype = ? AND value {=,<,>,BETWEEN} ?`. For a time range, lo/hi come
-//   from the traces in range (min/max seq via traces_by_start_time, >> 10); all time: min/max(bucket).
-//   Join traces ON seq = trace_seq for the trace id.
+//   `bucket = ? AND key = ? AND vtype = ? AND value {=,<,>,BETWEEN} ?`. For a time range, lo/hi
+//   come from the traces in range (min/max seq via traces_by_start_time, >> 10); all time:
+//   min/max(bucket). Join traces ON seq = trace_seq for the trace id.
 //
-// Summaries (version 2), a cache for search (docs/filter-language.md#how-search-evaluates-filters), never the source of truth:
-//   traces.first_received = receive time of the trace's first write (group membership, docs/groups.md#membership).
-//   traces.summary_revision = the revision trace_summaries and the reserved annotation rows were
-//   computed from; < revision means stale (partial index traces_unsummarized lists those traces).
-//   trace_summaries (seq = traces.seq): trace-level filter values from the TraceModel:
-//   response_time/duration NULL when absent, flags = kSummaryFlag* bits, http_* NULL when absent.
-//   Deleted with the traces row (trigger). Multi-valued trace fields go to the annotations table
-//   under reserved keys that start with '$' (annotation keys never do): "$user", "$az",
+// Summaries (version 2), a cache for search (docs/filter-language.md#how-search-evaluates-filters),
+// never the source of truth:
+//   traces.first_received = receive time of the trace's first write (group membership,
+//   docs/groups.md#membership). traces.summary_revision = the revision trace_summaries and the
+//   reserved annotation rows were computed from; < revision means stale (partial index
+//   traces_unsummarized lists those traces). trace_summaries (seq = traces.seq): trace-level filter
+//   values from the TraceModel: response_time/duration NULL when absent, flags = kSummaryFlag*
+//   bits, http_* NULL when absent. Deleted with the traces row (trigger). Multi-valued trace fields
+//   go to the annotations table under reserved keys that start with '$' (annotation keys never do):
+//   "$user", "$az",
 //   "$instance", "$arn", "$service" (node names), all vtype 0. Like annotations they are additive,
 //   so they are a superset: search re-checks candidates against the stored documents.
 //   Search treats a stale trace as a candidate whatever its summary says.
@@ -52,12 +58,12 @@
 //   Version 4 rows refer to the stored document: doc_seq = documents.seq of its (trace, id) key and
 //   raw is empty, so the document's bytes are written once, not twice (the spool costs ~20 bytes
 //   a row). The forwarder sends what documents holds under doc_seq when it reads the row: a
-//   document replaced in between (in_progress -> complete, docs/segment-document.md#in-progress-documents-and-duplicates) is sent in its newer
-//   version for both rows; a document deleted in between (retention) cannot be sent and is
-//   dropped, counted, by the forwarder. Rows written by version 3 have doc_seq NULL and keep their
-//   own copy in raw. The forwarder reads with its own connection (ForwardQueueReader) and the
-//   writer deletes what was forwarded (TraceStore::AckForwarded: every row with seq <= the
-//   acknowledged watermark).
+//   document replaced in between (in_progress -> complete,
+//   docs/segment-document.md#in-progress-documents-and-duplicates) is sent in its newer version for
+//   both rows; a document deleted in between (retention) cannot be sent and is dropped, counted, by
+//   the forwarder. Rows written by version 3 have doc_seq NULL and keep their own copy in raw. The
+//   forwarder reads with its own connection (ForwardQueueReader) and the writer deletes what was
+//   forwarded (TraceStore::AckForwarded: every row with seq <= the acknowledged watermark).
 //
 // The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
 // cache when another connection has committed (PRAGMA data_version) or a batch rolled back.

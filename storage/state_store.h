@@ -1,7 +1,7 @@
 #pragma once
-// StateStore: the daemon's configuration state, groups (docs/groups.md) and sampling rules (docs/sampling.md), in
-// its own SQLite file (`state.db` in the data dir, apart from traces.db so trace retention never
-// touches it), migrated by PRAGMA user_version (storage/state_schema.h).
+// StateStore: the daemon's configuration state, groups (docs/groups.md) and sampling rules
+// (docs/sampling.md), in its own SQLite file (`state.db` in the data dir, apart from traces.db so
+// trace retention never touches it), migrated by PRAGMA user_version (storage/state_schema.h).
 // Thread-safe: one connection behind a mutex; every write commits before it returns and then
 // refreshes an in-memory copy, so ListGroups()/ListSamplingRules() never touch SQLite.
 // The store checks identity, uniqueness and limits; the meaning of the values (filter syntax, rule
@@ -21,8 +21,9 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::size_t kMaxGroups = 25;         // docs/groups.md#group-rules, not counting Default.
-inline constexpr std::size_t kMaxSamplingRules = 25;  // docs/sampling.md#default-rule-and-limits, not counting Default.
+inline constexpr std::size_t kMaxGroups = 25;  // docs/groups.md#group-rules, not counting Default.
+inline constexpr std::size_t kMaxSamplingRules =
+    25;  // docs/sampling.md#default-rule-and-limits, not counting Default.
 
 struct StateStoreOptions {
   std::string region = kDefaultRegion;
@@ -76,7 +77,8 @@ class StateStore {
   // As FindGroup; kInvalidArgument for the Default group. The id is never reused.
   [[nodiscard]] Status DeleteGroup(const ResourceRef& ref);
 
-  // Every rule including Default, by Priority then RuleName (docs/sampling.md#default-rule-and-limits). In-memory copy.
+  // Every rule including Default, by Priority then RuleName
+  // (docs/sampling.md#default-rule-and-limits). In-memory copy.
   std::vector<SamplingRuleRecord> ListSamplingRules() const;
   // kNotFound: no such rule; kInvalidArgument: neither name nor ARN, or they disagree.
   [[nodiscard]] Result<SamplingRuleRecord> FindSamplingRule(const ResourceRef& ref) const;

@@ -1,6 +1,6 @@
 #pragma once
-// Plain values of the configuration state (docs/groups.md groups, docs/sampling.md rules) kept by StateStore
-// and interpreted by query/sampling.h. No behaviour here.
+// Plain values of the configuration state (docs/groups.md groups, docs/sampling.md rules) kept by
+// StateStore and interpreted by query/sampling.h. No behaviour here.
 
 #include <cstdint>
 #include <map>
@@ -10,7 +10,8 @@
 
 namespace xrayd::storage {
 
-// The AWS defaults of docs/groups.md#group-rules for local mode (config has no region/account settings yet).
+// The AWS defaults of docs/groups.md#group-rules for local mode (config has no region/account
+// settings yet).
 inline constexpr const char* kDefaultRegion = "us-east-1";
 inline constexpr const char* kDefaultAccount = "000000000000";
 inline constexpr const char* kDefaultGroupName = "Default";
@@ -38,8 +39,9 @@ struct Group {
   std::vector<Tag> tags;
   double created_at = 0;  // Epoch seconds.
   // Epoch seconds at which the current filter took effect: creation, or the last UpdateGroup that
-  // changed FilterExpression (insights-only updates leave it). Membership (docs/groups.md#membership) applies the
-  // current filter only to traces first received after this time.
+  // changed FilterExpression (insights-only updates leave it). Membership
+  // (docs/groups.md#membership) applies the current filter only to traces first received after this
+  // time.
   double updated_at = 0;
   // 1 at creation, +1 on every filter change (docs/groups.md#membership group versions).
   std::int64_t filter_version = 1;
@@ -51,7 +53,8 @@ struct SamplingRateBoost {
   std::int64_t cooldown_window_minutes = 0;
 };
 
-// docs/sampling.md#rules `SamplingRule`. RuleARN is derived from the name (see StateStore::RuleArn).
+// docs/sampling.md#rules `SamplingRule`. RuleARN is derived from the name (see
+// StateStore::RuleArn).
 struct SamplingRule {
   std::string rule_name;
   std::string resource_arn = "*";
@@ -71,7 +74,8 @@ struct SamplingRule {
 struct SamplingRuleRecord {
   SamplingRule rule;
   std::string arn;
-  double created_at = 0;   // Epoch seconds; 0 for the Default rule (docs/sampling.md#default-rule-and-limits).
+  double created_at =
+      0;  // Epoch seconds; 0 for the Default rule (docs/sampling.md#default-rule-and-limits).
   double modified_at = 0;  // Epoch seconds.
   std::vector<Tag> tags;
 };

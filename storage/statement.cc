@@ -9,7 +9,9 @@
 
 namespace xrayd::storage {
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -33,7 +35,9 @@ Status Check(sqlite3* db, int rc, std::string_view what) {
 }
 
 // SQLite binds NULL for a null pointer; an empty view (possibly data() == nullptr) must bind ''.
-const char* NonNull(std::string_view bytes) { return bytes.data() != nullptr ? bytes.data() : ""; }
+const char* NonNull(std::string_view bytes) {
+  return bytes.data() != nullptr ? bytes.data() : "";
+}
 
 bool TooLong(std::string_view bytes) {
   return bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max());
@@ -46,10 +50,10 @@ Status Statement::BindText(int index, std::string_view text) {
     return MakeError(ErrorCode::kInvalidArgument, "text parameter too long");
   }
   // SQLITE_STATIC: the caller keeps `text` alive until the statement is done (see header).
-  return Check(db_,
-               sqlite3_bind_text(stmt_, index, NonNull(text), static_cast<int>(text.size()),
-                                 SQLITE_STATIC),
-               "bind text");
+  return Check(
+      db_,
+      sqlite3_bind_text(stmt_, index, NonNull(text), static_cast<int>(text.size()), SQLITE_STATIC),
+      "bind text");
 }
 
 Status Statement::BindBlob(int index, std::string_view bytes) {
@@ -107,7 +111,9 @@ std::int64_t Statement::ColumnInt64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
-double Statement::ColumnDouble(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::ColumnDouble(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 std::string_view Statement::ColumnText(int column) const {
   // sqlite3_column_blob before sqlite3_column_bytes, as SQLite's docs prescribe.

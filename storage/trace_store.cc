@@ -17,7 +17,6 @@ SELECT d.id, d.parent_id, d.kind, d.in_progress, d.start_time, d.end_time, d.rec
 FROM traces t JOIN documents d ON d.trace_seq = t.seq
 WHERE t.trace_id = ?1 ORDER BY d.seq)sql";
 
-
 // One index seek per annotation bucket (see schema.h), buckets enumerated by a recursive CTE.
 // Two scalar subqueries so that min() and max() are each one B-tree descent.
 constexpr std::string_view kTracesWithAnnotation = R"sql(
@@ -209,8 +208,8 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
   if (!ParseTraceId(trace_id, key)) {
     return docs;  // No such id can be stored.
   }
-  const std::string canonical = FormatTraceId(
-      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  const std::string canonical =
+      FormatTraceId(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   Statement& stmt = impl_->get_documents;
   ResetOnExit reset(stmt);
   XRAYD_TRY(
@@ -226,8 +225,8 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
     if (!stmt.ColumnIsNull(1)) {
       doc.parent_id = FormatId(stmt.ColumnInt64(1));
     }
-    doc.kind = stmt.ColumnInt64(2) == 1 ? proto::DocumentKind::kSubsegment
-                                        : proto::DocumentKind::kSegment;
+    doc.kind =
+        stmt.ColumnInt64(2) == 1 ? proto::DocumentKind::kSubsegment : proto::DocumentKind::kSegment;
     doc.in_progress = stmt.ColumnInt64(3) != 0;
     doc.start_time = stmt.ColumnDouble(4);
     doc.end_time = stmt.ColumnDouble(5);  // NULL (in progress) reads as 0.

@@ -1,16 +1,16 @@
 #pragma once
-// TraceStore: the SQLite trace store (WAL). One instance = one connection, confined to the thread that
-// uses it (the storage writer, or a reader such as the CLI or the HTTP API). Several TraceStores on the
-// same file in the same or other processes are fine: WAL gives readers a consistent snapshot while the
-// single writer commits.
+// TraceStore: the SQLite trace store (WAL). One instance = one connection, confined to the thread
+// that uses it (the storage writer, or a reader such as the CLI or the HTTP API). Several
+// TraceStores on the same file in the same or other processes are fine: WAL gives readers a
+// consistent snapshot while the single writer commits.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <variant>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "proto/document.h"
@@ -20,12 +20,13 @@ namespace xrayd::storage {
 
 // What one PutDocuments call did, for metrics.
 struct PutStats {
-  std::uint64_t inserted = 0;           // New (trace_id, id) stored.
-  std::uint64_t replaced = 0;           // Complete version replaced an in_progress one (or newer complete).
+  std::uint64_t inserted = 0;  // New (trace_id, id) stored.
+  std::uint64_t replaced = 0;  // Complete version replaced an in_progress one (or newer complete).
   std::uint64_t duplicates = 0;         // Byte-identical document already stored: nothing written.
   std::uint64_t stale_in_progress = 0;  // in_progress arrived after the complete version: ignored.
   std::uint64_t annotations_indexed = 0;
-  std::uint64_t annotations_over_limit = 0;  // Keys beyond the 50 indexed keys of a trace (docs/segment-document.md#annotations).
+  std::uint64_t annotations_over_limit =
+      0;  // Keys beyond the 50 indexed keys of a trace (docs/segment-document.md#annotations).
   std::uint64_t spooled = 0;        // Documents appended to the forward queue (SetForwardSpool).
   std::uint64_t spooled_bytes = 0;  // Their raw bytes.
 };
@@ -38,26 +39,27 @@ struct StoredDocument {
   proto::DocumentKind kind = proto::DocumentKind::kSegment;
   bool in_progress = false;
   double start_time = 0;
-  double end_time = 0;      // 0 when in progress.
-  double received_at = 0;   // Epoch seconds of the first write.
-  std::string raw;          // Document JSON as received.
+  double end_time = 0;     // 0 when in progress.
+  double received_at = 0;  // Epoch seconds of the first write.
+  std::string raw;         // Document JSON as received.
 };
 
 // One row of the traces table.
 struct TraceInfo {
   std::string trace_id;
-  double start_time = 0;   // min(start_time) over documents.
-  double end_time = 0;     // max(end_time) over complete documents (0 if none).
-  double updated_at = 0;   // Receive time of the last accepted write.
+  double start_time = 0;  // min(start_time) over documents.
+  double end_time = 0;    // max(end_time) over complete documents (0 if none).
+  double updated_at = 0;  // Receive time of the last accepted write.
   std::int64_t documents = 0;
-  bool partial = false;    // Some stored document is in progress.
+  bool partial = false;       // Some stored document is in progress.
   std::int64_t revision = 0;  // Accepted document writes.
-  std::string root_name;   // name of the root segment (no parent_id), empty until it arrives.
-  std::string root_id;     // id of that root segment, empty until it arrives.
-  std::int64_t bytes = 0;  // Sum of the raw sizes of the stored documents.
+  std::string root_name;      // name of the root segment (no parent_id), empty until it arrives.
+  std::string root_id;        // id of that root segment, empty until it arrives.
+  std::int64_t bytes = 0;     // Sum of the raw sizes of the stored documents.
 };
 
-// Bits of TraceSummaryRow::flags (trace-level boolean keywords of docs/filter-language.md#trace-level-keywords).
+// Bits of TraceSummaryRow::flags (trace-level boolean keywords of
+// docs/filter-language.md#trace-level-keywords).
 inline constexpr std::int64_t kSummaryFlagOk = 1;
 inline constexpr std::int64_t kSummaryFlagError = 2;
 inline constexpr std::int64_t kSummaryFlagFault = 4;
@@ -83,7 +85,7 @@ struct TraceSummaryRow {
 // A trace whose summary is stale (never computed, or older than its documents).
 struct StaleTrace {
   std::string trace_id;
-  std::int64_t revision = 0;   // The revision to pass back to PutSummaries.
+  std::int64_t revision = 0;  // The revision to pass back to PutSummaries.
   double first_received = 0;
   bool never_summarized = false;
 };
@@ -120,11 +122,12 @@ struct Candidate {
   TraceInfo info;
   std::int64_t seq = 0;
   double first_received = 0;
-  bool summary_fresh = false;  // The summary matches the stored documents, so `predicate` was exact.
+  bool summary_fresh =
+      false;  // The summary matches the stored documents, so `predicate` was exact.
 };
 
 enum class OpenMode {
-  kReadWrite,          // Writes; SQLite checkpoints the WAL itself as it grows.
+  kReadWrite,                  // Writes; SQLite checkpoints the WAL itself as it grows.
   kReadWriteNoAutoCheckpoint,  // Writes; the WAL is checkpointed only by Checkpoint() calls,
                                // typically from another connection on another thread, so that
                                // copying pages into the database file never stalls the writer.
@@ -137,23 +140,25 @@ inline constexpr double kTraceWindowLookback = 86400;
 
 class TraceStore {
  public:
-  // Opens (and for kReadWrite creates and migrates) the store at `path`; ":memory:" works for tests.
-  // Fails with kIOError if SQLite cannot open or migrate the file, kInvalidArgument if a read-only
-  // open finds no store.
+  // Opens (and for kReadWrite creates and migrates) the store at `path`; ":memory:" works for
+  // tests. Fails with kIOError if SQLite cannot open or migrate the file, kInvalidArgument if a
+  // read-only open finds no store.
   [[nodiscard]] static Result<std::unique_ptr<TraceStore>> Open(const std::string& path,
                                                                 OpenMode mode);
   ~TraceStore();
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;
 
-  // Writes `docs` in one transaction; all or nothing. Idempotent per document (docs/segment-document.md#in-progress-documents-and-duplicates):
-  // key (trace_id, id); complete replaces in_progress; in_progress never replaces complete;
-  // two complete versions: the later one wins; an identical document is not written twice.
-  // `received_at` is epoch seconds. Fails with kResourceExhausted (disk full, SQLITE_FULL) or kIOError
-  // (other SQLite failures, e.g. a read-only store); nothing is then written.
-  // Annotations (docs/segment-document.md#annotations) are additive: a replacing version adds its (key, value) pairs and the
-  // replaced version's pairs stay indexed, so the index is a superset for filters (docs/filter-language.md#how-search-evaluates-filters), which
-  // re-check candidates against the stored documents.
+  // Writes `docs` in one transaction; all or nothing. Idempotent per document
+  // (docs/segment-document.md#in-progress-documents-and-duplicates): key (trace_id, id); complete
+  // replaces in_progress; in_progress never replaces complete; two complete versions: the later one
+  // wins; an identical document is not written twice. `received_at` is epoch seconds. Fails with
+  // kResourceExhausted (disk full, SQLITE_FULL) or kIOError (other SQLite failures, e.g. a
+  // read-only store); nothing is then written. Annotations (docs/segment-document.md#annotations)
+  // are additive: a replacing version adds its (key, value) pairs and the replaced version's pairs
+  // stay indexed, so the index is a superset for filters
+  // (docs/filter-language.md#how-search-evaluates-filters), which re-check candidates against the
+  // stored documents.
   [[nodiscard]] Result<PutStats> PutDocuments(std::span<const proto::Document> docs,
                                               double received_at);
 
@@ -161,7 +166,8 @@ class TraceStore {
   // replacement keeps its predecessor's place). Empty vector if unknown.
   [[nodiscard]] Result<std::vector<StoredDocument>> GetDocuments(std::string_view trace_id);
 
-  // Traces updated at or after `since` (epoch seconds), most recently updated first, at most `limit`.
+  // Traces updated at or after `since` (epoch seconds), most recently updated first, at most
+  // `limit`.
   [[nodiscard]] Result<std::vector<TraceInfo>> ListTraces(double since, std::size_t limit);
 
   // Number of stored documents (for tests and the load generator's checks).
@@ -218,7 +224,8 @@ class TraceStore {
   // PutDocuments also appends each of its documents to forward_queue in the same transaction.
   void SetForwardSpool(bool enabled);
   // Rows of forward_queue with seq <= `through` were forwarded (or given up): they are deleted in
-  // the next PutDocuments transaction, or by TrimForwardSpool. A lower value than before is ignored.
+  // the next PutDocuments transaction, or by TrimForwardSpool. A lower value than before is
+  // ignored.
   void AckForwarded(std::int64_t through);
   // Deletes the acknowledged rows now, in a transaction of its own, if any deletion is pending.
   // kIOError/kResourceExhausted on failure (the deletion stays pending).
@@ -239,7 +246,8 @@ class TraceStore {
   // Bytes of the database file in use: (page_count - freelist_count) * page_size. Deleted pages are
   // reused by later writes, so this is what retention by size compares with its limit.
   [[nodiscard]] Result<std::int64_t> UsedBytes();
-  // updated_at (epoch seconds) of the least recently updated trace; nullopt when the store is empty.
+  // updated_at (epoch seconds) of the least recently updated trace; nullopt when the store is
+  // empty.
   [[nodiscard]] Result<std::optional<double>> OldestUpdatedAt();
 
   // Test-only: caps the database file at its current size (PRAGMA max_page_count), so that the next

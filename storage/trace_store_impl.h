@@ -1,6 +1,7 @@
 #pragma once
-// Internal to storage/: the state behind TraceStore (one connection, its prepared statements and the
-// per-batch scratch of the writer). Not part of the public API; included by trace_store*.cc only.
+// Internal to storage/: the state behind TraceStore (one connection, its prepared statements and
+// the per-batch scratch of the writer). Not part of the public API; included by trace_store*.cc
+// only.
 
 #include <array>
 #include <cstring>
@@ -54,8 +55,8 @@ class ResetOnExit {
 }
 
 // Binary forms of the ids (see schema.h). A trace id "1-xxxxxxxx-<24 hex>" is 16 bytes: the 4-byte
-// epoch big-endian, then the 12 random bytes, so memcmp order is trace-id (time) order. A 16-hex id is
-// the 64-bit value reinterpreted as a signed INTEGER.
+// epoch big-endian, then the 12 random bytes, so memcmp order is trace-id (time) order. A 16-hex id
+// is the 64-bit value reinterpreted as a signed INTEGER.
 using TraceKey = std::array<unsigned char, 16>;
 
 // Parses a lower- or upper-case trace id; false if it is not "1-" + 8 hex + "-" + 24 hex.
@@ -82,24 +83,25 @@ struct TraceKeyHash {
   }
 };
 
-// Annotations are partitioned by trace_seq >> kAnnotationBucketBits (see schema.h): the inserts of a
-// batch stay within the last few buckets, so a commit dirties few index pages.
+// Annotations are partitioned by trace_seq >> kAnnotationBucketBits (see schema.h): the inserts of
+// a batch stay within the last few buckets, so a commit dirties few index pages.
 inline constexpr int kAnnotationBucketBits = 10;
 
 // The writer's memory of one trace, valid while the cache is (see TraceStore::Impl::cache_valid).
 struct CachedTrace {
   std::int64_t seq = 0;
-  std::string keys;             // Indexed annotation keys, comma-separated, first come first.
+  std::string keys;  // Indexed annotation keys, comma-separated, first come first.
   std::uint32_t key_count = 0;
-  std::uint64_t batch = 0;      // Batch in which `delta` was assigned.
-  std::uint32_t delta = 0;      // Index into Impl::deltas while batch == Impl::batch.
+  std::uint64_t batch = 0;  // Batch in which `delta` was assigned.
+  std::uint32_t delta = 0;  // Index into Impl::deltas while batch == Impl::batch.
 };
 
-// What one batch changes in one trace row; applied with one write per trace at the end of the batch.
+// What one batch changes in one trace row; applied with one write per trace at the end of the
+// batch.
 struct TraceDelta {
   CachedTrace* trace = nullptr;  // Stable for the batch: the cache is only trimmed between batches.
-  const TraceKey* key = nullptr; // Points at the cache map's key.
-  bool is_new = false;           // No traces row yet: INSERT instead of UPDATE.
+  const TraceKey* key = nullptr;  // Points at the cache map's key.
+  bool is_new = false;            // No traces row yet: INSERT instead of UPDATE.
   bool keys_changed = false;
   double start_time = 0;
   double end_time = 0;
@@ -154,12 +156,12 @@ struct TraceStore::Impl {
   Statement list_traces;
   Statement count_documents;
   Statement traces_with_annotation;
-  Statement spool_document;      // Forward queue append (schema.h, "Forward queue").
+  Statement spool_document;  // Forward queue append (schema.h, "Forward queue").
   Statement delete_forwarded;
 
   bool forward_spool = false;
-  std::int64_t forward_acked = 0;    // Highest acknowledged forward_queue seq.
-  std::int64_t forward_deleted = 0;  // Rows up to here are deleted (committed).
+  std::int64_t forward_acked = 0;     // Highest acknowledged forward_queue seq.
+  std::int64_t forward_deleted = 0;   // Rows up to here are deleted (committed).
   std::int64_t put_document_seq = 0;  // documents.seq of the last PutOne's key (forward spool).
 
   // Writer cache: trace id -> CachedTrace, two generations (an approximate LRU): a hit in `old`

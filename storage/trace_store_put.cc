@@ -1,14 +1,14 @@
 // TraceStore::PutDocuments: the storage writer's hot path. One transaction per call; one plain
-// INSERT per document (a conflict, which is rare, takes a SELECT and maybe an UPDATE); trace rows are
-// aggregated in memory and written once per trace per call. Trace ids map to traces.seq through an
-// in-memory cache, so a known trace costs no SELECT.
-
-#include <sqlite3.h>
+// INSERT per document (a conflict, which is rare, takes a SELECT and maybe an UPDATE); trace rows
+// are aggregated in memory and written once per trace per call. Trace ids map to traces.seq through
+// an in-memory cache, so a known trace costs no SELECT.
 
 #include <algorithm>
 #include <functional>
 #include <string>
 #include <utility>
+
+#include <sqlite3.h>
 
 #include "storage/trace_store.h"
 #include "storage/trace_store_impl.h"
@@ -97,7 +97,8 @@ bool HasKey(std::string_view keys, std::string_view key) {
 }
 
 std::uint32_t CountKeys(std::string_view keys) {
-  return keys.empty() ? 0 : static_cast<std::uint32_t>(std::count(keys.begin(), keys.end(), ',') + 1);
+  return keys.empty() ? 0
+                      : static_cast<std::uint32_t>(std::count(keys.begin(), keys.end(), ',') + 1);
 }
 
 std::size_t HashAnnotation(const proto::Annotation& a) {
@@ -270,8 +271,8 @@ Status TraceStore::Impl::SyncCache() {
   return {};
 }
 
-Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
-                                          double received_at, PutStats& stats) {
+Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs, double received_at,
+                                          PutStats& stats) {
   {
     ResetOnExit reset(begin);
     XRAYD_TRY(begin.Run());
@@ -426,7 +427,8 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   CachedTrace& trace = *delta.trace;
   const std::int64_t bucket = trace.seq >> kAnnotationBucketBits;
   for (const proto::Annotation& annotation : doc.annotations) {
-    // docs/segment-document.md#annotations [local]: the first 50 distinct keys of the trace, in arrival then document order.
+    // docs/segment-document.md#annotations [local]: the first 50 distinct keys of the trace, in
+    // arrival then document order.
     if (!HasKey(trace.keys, annotation.key)) {
       if (trace.key_count >= kMaxIndexedKeys) {
         ++stats.annotations_over_limit;
@@ -441,8 +443,8 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
     }
     // The same (key, value) again in this batch: already inserted (or already present).
     const std::size_t hash = HashAnnotation(annotation);
-    const bool repeat = std::any_of(
-        delta.annotations.begin(), delta.annotations.end(), [&](const auto& seen) {
+    const bool repeat =
+        std::any_of(delta.annotations.begin(), delta.annotations.end(), [&](const auto& seen) {
           return seen.first == hash && seen.second->key == annotation.key &&
                  seen.second->value == annotation.value;
         });

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 
 #include "storage/trace_store.h"
 #include "storage/trace_store_impl.h"

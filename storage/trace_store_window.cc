@@ -1,5 +1,7 @@
 // TraceStore::TraceIdsInWindow: the traces active during a time window, for the service graph and
-// its time series (docs/api.md#getservicegraph-and-gettracegraph, docs/service-graph.md#time-window-and-paging). Uses the traces_by_start_time index (see schema.h).
+// its time series (docs/api.md#getservicegraph-and-gettracegraph,
+// docs/service-graph.md#time-window-and-paging). Uses the traces_by_start_time index (see
+// schema.h).
 
 #include <algorithm>
 #include <cstddef>

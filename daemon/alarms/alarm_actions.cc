@@ -30,8 +30,7 @@ bool RunCommand(const std::string& program, const std::string& input, std::strin
   posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
   const char* argv[] = {"/bin/sh", "-c", program.c_str(), nullptr};
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv),
-                       environ);
+  int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[0]);
   if (rc != 0) {

@@ -28,8 +28,8 @@ struct AlarmActionsOptions {
 
 struct AlarmActionCounters {
   std::atomic<std::uint64_t> delivered{0};
-  std::atomic<std::uint64_t> retries{0};  // Failed attempts that were tried again.
-  std::atomic<std::uint64_t> failed{0};   // Deliveries given up after max_attempts.
+  std::atomic<std::uint64_t> retries{0};   // Failed attempts that were tried again.
+  std::atomic<std::uint64_t> failed{0};    // Deliveries given up after max_attempts.
   std::atomic<std::uint64_t> unmapped{0};  // Topics with no webhook or command.
 };
 

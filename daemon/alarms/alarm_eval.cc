@@ -168,14 +168,16 @@ Evaluation Evaluate(const AlarmDefinition& definition, AlarmState current,
     datapoints += (i ? ", " : "") + shown[i];
   }
   datapoints += "]";
-  const std::string transition = std::string(StateName(current)) + " -> " +
-                                 StateName(result.state) + " transition";
+  const std::string transition =
+      std::string(StateName(current)) + " -> " + StateName(result.state) + " transition";
   if (result.state == AlarmState::kInsufficientData) {
     result.reason = "Insufficient Data: " + std::to_string(missing) +
                     (missing == 1 ? " datapoint was" : " datapoints were") + " unknown.";
   } else if (all_missing) {
-    result.reason = "No datapoints in the last " + std::to_string(n) + " periods; missing data "
-                    "treated as " + MissingDataName(definition.missing_data) + ".";
+    result.reason = "No datapoints in the last " + std::to_string(n) +
+                    " periods; missing data "
+                    "treated as " +
+                    MissingDataName(definition.missing_data) + ".";
   } else if (result.state == AlarmState::kAlarm) {
     result.reason = "Threshold Crossed: " + std::to_string(breaching) + " out of the last " +
                     std::to_string(n) + " datapoints " + datapoints + " " +

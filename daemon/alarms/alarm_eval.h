@@ -41,9 +41,9 @@ bool Breaches(Comparison op, double value, double threshold);
 
 struct Evaluation {
   AlarmState state = AlarmState::kInsufficientData;
-  std::string reason;                // StateReason, in CloudWatch's wording.
-  nlohmann::json reason_data;        // StateReasonData (JSON object).
-  std::vector<PeriodValue> range;    // What was evaluated.
+  std::string reason;              // StateReason, in CloudWatch's wording.
+  nlohmann::json reason_data;      // StateReasonData (JSON object).
+  std::vector<PeriodValue> range;  // What was evaluated.
 };
 
 // The state the alarm should be in now. With N = EvaluationPeriods and M = DatapointsToAlarm over

@@ -114,8 +114,7 @@ std::vector<std::string> Strings(const nlohmann::json& params, const char* key) 
 }
 
 ApiError Missing(const char* parameter) {
-  return {400, "MissingParameter",
-          std::string("The parameter ") + parameter + " is required."};
+  return {400, "MissingParameter", std::string("The parameter ") + parameter + " is required."};
 }
 
 ApiError Invalid(const std::string& message) {
@@ -172,18 +171,21 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
     return fail(Missing("AlarmName"));
   }
   if (name->empty() || name->size() > 255) {
-    return fail(Invalid("1 validation error detected: Value at 'alarmName' failed to satisfy "
-                        "constraint: Member must have length between 1 and 255"));
+    return fail(
+        Invalid("1 validation error detected: Value at 'alarmName' failed to satisfy "
+                "constraint: Member must have length between 1 and 255"));
   }
   d.name = *name;
   d.description = Text(params, "AlarmDescription").value_or("");
   if (Present(params, "Metrics")) {
-    return fail(Invalid("Metric math alarms (Metrics) are not served by this endpoint; use "
-                        "MetricName, Namespace, Dimensions, Statistic and Period."));
+    return fail(
+        Invalid("Metric math alarms (Metrics) are not served by this endpoint; use "
+                "MetricName, Namespace, Dimensions, Statistic and Period."));
   }
   if (Present(params, "ExtendedStatistic")) {
-    return fail(Invalid("ExtendedStatistic is not supported for AWS/X-Ray metrics here; use "
-                        "Statistic."));
+    return fail(
+        Invalid("ExtendedStatistic is not supported for AWS/X-Ray metrics here; use "
+                "Statistic."));
   }
   const char* required[] = {"EvaluationPeriods", "ComparisonOperator", "Threshold",
                             "MetricName",        "Namespace",          "Period",
@@ -200,15 +202,17 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
   auto period = Number(params, "Period");
   if (!evaluation_periods || *evaluation_periods < 1 ||
       *evaluation_periods != std::floor(*evaluation_periods)) {
-    return fail(Invalid("1 validation error detected: Value at 'evaluationPeriods' failed to "
-                        "satisfy constraint: Member must have value greater than or equal to 1"));
+    return fail(
+        Invalid("1 validation error detected: Value at 'evaluationPeriods' failed to "
+                "satisfy constraint: Member must have value greater than or equal to 1"));
   }
   if (!threshold) {
     return fail({400, "InvalidParameterValue", "The parameter Threshold must be a number."});
   }
   if (!period || *period != std::floor(*period) || *period < 1) {
-    return fail(Invalid("1 validation error detected: Value at 'period' failed to satisfy "
-                        "constraint: Member must have value greater than or equal to 1"));
+    return fail(
+        Invalid("1 validation error detected: Value at 'period' failed to satisfy "
+                "constraint: Member must have value greater than or equal to 1"));
   }
   d.period = static_cast<std::int64_t>(*period);
   if (d.period != 10 && d.period != 30 && d.period % 60 != 0) {
@@ -216,15 +220,17 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
   }
   d.evaluation_periods = static_cast<std::int64_t>(*evaluation_periods);
   if (d.evaluation_periods * d.period > 7 * 86400) {
-    return fail(Invalid("Metrics cannot be checked across more than a week "
-                        "(EvaluationPeriods * Period must be <= 604800)"));
+    return fail(
+        Invalid("Metrics cannot be checked across more than a week "
+                "(EvaluationPeriods * Period must be <= 604800)"));
   }
   d.datapoints_to_alarm = d.evaluation_periods;
   if (Present(params, "DatapointsToAlarm")) {
     auto m = Number(params, "DatapointsToAlarm");
     if (!m || *m < 1 || *m != std::floor(*m)) {
-      return fail(Invalid("1 validation error detected: Value at 'datapointsToAlarm' failed to "
-                          "satisfy constraint: Member must have value greater than or equal to 1"));
+      return fail(
+          Invalid("1 validation error detected: Value at 'datapointsToAlarm' failed to "
+                  "satisfy constraint: Member must have value greater than or equal to 1"));
     }
     d.datapoints_to_alarm = static_cast<std::int64_t>(*m);
     if (d.datapoints_to_alarm > d.evaluation_periods) {
@@ -251,8 +257,9 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
   if (Present(params, "TreatMissingData")) {
     auto mode = ParseMissingData(Text(params, "TreatMissingData").value_or(""));
     if (!mode) {
-      return fail(Invalid("TreatMissingData must be one of breaching, notBreaching, ignore, "
-                          "missing"));
+      return fail(
+          Invalid("TreatMissingData must be one of breaching, notBreaching, ignore, "
+                  "missing"));
     }
     d.missing_data = *mode;
   }
@@ -263,8 +270,8 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
   for (const auto* list : {&d.alarm_actions, &d.ok_actions, &d.insufficient_data_actions}) {
     for (const std::string& arn : *list) {
       if (arn.rfind("arn:aws:sns:", 0) != 0) {
-        return fail(Invalid("Invalid arn syntax: " + arn +
-                            " (this endpoint runs SNS topic actions only)"));
+        return fail(
+            Invalid("Invalid arn syntax: " + arn + " (this endpoint runs SNS topic actions only)"));
       }
     }
   }

@@ -44,7 +44,8 @@ nlohmann::json AlarmMessage(const AlarmDefinition& d, const std::string& alarm_a
   }
   return {
       {"AlarmName", d.name},
-      {"AlarmDescription", d.description.empty() ? nlohmann::json() : nlohmann::json(d.description)},
+      {"AlarmDescription",
+       d.description.empty() ? nlohmann::json() : nlohmann::json(d.description)},
       {"AWSAccountId", account},
       {"NewStateValue", StateName(new_state)},
       {"NewStateReason", reason},
@@ -129,16 +130,16 @@ Status AlarmService::Put(const AlarmDefinition& definition) {
   nlohmann::json data = {{"version", "1.0"},
                          {"type", created ? "Create" : "Update"},
                          {created ? "createdAlarm" : "updatedAlarm", DefinitionToJson(definition)}};
-  (void)store_.AddHistory({definition.name, now, "ConfigurationUpdate",
-                           std::string("Alarm \"") + definition.name + "\" " +
-                               (created ? "created" : "updated"),
-                           data.dump()});
+  (void)store_.AddHistory(
+      {definition.name, now, "ConfigurationUpdate",
+       std::string("Alarm \"") + definition.name + "\" " + (created ? "created" : "updated"),
+       data.dump()});
   Evaluate(record, definition);
   return {};
 }
 
-Status AlarmService::SetState(const std::string& name, AlarmState state,
-                              const std::string& reason, const std::string& reason_data) {
+Status AlarmService::SetState(const std::string& name, AlarmState state, const std::string& reason,
+                              const std::string& reason_data) {
   std::lock_guard lock(mu_);
   auto record = store_.FindAlarm(name);
   if (!record) {
@@ -160,21 +161,18 @@ void AlarmService::EvaluateAll() {
     return;
   }
   for (const storage::AlarmRecord& record : *records) {
-    auto definition =
-        DefinitionFromJson(nlohmann::json::parse(record.definition, nullptr, false));
+    auto definition = DefinitionFromJson(nlohmann::json::parse(record.definition, nullptr, false));
     if (definition) {
       Evaluate(record, *definition);
     }
   }
 }
 
-void AlarmService::Evaluate(const storage::AlarmRecord& record,
-                            const AlarmDefinition& definition) {
+void AlarmService::Evaluate(const storage::AlarmRecord& record, const AlarmDefinition& definition) {
   const double now = clock_.NowSeconds();
   const double span = static_cast<double>(definition.period * definition.evaluation_periods);
-  std::vector<Sample> samples =
-      GroupSamples(definition.GroupName(), now - span - static_cast<double>(definition.period),
-                   now + 1);
+  std::vector<Sample> samples = GroupSamples(
+      definition.GroupName(), now - span - static_cast<double>(definition.period), now + 1);
   AlarmState current = ParseState(record.state).value_or(AlarmState::kInsufficientData);
   Evaluation e = alarms::Evaluate(definition, current, samples, clock_);
   if (e.state != current) {
@@ -182,10 +180,9 @@ void AlarmService::Evaluate(const storage::AlarmRecord& record,
   }
 }
 
-void AlarmService::Transition(const storage::AlarmRecord& record,
-                              const AlarmDefinition& definition, AlarmState to,
-                              const std::string& reason, const std::string& reason_data,
-                              double now) {
+void AlarmService::Transition(const storage::AlarmRecord& record, const AlarmDefinition& definition,
+                              AlarmState to, const std::string& reason,
+                              const std::string& reason_data, double now) {
   AlarmState from = ParseState(record.state).value_or(AlarmState::kInsufficientData);
   if (Status s = store_.SetState(record.name, StateName(to), reason, reason_data, now); !s) {
     spdlog::warn("alarms: cannot record the state of {}: {}", record.name, s.error().message);
@@ -194,10 +191,9 @@ void AlarmService::Transition(const storage::AlarmRecord& record,
   nlohmann::json data = {{"version", "1.0"},
                          {"oldState", {{"stateValue", StateName(from)}}},
                          {"newState", {{"stateValue", StateName(to)}, {"stateReason", reason}}}};
-  (void)store_.AddHistory({record.name, now, "StateUpdate",
-                           "Alarm updated from " + std::string(StateName(from)) + " to " +
-                               StateName(to),
-                           data.dump()});
+  (void)store_.AddHistory(
+      {record.name, now, "StateUpdate",
+       "Alarm updated from " + std::string(StateName(from)) + " to " + StateName(to), data.dump()});
   spdlog::info("alarm {} {} -> {}: {}", record.name, StateName(from), StateName(to), reason);
   if (notifier_ == nullptr || !definition.actions_enabled) {
     return;
@@ -210,11 +206,9 @@ void AlarmService::Transition(const storage::AlarmRecord& record,
                                         options_.account, from, to, reason, now);
   for (const std::string& arn : actions) {
     notifier_->Notify(arn, message);
-    (void)store_.AddHistory({record.name, now, "Action",
-                             "Successfully executed action " + arn,
-                             nlohmann::json{{"actionState", "Succeeded"},
-                                            {"notificationResource", arn}}
-                                 .dump()});
+    (void)store_.AddHistory(
+        {record.name, now, "Action", "Successfully executed action " + arn,
+         nlohmann::json{{"actionState", "Succeeded"}, {"notificationResource", arn}}.dump()});
   }
 }
 

@@ -175,8 +175,8 @@ Outcome DeleteAlarms(AlarmService& service, const Json& params) {
     for (const std::string& name : unknown) {
       list += (list.empty() ? "" : ", ") + name;
     }
-    return Error("ResourceNotFound", std::to_string(unknown.size()) +
-                                         " of the alarms were not found: " + list);
+    return Error("ResourceNotFound",
+                 std::to_string(unknown.size()) + " of the alarms were not found: " + list);
   }
   for (const std::string& name : names) {
     (void)service.Store().DeleteAlarm(name);
@@ -223,8 +223,9 @@ Outcome DescribeAlarmHistory(AlarmService& service, const Json& params) {
   query.type = Text(params, "HistoryItemType");
   if (query.type && *query.type != "ConfigurationUpdate" && *query.type != "StateUpdate" &&
       *query.type != "Action") {
-    return Error("ValidationError", "HistoryItemType must be ConfigurationUpdate, StateUpdate or "
-                                    "Action");
+    return Error("ValidationError",
+                 "HistoryItemType must be ConfigurationUpdate, StateUpdate or "
+                 "Action");
   }
   if (auto it = params.find("StartDate"); it != params.end()) {
     query.start = ParseTimestamp(*it).value_or(0);
@@ -280,8 +281,8 @@ std::optional<ApiError> CheckPeriod(std::optional<double> period) {
     return ApiError{400, "MissingParameter", "The parameter Period is required."};
   }
   auto p = static_cast<std::int64_t>(*period);
-  if (*period != std::floor(*period) || p < 1 || (p != 1 && p != 5 && p != 10 && p != 30 &&
-                                                  p % 60 != 0)) {
+  if (*period != std::floor(*period) || p < 1 ||
+      (p != 1 && p != 5 && p != 10 && p != 30 && p % 60 != 0)) {
     return ApiError{400, "InvalidParameterValue",
                     "The parameter Period must be 1, 5, 10, 30 or a multiple of 60."};
   }
@@ -311,8 +312,8 @@ Outcome GetMetricStatistics(AlarmService& service, const Json& params) {
   }
   for (const std::string& s : statistics) {
     if (!ParseStatistic(s)) {
-      return Error("InvalidParameterValue", "The parameter Statistics contains " + s +
-                                                ", which is not a statistic.");
+      return Error("InvalidParameterValue",
+                   "The parameter Statistics contains " + s + ", which is not a statistic.");
     }
   }
   if (*end <= *start) {
@@ -363,8 +364,8 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
       return Missing("MetricDataQueries.member.N.Id");
     }
     if (query.contains("Expression")) {
-      return Error("ValidationError", "Metric math expressions are not served here (query " +
-                                          *id + "); use MetricStat.");
+      return Error("ValidationError", "Metric math expressions are not served here (query " + *id +
+                                          "); use MetricStat.");
     }
     auto stat = query.find("MetricStat");
     if (stat == query.end() || !stat->is_object()) {
@@ -388,8 +389,8 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
     if (error) {
       return {Json::object(), error};
     }
-    std::vector<PeriodValue> values = Periods(service, group, *start, *end,
-                                              static_cast<std::int64_t>(*period), *statistic);
+    std::vector<PeriodValue> values =
+        Periods(service, group, *start, *end, static_cast<std::int64_t>(*period), *statistic);
     if (!ascending) {
       std::reverse(values.begin(), values.end());
     }
@@ -400,9 +401,8 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
       numbers.push_back(*v.value);
     }
     auto return_data = query.find("ReturnData");
-    if (return_data != query.end() &&
-        ((return_data->is_boolean() && !return_data->get<bool>()) ||
-         (return_data->is_string() && *return_data == "false"))) {
+    if (return_data != query.end() && ((return_data->is_boolean() && !return_data->get<bool>()) ||
+                                       (return_data->is_string() && *return_data == "false"))) {
       continue;
     }
     results.push_back({{"Id", *id},
@@ -443,10 +443,10 @@ Outcome ListMetrics(AlarmService& service, const Json& params) {
     if (wanted_group && *wanted_group != group) {
       continue;
     }
-    metrics.push_back({{"Namespace", kXrayNamespace},
-                       {"MetricName", kTraceCountMetric},
-                       {"Dimensions", Json::array({{{"Name", kGroupDimension},
-                                                    {"Value", group}}})}});
+    metrics.push_back(
+        {{"Namespace", kXrayNamespace},
+         {"MetricName", kTraceCountMetric},
+         {"Dimensions", Json::array({{{"Name", kGroupDimension}, {"Value", group}}})}});
   }
   return {Json{{"Metrics", metrics}}, std::nullopt};
 }
@@ -505,7 +505,8 @@ std::pair<nlohmann::json, std::optional<ApiError>> HandleCloudWatch(AlarmService
 }
 
 void RegisterCloudWatchApi(ApiRouter& router, AlarmService& service) {
-  router.Add("POST", "/", [&service](const HttpRequest& request) { return Serve(service, request); });
+  router.Add("POST", "/",
+             [&service](const HttpRequest& request) { return Serve(service, request); });
   for (const char* op : kOperations) {
     router.Add("POST", std::string(kCborPathPrefix) + op,
                [&service](const HttpRequest& request) { return Serve(service, request); });

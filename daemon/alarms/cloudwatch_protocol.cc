@@ -35,8 +35,8 @@ std::string UrlDecode(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() &&
-               HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+               HexValue(text[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
       i += 2;
     } else {
@@ -538,17 +538,16 @@ HttpResponse EncodeError(Protocol protocol, const ApiError& error) {
     case Protocol::kJson:
       response.content_type = "application/x-amz-json-1.0";
       response.headers.emplace_back("x-amzn-query-error", error.code + ";" + fault);
-      response.body = nlohmann::json{{"__type", "com.amazonaws.cloudwatch#" +
-                                                    ShapeName(error.code)},
-                                     {"message", error.message}}
-                          .dump();
+      response.body = nlohmann::json{
+          {"__type", "com.amazonaws.cloudwatch#" + ShapeName(error.code)},
+          {"message",
+           error.message}}.dump();
       break;
     case Protocol::kQuery:
       response.content_type = "text/xml";
-      response.body = std::string("<ErrorResponse xmlns=\"") + kXmlNamespace +
-                      "\"><Error><Type>" + fault + "</Type><Code>" + XmlEscape(error.code) +
-                      "</Code><Message>" + XmlEscape(error.message) +
-                      "</Message></Error><RequestId>" + kRequestId +
+      response.body = std::string("<ErrorResponse xmlns=\"") + kXmlNamespace + "\"><Error><Type>" +
+                      fault + "</Type><Code>" + XmlEscape(error.code) + "</Code><Message>" +
+                      XmlEscape(error.message) + "</Message></Error><RequestId>" + kRequestId +
                       "</RequestId></ErrorResponse>";
       break;
   }

@@ -1,6 +1,6 @@
 #pragma once
-// ApproximateTraceCount (docs/groups.md#approximatetracecount), live in /metrics: the summary worker counts each trace once,
-// when it is first summarized, towards every group it is a member of
+// ApproximateTraceCount (docs/groups.md#approximatetracecount), live in /metrics: the summary
+// worker counts each trace once, when it is first summarized, towards every group it is a member of
 // (xrayd_group_traces_total{group=...}). The per-minute view of `xrayd groups list` is
 // daemon/cli/store_group_counts.h.
 

@@ -2,9 +2,8 @@
 
 #include <map>
 #include <mutex>
-#include <utility>
-
 #include <unordered_set>
+#include <utility>
 
 #include "query/filter_parser.h"
 #include "query/trace_search.h"
@@ -52,22 +51,23 @@ query::GroupRef GroupRefByName(const std::string& name) {
 
 query::GroupLookup MakeGroupLookup(const storage::StateStore& state) {
   auto cache = std::make_shared<Cache>();
-  return [&state, cache](const query::GroupRef& ref) -> std::shared_ptr<const query::GroupDefinition> {
-    for (const storage::Group& group : state.ListGroups()) {
-      const bool match = ref.by == query::GroupRef::By::kName ? group.name == ref.value
-                                                              : group.arn == ref.value;
-      if (!match) {
-        continue;
-      }
-      std::lock_guard lock(cache->mu);
-      auto& slot = cache->definitions[{group.id, group.filter_version}];
-      if (slot == nullptr) {
-        slot = Define(group);
-      }
-      return slot;
-    }
-    return nullptr;
-  };
+  return
+      [&state, cache](const query::GroupRef& ref) -> std::shared_ptr<const query::GroupDefinition> {
+        for (const storage::Group& group : state.ListGroups()) {
+          const bool match = ref.by == query::GroupRef::By::kName ? group.name == ref.value
+                                                                  : group.arn == ref.value;
+          if (!match) {
+            continue;
+          }
+          std::lock_guard lock(cache->mu);
+          auto& slot = cache->definitions[{group.id, group.filter_version}];
+          if (slot == nullptr) {
+            slot = Define(group);
+          }
+          return slot;
+        }
+        return nullptr;
+      };
 }
 
 GraphGroupResolver MakeGraphGroupResolver(ReaderPool& readers, query::GroupLookup groups) {

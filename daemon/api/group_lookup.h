@@ -3,8 +3,8 @@
 // group.name / group.arn term to the group's parsed filter and the time it took effect. Parsed
 // filters are cached per (group id, filter version). Thread-safe.
 
-#include "daemon/core/reader_pool.h"
 #include "daemon/api/xray_api.h"
+#include "daemon/core/reader_pool.h"
 #include "query/filter_groups.h"
 #include "storage/state_store.h"
 

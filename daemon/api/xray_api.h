@@ -1,7 +1,8 @@
 #pragma once
-// The X-Ray API served on the TCP address (docs/api.md, wire model: the public AWS SDK service model of X-Ray, 2016-04-12).
-// Each family of operations registers its routes on the ApiRouter from its own file; handlers run
-// on HTTP threads (never the UDP thread) and get what they share through ApiServices.
+// The X-Ray API served on the TCP address (docs/api.md, wire model: the public AWS SDK service
+// model of X-Ray, 2016-04-12). Each family of operations registers its routes on the ApiRouter from
+// its own file; handlers run on HTTP threads (never the UDP thread) and get what they share through
+// ApiServices.
 
 #include <cstddef>
 #include <functional>
@@ -10,9 +11,9 @@
 #include <string_view>
 
 #include "daemon/api/api_router.h"
-#include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
 #include "daemon/core/reader_pool.h"
+#include "daemon/ingest/ingest_queue.h"
 #include "proto/clock.h"
 #include "query/filter_groups.h"
 #include "storage/state_store.h"
@@ -20,7 +21,8 @@
 namespace xrayd::daemon {
 
 // The traces of one (non-Default) group for a graph query (GetServiceGraph,
-// GetTimeSeriesServiceStatistics; docs/api.md#getservicegraph-and-gettracegraph, docs/groups.md#membership).
+// GetTimeSeriesServiceStatistics; docs/api.md#getservicegraph-and-gettracegraph,
+// docs/groups.md#membership).
 struct GraphGroupScope {
   // Membership of one trace (lower-case id). Called on the HTTP thread, once per candidate trace
   // of the window. Null = every trace is a member.
@@ -41,8 +43,8 @@ using GraphGroupResolver = std::function<Result<GraphGroupScope>(
 // thread-safe (the pool, the queue, the metrics' atomics).
 struct ApiServices {
   Metrics* metrics = nullptr;
-  IngestQueue* queue = nullptr;  // PutTraceSegments feeds the same pipeline as UDP.
-  ReaderPool* traces = nullptr;  // Read-only connections to the trace store.
+  IngestQueue* queue = nullptr;          // PutTraceSegments feeds the same pipeline as UDP.
+  ReaderPool* traces = nullptr;          // Read-only connections to the trace store.
   storage::StateStore* state = nullptr;  // Groups and sampling rules (state.db); thread-safe.
   // Group membership for the graph API. HOOK, wired by the daemon to group membership:
   // while it is unset, a graph request naming any group but Default is answered 400
@@ -76,13 +78,14 @@ struct GraphApiLimits {
   // Wall-clock budget for reading and aggregating traces; when it runs out, the answer is built
   // from the traces read so far (logged likewise), so an HTTP thread is never held for long.
   double time_budget_seconds = 10;
-  std::size_t max_trace_graph_ids = 1000;  // TraceIds per GetTraceGraph request.
-  std::size_t services_per_page = 100;     // docs/service-graph.md#time-window-and-paging.
+  std::size_t max_trace_graph_ids = 1000;       // TraceIds per GetTraceGraph request.
+  std::size_t services_per_page = 100;          // docs/service-graph.md#time-window-and-paging.
   std::size_t max_time_series_buckets = 10000;  // (EndTime - StartTime) / Period.
 };
 
 // GetServiceGraph, GetTraceGraph, GetTimeSeriesServiceStatistics (daemon/xray_api_graph.cc;
-// docs/api.md#getservicegraph-and-gettracegraph, docs/api.md#gettimeseriesservicestatistics, docs/service-graph.md). `services` is copied: set resolve_graph_group before calling this.
+// docs/api.md#getservicegraph-and-gettracegraph, docs/api.md#gettimeseriesservicestatistics,
+// docs/service-graph.md). `services` is copied: set resolve_graph_group before calling this.
 // REQUIRES: services.traces outlives the router.
 void RegisterGraphApi(ApiRouter& router, const ApiServices& services,
                       const GraphApiLimits& limits = {});

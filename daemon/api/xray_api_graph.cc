@@ -1,6 +1,8 @@
-// X-Ray service graph operations (docs/api.md#getservicegraph-and-gettracegraph, docs/api.md#gettimeseriesservicestatistics, docs/service-graph.md): GetServiceGraph, GetTraceGraph and
-// GetTimeSeriesServiceStatistics. Traces are read from a pooled read-only store connection,
-// compiled with BuildTraceModel and aggregated by query/service_graph.h and query/time_series.h.
+// X-Ray service graph operations (docs/api.md#getservicegraph-and-gettracegraph,
+// docs/api.md#gettimeseriesservicestatistics, docs/service-graph.md): GetServiceGraph,
+// GetTraceGraph and GetTimeSeriesServiceStatistics. Traces are read from a pooled read-only store
+// connection, compiled with BuildTraceModel and aggregated by query/service_graph.h and
+// query/time_series.h.
 //
 // [local] choices: at most GraphApiLimits::max_traces traces per request (newest first) and a
 // wall-clock budget; when either cuts a request short the answer covers what was read and the
@@ -215,9 +217,9 @@ class TraceReader {
   ApiResult<ReadStats> ForIds(storage::TraceStore& store, const std::vector<std::string>& ids,
                               const GraphGroupScope& group, ReadStats stats, Add& add) {
     const proto::Clock& clock = *services_.clock;
-    const auto deadline = clock.SteadyNow() +
-                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(limits_.time_budget_seconds));
+    const auto deadline =
+        clock.SteadyNow() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(limits_.time_budget_seconds));
     for (const std::string& id : ids) {
       if (clock.SteadyNow() > deadline) {
         stats.timed_out = true;
@@ -231,7 +233,8 @@ class TraceReader {
         return tl::unexpected(JsonError(500, "InternalFailure", docs.error().message));
       }
       if (docs->empty()) {
-        continue;  // Unknown id (docs/api.md#getservicegraph-and-gettracegraph: ignored), or deleted since it was listed.
+        continue;  // Unknown id (docs/api.md#getservicegraph-and-gettracegraph: ignored), or
+                   // deleted since it was listed.
       }
       add(query::BuildTraceModel(id, *docs));
       ++stats.traces;

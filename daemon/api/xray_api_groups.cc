@@ -1,6 +1,6 @@
-// X-Ray group operations (docs/api.md#group-operations, docs/groups.md): CreateGroup, GetGroup, GetGroups, UpdateGroup,
-// DeleteGroup over StateStore. Filters are validated with the filter parser; errors are
-// InvalidRequestException (the model declares no other group error).
+// X-Ray group operations (docs/api.md#group-operations, docs/groups.md): CreateGroup, GetGroup,
+// GetGroups, UpdateGroup, DeleteGroup over StateStore. Filters are validated with the filter
+// parser; errors are InvalidRequestException (the model declares no other group error).
 #include <string>
 #include <utility>
 
@@ -189,9 +189,8 @@ HttpResponse UpdateGroup(storage::StateStore& store, const proto::Clock& clock,
   if (!insights) {
     return insights.error();
   }
-  auto updated =
-      store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights},
-                        clock.NowSeconds());
+  auto updated = store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights},
+                                   clock.NowSeconds());
   if (!updated) {
     return StateErrorResponse(updated.error(), "InvalidRequestException");
   }

@@ -1,6 +1,7 @@
-// X-Ray sampling operations (docs/api.md#sampling-operations, docs/sampling.md): rules from StateStore, targets and statistics from an
-// in-memory query::SamplingTargetState (per daemon run). /GetSamplingRules and /SamplingTargets
-// are also what the SDKs poll through the daemon's TCP port (docs/sampling.md#sdk-polling-through-the-tcp-port): unsigned, plain HTTP.
+// X-Ray sampling operations (docs/api.md#sampling-operations, docs/sampling.md): rules from
+// StateStore, targets and statistics from an in-memory query::SamplingTargetState (per daemon run).
+// /GetSamplingRules and /SamplingTargets are also what the SDKs poll through the daemon's TCP port
+// (docs/sampling.md#sdk-polling-through-the-tcp-port): unsigned, plain HTTP.
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -248,7 +249,8 @@ HttpResponse RejectNextToken(const json& body) {
   if (!token) {
     return token.error();
   }
-  // [local] docs/sampling.md#default-rule-and-limits: every rule fits one page, so no token was ever handed out.
+  // [local] docs/sampling.md#default-rule-and-limits: every rule fits one page, so no token was
+  // ever handed out.
   return *token ? InvalidRequest("Invalid NextToken") : HttpResponse{};
 }
 

@@ -17,12 +17,14 @@
 namespace xrayd::daemon {
 
 // Store/validation error -> response: kInvalidArgument and kNotFound -> 400
-// InvalidRequestException (docs/groups.md#group-rules, docs/sampling.md#default-rule-and-limits: the model has no not-found error for groups or rules);
-// kResourceExhausted -> 400 `limit_type`; anything else -> 500 InternalFailure.
+// InvalidRequestException (docs/groups.md#group-rules, docs/sampling.md#default-rule-and-limits:
+// the model has no not-found error for groups or rules); kResourceExhausted -> 400 `limit_type`;
+// anything else -> 500 InternalFailure.
 HttpResponse StateErrorResponse(const Error& error, std::string_view limit_type);
 
-// The optional `Tags` member: at most 200 entries in a request and 50 user tags (docs/api.md#group-operations, docs/groups.md#group-rules),
-// Key 1-128 characters not starting with "aws:", Value 0-256 characters.
+// The optional `Tags` member: at most 200 entries in a request and 50 user tags
+// (docs/api.md#group-operations, docs/groups.md#group-rules), Key 1-128 characters not starting
+// with "aws:", Value 0-256 characters.
 [[nodiscard]] ApiResult<std::vector<storage::Tag>> ParseTags(const nlohmann::json& body);
 
 // Optional string member of `name` whose length must be within [min, max] (UTF-8 bytes).

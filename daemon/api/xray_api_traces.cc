@@ -18,9 +18,9 @@
 namespace xrayd::daemon {
 namespace {
 
-constexpr std::size_t kSummariesPageSize = 100;   // [local] docs/api.md#gettracesummaries.
-constexpr std::size_t kMaxBatchGetTraceIds = 5;    // AWS: "Exceeding maximum query size: 5".
-constexpr std::size_t kMaxPutSegments = 50;        // AWS: "Exceeding maximum segment count: 50".
+constexpr std::size_t kSummariesPageSize = 100;  // [local] docs/api.md#gettracesummaries.
+constexpr std::size_t kMaxBatchGetTraceIds = 5;  // AWS: "Exceeding maximum query size: 5".
+constexpr std::size_t kMaxPutSegments = 50;      // AWS: "Exceeding maximum segment count: 50".
 
 HttpResponse InternalFailure(const Error& error) {
   return JsonError(500, "InternalFailure", error.message);
@@ -61,18 +61,23 @@ struct SummariesArgs {
 };
 
 ApiResult<query::TimeRangeType> ParseTimeRangeType(const std::optional<std::string>& text) {
-  if (!text || *text == "TraceId") return query::TimeRangeType::kTraceId;
-  if (*text == "Event") return query::TimeRangeType::kEvent;
-  if (*text == "Service") return query::TimeRangeType::kService;
-  return tl::unexpected(InvalidRequest("TimeRangeType must be TraceId, Event or Service, not '" +
-                                       *text + "'"));
+  if (!text || *text == "TraceId")
+    return query::TimeRangeType::kTraceId;
+  if (*text == "Event")
+    return query::TimeRangeType::kEvent;
+  if (*text == "Service")
+    return query::TimeRangeType::kService;
+  return tl::unexpected(
+      InvalidRequest("TimeRangeType must be TraceId, Event or Service, not '" + *text + "'"));
 }
 
-// Sampling / SamplingStrategy (docs/api.md#gettracesummaries [local]): FixedRate keeps a hash-chosen fraction of the
-// matches, PartialScan scans only the most recent fraction of the window.
+// Sampling / SamplingStrategy (docs/api.md#gettracesummaries [local]): FixedRate keeps a
+// hash-chosen fraction of the matches, PartialScan scans only the most recent fraction of the
+// window.
 ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& search) {
   auto sampling = OptionalBool(body, "Sampling");
-  if (!sampling) return tl::unexpected(sampling.error());
+  if (!sampling)
+    return tl::unexpected(sampling.error());
   std::string name = "FixedRate";
   double value = 0.1;
   auto strategy = body.find("SamplingStrategy");
@@ -82,11 +87,15 @@ ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& 
       return tl::unexpected(InvalidRequest("SamplingStrategy must be an object"));
     }
     auto n = OptionalString(*strategy, "Name");
-    if (!n) return tl::unexpected(n.error());
+    if (!n)
+      return tl::unexpected(n.error());
     auto v = OptionalNumber(*strategy, "Value");
-    if (!v) return tl::unexpected(v.error());
-    if (*n) name = **n;
-    if (*v) value = **v;
+    if (!v)
+      return tl::unexpected(v.error());
+    if (*n)
+      name = **n;
+    if (*v)
+      value = **v;
     if (name != "FixedRate" && name != "PartialScan") {
       return tl::unexpected(
           InvalidRequest("SamplingStrategy.Name must be PartialScan or FixedRate"));
@@ -108,27 +117,38 @@ ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& 
 
 HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& request) {
   auto body = ParseJsonBody(request);
-  if (!body) return body.error();
+  if (!body)
+    return body.error();
   auto start = OptionalTimestamp(*body, "StartTime");
-  if (!start) return start.error();
+  if (!start)
+    return start.error();
   auto end = OptionalTimestamp(*body, "EndTime");
-  if (!end) return end.error();
-  if (!*start) return InvalidRequest("StartTime is required");
-  if (!*end) return InvalidRequest("EndTime is required");
-  if (!(**start < **end)) return InvalidRequest("StartTime must be before EndTime");
+  if (!end)
+    return end.error();
+  if (!*start)
+    return InvalidRequest("StartTime is required");
+  if (!*end)
+    return InvalidRequest("EndTime is required");
+  if (!(**start < **end))
+    return InvalidRequest("StartTime must be before EndTime");
   auto type_text = OptionalString(*body, "TimeRangeType");
-  if (!type_text) return type_text.error();
+  if (!type_text)
+    return type_text.error();
   auto type = ParseTimeRangeType(*type_text);
-  if (!type) return type.error();
+  if (!type)
+    return type.error();
   auto filter_text = OptionalString(*body, "FilterExpression");
-  if (!filter_text) return filter_text.error();
+  if (!filter_text)
+    return filter_text.error();
   auto token = OptionalString(*body, "NextToken");
-  if (!token) return token.error();
+  if (!token)
+    return token.error();
 
   query::FilterExpr filter;
   if (*filter_text) {
     auto parsed = query::ParseFilter(**filter_text);
-    if (!parsed) return InvalidRequest(parsed.error().message);
+    if (!parsed)
+      return InvalidRequest(parsed.error().message);
     filter = std::move(*parsed);
   }
   if (Status s = query::CheckFilterGroups(filter, services.groups); !s) {
@@ -144,18 +164,22 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   search.next_token = token->value_or("");
   search.groups = services.groups;
   auto sampled = ApplySampling(*body, search);
-  if (!sampled) return sampled.error();
-  search.token_scope = nlohmann::json{{"s", **start},
-                                      {"e", **end},
-                                      {"t", type_text->value_or("TraceId")},
-                                      {"f", filter_text->value_or("")},
-                                      {"r", search.sample_rate}}
-                           .dump();
+  if (!sampled)
+    return sampled.error();
+  search.token_scope = nlohmann::json{
+      {"s", **start},
+      {"e", **end},
+      {"t", type_text->value_or("TraceId")},
+      {"f", filter_text->value_or("")},
+      {"r",
+       search.sample_rate}}.dump();
 
   auto reader = services.traces->Acquire();
-  if (!reader) return InternalFailure(reader.error());
+  if (!reader)
+    return InternalFailure(reader.error());
   auto page = query::SearchTraces(**reader, search);
-  if (!page) return InvalidFromError(page.error());
+  if (!page)
+    return InvalidFromError(page.error());
 
   nlohmann::json summaries = nlohmann::json::array();
   for (const query::SearchMatch& match : page->matches) {
@@ -168,9 +192,9 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   }
   nlohmann::json response{{"TraceSummaries", std::move(summaries)},
                           {"TracesProcessedCount", page->examined}};
-  response["ApproximateTime"] =
-      page->matches.empty() || page->next_token.empty() ? search.start
-                                                        : page->matches.back().info.start_time;
+  response["ApproximateTime"] = page->matches.empty() || page->next_token.empty()
+                                    ? search.start
+                                    : page->matches.back().info.start_time;
   if (!page->next_token.empty()) {
     response["NextToken"] = page->next_token;
   }
@@ -178,28 +202,37 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
 }
 
 std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
 HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& request) {
   auto body = ParseJsonBody(request);
-  if (!body) return body.error();
+  if (!body)
+    return body.error();
   auto ids = StringList(*body, "TraceIds", /*required=*/true);
-  if (!ids) return ids.error();
+  if (!ids)
+    return ids.error();
   auto token = OptionalString(*body, "NextToken");
-  if (!token) return token.error();
-  if (*token) return InvalidRequest("NextToken is currently not supported");
-  if (ids->empty()) return InvalidRequest("TraceIds must not be empty");
-  if (ids->size() > kMaxBatchGetTraceIds) return InvalidRequest("Exceeding maximum query size: 5");
+  if (!token)
+    return token.error();
+  if (*token)
+    return InvalidRequest("NextToken is currently not supported");
+  if (ids->empty())
+    return InvalidRequest("TraceIds must not be empty");
+  if (ids->size() > kMaxBatchGetTraceIds)
+    return InvalidRequest("Exceeding maximum query size: 5");
 
   auto reader = services.traces->Acquire();
-  if (!reader) return InternalFailure(reader.error());
+  if (!reader)
+    return InternalFailure(reader.error());
   nlohmann::json traces = nlohmann::json::array();
   nlohmann::json unprocessed = nlohmann::json::array();
   for (const std::string& id : *ids) {
     auto docs = (*reader)->GetDocuments(Lower(id));
-    if (!docs) return InternalFailure(docs.error());
+    if (!docs)
+      return InternalFailure(docs.error());
     if (docs->empty()) {
       unprocessed.push_back(id);
       continue;
@@ -208,24 +241,33 @@ HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& requ
     query::AppendInferredSegments(query::BuildTraceModel(Lower(id), *docs), trace);
     traces.push_back(std::move(trace));
   }
-  return JsonResponse({{"Traces", std::move(traces)}, {"UnprocessedTraceIds", std::move(unprocessed)}});
+  return JsonResponse(
+      {{"Traces", std::move(traces)}, {"UnprocessedTraceIds", std::move(unprocessed)}});
 }
 
 // X-Ray's ErrorCode for a rejected document (docs/api.md#puttracesegments).
 const char* ErrorCodeFor(proto::RejectReason reason) {
   using R = proto::RejectReason;
   switch (reason) {
-    case R::kInvalidTraceId: return "InvalidTraceId";
-    case R::kInvalidId: return "InvalidId";
-    case R::kInvalidParentId: return "InvalidId";
-    case R::kInvalidName: return "InvalidName";
+    case R::kInvalidTraceId:
+      return "InvalidTraceId";
+    case R::kInvalidId:
+      return "InvalidId";
+    case R::kInvalidParentId:
+      return "InvalidId";
+    case R::kInvalidName:
+      return "InvalidName";
     case R::kInvalidStartTime:
-    case R::kInvalidEndTime: return "InvalidTime";
-    case R::kOversize: return "DocumentTooLarge";
+    case R::kInvalidEndTime:
+      return "InvalidTime";
+    case R::kOversize:
+      return "DocumentTooLarge";
     case R::kInvalidType:
     case R::kInvalidField:
-    case R::kTooDeep: return "InvalidSegment";
-    default: return "InvalidJson";
+    case R::kTooDeep:
+      return "InvalidSegment";
+    default:
+      return "InvalidJson";
   }
 }
 
@@ -234,17 +276,21 @@ std::string DocumentId(const std::string& text) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_object()) {
     auto it = doc.find("id");
-    if (it != doc.end() && it->is_string()) return it->get<std::string>();
+    if (it != doc.end() && it->is_string())
+      return it->get<std::string>();
   }
   return {};
 }
 
 HttpResponse PutTraceSegments(const ApiServices& services, const HttpRequest& request) {
   auto body = ParseJsonBody(request);
-  if (!body) return body.error();
+  if (!body)
+    return body.error();
   auto documents = StringList(*body, "TraceSegmentDocuments", /*required=*/true);
-  if (!documents) return documents.error();
-  if (documents->empty()) return InvalidRequest("TraceSegmentDocuments must not be empty");
+  if (!documents)
+    return documents.error();
+  if (documents->empty())
+    return InvalidRequest("TraceSegmentDocuments must not be empty");
   if (documents->size() > kMaxPutSegments) {
     return InvalidRequest("Exceeding maximum segment count: 50");
   }

@@ -11,7 +11,8 @@ namespace xrayd::daemon::internal {
 
 namespace {
 
-// FULL_URI hosts allowed over plain http (docs/forwarding.md#credentials-chain): loopback and the ECS/EKS agent addresses.
+// FULL_URI hosts allowed over plain http (docs/forwarding.md#credentials-chain): loopback and the
+// ECS/EKS agent addresses.
 bool AllowedPlainHttpHost(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" ||
          host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23";

@@ -1,6 +1,7 @@
 #pragma once
 // Region discovery for forwarding and the X-Ray/STS endpoints of a region's partition.
-// Order (docs/forwarding.md#credentials-chain): configured value (flag/config) -> AWS_REGION -> AWS_DEFAULT_REGION
+// Order (docs/forwarding.md#credentials-chain): configured value (flag/config) -> AWS_REGION ->
+// AWS_DEFAULT_REGION
 // -> the profile's `region` in the shared config file -> ECS task metadata
 // (ECS_CONTAINER_METADATA_URI_V4 /task AvailabilityZone) -> EC2 IMDSv2
 // /latest/meta-data/placement/region (skipped in local mode).

@@ -81,8 +81,7 @@ std::vector<JUnitCase> JUnitCases(const AssertionRun& run) {
   return cases;
 }
 
-std::string JUnitXml(std::string_view suite, const std::vector<JUnitCase>& cases,
-                     double seconds) {
+std::string JUnitXml(std::string_view suite, const std::vector<JUnitCase>& cases, double seconds) {
   std::size_t failures = 0;
   for (const JUnitCase& c : cases) {
     failures += c.passed ? 0 : 1;
@@ -94,8 +93,7 @@ std::string JUnitXml(std::string_view suite, const std::vector<JUnitCase>& cases
       << "<testsuites tests=\"" << cases.size() << "\" failures=\"" << failures << "\" time=\""
       << time << "\">\n"
       << "  <testsuite name=\"" << EscapeXml(suite) << "\" tests=\"" << cases.size()
-      << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"0\" time=\"" << time
-      << "\">\n";
+      << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"0\" time=\"" << time << "\">\n";
   for (const JUnitCase& c : cases) {
     xml << "    <testcase classname=\"" << EscapeXml(suite) << "\" name=\"" << EscapeXml(c.name)
         << "\"";

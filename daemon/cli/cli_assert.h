@@ -20,8 +20,8 @@ namespace xrayd::daemon {
 
 // Options both commands take besides the assertions.
 struct ReportArgs {
-  std::string junit_path;       // --junit FILE
-  std::string color = "auto";   // --color auto|always|never
+  std::string junit_path;      // --junit FILE
+  std::string color = "auto";  // --color auto|always|never
   std::size_t max_traces = 10000;
 };
 

@@ -113,8 +113,8 @@ bool WaitQuiet(const Metrics& metrics, double quiet, double timeout, const proto
 }
 
 struct CommandResult {
-  int exit_code = 0;    // The capture's exit status for this outcome.
-  std::string status;   // "exited with status 3", "killed by signal 9 (Killed)", ...
+  int exit_code = 0;   // The capture's exit status for this outcome.
+  std::string status;  // "exited with status 3", "killed by signal 9 (Killed)", ...
 };
 
 // Runs `command` with `env` and waits for it. SIGINT/SIGQUIT are ignored here meanwhile (the
@@ -150,10 +150,10 @@ CommandResult RunCommand(const std::vector<std::string>& command, const Environm
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
-  struct sigaction ignore{};
+  struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
-  struct sigaction old_int{};
-  struct sigaction old_quit{};
+  struct sigaction old_int {};
+  struct sigaction old_quit {};
   sigaction(SIGINT, &ignore, &old_int);
   sigaction(SIGQUIT, &ignore, &old_quit);
 
@@ -192,9 +192,8 @@ std::string CommandText(const std::vector<std::string>& command) {
 
 Result<std::string> MakeTemporaryDataDir(const Environment& env) {
   auto tmpdir = env.find("TMPDIR");
-  std::string pattern =
-      (tmpdir != env.end() && !tmpdir->second.empty() ? tmpdir->second : "/tmp") +
-      "/xrayd-capture.XXXXXX";
+  std::string pattern = (tmpdir != env.end() && !tmpdir->second.empty() ? tmpdir->second : "/tmp") +
+                        "/xrayd-capture.XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
     return MakeError(ErrorCode::kIOError,
                      "cannot create a temporary store in " + pattern + ": " + std::strerror(errno));
@@ -228,8 +227,9 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
   const std::string udp = daemon.UdpEndpoint().ToString();
   const std::string tcp = daemon.TcpEndpoint().ToString();
   XrayQueryClient client("http://" + tcp);
-  auto sampling = client.Call(
-      "/UpdateSamplingRule", {{"SamplingRuleUpdate", {{"RuleName", "Default"}, {"FixedRate", 1.0}}}});
+  auto sampling =
+      client.Call("/UpdateSamplingRule",
+                  {{"SamplingRuleUpdate", {{"RuleName", "Default"}, {"FixedRate", 1.0}}}});
   if (!sampling) {
     err << "xrayd capture: cannot set the private daemon's sampling rule: "
         << sampling.error().message << "\n";
@@ -260,8 +260,8 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
     segments += TraceDocuments(trace).size();
   }
   err << "xrayd capture: " << traces.size() << (traces.size() == 1 ? " trace" : " traces") << ", "
-      << segments << (segments == 1 ? " segment" : " segments")
-      << " captured; the command " << command.status << "\n";
+      << segments << (segments == 1 ? " segment" : " segments") << " captured; the command "
+      << command.status << "\n";
   if (traces.empty()) {
     err << "xrayd capture: nothing was captured: does the command use an X-Ray SDK and honour "
            "AWS_XRAY_DAEMON_ADDRESS?\n";

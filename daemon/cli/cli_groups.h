@@ -1,7 +1,7 @@
 #pragma once
-// `xrayd groups list`: the groups of a data dir's state.db (docs/groups.md), read-only and safe while the
-// daemon runs. Output is JSON on `out` ({"Groups":[{GroupName, GroupARN, FilterExpression?,
-// ApproximateTraceCounts?}]}), errors on `err`.
+// `xrayd groups list`: the groups of a data dir's state.db (docs/groups.md), read-only and safe
+// while the daemon runs. Output is JSON on `out` ({"Groups":[{GroupName, GroupARN,
+// FilterExpression?, ApproximateTraceCounts?}]}), errors on `err`.
 
 #include <cstdint>
 #include <functional>

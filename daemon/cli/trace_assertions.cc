@@ -36,7 +36,9 @@ class TraceSet {
   }
 };
 
-std::string Quote(const std::string& text) { return nlohmann::json(text).dump(); }
+std::string Quote(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
 
 std::string ScopeText(const std::string& filter) {
   return filter.empty() ? "each trace" : "each trace where " + filter;
@@ -128,8 +130,9 @@ std::string ClosestTraces(TraceSet& traces, const std::string& filter,
     }
     candidates.push_back(std::move(candidate));
   }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.satisfied > b.satisfied; });
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return a.satisfied > b.satisfied; });
   if (candidates.empty()) {
     return "";
   }
@@ -150,8 +153,8 @@ Result<AssertionOutcome> CheckCount(XrayQueryClient& client, const Assertion& as
                                     TraceSet& traces, const AssertionOptions& options) {
   AssertionOutcome outcome;
   outcome.expected = "traces matching " +
-                     (assertion.filter.empty() ? std::string("anything") : assertion.filter) + ": " +
-                     assertion.bound.ToString();
+                     (assertion.filter.empty() ? std::string("anything") : assertion.filter) +
+                     ": " + assertion.bound.ToString();
   std::vector<std::string> matched;
   if (assertion.filter.empty()) {
     matched = traces.ids;
@@ -174,11 +177,11 @@ Result<AssertionOutcome> CheckCount(XrayQueryClient& client, const Assertion& as
   const bool too_few = op == query::CountBound::Op::kGe || op == query::CountBound::Op::kGt ||
                        (op == query::CountBound::Op::kEq && matched.size() < assertion.bound.count);
   if (too_few) {
-    outcome.details = traces.ids.empty()
-                          ? "no traces at all in the window\n"
-                          : ClosestTraces(traces, assertion.filter,
-                                          std::set<std::string>(matched.begin(), matched.end()),
-                                          options);
+    outcome.details =
+        traces.ids.empty()
+            ? "no traces at all in the window\n"
+            : ClosestTraces(traces, assertion.filter,
+                            std::set<std::string>(matched.begin(), matched.end()), options);
     return outcome;
   }
   outcome.details = "matching traces:\n";
@@ -234,9 +237,8 @@ Result<AssertionOutcome> CheckEachTrace(XrayQueryClient& client, const Assertion
   XRAYD_TRY(scope);
   if (scope->empty()) {
     outcome.found = "no trace to check";
-    outcome.details = assertion.filter.empty()
-                          ? "no traces at all in the window\n"
-                          : "no trace matches " + assertion.filter + "\n";
+    outcome.details = assertion.filter.empty() ? "no traces at all in the window\n"
+                                               : "no trace matches " + assertion.filter + "\n";
     return outcome;
   }
   std::vector<std::pair<std::string, std::string>> failures;

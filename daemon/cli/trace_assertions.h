@@ -29,11 +29,11 @@ namespace xrayd::daemon {
 struct Assertion {
   enum class Kind { kCount, kSubsegment, kAnnotation, kMaxDuration };
   Kind kind = Kind::kCount;
-  std::string filter;  // kCount: what is counted; the others: their scope ("" = every trace).
-  query::CountBound bound;                // kCount.
-  std::string name;                       // kSubsegment: node name; kAnnotation: key.
-  std::optional<std::string> value;       // kAnnotation: expected value, if any.
-  double max_duration_seconds = 0;        // kMaxDuration.
+  std::string filter;       // kCount: what is counted; the others: their scope ("" = every trace).
+  query::CountBound bound;  // kCount.
+  std::string name;         // kSubsegment: node name; kAnnotation: key.
+  std::optional<std::string> value;  // kAnnotation: expected value, if any.
+  double max_duration_seconds = 0;   // kMaxDuration.
   // One line naming the check, used as the JUnit test case name.
   [[nodiscard]] std::string Title() const;
 };
@@ -65,7 +65,7 @@ struct AssertionOutcome {
 struct AssertionRun {
   std::vector<AssertionOutcome> outcomes;
   std::vector<nlohmann::json> traces;  // Every trace of the window (BatchGetTraces Trace objects).
-  std::size_t traces_seen = 0;  // Traces in the window.
+  std::size_t traces_seen = 0;         // Traces in the window.
   std::size_t failed = 0;
 };
 

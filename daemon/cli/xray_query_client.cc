@@ -53,9 +53,8 @@ Result<std::vector<std::string>> XrayQueryClient::FindTraceIds(const std::string
   std::vector<std::string> ids;
   std::string next_token;
   do {
-    nlohmann::json body = {{"StartTime", window.start},
-                           {"EndTime", window.end},
-                           {"TimeRangeType", "Event"}};
+    nlohmann::json body = {
+        {"StartTime", window.start}, {"EndTime", window.end}, {"TimeRangeType", "Event"}};
     if (!filter.empty()) {
       body["FilterExpression"] = filter;
     }
@@ -84,7 +83,8 @@ Result<std::vector<nlohmann::json>> XrayQueryClient::GetTraces(
   std::vector<nlohmann::json> traces;
   for (std::size_t i = 0; i < ids.size(); i += kBatchGetTracesMax) {
     const std::size_t end = std::min(ids.size(), i + kBatchGetTracesMax);
-    nlohmann::json body = {{"TraceIds", std::vector<std::string>(ids.begin() + i, ids.begin() + end)}};
+    nlohmann::json body = {
+        {"TraceIds", std::vector<std::string>(ids.begin() + i, ids.begin() + end)}};
     XRAYD_TRY_ASSIGN(auto answer, Call("/Traces", body));
     for (auto& trace : answer["Traces"]) {
       traces.push_back(std::move(trace));

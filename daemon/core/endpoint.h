@@ -24,9 +24,10 @@ struct Endpoint {
 // Fails with kInvalidArgument naming the problem.
 [[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view text);
 
-// An address setting in any of the forms SDKs use for AWS_XRAY_DAEMON_ADDRESS (docs/daemon-protocol.md#addresses):
-// "host:port" (no protocol: `udp` and `tcp` both unset, the caller decides), "udp:host:port",
-// "tcp:host:port", or the two-part "udp:host:port tcp:host:port" (either order, one space).
+// An address setting in any of the forms SDKs use for AWS_XRAY_DAEMON_ADDRESS
+// (docs/daemon-protocol.md#addresses): "host:port" (no protocol: `udp` and `tcp` both unset, the
+// caller decides), "udp:host:port", "tcp:host:port", or the two-part "udp:host:port tcp:host:port"
+// (either order, one space).
 struct DaemonAddress {
   std::optional<Endpoint> plain;  // Form "host:port".
   std::optional<Endpoint> udp;

@@ -142,7 +142,8 @@ std::string RenderPrometheus(const Metrics& m) {
   for (const auto& [group, count] : m.group_traces.Snapshot()) {
     std::string label = "group=\"";
     for (char c : group) {
-      if (c == '\\' || c == '"') label += '\\';
+      if (c == '\\' || c == '"')
+        label += '\\';
       label += c == '\n' ? 'n' : c;
     }
     Sample(out, "xrayd_group_traces_total", label + "\"", static_cast<std::int64_t>(count));

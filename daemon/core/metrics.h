@@ -36,8 +36,8 @@ enum class ApiRefusal : std::uint8_t {
 inline constexpr std::size_t kApiRefusalCount = 6;
 const char* ApiRefusalName(ApiRefusal reason) noexcept;
 
-// Traces counted per group name (docs/groups.md#approximatetracecount ApproximateTraceCount; a Prometheus counter whose rate
-// is the per-minute count). Thread-safe.
+// Traces counted per group name (docs/groups.md#approximatetracecount ApproximateTraceCount; a
+// Prometheus counter whose rate is the per-minute count). Thread-safe.
 class GroupTraceCounts {
  public:
   void Add(const std::string& group, std::uint64_t n = 1) {
@@ -79,16 +79,16 @@ struct Metrics {
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};
   // Store on disk and retention (daemon/retention.h refreshes these every few seconds).
-  std::atomic<std::int64_t> store_file_bytes{0};      // traces.db file size.
-  std::atomic<std::int64_t> store_wal_file_bytes{0};  // traces.db-wal file size.
-  std::atomic<std::int64_t> store_used_bytes{0};      // Pages in use (retention compares this).
+  std::atomic<std::int64_t> store_file_bytes{0};          // traces.db file size.
+  std::atomic<std::int64_t> store_wal_file_bytes{0};      // traces.db-wal file size.
+  std::atomic<std::int64_t> store_used_bytes{0};          // Pages in use (retention compares this).
   std::atomic<std::int64_t> oldest_trace_age_seconds{0};  // Since its last update; 0 if none.
   Counter retention_rounds{0};
   Counter retention_errors{0};
   Counter retention_traces_deleted_age{0};
   Counter retention_traces_deleted_size{0};
   Counter retention_documents_deleted{0};
-  ForwardMetrics forward;  // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
+  ForwardMetrics forward;         // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
   GroupTraceCounts group_traces;  // New traces that are members of each group.
   std::array<Counter, kApiRefusalCount> api_refused{};  // HTTP requests, by ApiRefusal.
 

@@ -1,9 +1,10 @@
 #pragma once
-// XrayProxy: the TCP port's reverse proxy to AWS X-Ray when forwarding (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
-// A request xrayd does not answer itself (and, when forwarding, the SDKs' sampling calls
-// POST /GetSamplingRules and /SamplingTargets) is signed with the daemon's credentials (SigV4,
-// service xray) and sent to the X-Ray endpoint; the answer (status, body, content type, X-Ray
-// error headers) goes back unchanged. Offline, nothing is proxied and the local handlers answer.
+// XrayProxy: the TCP port's reverse proxy to AWS X-Ray when forwarding
+// (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port). A request
+// xrayd does not answer itself (and, when forwarding, the SDKs' sampling calls POST
+// /GetSamplingRules and /SamplingTargets) is signed with the daemon's credentials (SigV4, service
+// xray) and sent to the X-Ray endpoint; the answer (status, body, content type, X-Ray error
+// headers) goes back unchanged. Offline, nothing is proxied and the local handlers answer.
 // Thread-safe: Handle runs on the HTTP threads; each call borrows an HttpClient from a pool.
 
 #include <memory>
@@ -13,8 +14,8 @@
 
 #include "daemon/api/api_router.h"
 #include "daemon/aws/aws_credentials.h"
-#include "daemon/net/http_client.h"
 #include "daemon/core/metrics.h"
+#include "daemon/net/http_client.h"
 
 namespace xrayd::daemon {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/log_limiter.h"
 #include "daemon/core/metrics.h"
+#include "daemon/ingest/ingest_queue.h"
 #include "proto/clock.h"
 #include "proto/document_decoder.h"
 

@@ -11,8 +11,8 @@
 #include <span>
 #include <thread>
 
-#include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
+#include "daemon/ingest/ingest_queue.h"
 #include "proto/clock.h"
 #include "storage/trace_store.h"
 

@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "daemon/core/endpoint.h"
-#include "daemon/ingest/ingest_queue.h"
 #include "daemon/core/metrics.h"
+#include "daemon/ingest/ingest_queue.h"
 #include "proto/clock.h"
 #include "proto/result.h"
 

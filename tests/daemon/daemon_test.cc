@@ -87,8 +87,9 @@ TEST(DaemonTest, ReceivesOverIpv6AndStoresBeforeStopReturns) {
       R"({"trace_id":"1-5759e988-bd862e3fe1be46a994272793","id":"70de5b6f19ff9a0a",)"
       R"("name":"v6","start_time":1,"end_time":2})";
   ASSERT_TRUE(SendUdp6(daemon.UdpEndpoint().port, datagram));
-  ASSERT_TRUE(testing_support::WaitUntil(
-      [&] { return daemon.GetMetrics().datagrams_received.load() >= 1; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      testing_support::WaitUntil([&] { return daemon.GetMetrics().datagrams_received.load() >= 1; },
+                                 std::chrono::seconds(20)));
   daemon.Stop();
   EXPECT_EQ(daemon.GetMetrics().segments_stored.load(), 1u) << "Stop drains and commits";
 

@@ -67,16 +67,16 @@ TEST_F(SummaryWorkerTest, SummarizesATraceOnlyOnceItsClockSaysItIsQuiet) {
   EXPECT_FALSE(WaitUntil([&] { return metrics_.traces_summarized.load() > 0; }, milliseconds(300)));
 
   clock.AdvanceSeconds(2);
-  ASSERT_TRUE(WaitUntil([&] { return metrics_.traces_summarized.load() == 1; },
-                        std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return metrics_.traces_summarized.load() == 1; }, std::chrono::seconds(10)));
   EXPECT_EQ(hooked.load(), 1);
 
   // A new document makes the trace stale again; it waits for its own quiet period.
   Put("a000000000000002", clock.NowSeconds());
   EXPECT_FALSE(WaitUntil([&] { return metrics_.traces_summarized.load() > 1; }, milliseconds(300)));
   clock.AdvanceSeconds(31);
-  EXPECT_TRUE(WaitUntil([&] { return metrics_.traces_summarized.load() == 2; },
-                        std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      WaitUntil([&] { return metrics_.traces_summarized.load() == 2; }, std::chrono::seconds(10)));
   worker.Stop();
   EXPECT_EQ(metrics_.summary_errors.load(), 0u);
 }

@@ -67,29 +67,38 @@ const Fixture& GetFixture() {
         std::fprintf(stderr, "bad fixture: %s\n", decoded.error().detail.c_str());
         std::abort();
       }
-      for (auto& d : *decoded) docs.push_back(std::move(d));
+      for (auto& d : *decoded)
+        docs.push_back(std::move(d));
     }
-    if (!f->store->PutDocuments(docs, kReceived)) std::abort();
+    if (!f->store->PutDocuments(docs, kReceived))
+      std::abort();
     while (true) {
       auto done = query::SummarizeStaleTraces(*f->store, 1e12, 100);
-      if (!done) std::abort();
-      if (*done == 0) break;
+      if (!done)
+        std::abort();
+      if (*done == 0)
+        break;
     }
     auto traces = f->store->ListTraces(0, 100);
-    if (!traces) std::abort();
+    if (!traces)
+      std::abort();
     for (const auto& info : *traces) {
       auto stored = f->store->GetDocuments(info.trace_id);
-      if (!stored) std::abort();
+      if (!stored)
+        std::abort();
       f->ids.push_back(info.trace_id);
       f->models.push_back(query::BuildTraceModel(info.trace_id, *stored));
     }
     auto group = std::make_shared<query::GroupDefinition>();
     group->name = "g";
     group->arn = "arn:aws:xray:us-east-1:000000000000:group/g/X";
-    group->filter = std::make_shared<query::FilterExpr>(std::move(*query::ParseFilter("responsetime > 1")));
-    f->groups = [group](const query::GroupRef& ref) -> std::shared_ptr<const query::GroupDefinition> {
-      return (ref.by == query::GroupRef::By::kName ? group->name : group->arn) == ref.value ? group
-                                                                                          : nullptr;
+    group->filter =
+        std::make_shared<query::FilterExpr>(std::move(*query::ParseFilter("responsetime > 1")));
+    f->groups =
+        [group](const query::GroupRef& ref) -> std::shared_ptr<const query::GroupDefinition> {
+      return (ref.by == query::GroupRef::By::kName ? group->name : group->arn) == ref.value
+                 ? group
+                 : nullptr;
     };
     return f;
   }();
@@ -105,10 +114,12 @@ const Fixture& GetFixture() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size > 4 * query::kMaxFilterLength) return 0;
+  if (size > 4 * query::kMaxFilterLength)
+    return 0;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto filter = query::ParseFilter(input);
-  if (!filter) return 0;
+  if (!filter)
+    return 0;
   const Fixture& f = GetFixture();
   const query::SqlFilter sql = query::CompileFilterSql(*filter, f.groups);
   storage::CandidateQuery candidates_query;
@@ -118,10 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   candidates_query.params = sql.params;
   candidates_query.limit = 1000;
   auto candidates = f.store->FindCandidates(candidates_query);
-  if (!candidates) Die("SQL rejected", input, candidates.error().message + "\n" + sql.predicate);
+  if (!candidates)
+    Die("SQL rejected", input, candidates.error().message + "\n" + sql.predicate);
   std::set<std::string> found;
   for (const auto& c : *candidates) {
-    if (!c.summary_fresh) Die("summary not fresh", input, c.info.trace_id);
+    if (!c.summary_fresh)
+      Die("summary not fresh", input, c.info.trace_id);
     found.insert(c.info.trace_id);
   }
   for (std::size_t i = 0; i < f.ids.size(); ++i) {
@@ -134,7 +147,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     };
     const bool matches = query::MatchesFilter(*filter, model, context);
     const bool candidate = found.count(f.ids[i]) > 0;
-    if (matches && !candidate) Die("SQL dropped a match", input, f.ids[i] + "\n" + sql.predicate);
+    if (matches && !candidate)
+      Die("SQL dropped a match", input, f.ids[i] + "\n" + sql.predicate);
     if (sql.exact && candidate && !matches) {
       Die("exact SQL kept a non-match", input, f.ids[i] + "\n" + sql.predicate);
     }

@@ -159,8 +159,8 @@ FakeXray::~FakeXray() {
 }
 
 std::string FakeXray::Url() const {
-  return std::string(options_.cert_file.empty() ? "http" : "https") + "://127.0.0.1:" +
-         std::to_string(port_);
+  return std::string(options_.cert_file.empty() ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(port_);
 }
 
 void FakeXray::Listen() {

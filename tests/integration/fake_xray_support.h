@@ -27,7 +27,8 @@ struct TlsFiles {
   std::string cert;  // PEM, CN and subjectAltName 127.0.0.1.
   std::string key;
 };
-// Generates a self-signed certificate for 127.0.0.1 in `dir` with the openssl CLI. Empty on failure.
+// Generates a self-signed certificate for 127.0.0.1 in `dir` with the openssl CLI. Empty on
+// failure.
 TlsFiles MakeSelfSignedCertificate(const std::string& dir);
 
 class FakeXray {
@@ -89,14 +90,14 @@ class FakeXray {
   std::atomic<std::size_t> bad_signatures_{0};
   std::atomic<std::size_t> proxied_{0};
   mutable std::mutex mu_;
-  int fail_next_ = 0;             // GUARDED_BY(mu_)
-  int fail_status_ = 500;         // GUARDED_BY(mu_)
-  std::string fail_type_;         // GUARDED_BY(mu_)
+  int fail_next_ = 0;                                           // GUARDED_BY(mu_)
+  int fail_status_ = 500;                                       // GUARDED_BY(mu_)
+  std::string fail_type_;                                       // GUARDED_BY(mu_)
   std::function<std::string(const std::string&)> unprocessed_;  // GUARDED_BY(mu_)
-  std::set<std::string> ids_;     // GUARDED_BY(mu_)
-  std::vector<std::string> raw_;  // GUARDED_BY(mu_)
-  std::string last_signature_error_;  // GUARDED_BY(mu_)
-  std::vector<int> open_fds_;     // GUARDED_BY(mu_)
+  std::set<std::string> ids_;                                   // GUARDED_BY(mu_)
+  std::vector<std::string> raw_;                                // GUARDED_BY(mu_)
+  std::string last_signature_error_;                            // GUARDED_BY(mu_)
+  std::vector<int> open_fds_;                                   // GUARDED_BY(mu_)
   std::thread acceptor_;
   std::vector<std::thread> workers_;  // GUARDED_BY(mu_)
 };

@@ -1,6 +1,7 @@
-// The forwarding spool refers to the stored documents (schema v4, storage/schema.h "Forward queue"):
-// with the real xrayd process and a fake X-Ray endpoint on loopback, a document that retention
-// deletes before it could be sent is dropped and counted, and the spool still drains in order.
+// The forwarding spool refers to the stored documents (schema v4, storage/schema.h "Forward
+// queue"): with the real xrayd process and a fake X-Ray endpoint on loopback, a document that
+// retention deletes before it could be sent is dropped and counted, and the spool still drains in
+// order.
 
 #include <stdlib.h>
 

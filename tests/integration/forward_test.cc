@@ -28,10 +28,10 @@ using std::chrono::seconds;
 
 // The daemon child inherits these: static test credentials, and no EC2 metadata look-ups.
 void UseTestCredentials() {
-  setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);         // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);       // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);           // NOLINT(concurrency-mt-unsafe)
-  unsetenv("AWS_SESSION_TOKEN");                            // NOLINT(concurrency-mt-unsafe)
+  setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);    // NOLINT(concurrency-mt-unsafe)
+  setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);  // NOLINT(concurrency-mt-unsafe)
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);      // NOLINT(concurrency-mt-unsafe)
+  unsetenv("AWS_SESSION_TOKEN");                       // NOLINT(concurrency-mt-unsafe)
 }
 
 // Document `n` of a run: its own trace and id, so the fake can tell every document apart.
@@ -271,8 +271,7 @@ TEST_F(ForwardTest, SelfSignedCertificateIsRefusedWhenVerifying) {
   DaemonProcess daemon(dir + "/data", ForwardArgs(fake), /*offline=*/false);
   ASSERT_TRUE(daemon.Started());
   SendRange(daemon, 6, 0, 10);
-  EXPECT_GE(daemon.WaitForMetric("xrayd_forward_errors_total{kind=\"tls\"}", 1), 1)
-      << daemon.Log();
+  EXPECT_GE(daemon.WaitForMetric("xrayd_forward_errors_total{kind=\"tls\"}", 1), 1) << daemon.Log();
   EXPECT_EQ(fake.AcceptedDocuments(), 0u);
 }
 
@@ -291,8 +290,8 @@ TEST_F(ForwardTest, OfflineFlagNeverForwards) {
 }
 
 TEST_F(ForwardTest, NoRegionAndNoCredentialsRunsOfflineAndSaysSo) {
-  unsetenv("AWS_ACCESS_KEY_ID");  // NOLINT(concurrency-mt-unsafe)
-  unsetenv("AWS_REGION");         // NOLINT(concurrency-mt-unsafe)
+  unsetenv("AWS_ACCESS_KEY_ID");   // NOLINT(concurrency-mt-unsafe)
+  unsetenv("AWS_REGION");          // NOLINT(concurrency-mt-unsafe)
   unsetenv("AWS_DEFAULT_REGION");  // NOLINT(concurrency-mt-unsafe)
   const std::string dir = MakeTempDir("forward-none");
   setenv("AWS_CONFIG_FILE", (dir + "/none").c_str(), 1);              // NOLINT
@@ -316,18 +315,18 @@ TEST_F(ForwardTest, SamplingAndUnknownPathsAreSignedAndProxiedWhenForwarding) {
   const std::string dir = MakeTempDir("forward-proxy");
   DaemonProcess daemon(dir + "/data", ForwardArgs(fake), /*offline=*/false);
   ASSERT_TRUE(daemon.Started());
-  // Unsigned, as the X-Ray SDKs poll (docs/sampling.md#sdk-polling-through-the-tcp-port); the daemon signs before relaying.
+  // Unsigned, as the X-Ray SDKs poll (docs/sampling.md#sdk-polling-through-the-tcp-port); the
+  // daemon signs before relaying.
   HttpResult rules = HttpPost(daemon.TcpPort(), "/GetSamplingRules", "{}");
   EXPECT_EQ(rules.status, 200) << rules.body;
   EXPECT_NE(rules.body.find("\"proxied\":\"/GetSamplingRules\""), std::string::npos) << rules.body;
-  HttpResult targets = HttpPost(daemon.TcpPort(), "/SamplingTargets",
-                                R"({"SamplingStatisticsDocuments":[]})");
+  HttpResult targets =
+      HttpPost(daemon.TcpPort(), "/SamplingTargets", R"({"SamplingStatisticsDocuments":[]})");
   EXPECT_NE(targets.body.find("\"proxied\":\"/SamplingTargets\""), std::string::npos)
       << targets.body;
   EXPECT_NE(targets.body.find("SamplingStatisticsDocuments"), std::string::npos);
   HttpResult other = HttpPost(daemon.TcpPort(), "/TelemetryRecords", "{}");
-  EXPECT_NE(other.body.find("\"proxied\":\"/TelemetryRecords\""), std::string::npos)
-      << other.body;
+  EXPECT_NE(other.body.find("\"proxied\":\"/TelemetryRecords\""), std::string::npos) << other.body;
   EXPECT_EQ(fake.ProxiedRequests(), 3u);
   EXPECT_EQ(fake.SignatureFailures(), 0u) << fake.LastSignatureError();
   EXPECT_EQ(daemon.Metric("xrayd_forward_proxied_total"), 3);

@@ -3,7 +3,6 @@
 // BatchGetTraces enforces AWS's limits.
 
 #include <algorithm>
-#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -27,9 +26,11 @@ std::string Segment(const std::string& trace_id, const std::string& id, double s
            {"end_time", start + response_time},
            {"user", user},
            {"annotations", {{"username", user}}},
-           {"http", {{"request", {{"method", "POST"}, {"url", "https://shop/api/cart"}}},
-                     {"response", {{"status", fault ? 500 : 200}}}}}};
-  if (fault) doc["fault"] = true;
+           {"http",
+            {{"request", {{"method", "POST"}, {"url", "https://shop/api/cart"}}},
+             {"response", {{"status", fault ? 500 : 200}}}}}};
+  if (fault)
+    doc["fault"] = true;
   return doc.dump();
 }
 
@@ -63,9 +64,9 @@ class TraceApiTest : public ::testing::Test {
     for (int i = 0; i < 12; ++i) {
       const std::string user = i % 4 == 0 ? "alice" : "bob";
       ids_.push_back(TraceId(i));
-      const std::string doc =
-          Segment(ids_.back(), "00000000000000" + std::string(i < 10 ? "0" : "") + std::to_string(i),
-                  start + i, i % 3 == 0 ? 4.0 : 0.5, user, i == 5);
+      const std::string doc = Segment(
+          ids_.back(), "00000000000000" + std::string(i < 10 ? "0" : "") + std::to_string(i),
+          start + i, i % 3 == 0 ? 4.0 : 0.5, user, i == 5);
       if (i % 2 == 0) {
         SendUdp(daemon_->UdpPort(), "{\"format\":\"json\",\"version\":1}\n" + doc);
       } else {
@@ -79,9 +80,11 @@ class TraceApiTest : public ::testing::Test {
 
   json Summaries(const std::string& filter, int status = 200, const std::string& token = "") {
     // Fixed times: a NextToken only resumes a request with the same parameters.
-    json body{{"StartTime", window_start_}, {"EndTime", window_start_ + 7200},
+    json body{{"StartTime", window_start_},
+              {"EndTime", window_start_ + 7200},
               {"FilterExpression", filter}};
-    if (!token.empty()) body["NextToken"] = token;
+    if (!token.empty())
+      body["NextToken"] = token;
     return Post(*daemon_, "/TraceSummaries", body, status);
   }
 
@@ -95,7 +98,8 @@ TEST_F(TraceApiTest, FilterFindsTheTutorialTraces) {
   json response = Summaries(R"(annotation.username = "alice" AND responsetime > 3)");
   ASSERT_TRUE(response["TraceSummaries"].is_array());
   std::vector<std::string> found;
-  for (const json& s : response["TraceSummaries"]) found.push_back(s["Id"]);
+  for (const json& s : response["TraceSummaries"])
+    found.push_back(s["Id"]);
   // alice: i = 0, 4, 8; slow: i % 3 == 0 -> 0 and (not 4) and (not 8)... i = 0 only.
   EXPECT_EQ(found, std::vector<std::string>{ids_[0]});
   const json& summary = response["TraceSummaries"][0];
@@ -114,16 +118,16 @@ TEST_F(TraceApiTest, FilterFindsTheTutorialTraces) {
 TEST_F(TraceApiTest, EveryTraceNewestFirstWithoutFilter) {
   json response = Summaries("");
   std::vector<std::string> found;
-  for (const json& s : response["TraceSummaries"]) found.push_back(s["Id"]);
+  for (const json& s : response["TraceSummaries"])
+    found.push_back(s["Id"]);
   EXPECT_EQ(found, std::vector<std::string>(ids_.rbegin(), ids_.rend()));
 }
 
 TEST_F(TraceApiTest, InvalidFilterIsA400NamingTheToken) {
-  HttpResult result = HttpPost(daemon_->TcpPort(), "/TraceSummaries",
-                               json{{"StartTime", Now() - 60},
-                                    {"EndTime", Now()},
-                                    {"FilterExpression", "user = alice"}}
-                                   .dump());
+  HttpResult result = HttpPost(
+      daemon_->TcpPort(), "/TraceSummaries",
+      json{{"StartTime", Now() - 60}, {"EndTime", Now()}, {"FilterExpression", "user = alice"}}
+          .dump());
   EXPECT_EQ(result.status, 400);
   EXPECT_NE(result.headers.find("X-Amzn-ErrorType: InvalidRequestException"), std::string::npos)
       << result.headers;
@@ -134,38 +138,43 @@ TEST_F(TraceApiTest, InvalidFilterIsA400NamingTheToken) {
 
   json unknown_group = Summaries(R"(group.name = "no-such-group")", 400);
   EXPECT_NE(unknown_group["message"].get<std::string>().find("no-such-group"), std::string::npos);
-  json backwards = Post(*daemon_, "/TraceSummaries", {{"StartTime", Now()}, {"EndTime", Now() - 5}},
-                        400);
+  json backwards =
+      Post(*daemon_, "/TraceSummaries", {{"StartTime", Now()}, {"EndTime", Now() - 5}}, 400);
   EXPECT_EQ(backwards["__type"], "InvalidRequestException");
   Post(*daemon_, "/TraceSummaries", {{"EndTime", Now()}}, 400);
   Summaries("", 400, "bogus-token");
 }
 
 TEST_F(TraceApiTest, BatchGetTracesReturnsStoredTracesAndAwsLimits) {
-  json response = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[1], ids_[2], "1-00000000-000000000000000000000000"}}}, 200);
+  json response =
+      Post(*daemon_, "/Traces",
+           {{"TraceIds", {ids_[1], ids_[2], "1-00000000-000000000000000000000000"}}}, 200);
   ASSERT_EQ(response["Traces"].size(), 2u);
   EXPECT_EQ(response["UnprocessedTraceIds"], json::array({"1-00000000-000000000000000000000000"}));
   json segment = json::parse(response["Traces"][0]["Segments"][0]["Document"].get<std::string>());
   EXPECT_EQ(segment["name"], "checkout");
 
-  json too_many = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[0], ids_[1], ids_[2], ids_[3], ids_[4], ids_[5]}}}, 400);
+  json too_many = Post(*daemon_, "/Traces",
+                       {{"TraceIds", {ids_[0], ids_[1], ids_[2], ids_[3], ids_[4], ids_[5]}}}, 400);
   EXPECT_EQ(too_many["message"], "Exceeding maximum query size: 5");
   json token = Post(*daemon_, "/Traces", {{"TraceIds", {ids_[0]}}, {"NextToken", "x"}}, 400);
   EXPECT_EQ(token["message"], "NextToken is currently not supported");
 }
 
 TEST_F(TraceApiTest, PutTraceSegmentsReportsBadDocumentsAndLimits) {
-  json response = Post(*daemon_, "/TraceSegments",
-                       {{"TraceSegmentDocuments",
-                         {R"({"trace_id":"bad","id":"0000000000000001","name":"a","start_time":1,"end_time":2})",
-                          "not json"}}},
-                       200);
+  json response = Post(
+      *daemon_, "/TraceSegments",
+      {{"TraceSegmentDocuments",
+        {R"({"trace_id":"bad","id":"0000000000000001","name":"a","start_time":1,"end_time":2})",
+         "not json"}}},
+      200);
   ASSERT_EQ(response["UnprocessedTraceSegments"].size(), 2u);
   EXPECT_EQ(response["UnprocessedTraceSegments"][0]["Id"], "0000000000000001");
   EXPECT_EQ(response["UnprocessedTraceSegments"][0]["ErrorCode"], "InvalidTraceId");
   EXPECT_EQ(response["UnprocessedTraceSegments"][1]["ErrorCode"], "InvalidJson");
   json many = json::array();
-  for (int i = 0; i < 51; ++i) many.push_back("{}");
+  for (int i = 0; i < 51; ++i)
+    many.push_back("{}");
   json limit = Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", many}}, 400);
   EXPECT_EQ(limit["message"], "Exceeding maximum segment count: 50");
 }
@@ -174,8 +183,8 @@ TEST_F(TraceApiTest, PagesOfAHundredWithTokens) {
   json documents = json::array();
   const double start = Now() - 20;
   for (int i = 0; i < 130; ++i) {
-    documents.push_back(Segment(TraceId(1000 + i), "0000000000001" + std::to_string(100 + i),
-                                start, 0.1, "carol", false));
+    documents.push_back(Segment(TraceId(1000 + i), "0000000000001" + std::to_string(100 + i), start,
+                                0.1, "carol", false));
     if (documents.size() == 50) {
       Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
       documents = json::array();
@@ -206,8 +215,8 @@ TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph
   DaemonProcess daemon(dir);
   ASSERT_TRUE(daemon.Started());
   const double start = Now() - 60;
-  Post(daemon, "/CreateGroup",
-       {{"GroupName", "alices"}, {"FilterExpression", R"(user = "alice")"}}, 200);
+  Post(daemon, "/CreateGroup", {{"GroupName", "alices"}, {"FilterExpression", R"(user = "alice")"}},
+       200);
   json documents = json::array();
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
@@ -226,15 +235,17 @@ TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph
                          {"FilterExpression", R"(group.name = "alices")"}},
                         200);
   std::vector<std::string> found;
-  for (const json& s : summaries["TraceSummaries"]) found.push_back(s["Id"]);
+  for (const json& s : summaries["TraceSummaries"])
+    found.push_back(s["Id"]);
   EXPECT_EQ(found, (std::vector<std::string>{ids[2], ids[0]}));
 
-  json graph = Post(daemon, "/ServiceGraph",
-                    {{"StartTime", start - 10}, {"EndTime", start + 3600}, {"GroupName", "alices"}},
-                    200);
+  json graph =
+      Post(daemon, "/ServiceGraph",
+           {{"StartTime", start - 10}, {"EndTime", start + 3600}, {"GroupName", "alices"}}, 200);
   std::vector<std::string> names;
   for (const json& service : graph["Services"]) {
-    if (service.contains("Name")) names.push_back(service["Name"]);
+    if (service.contains("Name"))
+      names.push_back(service["Name"]);
   }
   EXPECT_NE(std::find(names.begin(), names.end(), "alice-svc"), names.end()) << graph.dump();
   EXPECT_EQ(std::find(names.begin(), names.end(), "bob-svc"), names.end()) << graph.dump();
@@ -249,9 +260,11 @@ TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph
   json groups = json::parse(listed.out);
   std::int64_t alices = -1;
   for (const json& group : groups["Groups"]) {
-    if (group["GroupName"] != "alices") continue;
+    if (group["GroupName"] != "alices")
+      continue;
     alices = 0;
-    for (const json& minute : group["ApproximateTraceCounts"]) alices += minute["Value"].get<int>();
+    for (const json& minute : group["ApproximateTraceCounts"])
+      alices += minute["Value"].get<int>();
   }
   EXPECT_EQ(alices, 2) << listed.out;
 }

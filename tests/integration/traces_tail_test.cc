@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/cli_traces_tail.h"
+#include "proto/clock.h"
 #include "proto/document_decoder.h"
 #include "storage/trace_store.h"
-#include "proto/clock.h"
 #include "tests/integration/daemon_process_support.h"
 #include "tests/support/wait_until.h"
 

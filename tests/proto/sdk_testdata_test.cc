@@ -1,8 +1,8 @@
 // Every datagram that the real AWS X-Ray SDK for Node.js sent in tests/testdata/xray-sdk-node (made
-// by tests/testdata/capture/capture.js, see tests/testdata/README.md) goes through the real datagram
-// parser and DocumentDecoder (docs/segment-document.md ff.). The table has one row per file, and a test fails if a
-// file is added or removed without a row. Rejections are checked on copies of the captured
-// documents with one field broken, since a real SDK sends none.
+// by tests/testdata/capture/capture.js, see tests/testdata/README.md) goes through the real
+// datagram parser and DocumentDecoder (docs/segment-document.md ff.). The table has one row per
+// file, and a test fails if a file is added or removed without a row. Rejections are checked on
+// copies of the captured documents with one field broken, since a real SDK sends none.
 
 #include <filesystem>
 #include <fstream>
@@ -218,8 +218,8 @@ TEST(SdkTestdataTest, StreamedSubsegmentsPointIntoTheirSegment) {
   for (int page = 1; page <= 3; ++page) {
     const std::string name = "render-page-" + std::to_string(page);
     SCOPED_TRACE(name);
-    const Document doc =
-        DecodeOne(Body("report-streamed.0" + std::to_string(page) + "-subsegment-" + name + ".txt"));
+    const Document doc = DecodeOne(
+        Body("report-streamed.0" + std::to_string(page) + "-subsegment-" + name + ".txt"));
     EXPECT_EQ(doc.kind, DocumentKind::kSubsegment);
     EXPECT_EQ(doc.trace_id, segment.trace_id);
     EXPECT_EQ(doc.parent_id, build_report.at("id").get<std::string>());
@@ -288,12 +288,13 @@ TEST(SdkTestdataTest, BrokenCopiesOfCapturedDocumentsAreRejected) {
   cases.back().doc.erase("start_time");
   cases.push_back({"neither end_time nor in_progress", segment, RejectReason::kInvalidEndTime});
   cases.back().doc.erase("end_time");
-  cases.push_back({"cause is a number (docs/segment-document.md#errors-faults-and-causes)", segment, RejectReason::kInvalidField});
+  cases.push_back({"cause is a number (docs/segment-document.md#errors-faults-and-causes)", segment,
+                   RejectReason::kInvalidField});
   cases.back().doc["cause"] = 200;
   cases.push_back({"cause is an exception id string", segment, std::nullopt});
   cases.back().doc["cause"] = "0123456789abcdef";
-  cases.push_back({"independent subsegment without parent_id", streamed,
-                   RejectReason::kInvalidParentId});
+  cases.push_back(
+      {"independent subsegment without parent_id", streamed, RejectReason::kInvalidParentId});
   cases.back().doc.erase("parent_id");
   cases.push_back({"no trace_id", segment, RejectReason::kInvalidTraceId});
   cases.back().doc.erase("trace_id");

@@ -1,5 +1,6 @@
-// The filter evaluator: every example of docs/filter-language.md#examples over the fixture traces with exact match sets,
-// then the semantic rules of docs/filter-language.md one by one, then real SDK documents.
+// The filter evaluator: every example of docs/filter-language.md#examples over the fixture traces
+// with exact match sets, then the semantic rules of docs/filter-language.md one by one, then real
+// SDK documents.
 #include "query/filter_eval.h"
 
 #include <algorithm>
@@ -539,8 +540,8 @@ TEST(FilterEvalTest, RealDynamoDbSdkSegment) {
                           inferred and fault })",
                       model));
   // Fault: the latest-ending faulty child of the root is the local "charge-card".
-  EXPECT_TRUE(Matches(R"(rootcause.fault.service { last and !inferred and name = "orders-api" })",
-                      model));
+  EXPECT_TRUE(
+      Matches(R"(rootcause.fault.service { last and !inferred and name = "orders-api" })", model));
   EXPECT_TRUE(Matches(R"(rootcause.fault.entity { last and name = "charge-card" })", model));
   EXPECT_TRUE(Matches(R"(rootcause.fault.exception { name = "PaymentTimeoutError" and
                           message = "card processor timed out" })",
@@ -573,8 +574,8 @@ TEST(FilterEvalTest, RealServerSdkSegment) {
   EXPECT_TRUE(Matches(R"(edge("orders-api", "127.0.0.1") { ok and http.status = 200 and
                           http.method = "GET" })",
                       model));
-  EXPECT_TRUE(Matches(R"(service(id(name: "orders", type: "AWS::DynamoDB::Table")) { inferred and ok })",
-                      model));
+  EXPECT_TRUE(Matches(
+      R"(service(id(name: "orders", type: "AWS::DynamoDB::Table")) { inferred and ok })", model));
   EXPECT_TRUE(Matches(R"(service(id(name: "127.0.0.1", type: "remote")) { inferred })", model));
   EXPECT_FALSE(Matches("fault or error or throttle or partial or rootcause.fault.service", model));
 }
@@ -583,19 +584,19 @@ TEST(FilterEvalTest, RealServerSdkSegment) {
 TEST(FilterEvalTest, RealThrottledSdkSegment) {
   const TraceModel model = ModelOfTestdata({"get-order-throttled.01-segment.txt"});
   EXPECT_TRUE(Matches(R"(throttle and error and !fault and http.status = 429)", model));
-  EXPECT_TRUE(Matches(R"(edge("orders-api", "127.0.0.1") { throttle and http.status = 429 })",
-                      model));
-  EXPECT_TRUE(Matches(R"(rootcause.error.service { last and inferred and name = "127.0.0.1" })",
-                      model));
+  EXPECT_TRUE(
+      Matches(R"(edge("orders-api", "127.0.0.1") { throttle and http.status = 429 })", model));
+  EXPECT_TRUE(
+      Matches(R"(rootcause.error.service { last and inferred and name = "127.0.0.1" })", model));
 }
 
 // GET /report: the segment plus its four subsegments streamed on their own.
 TEST(FilterEvalTest, RealStreamedSdkSubsegments) {
-  const TraceModel model = ModelOfTestdata(
-      {"report-streamed.05-segment.txt", "report-streamed.01-subsegment-render-page-1.txt",
-       "report-streamed.02-subsegment-render-page-2.txt",
-       "report-streamed.03-subsegment-render-page-3.txt",
-       "report-streamed.04-subsegment-127.0.0.1.txt"});
+  const TraceModel model = ModelOfTestdata({"report-streamed.05-segment.txt",
+                                            "report-streamed.01-subsegment-render-page-1.txt",
+                                            "report-streamed.02-subsegment-render-page-2.txt",
+                                            "report-streamed.03-subsegment-render-page-3.txt",
+                                            "report-streamed.04-subsegment-127.0.0.1.txt"});
   EXPECT_TRUE(Matches(R"(ok and !partial and annotation.report_pages = 3)", model));
   // Annotations of the streamed subsegments belong to the trace.
   EXPECT_TRUE(Matches(R"(annotation.page = 1 and annotation.page = 3)", model));

@@ -385,13 +385,13 @@ FilterExample Err(int number, std::string expression, std::string token) {
   return FilterExample{number, std::move(expression), true, {}, std::move(token)};
 }
 
-// Each set is derived by hand from the trace descriptions above and docs/filter-language.md. Boundary cases
-// the sets pin down: #1 trace 3 has exactly 5 s and 24 no response time (in progress); #4 traces
-// 4/10/11/21-25 have no root status, so != is false; #6-#8 trace 25 has no root: neither ok nor
-// faulted; #9/#30 trace 1's faulted local subsegment is neither a root fault nor a node fault,
-// while 27's downstream data-plane fault is on the map; #14 trace 24 differs only by partial;
-// #16 trace 6 differs only by reaching api.example.com; #17 trace 3 says "post"; #21 16 is
-// "Alice"; #23 25's orphan subsegment annotation counts; #24-#26 age values 35, "40", "45"+20,
+// Each set is derived by hand from the trace descriptions above and docs/filter-language.md.
+// Boundary cases the sets pin down: #1 trace 3 has exactly 5 s and 24 no response time (in
+// progress); #4 traces 4/10/11/21-25 have no root status, so != is false; #6-#8 trace 25 has no
+// root: neither ok nor faulted; #9/#30 trace 1's faulted local subsegment is neither a root fault
+// nor a node fault, while 27's downstream data-plane fault is on the map; #14 trace 24 differs only
+// by partial; #16 trace 6 differs only by reaching api.example.com; #17 trace 3 says "post"; #21 16
+// is "Alice"; #23 25's orphan subsegment annotation counts; #24-#26 age values 35, "40", "45"+20,
 // 29, false, 30+"n/a"; #27 13 has the string "false"; #28 15 has anonymous and carol; #29 6's
 // api.example.com only errs; #31 13 is "Api"; #32 4 is an ok root, 27 a non-root fault; #34 8's
 // backend errs but the caller's call is ok; #35/#36 11 is the reverse edge; #37/#38 13's error is

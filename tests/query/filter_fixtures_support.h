@@ -1,8 +1,9 @@
 #pragma once
 // Test fixtures for the filter language: 27 small traces of realistic segment documents and the
-// exact match set of every example expression of docs/filter-language.md#examples over them. Shared by the evaluator
-// tests and by storage-backed search tests (ingest FilterFixtureTraces(), search each example,
-// compare with FilterExamples()). Immutable data built on first use; safe from any thread.
+// exact match set of every example expression of docs/filter-language.md#examples over them. Shared
+// by the evaluator tests and by storage-backed search tests (ingest FilterFixtureTraces(), search
+// each example, compare with FilterExamples()). Immutable data built on first use; safe from any
+// thread.
 //
 // Groups: besides "Default" (every trace, not listed in FixtureTrace::groups), one group exists,
 // "high_response_time" with filter `responsetime > 5`, created before any fixture arrived; its

@@ -1,5 +1,6 @@
-// Table-driven tests for the X-Ray filter parser: every example of docs/filter-language.md#examples, lexer edge cases,
-// precedence, scopes, limits and print -> reparse round trips.
+// Table-driven tests for the X-Ray filter parser: every example of
+// docs/filter-language.md#examples, lexer edge cases, precedence, scopes, limits and print ->
+// reparse round trips.
 #include "query/filter_parser.h"
 
 #include <string>
@@ -47,8 +48,9 @@ struct SpecExample {
   const char* expected;  // Accepted: DumpFilter of the tree. Rejected: text the message must name.
 };
 
-// docs/filter-language.md#examples, all 61 rows. #52 is the empty filter. #60 (unknown group) parses: the group check
-// needs the store and runs after parsing, on CollectGroupRefs (see SpecExample60 below).
+// docs/filter-language.md#examples, all 61 rows. #52 is the empty filter. #60 (unknown group)
+// parses: the group check needs the store and runs after parsing, on CollectGroupRefs (see
+// SpecExample60 below).
 const SpecExample kSpecExamples[] = {
     {1, R"f(responsetime > 5)f", true, R"f([responsetime > 5])f"},
     {2, R"f(duration >= 5 AND duration <= 8)f", true, R"f((and [duration >= 5] [duration <= 8]))f"},

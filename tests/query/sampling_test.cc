@@ -1,5 +1,6 @@
-// Sampling rules (docs/sampling.md): validation, Default-rule restrictions, wildcard and rule matching,
-// and the target computation (shared reservoir quotas, client expiry, windows, unprocessed docs).
+// Sampling rules (docs/sampling.md): validation, Default-rule restrictions, wildcard and rule
+// matching, and the target computation (shared reservoir quotas, client expiry, windows,
+// unprocessed docs).
 #include "query/sampling.h"
 
 #include <string>

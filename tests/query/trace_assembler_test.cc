@@ -28,8 +28,12 @@ StoredDocument Stored(Json json, proto::DocumentKind kind) {
   return doc;
 }
 
-StoredDocument Segment(const std::string& id, double start, double end, Json extra = Json::object()) {
-  Json json = {{"name", "svc-" + id}, {"id", id}, {"trace_id", kTrace}, {"start_time", start},
+StoredDocument Segment(const std::string& id, double start, double end,
+                       Json extra = Json::object()) {
+  Json json = {{"name", "svc-" + id},
+               {"id", id},
+               {"trace_id", kTrace},
+               {"start_time", start},
                {"end_time", end}};
   json.update(extra);
   return Stored(std::move(json), proto::DocumentKind::kSegment);
@@ -37,9 +41,9 @@ StoredDocument Segment(const std::string& id, double start, double end, Json ext
 
 StoredDocument Subsegment(const std::string& id, const std::string& parent, double start,
                           double end) {
-  Json json = {{"name", "sub-" + id}, {"id", id},           {"start_time", start},
-               {"end_time", end},     {"type", "subsegment"}, {"trace_id", kTrace},
-               {"parent_id", parent}};
+  Json json = {
+      {"name", "sub-" + id},  {"id", id},           {"start_time", start}, {"end_time", end},
+      {"type", "subsegment"}, {"trace_id", kTrace}, {"parent_id", parent}};
   return Stored(std::move(json), proto::DocumentKind::kSubsegment);
 }
 
@@ -135,8 +139,9 @@ TEST(TraceAssemblerTest, OutputDoesNotDependOnArrivalOrder) {
 }
 
 TEST(TraceAssemblerTest, KeepsSubsegmentsOnAParentCycle) {
-  const std::vector<StoredDocument> docs = {Subsegment("1000000000000001", "2000000000000002", 1, 2),
-                                            Subsegment("2000000000000002", "1000000000000001", 1.5, 2)};
+  const std::vector<StoredDocument> docs = {
+      Subsegment("1000000000000001", "2000000000000002", 1, 2),
+      Subsegment("2000000000000002", "1000000000000001", 1.5, 2)};
   const nlohmann::json trace = AssembleTrace(kTrace, docs);
   ASSERT_EQ(trace["Segments"].size(), 1u);
   const Json first = DocumentOf(trace, "1000000000000001");
@@ -153,8 +158,11 @@ TEST(TraceAssemblerTest, ReturnsUnparsableDocumentVerbatim) {
 }
 
 TEST(TraceAssemblerTest, InProgressDocumentsContributeOnlyTheirStart) {
-  Json open = {{"name", "r"},           {"id", "a000000000000001"}, {"trace_id", kTrace},
-               {"start_time", 5},       {"in_progress", true}};
+  Json open = {{"name", "r"},
+               {"id", "a000000000000001"},
+               {"trace_id", kTrace},
+               {"start_time", 5},
+               {"in_progress", true}};
   const std::vector<StoredDocument> only_open = {Stored(open, proto::DocumentKind::kSegment)};
   EXPECT_DOUBLE_EQ(AssembleTrace(kTrace, only_open)["Duration"].get<double>(), 0);
   const std::vector<StoredDocument> mixed = {Stored(open, proto::DocumentKind::kSegment),

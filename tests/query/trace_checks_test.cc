@@ -81,8 +81,7 @@ TEST(TraceChecksTest, AnnotationsMatchByTypeAndValueOnAnyNode) {
   EXPECT_TRUE(HasAnnotation(docs, "vip", "true"));
   EXPECT_FALSE(HasAnnotation(docs, "vip", "false"));
   EXPECT_FALSE(HasAnnotation(docs, "missing", std::nullopt));
-  EXPECT_EQ(AnnotationValues(docs, "username"),
-            (std::vector<std::string>{"\"alice\"", "\"bob\""}));
+  EXPECT_EQ(AnnotationValues(docs, "username"), (std::vector<std::string>{"\"alice\"", "\"bob\""}));
   EXPECT_EQ(AnnotationValues(docs, "items"), (std::vector<std::string>{"3"}));
 }
 

@@ -203,7 +203,8 @@ TEST(TraceModelTest, RemoteCallFromIndependentSubsegmentIsInferred) {
   EXPECT_EQ(call.http.method, "GET");
   EXPECT_EQ(call.http.status, 200);
   EXPECT_NEAR(*call.response_time,
-              streamed.at("end_time").get<double>() - streamed.at("start_time").get<double>(), 1e-6);
+              streamed.at("end_time").get<double>() - streamed.at("start_time").get<double>(),
+              1e-6);
   EXPECT_TRUE(call.status.ok);
   ASSERT_EQ(model.segments.size(), 2u);
   EXPECT_TRUE(model.segments[1].inferred);

@@ -38,7 +38,8 @@ class TraceSearchTest : public ::testing::Test {
     for (const std::string& body : bodies) {
       auto decoded = decoder.Decode(body);
       ASSERT_TRUE(decoded) << decoded.error().detail << "\n" << body;
-      for (auto& d : *decoded) docs.push_back(std::move(d));
+      for (auto& d : *decoded)
+        docs.push_back(std::move(d));
     }
     ASSERT_TRUE(store_->PutDocuments(docs, received_at));
   }
@@ -53,7 +54,8 @@ class TraceSearchTest : public ::testing::Test {
     for (;;) {
       auto done = SummarizeStaleTraces(*store_, 1e12, 7);
       ASSERT_TRUE(done) << done.error().message;
-      if (*done == 0) break;
+      if (*done == 0)
+        break;
     }
   }
 
@@ -63,7 +65,8 @@ class TraceSearchTest : public ::testing::Test {
                                      TimeRangeType type = TimeRangeType::kEvent) {
     auto filter = ParseFilter(expression);
     EXPECT_TRUE(filter) << expression;
-    if (!filter) return {};
+    if (!filter)
+      return {};
     SearchRequest request;
     request.filter = &*filter;
     request.time_range_type = type;
@@ -77,14 +80,16 @@ class TraceSearchTest : public ::testing::Test {
     for (int guard = 0; guard < 1000; ++guard) {
       auto page = SearchTraces(*store_, request);
       EXPECT_TRUE(page) << page.error().message;
-      if (!page) break;
+      if (!page)
+        break;
       EXPECT_LE(page->matches.size(), page_size);
       for (const SearchMatch& m : page->matches) {
         ids.push_back(m.info.trace_id);
         keys.push_back(m.info.start_time);
         EXPECT_TRUE(m.model.has_value());
       }
-      if (page->next_token.empty()) break;
+      if (page->next_token.empty())
+        break;
       request.next_token = page->next_token;
     }
     if (type == TimeRangeType::kEvent) {
@@ -112,7 +117,8 @@ class TraceSearchTest : public ::testing::Test {
         auto group = groups ? groups(ref) : nullptr;
         return group ? IsGroupMember(*group, model, 1000, groups) : IsDefaultGroupRef(ref);
       };
-      if (MatchesFilter(*filter, model, context)) out.push_back(info.trace_id);
+      if (MatchesFilter(*filter, model, context))
+        out.push_back(info.trace_id);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -139,7 +145,8 @@ TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithStaleAndFreshSummaries)
   const GroupLookup groups = OneGroup("high_response_time", "responsetime > 5");
   auto check_all = [&](const char* phase) {
     for (const testing::FilterExample& example : testing::FilterExamples()) {
-      if (example.rejected) continue;
+      if (example.rejected)
+        continue;
       SCOPED_TRACE(std::string(phase) + " #" + std::to_string(example.number) + " " +
                    example.expression);
       const std::vector<std::string> expected = BruteForce(example.expression, groups);
@@ -226,7 +233,8 @@ TEST_F(TraceSearchTest, TraceIdTimeRangeIsHalfOpen) {
   auto page = SearchTraces(*store_, request);
   ASSERT_TRUE(page);
   std::vector<std::string> ids;
-  for (const auto& m : page->matches) ids.push_back(m.info.trace_id);
+  for (const auto& m : page->matches)
+    ids.push_back(m.info.trace_id);
   EXPECT_EQ(ids, (std::vector<std::string>{last, first}));
   (void)before;
 }

@@ -1,8 +1,8 @@
-#include "tests/storage/document_builder.h"
-
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/storage/document_builder.h"
 
 namespace xrayd::storage::testing {
 
@@ -18,7 +18,9 @@ proto::Document BuildDocument(const DocSpec& spec) {
   doc.in_progress = !spec.end_time.has_value();
   doc.annotations = spec.annotations;
 
-  nlohmann::ordered_json json = {{"name", spec.name}, {"id", spec.id}, {"trace_id", spec.trace_id},
+  nlohmann::ordered_json json = {{"name", spec.name},
+                                 {"id", spec.id},
+                                 {"trace_id", spec.trace_id},
                                  {"start_time", spec.start_time}};
   if (spec.end_time) {
     json["end_time"] = *spec.end_time;

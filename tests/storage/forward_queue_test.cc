@@ -263,13 +263,14 @@ TEST(ForwardQueueTest, MigrationFromVersionThreeKeepsTheSpooledCopies) {
     { ASSERT_TRUE(TraceStore::Open(path, OpenMode::kReadWrite)); }
     auto db = Database::Open(path, DatabaseOptions{});
     ASSERT_TRUE(db) << db.error().message;
-    ASSERT_TRUE((*db)->Exec("ALTER TABLE forward_queue DROP COLUMN doc_seq;"
-                            "PRAGMA user_version=3;"
-                            "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
-                            std::to_string(v3_raw_a.size()) + ", '" + v3_raw_a +
-                            "');"
-                            "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
-                            std::to_string(v3_raw_b.size()) + ", '" + v3_raw_b + "');"));
+    ASSERT_TRUE(
+        (*db)->Exec("ALTER TABLE forward_queue DROP COLUMN doc_seq;"
+                    "PRAGMA user_version=3;"
+                    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                    std::to_string(v3_raw_a.size()) + ", '" + v3_raw_a +
+                    "');"
+                    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                    std::to_string(v3_raw_b.size()) + ", '" + v3_raw_b + "');"));
   }
   auto store = TraceStore::Open(path, OpenMode::kReadWrite);
   ASSERT_TRUE(store) << store.error().message;

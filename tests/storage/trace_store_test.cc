@@ -59,12 +59,18 @@ class TraceStoreTest : public ::testing::Test {
 };
 
 TEST_F(TraceStoreTest, InsertsAndReadsInArrivalOrder) {
-  const auto sub = BuildDocument({.id = kSub, .parent_id = kRoot, .subsegment = true,
-                                  .name = "db", .start_time = 1000.5, .end_time = 1000.7});
+  const auto sub = BuildDocument({.id = kSub,
+                                  .parent_id = kRoot,
+                                  .subsegment = true,
+                                  .name = "db",
+                                  .start_time = 1000.5,
+                                  .end_time = 1000.7});
   const auto root = BuildDocument({.id = kRoot, .start_time = 1000, .end_time = 1002});
-  const auto downstream = BuildDocument(
-      {.id = kDownstream, .parent_id = kSub, .name = "orders", .start_time = 999.5,
-       .end_time = 1000.6});
+  const auto downstream = BuildDocument({.id = kDownstream,
+                                         .parent_id = kSub,
+                                         .name = "orders",
+                                         .start_time = 999.5,
+                                         .end_time = 1000.6});
   const PutStats stats = PutOrDie(*store_, {sub, root, downstream}, 5000);
   EXPECT_EQ(stats.inserted, 3u);
   EXPECT_EQ(stats.replaced + stats.duplicates + stats.stale_in_progress, 0u);
@@ -185,8 +191,8 @@ TEST_F(TraceStoreTest, LaterCompleteVersionWins) {
 TEST_F(TraceStoreTest, PartialWhileAnyDocumentIsInProgress) {
   const auto root_open = BuildDocument({.end_time = std::nullopt});
   const auto root_open_again = BuildDocument({.end_time = std::nullopt, .extra = "flush 2"});
-  const auto sub_open = BuildDocument(
-      {.id = kSub, .parent_id = kRoot, .subsegment = true, .end_time = std::nullopt});
+  const auto sub_open =
+      BuildDocument({.id = kSub, .parent_id = kRoot, .subsegment = true, .end_time = std::nullopt});
   PutOrDie(*store_, {root_open, sub_open}, 10);
   EXPECT_TRUE(InfoOrDie(*store_, kTraceA).partial);
   EXPECT_EQ(PutOrDie(*store_, {root_open_again}, 11).replaced, 1u);  // Still one in progress.
@@ -415,7 +421,10 @@ TEST(TraceStoreFileTest, FullDiskWritesNothingOfTheBatch) {
   for (int i = 0; i < 200; ++i) {
     char id[17];
     std::snprintf(id, sizeof id, "%016x", 0x1000 + i);
-    DocSpec spec{.trace_id = kTraceB, .id = id, .parent_id = kRoot, .subsegment = true,
+    DocSpec spec{.trace_id = kTraceB,
+                 .id = id,
+                 .parent_id = kRoot,
+                 .subsegment = true,
                  .extra = std::string(2000, 'x')};
     spec.annotations = {testing::StringAnnotation("k", id)};
     batch.push_back(BuildDocument(spec));

@@ -92,12 +92,11 @@ TEST(AlarmEvalTest, StatisticsOverSamplesOfOnePeriod) {
   // A 5-minute period holding the minutes 2, 7 and 3 (two minutes without traces).
   // The 5-minute period [1'700'000'100, 1'700'000'400) is the current one.
   auto clock = proto::FakeClock(1'700'000'100);
-  std::vector<Sample> samples = {
-      {1'700'000'100, 2}, {1'700'000'160, 7}, {1'700'000'280, 3}};
+  std::vector<Sample> samples = {{1'700'000'100, 2}, {1'700'000'160, 7}, {1'700'000'280, 3}};
   auto value = [&](Statistic s) {
-    auto range = EvaluationRange(Alarm(1, 1, 0, Comparison::kGreaterThan, MissingData::kMissing,
-                                       s, 300),
-                                 samples, clock.NowSeconds());
+    auto range =
+        EvaluationRange(Alarm(1, 1, 0, Comparison::kGreaterThan, MissingData::kMissing, s, 300),
+                        samples, clock.NowSeconds());
     return range.back().value;
   };
   EXPECT_EQ(value(Statistic::kSum), 12);
@@ -118,8 +117,8 @@ TEST(AlarmEvalTest, RangeIsAlignedToThePeriodAndEndsWithTheCurrentOne) {
 TEST(AlarmEvalTest, HighResolutionPeriodSeesTheMinuteDatapointOnlyInItsFirstTenSeconds) {
   // A per-minute datapoint is stamped with the minute's start: a 10 s period holds it only in
   // [minute, minute + 10).
-  AlarmDefinition d = Alarm(1, 1, 1, Comparison::kGreaterThanOrEqual, MissingData::kMissing,
-                            Statistic::kSum, 10);
+  AlarmDefinition d =
+      Alarm(1, 1, 1, Comparison::kGreaterThanOrEqual, MissingData::kMissing, Statistic::kSum, 10);
   std::vector<Sample> samples = {{kMinute, 4}};
   proto::FakeClock early(kMinute + 5);
   proto::FakeClock late(kMinute + 15);

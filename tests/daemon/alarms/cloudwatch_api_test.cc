@@ -79,8 +79,8 @@ TEST_F(CloudWatchApiTest, AlarmGoesToAlarmWithDataAndBackToOkTheNextMinute) {
   clock_.AdvanceSeconds(60);
   service_.EvaluateAll();
   EXPECT_EQ(State("SlowUsers"), "OK");
-  auto [history, herror] =
-      Call("DescribeAlarmHistory", {{"AlarmName", "SlowUsers"}, {"HistoryItemType", "StateUpdate"}});
+  auto [history, herror] = Call("DescribeAlarmHistory",
+                                {{"AlarmName", "SlowUsers"}, {"HistoryItemType", "StateUpdate"}});
   ASSERT_FALSE(herror);
   ASSERT_EQ(history["AlarmHistoryItems"].size(), 3u);
   EXPECT_EQ(history["AlarmHistoryItems"][0]["HistorySummary"], "Alarm updated from ALARM to OK");
@@ -106,20 +106,20 @@ TEST_F(CloudWatchApiTest, BadInputGetsCloudWatchErrors) {
   m_above_n["DatapointsToAlarm"] = 2;
   EXPECT_EQ(Call("PutMetricAlarm", m_above_n).second->code, "ValidationError");
   EXPECT_EQ(Call("DeleteAlarms", {{"AlarmNames", {"nope"}}}).second->code, "ResourceNotFound");
-  EXPECT_EQ(Call("SetAlarmState", {{"AlarmName", "nope"}, {"StateValue", "OK"},
-                                   {"StateReason", "x"}})
-                .second->code,
-            "ResourceNotFound");
+  EXPECT_EQ(
+      Call("SetAlarmState", {{"AlarmName", "nope"}, {"StateValue", "OK"}, {"StateReason", "x"}})
+          .second->code,
+      "ResourceNotFound");
   EXPECT_EQ(Call("PutDashboard", Json::object()).second->code, "InvalidAction");
 }
 
 TEST_F(CloudWatchApiTest, SetAlarmStateRunsActionsAndDeleteRemovesTheAlarm) {
   ASSERT_FALSE(Call("PutMetricAlarm", SlowAlarm()).second);
   notifier_.sent.clear();
-  ASSERT_FALSE(Call("SetAlarmState", {{"AlarmName", "SlowUsers"},
-                                      {"StateValue", "ALARM"},
-                                      {"StateReason", "testing"}})
-                   .second);
+  ASSERT_FALSE(
+      Call("SetAlarmState",
+           {{"AlarmName", "SlowUsers"}, {"StateValue", "ALARM"}, {"StateReason", "testing"}})
+          .second);
   EXPECT_EQ(State("SlowUsers"), "ALARM");
   ASSERT_EQ(notifier_.sent.size(), 1u);
   EXPECT_EQ(notifier_.sent[0].second["NewStateReason"], "testing");
@@ -146,10 +146,11 @@ TEST_F(CloudWatchApiTest, MetricsReadThePerMinuteCounts) {
   EXPECT_EQ(statistics["Datapoints"][0]["Sum"], 2.0);
   EXPECT_EQ(statistics["Datapoints"][0]["SampleCount"], 1.0);
   EXPECT_EQ(statistics["Datapoints"][1]["Sum"], 1.0);
-  Json query = {{"StartTime", kMinute - 120},
-                {"EndTime", kMinute + 60},
-                {"MetricDataQueries",
-                 {{{"Id", "m1"}, {"MetricStat", {{"Metric", metric}, {"Period", 120}, {"Stat", "Sum"}}}}}}};
+  Json query = {
+      {"StartTime", kMinute - 120},
+      {"EndTime", kMinute + 60},
+      {"MetricDataQueries",
+       {{{"Id", "m1"}, {"MetricStat", {{"Metric", metric}, {"Period", 120}, {"Stat", "Sum"}}}}}}};
   auto [data, data_error] = Call("GetMetricData", query);
   ASSERT_FALSE(data_error) << data_error->message;
   // 120 s periods aligned to the epoch: kMinute - 60 and kMinute share one.
@@ -172,11 +173,15 @@ TEST(CloudWatchProtocolTest, QueryFormBecomesNestedJson) {
 }
 
 TEST(CloudWatchProtocolTest, DetectsEachProtocol) {
-  HttpRequest cbor{"POST", std::string(kCborPathPrefix) + "DescribeAlarms",
-                   {{"smithy-protocol", "rpc-v2-cbor"}}, ""};
-  HttpRequest json{"POST", "/", {{"x-amz-target", "GraniteServiceVersion20100801.ListMetrics"}},
-                   "{}"};
-  HttpRequest query{"POST", "/", {{"content-type", "application/x-www-form-urlencoded"}},
+  HttpRequest cbor{"POST",
+                   std::string(kCborPathPrefix) + "DescribeAlarms",
+                   {{"smithy-protocol", "rpc-v2-cbor"}},
+                   ""};
+  HttpRequest json{
+      "POST", "/", {{"x-amz-target", "GraniteServiceVersion20100801.ListMetrics"}}, "{}"};
+  HttpRequest query{"POST",
+                    "/",
+                    {{"content-type", "application/x-www-form-urlencoded"}},
                     "Action=ListMetrics&Version=2010-08-01"};
   auto [c, ce] = DecodeRequest(cbor);
   ASSERT_TRUE(c);
@@ -198,10 +203,11 @@ TEST(CloudWatchProtocolTest, CborTimestampsAreTagOneAndRequestsWithTagsDecode) {
   // map(1), text(1) "t", tag(1), float64 1.5 (0x3ff8000000000000).
   const std::string expected("\xa1\x61t\xc1\xfb\x3f\xf8\x00\x00\x00\x00\x00\x00", 13);
   EXPECT_EQ(bytes, expected);
-  HttpRequest request{"POST", std::string(kCborPathPrefix) + "GetMetricData",
-                      {{"smithy-protocol", "rpc-v2-cbor"}},
-                      EncodeCbor({{"StartTime", Timestamp(1700000000)}, {"n", -3}, {"s", "x"},
-                                  {"a", {1, "two"}}})};
+  HttpRequest request{
+      "POST",
+      std::string(kCborPathPrefix) + "GetMetricData",
+      {{"smithy-protocol", "rpc-v2-cbor"}},
+      EncodeCbor({{"StartTime", Timestamp(1700000000)}, {"n", -3}, {"s", "x"}, {"a", {1, "two"}}})};
   auto [decoded, error] = DecodeRequest(request);
   ASSERT_TRUE(decoded) << error.message;
   EXPECT_EQ(decoded->params["StartTime"], 1700000000.0);

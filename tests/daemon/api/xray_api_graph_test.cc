@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/api/api_router.h"
-#include "daemon/core/reader_pool.h"
 #include "daemon/api/xray_api.h"
+#include "daemon/core/reader_pool.h"
 #include "proto/document_decoder.h"
 #include "storage/trace_store.h"
 

@@ -1,4 +1,5 @@
-// Group operations through the router (docs/api.md#group-operations, docs/groups.md): wire shapes, pagination and every error.
+// Group operations through the router (docs/api.md#group-operations, docs/groups.md): wire shapes,
+// pagination and every error.
 #include <string>
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// Sampling operations through the router (docs/api.md#sampling-operations, docs/sampling.md): rule CRUD wire shapes, the Default rule,
-// targets and statistics summaries, and every error shape.
+// Sampling operations through the router (docs/api.md#sampling-operations, docs/sampling.md): rule
+// CRUD wire shapes, the Default rule, targets and statistics summaries, and every error shape.
 #include <chrono>
 #include <string>
 

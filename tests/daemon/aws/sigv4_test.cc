@@ -1,6 +1,6 @@
 // SigV4 against AWS's published Signature Version 4 test suite (aws-sig-v4-test-suite: inputs and
-// expected Authorization headers reproduced below), the X-Ray golden vector of docs/forwarding.md#sigv4-signing, and the
-// verifier used by fake endpoints.
+// expected Authorization headers reproduced below), the X-Ray golden vector of
+// docs/forwarding.md#sigv4-signing, and the verifier used by fake endpoints.
 #include "daemon/aws/sigv4.h"
 
 #include <chrono>
@@ -303,7 +303,8 @@ TEST(SigV4Test, IntermediateValuesMatchThePublishedOnes) {
 }
 
 TEST(SigV4Test, XrayGoldenVectorWithContentSha256) {
-  // docs/forwarding.md#sigv4-signing: computed identically by @smithy/signature-v4 and an independent implementation.
+  // docs/forwarding.md#sigv4-signing: computed identically by @smithy/signature-v4 and an
+  // independent implementation.
   const std::string body = R"({"TraceIds":["1-581cf771-a006649127e371903a2de979"]})";
   ASSERT_EQ(body.size(), 52u);
   SigningRequest request;

@@ -1,15 +1,18 @@
 #include "daemon/cli/assert_report.h"
 
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 namespace xrayd::daemon {
 namespace {
 
 AssertionRun SampleRun() {
   AssertionRun run;
-  run.outcomes.push_back({.title = "count(fault) = 0", .passed = true, .expected = "", .found = "0 traces",
+  run.outcomes.push_back({.title = "count(fault) = 0",
+                          .passed = true,
+                          .expected = "",
+                          .found = "0 traces",
                           .details = ""});
   run.outcomes.push_back({.title = "count(annotation.user = \"a&b\") >= 1",
                           .passed = false,
@@ -39,7 +42,8 @@ TEST(AssertReportTest, PrintsPassFailExpectedFoundAndDetails) {
 }
 
 TEST(AssertReportTest, JUnitEscapesTextAndCountsFailures) {
-  std::vector<JUnitCase> cases = {{.name = "command: run", .passed = true, .message = "", .details = ""}};
+  std::vector<JUnitCase> cases = {
+      {.name = "command: run", .passed = true, .message = "", .details = ""}};
   for (JUnitCase& c : JUnitCases(SampleRun())) {
     cases.push_back(std::move(c));
   }

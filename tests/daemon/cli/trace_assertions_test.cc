@@ -29,13 +29,14 @@ TEST(AssertionFlagsTest, ParsesCountsWithAndWithoutBounds) {
 }
 
 TEST(AssertionFlagsTest, WhereScopesTheFollowingPerTraceChecks) {
-  auto parsed = ParseAll({"--subsegment", "A", "--where", "annotation.k = 1", "--annotation",
-                          "user=alice", "--max-duration", "250ms", "--where", "", "--annotation",
-                          "flag"});
+  auto parsed =
+      ParseAll({"--subsegment", "A", "--where", "annotation.k = 1", "--annotation", "user=alice",
+                "--max-duration", "250ms", "--where", "", "--annotation", "flag"});
   ASSERT_TRUE(parsed) << parsed.error().message;
   ASSERT_EQ(parsed->size(), 4u);
   EXPECT_EQ((*parsed)[0].Title(), "each trace has a subsegment named \"A\"");
-  EXPECT_EQ((*parsed)[1].Title(), "each trace where annotation.k = 1 has annotation user = \"alice\"");
+  EXPECT_EQ((*parsed)[1].Title(),
+            "each trace where annotation.k = 1 has annotation user = \"alice\"");
   EXPECT_EQ((*parsed)[2].filter, "annotation.k = 1");
   EXPECT_DOUBLE_EQ((*parsed)[2].max_duration_seconds, 0.25);
   EXPECT_EQ((*parsed)[2].Title(), "each trace where annotation.k = 1 lasts at most 250.0 ms");
@@ -44,9 +45,11 @@ TEST(AssertionFlagsTest, WhereScopesTheFollowingPerTraceChecks) {
 }
 
 TEST(AssertionFlagsTest, RejectsMissingAndBadValues) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--expect"}, {"--expect", "fault", ">=x"}, {"--annotation", "=v"},
-           {"--max-duration", "soon"}, {"--max-duration", "-1s"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--expect"},
+                                                                {"--expect", "fault", ">=x"},
+                                                                {"--annotation", "=v"},
+                                                                {"--max-duration", "soon"},
+                                                                {"--max-duration", "-1s"}}) {
     EXPECT_FALSE(ParseAll(args)) << args[0];
   }
   std::size_t i = 0;
