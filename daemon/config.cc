@@ -110,6 +110,10 @@ API security (docs/security.md):
                               in ps: prefer --api-keys-file)
       --api-keys-file FILE    one ID:SECRET per line (# comments)
       --metrics-auth          /metrics needs a signature too (with --api-auth sigv4)
+OpenTelemetry (docs/otlp-mapping.md): OTLP/HTTP POST /v1/traces on the TCP address and on:
+      --otlp-http ADDRESS     also serve it here (default 127.0.0.1:4318; off disables)
+      --otlp-index-attribute KEY  store span attribute KEY as an annotation (repeatable)
+      --otlp-index-all        store every scalar span attribute as an annotation
 Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,
 AWS_DEFAULT_REGION, XRAYD_DATA_DIR), then defaults.
 )";

@@ -80,6 +80,16 @@ struct DaemonConfig {
   std::string api_keys_file;
   bool metrics_auth = false;  // --metrics-auth / Xrayd.MetricsAuth: /metrics needs a signature.
 
+  // OTLP/HTTP receiver (daemon/otlp/, docs/otlp-mapping.md). POST /v1/traces is always served on
+  // `tcp`; also on this address unless it is unset (--otlp-http off / Xrayd.OtlpHttpAddress).
+  std::optional<Endpoint> otlp_http = Endpoint{"127.0.0.1", 4318};
+  // Set when the address was given (flag or cfg.yaml): then failing to bind it is a start-up
+  // error; the default address that is taken is only a warning.
+  bool otlp_http_explicit = false;
+  // --otlp-index-attribute / Xrayd.OtlpIndexAttributes: span attributes stored as annotations.
+  std::vector<std::string> otlp_index_attributes;
+  bool otlp_index_all = false;  // --otlp-index-all / Xrayd.OtlpIndexAll.
+
   // The SQLite file inside data_dir.
   std::string StorePath() const { return data_dir + "/traces.db"; }
 };

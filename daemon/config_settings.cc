@@ -416,6 +416,30 @@ const std::vector<Setting>& Settings() {
       {"metrics_auth", "", "--metrics-auth", "Xrayd.MetricsAuth", true, false,
        [](DaemonConfig& c, std::string_view v) { return SetBool(c.metrics_auth, v); },
        [](const DaemonConfig& c) { return std::string(c.metrics_auth ? "true" : "false"); }},
+      {"otlp_http_address", "", "--otlp-http", "Xrayd.OtlpHttpAddress", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         c.otlp_http_explicit = true;
+         if (v == "off") {
+           c.otlp_http.reset();
+           return std::string_view();
+         }
+         auto endpoint = ParseEndpoint(v);
+         if (!endpoint) {
+           return tl::unexpected(endpoint.error());
+         }
+         c.otlp_http = *endpoint;
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) {
+         return c.otlp_http ? c.otlp_http->ToString() : std::string("off");
+       }},
+      {"otlp_index_attributes", "", "--otlp-index-attribute", "Xrayd.OtlpIndexAttributes", false,
+       false,
+       [](DaemonConfig& c, std::string_view v) { return AppendList(c.otlp_index_attributes, v); },
+       [](const DaemonConfig& c) { return ShowList(c.otlp_index_attributes); }},
+      {"otlp_index_all", "", "--otlp-index-all", "Xrayd.OtlpIndexAll", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.otlp_index_all, v); },
+       [](const DaemonConfig& c) { return std::string(c.otlp_index_all ? "true" : "false"); }},
   };
   return kSettings;
 }

@@ -35,6 +35,10 @@ constexpr std::array<std::string_view, 15> kXrayddKeys = {
     "Xrayd.SpoolMB",           "Xrayd.AllowedHosts",    "Xrayd.CorsOrigins",
     "Xrayd.ApiAuth",           "Xrayd.ApiKeysFile",     "Xrayd.MetricsAuth"};
 
+// The OTLP receiver's settings (daemon/otlp/); OtlpIndexAttributes may also be a YAML list.
+constexpr std::array<std::string_view, 3> kOtlpKeys = {
+    "Xrayd.OtlpHttpAddress", "Xrayd.OtlpIndexAttributes", "Xrayd.OtlpIndexAll"};
+
 // Keys whose value may also be a YAML list; its items are joined with ','. (Secrets have no key
 // here: cfg.yaml is often world-readable, keys go in Xrayd.ApiKeysFile.)
 constexpr std::array<std::string_view, 2> kListKeys = {"Xrayd.AllowedHosts", "Xrayd.CorsOrigins"};
@@ -96,7 +100,8 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
   std::vector<YamlSetting> settings;
   std::string version;
   for (const FlatKey& k : keys) {
-    if (!Contains(kOfficialKeys, k.key) && !Contains(kXrayddKeys, k.key)) {
+    if (!Contains(kOfficialKeys, k.key) && !Contains(kXrayddKeys, k.key) &&
+        !Contains(kOtlpKeys, k.key)) {
       if (Contains(kRetiredKeys, k.key)) {
         return tl::unexpected(
             Invalid(source, k.key + " flag is not supported any more. " + std::string(kDocs)));
@@ -108,7 +113,8 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
       }
       return tl::unexpected(Invalid(source, k.key + " flag is invalid. " + std::string(kDocs)));
     }
-    if (k.value.IsSequence() && Contains(kListKeys, k.key)) {
+    if (k.value.IsSequence() &&
+        (Contains(kListKeys, k.key) || k.key == "Xrayd.OtlpIndexAttributes")) {
       std::string joined;
       for (const auto& item : k.value) {
         if (!item.IsScalar()) {

@@ -19,6 +19,7 @@
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/ingest/storage_writer.h"
 #include "daemon/ingest/udp_listener.h"
+#include "daemon/otlp/otlp_receiver.h"
 #include "daemon/retention.h"
 #include "daemon/summary_worker.h"
 #include "storage/trace_store.h"
@@ -49,6 +50,15 @@ class Rollback {
   std::vector<std::function<void()>> undo_;
 };
 
+// The OTLP receiver's settings (docs/otlp-mapping.md#annotations).
+otlp::OtlpReceiverOptions OtlpOptions(const DaemonConfig& config) {
+  otlp::OtlpReceiverOptions options;
+  options.mapping.indexed_attributes.insert(config.otlp_index_attributes.begin(),
+                                            config.otlp_index_attributes.end());
+  options.mapping.index_all = config.otlp_index_all;
+  return options;
+}
+
 }  // namespace
 
 struct Daemon::Impl {
@@ -61,6 +71,7 @@ struct Daemon::Impl {
   void StartWriter(Rollback& rollback);
   Status StartBackgroundThreads(Rollback& rollback);
   Status StartApi(Rollback& rollback);
+  Status StartOtlpHttp(Rollback& rollback);
   Status StartUdp(Rollback& rollback);
   void AddRoutes();
 
@@ -81,6 +92,9 @@ struct Daemon::Impl {
   ApiServices api;
   ApiRouter router;
   std::unique_ptr<HttpServer> http;
+  otlp::OtlpMetrics otlp_metrics;
+  ApiRouter otlp_router;                  // POST /v1/traces alone, for the --otlp-http address.
+  std::unique_ptr<HttpServer> otlp_http;  // Null when off, or when the default address was taken.
   bool running = false;
 };
 
@@ -193,6 +207,32 @@ Status Daemon::Impl::StartApi(Rollback& rollback) {
   return {};
 }
 
+// The --otlp-http listener: the receiver of the TCP address, alone on its own router. A default
+// address that cannot be bound (an OpenTelemetry Collector already there) is a warning and xrayd
+// runs without it; an address that was given is a start-up error.
+Status Daemon::Impl::StartOtlpHttp(Rollback& rollback) {
+  if (!config.otlp_http) {
+    return {};
+  }
+  otlp::RegisterOtlpRoutes(otlp_router, api, OtlpOptions(config), otlp_metrics);
+  auto server = std::make_unique<HttpServer>(
+      otlp_router,
+      HttpServerOptions{.threads = 2, .security = ApiSecurityFor(config), .metrics = &metrics});
+  if (Status s = server->Start(*config.otlp_http); !s) {
+    if (config.otlp_http_explicit) {
+      return MakeError(s.error().code, "--otlp-http: " + s.error().message);
+    }
+    spdlog::warn(
+        "OTLP/HTTP: cannot listen on the default address {} ({}); running without it "
+        "(POST /v1/traces is still served on the TCP address; --otlp-http picks another)",
+        config.otlp_http->ToString(), s.error().message);
+    return {};
+  }
+  otlp_http = std::move(server);
+  rollback.Add([this] { otlp_http.reset(); });
+  return {};
+}
+
 Status Daemon::Impl::StartUdp(Rollback& rollback) {
   udp = std::make_unique<UdpListener>(queue, metrics);
   if (Status s = udp->Start(config.udp, config.receive_buffer_bytes); !s) {
@@ -212,6 +252,7 @@ void Daemon::Impl::AddRoutes() {
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = RenderPrometheus(metrics);
+    response.body += otlp_metrics.Render();
     return response;
   });
   api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
@@ -223,6 +264,8 @@ void Daemon::Impl::AddRoutes() {
   RegisterGroupApi(router, api);
   RegisterSamplingApi(router, api);
   RegisterGraphApi(router, api);
+  // OTLP/HTTP (docs/otlp-mapping.md): spans join the UDP pipeline through the same queue.
+  otlp::RegisterOtlpRoutes(router, api, OtlpOptions(config), otlp_metrics);
   if (proxy) {
     // Last: when forwarding, sampling and unknown X-Ray paths go upstream
     // (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
@@ -252,14 +295,19 @@ Status Daemon::Start() {
   if (Status s = d.StartApi(rollback); !s) {
     return s;
   }
+  if (Status s = d.StartOtlpHttp(rollback); !s) {
+    return s;
+  }
   if (Status s = d.StartUdp(rollback); !s) {
     return s;
   }
   rollback.Commit();
   d.running = true;
-  spdlog::info("xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB",
-               XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
-               d.config.data_dir, d.forwarding.mode, d.udp->ReceiveBufferBytes() / 1024);
+  spdlog::info(
+      "xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB otlp_http={}",
+      XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
+      d.config.data_dir, d.forwarding.mode, d.udp->ReceiveBufferBytes() / 1024,
+      d.otlp_http ? d.otlp_http->LocalEndpoint().ToString() : std::string("off"));
   return {};
 }
 
@@ -275,6 +323,9 @@ void Daemon::Stop() {
   }
   d.writer->Stop();
   d.http->Stop();
+  if (d.otlp_http) {
+    d.otlp_http->Stop();
+  }
   d.summaries->Stop();
   d.retention->Stop();
   d.checkpointer->Stop();
@@ -302,6 +353,12 @@ Endpoint Daemon::UdpEndpoint() const {
 }
 Endpoint Daemon::TcpEndpoint() const {
   return impl_->http->LocalEndpoint();
+}
+std::optional<Endpoint> Daemon::OtlpHttpEndpoint() const {
+  if (!impl_->otlp_http) {
+    return std::nullopt;
+  }
+  return impl_->otlp_http->LocalEndpoint();
 }
 const Metrics& Daemon::GetMetrics() const {
   return impl_->metrics;

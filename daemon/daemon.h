@@ -5,6 +5,7 @@
 // store. Start/Stop from one controlling thread.
 
 #include <memory>
+#include <optional>
 
 #include "daemon/api/api_router.h"
 #include "daemon/config.h"
@@ -28,6 +29,8 @@ class Daemon {
   // Bound addresses (real ports). REQUIRES: Start succeeded.
   Endpoint UdpEndpoint() const;
   Endpoint TcpEndpoint() const;
+  // The --otlp-http listener, or nullopt when it is off or its default address was taken.
+  std::optional<Endpoint> OtlpHttpEndpoint() const;
   const Metrics& GetMetrics() const;
 
  private:

@@ -2,6 +2,7 @@
 # Include directions between the libraries and between the rooms of daemon/ (see
 # daemon/CMakeLists.txt): proto <- storage <- query <- daemon, and inside daemon/
 #   core <- net <- aws;  core <- ingest <- api;  {api, aws} <- forward <- daemon/ <- cli
+#   {api, ingest} <- otlp <- daemon/
 # Only daemon/ includes Asio, Beast or spdlog. No CMake file globs sources, no build or test file
 # reads outside the repository. Prints each violation; exits 1 if any.
 set -euo pipefail
@@ -38,6 +39,8 @@ declare -A allowed=(
   [api]="ingest|core"
   [forward]="api|aws|net|core"
   [alarms]="api|net|core"
+  # The OTLP receiver registers a route (api/) and feeds the ingest queue (ingest/).
+  [otlp]="api|ingest|core"
 )
 for room in "${!allowed[@]}"; do
   ok="$room${allowed[$room]:+|${allowed[$room]}}"

@@ -16,6 +16,8 @@ packages=(
   libyaml-cpp-dev           # daemon-compatible cfg.yaml
   libcli11-dev              # `xrayd <command>` parsing: subcommands, --help, validation
   libssl-dev                # TLS and SigV4
+  libprotobuf-dev protobuf-compiler  # OTLP messages (proto/otlp/)
+  zlib1g-dev                # gzip OTLP/HTTP bodies
   libgtest-dev libgmock-dev # unit tests
   libclang-rt-14-dev        # ASan/UBSan/libFuzzer runtimes for clang
   nodejs npm                # end-to-end tests with the real AWS SDK clients
