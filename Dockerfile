@@ -8,7 +8,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake make g++ pkg-config ca-certificates libboost1.81-dev nlohmann-json3-dev \
       libsimdjson-dev libspdlog-dev libsqlite3-dev libexpected-dev libyaml-cpp-dev libssl-dev \
-      libcli11-dev \
+      libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -20,10 +20,12 @@ RUN XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake -S . -B build -DCMAKE_BUILD_TYPE=
 
 FROM debian:12-slim
 # Runtime libraries of the binary (ldd build/daemon/xrayd): SQLite, simdjson, spdlog/fmt, yaml-cpp
-# (cfg.yaml), OpenSSL (SigV4 and HTTPS when forwarding), CA certificates for the X-Ray endpoint.
+# (cfg.yaml), OpenSSL (SigV4 and HTTPS when forwarding), CA certificates for the X-Ray endpoint,
+# protobuf and zlib (OTLP/HTTP).
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libsqlite3-0 \
       libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 ca-certificates \
+      libprotobuf32 zlib1g \
  && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/xrayd --create-home \
       --shell /usr/sbin/nologin xrayd
@@ -32,10 +34,10 @@ COPY --from=build /src/build/daemon/xrayd /usr/local/bin/xrayd
 RUN /usr/local/bin/xrayd --version
 USER xrayd
 VOLUME ["/var/lib/xrayd"]
-EXPOSE 2000/udp 2000/tcp
+EXPOSE 2000/udp 2000/tcp 4318/tcp
 # No shell needed: the binary asks its own /healthz on loopback (127.0.0.1:2000 reaches 0.0.0.0:2000).
 HEALTHCHECK --interval=10s --timeout=3s CMD ["/usr/local/bin/xrayd", "health"]
 # As the official image: flags given after the image name are appended (e.g. -o, --region,
 # -c /etc/xrayd/cfg.yaml); flags beat the config file, so these binds hold unless overridden by a flag.
 ENTRYPOINT ["/usr/local/bin/xrayd", "-b", "0.0.0.0:2000", "-t", "0.0.0.0:2000", \
-            "--data-dir", "/var/lib/xrayd"]
+            "--otlp-http", "0.0.0.0:4318", "--data-dir", "/var/lib/xrayd"]
