@@ -1,10 +1,5 @@
 // The real daemon's TCP port against the attacks of docs/security.md: a cross-site page, a
 // DNS-rebinding page (forged Host), simple-request bodies, and --api-auth sigv4. Loopback only.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -18,56 +13,6 @@
 
 namespace xrayd::testing_support {
 namespace {
-
-struct Reply {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
-
-// Sends one request with exactly `headers` (plus Content-Length and Connection: close).
-Reply Exchange(std::uint16_t port, const std::string& method, const std::string& path,
-               const std::map<std::string, std::string>& headers, const std::string& body = "") {
-  Reply reply;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return reply;
-  }
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return reply;
-  }
-  std::string request = method + " " + path + " HTTP/1.1\r\nConnection: close\r\n";
-  for (const auto& [name, value] : headers) {
-    request += name + ": " + value + "\r\n";
-  }
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  if (send(fd, request.data(), request.size(), 0) < 0) {
-    close(fd);
-    return reply;
-  }
-  std::string response;
-  char buf[8192];
-  ssize_t n = 0;
-  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-    response.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  if (response.rfind("HTTP/1.1 ", 0) == 0 && response.size() > 12) {
-    reply.status = std::stoi(response.substr(9, 3));
-  }
-  if (auto end = response.find("\r\n\r\n"); end != std::string::npos) {
-    reply.head = response.substr(0, end);
-    reply.body = response.substr(end + 4);
-  }
-  return reply;
-}
 
 std::string Local(std::uint16_t port) {
   return "127.0.0.1:" + std::to_string(port);
@@ -89,30 +34,30 @@ TEST_F(ApiSecurityTest, CrossSitePageCannotChangeOrReadAnything) {
   ASSERT_EQ(HttpPost(port, "/CreateGroup", kGroup).status, 200);
 
   // What a page at http://evil.example can send without a preflight.
-  Reply deleted = Exchange(port, "POST", "/DeleteGroup",
+  HttpResult deleted = SendHttp(port, "POST", "/DeleteGroup",
                            {{"Host", Local(port)},
                             {"Origin", "http://evil.example"},
                             {"Sec-Fetch-Site", "cross-site"},
                             {"Content-Type", "text/plain;charset=UTF-8"}},
                            R"({"GroupName":"checkout"})");
   EXPECT_EQ(deleted.status, 403) << deleted.body;
-  EXPECT_NE(deleted.head.find("X-Amzn-ErrorType: AccessDeniedException"), std::string::npos);
-  EXPECT_EQ(deleted.head.find("Access-Control-Allow-Origin"), std::string::npos);
-  Reply read = Exchange(port, "POST", "/TraceSummaries",
+  EXPECT_NE(deleted.headers.find("X-Amzn-ErrorType: AccessDeniedException"), std::string::npos);
+  EXPECT_EQ(deleted.headers.find("Access-Control-Allow-Origin"), std::string::npos);
+  HttpResult read = SendHttp(port, "POST", "/TraceSummaries",
                         {{"Host", Local(port)},
                          {"Origin", "http://evil.example"},
                          {"Content-Type", "application/json"}},
                         R"({"StartTime":0,"EndTime":4102444800})");
   EXPECT_EQ(read.status, 403);
   // A form POST (no Origin from an old browser would still be caught by its type).
-  Reply form =
-      Exchange(port, "POST", "/DeleteGroup",
+  HttpResult form =
+      SendHttp(port, "POST", "/DeleteGroup",
                {{"Host", Local(port)}, {"Content-Type", "application/x-www-form-urlencoded"}},
                "GroupName=checkout");
   EXPECT_EQ(form.status, 415) << form.body;
   EXPECT_NE(form.body.find("UnsupportedMediaTypeException"), std::string::npos);
 
-  Reply groups = Exchange(port, "POST", "/Groups", {{"Host", Local(port)}});
+  HttpResult groups = SendHttp(port, "POST", "/Groups", {{"Host", Local(port)}});
   EXPECT_EQ(groups.status, 200);
   EXPECT_NE(groups.body.find("checkout"), std::string::npos) << "the group was deleted";
 
@@ -126,20 +71,20 @@ TEST_F(ApiSecurityTest, RebindingHostIsRefusedToBrowsersOnly) {
   ASSERT_TRUE(daemon.Started());
   const std::uint16_t port = daemon.TcpPort();
   const std::string rebound = "attacker.example:" + std::to_string(port);
-  Reply summaries = Exchange(
+  HttpResult summaries = SendHttp(
       port, "POST", "/TraceSummaries",
       {{"Host", rebound}, {"Origin", "http://" + rebound}, {"Content-Type", "application/json"}},
       R"({"StartTime":0,"EndTime":4102444800})");
   EXPECT_EQ(summaries.status, 403) << summaries.body;
   EXPECT_NE(summaries.body.find("--allowed-host"), std::string::npos);
-  Reply metrics =
-      Exchange(port, "GET", "/metrics", {{"Host", rebound}, {"Sec-Fetch-Mode", "cors"}});
+  HttpResult metrics =
+      SendHttp(port, "GET", "/metrics", {{"Host", rebound}, {"Sec-Fetch-Mode", "cors"}});
   EXPECT_EQ(metrics.status, 403);
   // The allowed name works from a browser; any name works from an SDK (no Origin).
-  Reply allowed = Exchange(port, "GET", "/metrics",
+  HttpResult allowed = SendHttp(port, "GET", "/metrics",
                            {{"Host", "xray-daemon:2000"}, {"Sec-Fetch-Site", "same-origin"}});
   EXPECT_EQ(allowed.status, 200);
-  Reply sdk = Exchange(
+  HttpResult sdk = SendHttp(
       port, "POST", "/GetSamplingRules",
       {{"Host", "xray-daemon.default.svc:2000"}, {"Content-Type", "application/json"}}, "{}");
   EXPECT_EQ(sdk.status, 200) << sdk.body;
@@ -165,23 +110,23 @@ TEST_F(ApiSecurityTest, CorsOriginIsAnsweredAndOthersAreNot) {
   DaemonProcess daemon(dir_, {"--cors-origin", "http://localhost:3000"});
   ASSERT_TRUE(daemon.Started());
   const std::uint16_t port = daemon.TcpPort();
-  Reply preflight = Exchange(port, "OPTIONS", "/Groups",
+  HttpResult preflight = SendHttp(port, "OPTIONS", "/Groups",
                              {{"Host", Local(port)},
                               {"Origin", "http://localhost:3000"},
                               {"Access-Control-Request-Method", "POST"},
                               {"Access-Control-Request-Headers", "content-type"}});
   EXPECT_EQ(preflight.status, 204) << preflight.body;
-  EXPECT_NE(preflight.head.find("Access-Control-Allow-Origin: http://localhost:3000"),
+  EXPECT_NE(preflight.headers.find("Access-Control-Allow-Origin: http://localhost:3000"),
             std::string::npos);
-  Reply groups = Exchange(port, "POST", "/Groups",
+  HttpResult groups = SendHttp(port, "POST", "/Groups",
                           {{"Host", Local(port)},
                            {"Origin", "http://localhost:3000"},
                            {"Sec-Fetch-Site", "same-site"},
                            {"Content-Type", "application/json"}});
   EXPECT_EQ(groups.status, 200);
-  EXPECT_NE(groups.head.find("Access-Control-Allow-Origin: http://localhost:3000"),
+  EXPECT_NE(groups.headers.find("Access-Control-Allow-Origin: http://localhost:3000"),
             std::string::npos);
-  Reply other = Exchange(port, "POST", "/Groups",
+  HttpResult other = SendHttp(port, "POST", "/Groups",
                          {{"Host", Local(port)}, {"Origin", "http://localhost:3001"}});
   EXPECT_EQ(other.status, 403);
 }
@@ -216,24 +161,24 @@ TEST_F(ApiSecurityTest, SigV4AuthWithGoodAndBadKeys) {
                        {"--api-auth", "sigv4", "--api-key", "AKIDXRAYD:s3cret", "--metrics-auth"});
   ASSERT_TRUE(daemon.Started());
   const std::uint16_t port = daemon.TcpPort();
-  Reply good = Exchange(port, "POST", "/CreateGroup",
+  HttpResult good = SendHttp(port, "POST", "/CreateGroup",
                         SignedHeaders(port, "/CreateGroup", kGroup, "AKIDXRAYD", "s3cret"), kGroup);
   EXPECT_EQ(good.status, 200) << good.body;
-  Reply unknown =
-      Exchange(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDOTHER", "s3cret"));
+  HttpResult unknown =
+      SendHttp(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDOTHER", "s3cret"));
   EXPECT_EQ(unknown.status, 403);
-  EXPECT_NE(unknown.head.find("X-Amzn-ErrorType: UnrecognizedClientException"), std::string::npos);
-  Reply bad =
-      Exchange(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDXRAYD", "wrong"));
+  EXPECT_NE(unknown.headers.find("X-Amzn-ErrorType: UnrecognizedClientException"), std::string::npos);
+  HttpResult bad =
+      SendHttp(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDXRAYD", "wrong"));
   EXPECT_EQ(bad.status, 403);
-  EXPECT_NE(bad.head.find("X-Amzn-ErrorType: InvalidSignatureException"), std::string::npos);
-  Reply missing = Exchange(port, "POST", "/Groups", {{"Host", Local(port)}});
+  EXPECT_NE(bad.headers.find("X-Amzn-ErrorType: InvalidSignatureException"), std::string::npos);
+  HttpResult missing = SendHttp(port, "POST", "/Groups", {{"Host", Local(port)}});
   EXPECT_EQ(missing.status, 403);
-  EXPECT_NE(missing.head.find("X-Amzn-ErrorType: MissingAuthenticationTokenException"),
+  EXPECT_NE(missing.headers.find("X-Amzn-ErrorType: MissingAuthenticationTokenException"),
             std::string::npos);
   EXPECT_EQ(HttpGet(port, "/healthz").status, 200);
   EXPECT_EQ(HttpGet(port, "/metrics").status, 403);
-  Reply metrics = Exchange(port, "GET", "/metrics",
+  HttpResult metrics = SendHttp(port, "GET", "/metrics",
                            SignedHeaders(port, "/metrics", "", "AKIDXRAYD", "s3cret", "GET"));
   EXPECT_EQ(metrics.status, 200) << metrics.body;
   EXPECT_NE(metrics.body.find("xrayd_api_requests_refused_total{reason=\"unknown_key\"} 1"),

@@ -5,12 +5,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -171,10 +173,8 @@ void SendUdp(std::uint16_t port, const std::string& payload) {
   ASSERT_EQ(sent, static_cast<ssize_t>(payload.size()));
 }
 
-namespace {
-
-HttpResult HttpExchange(std::uint16_t port, const std::string& method, const std::string& path,
-                        const std::string& body) {
+HttpResult SendHttp(std::uint16_t port, const std::string& method, const std::string& path,
+                    const std::map<std::string, std::string>& headers, const std::string& body) {
   HttpResult result;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
@@ -187,11 +187,12 @@ HttpResult HttpExchange(std::uint16_t port, const std::string& method, const std
     close(fd);
     return result;
   }
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (method != "GET") {
-    request +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string request = method + " " + path + " HTTP/1.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) {
+    request += name + ": " + value + "\r\n";
+  }
+  if (method != "GET" || !body.empty()) {
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n" + body;
   if (send(fd, request.data(), request.size(), 0) < 0) {
@@ -215,14 +216,14 @@ HttpResult HttpExchange(std::uint16_t port, const std::string& method, const std
   return result;
 }
 
-}  // namespace
 
 HttpResult HttpGet(std::uint16_t port, const std::string& path) {
-  return HttpExchange(port, "GET", path, "");
+  return SendHttp(port, "GET", path, {{"Host", "127.0.0.1"}});
 }
 
 HttpResult HttpPost(std::uint16_t port, const std::string& path, const std::string& body) {
-  return HttpExchange(port, "POST", path, body);
+  return SendHttp(port, "POST", path,
+                  {{"Host", "127.0.0.1"}, {"Content-Type", "application/json"}}, body);
 }
 
 CommandResult RunXrayd(const std::vector<std::string>& args) {

@@ -61,7 +61,6 @@ std::string Answer(int status, std::string_view reason) {
 }  // namespace
 
 FakeConnectProxy::FakeConnectProxy() {
-  Listen();
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -78,42 +77,18 @@ FakeConnectProxy::~FakeConnectProxy() {
   for (std::thread& t : workers) {
     t.join();
   }
-  if (const int fd = listen_fd_.exchange(-1); fd >= 0) {
-    ::close(fd);
-  }
 }
 
 std::string FakeConnectProxy::Url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
-
-void FakeConnectProxy::Listen() {
-  // CLOEXEC: the daemon under test must not inherit the socket (SetDown must refuse for real).
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port_);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
-    ::close(fd);
-    return;
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  listen_fd_.store(fd);
+  return "http://127.0.0.1:" + std::to_string(listener_.Port());
 }
 
 void FakeConnectProxy::SetDown(bool down) {
   if (down) {
     generation_.fetch_add(1);
-    if (const int fd = listen_fd_.exchange(-1); fd >= 0) {
-      ::close(fd);
-    }
-  } else if (listen_fd_.load() < 0) {
-    Listen();
+    listener_.Down();
+  } else {
+    listener_.Up();
   }
 }
 
@@ -137,17 +112,7 @@ std::string FakeConnectProxy::LastProxyAuthorization() const {
 
 void FakeConnectProxy::AcceptLoop() {
   while (!stopping_.load()) {
-    const int lfd = listen_fd_.load();
-    if (lfd < 0) {
-      // Down (no listener to poll): a fake server's idle beat until it is up again, not a wait.
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    pollfd p{lfd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) {
-      continue;
-    }
-    const int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = listener_.Accept(std::chrono::milliseconds(50));
     if (fd < 0) {
       continue;
     }

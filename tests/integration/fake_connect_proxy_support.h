@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/loopback_listener_support.h"
+
 namespace xrayd::testing_support {
 
 class FakeConnectProxy {
@@ -22,11 +24,11 @@ class FakeConnectProxy {
   FakeConnectProxy(const FakeConnectProxy&) = delete;
   FakeConnectProxy& operator=(const FakeConnectProxy&) = delete;
 
-  std::uint16_t Port() const { return port_; }
+  std::uint16_t Port() const { return listener_.Port(); }
   std::string Url() const;  // "http://127.0.0.1:<port>"
 
   // --- Faults ---
-  // While down, the listening socket is closed (connections refused) and open tunnels are cut.
+  // While down, connections are refused (the port stays reserved) and open tunnels are cut.
   // Up again on the same port.
   void SetDown(bool down);
   // Cuts the open tunnels and keeps listening (the port cannot be taken by another process).
@@ -42,13 +44,11 @@ class FakeConnectProxy {
   std::string LastProxyAuthorization() const;  // "" when the last CONNECT had none.
 
  private:
-  void Listen();
   void AcceptLoop();
   void Serve(int fd);
   void Relay(int client, int target);
 
-  std::uint16_t port_ = 0;
-  std::atomic<int> listen_fd_{-1};
+  LoopbackListener listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> refuse_status_{0};
   std::atomic<std::uint64_t> generation_{0};  // Bumped by SetDown(true): relays end.

@@ -105,6 +105,13 @@ std::string Reason(int status) {
 
 }  // namespace
 
+void UseTestCredentials() {
+  setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);    // NOLINT(concurrency-mt-unsafe)
+  setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);  // NOLINT(concurrency-mt-unsafe)
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);      // NOLINT(concurrency-mt-unsafe)
+  unsetenv("AWS_SESSION_TOKEN");                       // NOLINT(concurrency-mt-unsafe)
+}
+
 TlsFiles MakeSelfSignedCertificate(const std::string& dir) {
   TlsFiles files{dir + "/cert.pem", dir + "/key.pem"};
   const std::string command =
@@ -127,7 +134,6 @@ FakeXray::FakeXray(Options options) : options_(std::move(options)) {
     }
     ssl_ctx_ = ctx;
   }
-  Listen();
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -150,9 +156,6 @@ FakeXray::~FakeXray() {
   for (std::thread& t : workers) {
     t.join();
   }
-  if (int fd = listen_fd_.exchange(-1); fd >= 0) {
-    ::close(fd);
-  }
   if (ssl_ctx_ != nullptr) {
     SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
   }
@@ -160,41 +163,19 @@ FakeXray::~FakeXray() {
 
 std::string FakeXray::Url() const {
   return std::string(options_.cert_file.empty() ? "http" : "https") +
-         "://127.0.0.1:" + std::to_string(port_);
-}
-
-void FakeXray::Listen() {
-  // CLOEXEC: a daemon spawned by the test must not inherit the listening socket, or closing it
-  // here (SetDown) would not refuse connections.
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port_);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
-    ::close(fd);
-    return;
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  listen_fd_.store(fd);
+         "://127.0.0.1:" + std::to_string(listener_.Port());
 }
 
 void FakeXray::SetDown(bool down) {
   down_.store(down);
   if (down) {
-    if (int fd = listen_fd_.exchange(-1); fd >= 0) {
-      ::close(fd);
-    }
+    listener_.Down();
     std::lock_guard lock(mu_);
     for (int fd : open_fds_) {
       ::shutdown(fd, SHUT_RDWR);  // Kept-alive connections die too.
     }
-  } else if (listen_fd_.load() < 0) {
-    Listen();
+  } else {
+    listener_.Up();
   }
 }
 
@@ -231,17 +212,7 @@ std::string FakeXray::LastSignatureError() const {
 
 void FakeXray::AcceptLoop() {
   while (!stopping_.load()) {
-    const int lfd = listen_fd_.load();
-    if (lfd < 0) {
-      // Down (no listener to poll): a fake server's idle beat until SetDown(false), not a wait.
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    pollfd p{lfd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) {
-      continue;
-    }
-    const int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = listener_.Accept(std::chrono::milliseconds(50));
     if (fd < 0) {
       continue;
     }

@@ -3,7 +3,8 @@
 // certificate). It answers POST /TraceSegments like PutTraceSegments, verifies every request's
 // SigV4 signature independently (daemon/sigv4.h VerifySignature, key AKIDEXAMPLE), records what it
 // accepted, and injects faults on command: HTTP errors, slow answers, refused connections (the
-// listening socket is closed), partial UnprocessedTraceSegments. Other paths answer
+// port stays reserved: tests/integration/loopback_listener_support.h), partial
+// UnprocessedTraceSegments. Other paths answer
 // {"proxied":"<path>"} with the signature checked, for the sampling proxy. Loopback only.
 
 #include <atomic>
@@ -18,10 +19,16 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/loopback_listener_support.h"
+
 namespace xrayd::testing_support {
 
 inline constexpr char kTestAccessKeyId[] = "AKIDEXAMPLE";
 inline constexpr char kTestSecretKey[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+// Gives the daemons this test process spawns the fake's static test credentials (environment
+// variables) and turns off EC2 metadata look-ups. Call before spawning them.
+void UseTestCredentials();
 
 struct TlsFiles {
   std::string cert;  // PEM, CN and subjectAltName 127.0.0.1.
@@ -44,7 +51,7 @@ class FakeXray {
   FakeXray(const FakeXray&) = delete;
   FakeXray& operator=(const FakeXray&) = delete;
 
-  std::uint16_t Port() const { return port_; }
+  std::uint16_t Port() const { return listener_.Port(); }
   std::string Url() const;  // "http(s)://127.0.0.1:<port>"
 
   // --- Faults ---
@@ -70,7 +77,6 @@ class FakeXray {
   std::string LastSignatureError() const;
 
  private:
-  void Listen();
   void AcceptLoop();
   void Serve(int fd);
   std::string Handle(const std::string& method, const std::string& target,
@@ -79,8 +85,7 @@ class FakeXray {
 
   Options options_;
   void* ssl_ctx_ = nullptr;  // SSL_CTX* when HTTPS.
-  std::uint16_t port_ = 0;
-  std::atomic<int> listen_fd_{-1};
+  LoopbackListener listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> down_{false};
   std::atomic<std::int64_t> delay_ms_{0};

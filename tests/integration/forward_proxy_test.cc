@@ -192,8 +192,7 @@ TEST_F(ForwardProxyTest, SamplingCallsAreRelayedThroughTheProxy) {
   EXPECT_EQ(proxy.Targets().back(), FakeTarget());
   // The proxy refusing: a 502 in X-Ray's error shape, counted as a proxy error.
   proxy.SetRefuseStatus(407);
-  // Cuts the kept-alive tunnel. (SetDown would close the listener, and another test running in
-  // parallel could take the freed port before it is bound again.)
+  // Cuts the kept-alive tunnel and keeps accepting new ones.
   proxy.CutTunnels();
   // Calls may still meet kept-alive tunnels being cut (network or TLS errors, other kinds) until
   // the cut reaches every pooled connection; later ones open a new tunnel and get the 407.

@@ -24,13 +24,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-void UseTestCredentials() {
-  setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);    // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);  // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);      // NOLINT(concurrency-mt-unsafe)
-  unsetenv("AWS_SESSION_TOKEN");                       // NOLINT(concurrency-mt-unsafe)
-}
-
 // Document `n` of a run, in its own trace, as the fake records it ("trace_id/id").
 std::string Key(int run, int n) {
   char key[64];

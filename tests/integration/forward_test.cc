@@ -26,14 +26,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// The daemon child inherits these: static test credentials, and no EC2 metadata look-ups.
-void UseTestCredentials() {
-  setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);    // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);  // NOLINT(concurrency-mt-unsafe)
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);      // NOLINT(concurrency-mt-unsafe)
-  unsetenv("AWS_SESSION_TOKEN");                       // NOLINT(concurrency-mt-unsafe)
-}
-
 // Document `n` of a run: its own trace and id, so the fake can tell every document apart.
 std::string Key(int run, int n) {
   char trace[64];
