@@ -20,11 +20,9 @@ Checkpointer::~Checkpointer() {
 }
 
 Status Checkpointer::Start() {
-  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite);
-  if (!store) {
-    return tl::unexpected(store.error());
-  }
-  store_ = std::move(*store);
+  XRAYD_TRY_ASSIGN(auto store,
+                   storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite));
+  store_ = std::move(store);
   thread_.Start([this] { Run(); });
   return {};
 }

@@ -29,12 +29,8 @@ Retention::~Retention() {
 
 Status Retention::OpenForTesting() {
   // Checkpoints stay with the checkpointer thread.
-  auto store =
-      storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
-  if (!store) {
-    return tl::unexpected(store.error());
-  }
-  store_ = std::move(*store);
+  XRAYD_TRY_ASSIGN(store_, storage::TraceStore::Open(
+                               store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint));
   return {};
 }
 
@@ -65,19 +61,16 @@ void Retention::RefreshGauges() {
 }
 
 Result<std::int64_t> Retention::DeleteBatch(double cutoff, RetentionRound& round, bool by_size) {
-  auto stats = store_->DeleteOldestTraces(cutoff, options_.traces_per_transaction);
-  if (!stats) {
-    return tl::unexpected(stats.error());
-  }
+  XRAYD_TRY_ASSIGN(auto stats, store_->DeleteOldestTraces(cutoff, options_.traces_per_transaction));
   ++round.transactions;
-  (by_size ? round.traces_by_size : round.traces_by_age) += stats->traces;
-  round.documents += stats->documents;
-  round.annotations += stats->annotations;
+  (by_size ? round.traces_by_size : round.traces_by_age) += stats.traces;
+  round.documents += stats.documents;
+  round.annotations += stats.annotations;
   (by_size ? metrics_.retention_traces_deleted_size : metrics_.retention_traces_deleted_age)
-      .fetch_add(static_cast<std::uint64_t>(stats->traces), std::memory_order_relaxed);
-  metrics_.retention_documents_deleted.fetch_add(static_cast<std::uint64_t>(stats->documents),
+      .fetch_add(static_cast<std::uint64_t>(stats.traces), std::memory_order_relaxed);
+  metrics_.retention_documents_deleted.fetch_add(static_cast<std::uint64_t>(stats.documents),
                                                  std::memory_order_relaxed);
-  return stats->traces;
+  return stats.traces;
 }
 
 Result<RetentionRound> Retention::RunOnce() {
@@ -87,11 +80,8 @@ Result<RetentionRound> Retention::RunOnce() {
     const double cutoff =
         options_.clock->NowSeconds() - static_cast<double>(options_.max_age.count());
     for (;;) {
-      auto deleted = DeleteBatch(cutoff, round, /*by_size=*/false);
-      if (!deleted) {
-        return tl::unexpected(deleted.error());
-      }
-      if (*deleted < static_cast<std::int64_t>(options_.traces_per_transaction) ||
+      XRAYD_TRY_ASSIGN(auto deleted, DeleteBatch(cutoff, round, /*by_size=*/false));
+      if (deleted < static_cast<std::int64_t>(options_.traces_per_transaction) ||
           thread_.Stopping()) {
         break;
       }
@@ -99,26 +89,17 @@ Result<RetentionRound> Retention::RunOnce() {
     }
   }
   if (options_.max_bytes > 0) {
-    auto used = store_->UsedBytes();
-    if (!used) {
-      return tl::unexpected(used.error());
-    }
-    if (static_cast<std::uint64_t>(*used) > options_.max_bytes) {
+    XRAYD_TRY_ASSIGN(auto used, store_->UsedBytes());
+    if (static_cast<std::uint64_t>(used) > options_.max_bytes) {
       const auto target =
           static_cast<std::int64_t>(static_cast<double>(options_.max_bytes) * options_.low_water);
-      while (*used > target && !thread_.Stopping()) {
-        auto deleted =
-            DeleteBatch(std::numeric_limits<double>::infinity(), round, /*by_size=*/true);
-        if (!deleted) {
-          return tl::unexpected(deleted.error());
-        }
-        if (*deleted == 0) {
+      while (used > target && !thread_.Stopping()) {
+        XRAYD_TRY_ASSIGN(auto deleted, DeleteBatch(std::numeric_limits<double>::infinity(), round,
+                                                   /*by_size=*/true));
+        if (deleted == 0) {
           break;  // Nothing left to delete: the rest is schema and free-page overhead.
         }
-        used = store_->UsedBytes();
-        if (!used) {
-          return tl::unexpected(used.error());
-        }
+        XRAYD_TRY_ASSIGN(used, store_->UsedBytes());
         pause();
       }
     }

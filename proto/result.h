@@ -52,14 +52,14 @@ inline const char* ErrorCodeName(ErrorCode code) {
 
 }  // namespace xrayd
 
-// Evaluates `expr` (a Result or Status) once; when it failed, returns its Error from the enclosing
-// function, which must return a Result or Status.
+// Evaluates `expr` (a Result or Status, or any tl::expected) once; when it failed, returns its
+// error from the enclosing function, which must return a tl::expected with that error type.
 #define XRAYD_TRY(...) \
   XRAYD_TRY_IMPL_(XRAYD_TRY_CONCAT_(xrayd_try_status_, __COUNTER__), __VA_ARGS__)
 
 // `XRAYD_TRY_ASSIGN(auto x, expr);` or `XRAYD_TRY_ASSIGN(x, expr);`: evaluates `expr` (a Result<T>)
-// once; when it failed, returns its Error from the enclosing function, else declares or assigns
-// `lhs` from the moved value.
+// once (or any tl::expected); when it failed, returns its error from the enclosing function, else
+// declares or assigns `lhs` from the moved value.
 #define XRAYD_TRY_ASSIGN(lhs, ...) \
   XRAYD_TRY_ASSIGN_IMPL_(XRAYD_TRY_CONCAT_(xrayd_try_value_, __COUNTER__), lhs, __VA_ARGS__)
 
@@ -71,12 +71,12 @@ inline const char* ErrorCodeName(ErrorCode code) {
   do {                                                                                   \
     auto&& tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */                 \
     if (!tmp) {                                                                          \
-      return ::tl::unexpected<::xrayd::Error>(std::forward<decltype(tmp)>(tmp).error()); \
+      return ::tl::make_unexpected(std::forward<decltype(tmp)>(tmp).error());            \
     }                                                                                    \
   } while (false)
 #define XRAYD_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                        \
   auto tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */ \
   if (!tmp) {                                                        \
-    return ::tl::unexpected<::xrayd::Error>(std::move(tmp).error()); \
+    return ::tl::make_unexpected(std::move(tmp).error());            \
   }                                                                  \
   lhs = std::move(*tmp) /* NOLINT(bugprone-macro-parentheses) */

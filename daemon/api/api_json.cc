@@ -121,14 +121,11 @@ ApiResult<std::optional<double>> OptionalTimestamp(const nlohmann::json& object,
 }
 
 ApiResult<std::string> RequiredString(const nlohmann::json& object, std::string_view name) {
-  auto value = OptionalString(object, name);
-  if (!value) {
-    return tl::unexpected(value.error());
-  }
-  if (!value->has_value()) {
+  XRAYD_TRY_ASSIGN(auto value, OptionalString(object, name));
+  if (!value.has_value()) {
     return tl::unexpected(InvalidRequest(std::string(name) + " is required"));
   }
-  return std::move(**value);
+  return std::move(*value);
 }
 
 }  // namespace xrayd::daemon

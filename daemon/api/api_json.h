@@ -12,11 +12,24 @@
 #include <tl/expected.hpp>
 
 #include "daemon/api/api_router.h"
+#include "proto/result.h"
 
 namespace xrayd::daemon {
 
 template <class T>
 using ApiResult = tl::expected<T, HttpResponse>;
+
+// `XRAYD_API_TRY_ASSIGN(auto x, expr);` in a handler that returns an HttpResponse: evaluates
+// `expr` (an ApiResult<T>) once; when it failed, returns its error response, else declares or
+// assigns `x` from the moved value. (In a function returning an ApiResult, XRAYD_TRY_ASSIGN.)
+#define XRAYD_API_TRY_ASSIGN(lhs, ...) \
+  XRAYD_API_TRY_ASSIGN_IMPL_(XRAYD_TRY_CONCAT_(xrayd_api_try_value_, __COUNTER__), lhs, __VA_ARGS__)
+#define XRAYD_API_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                    \
+  auto tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp) {                                                        \
+    return std::move(tmp).error();                                   \
+  }                                                                  \
+  lhs = std::move(*tmp) /* NOLINT(bugprone-macro-parentheses) */
 
 // 400 InvalidRequestException with `message`.
 [[nodiscard]] HttpResponse InvalidRequest(std::string_view message);

@@ -90,10 +90,7 @@ GraphGroupResolver MakeGraphGroupResolver(ReaderPool& readers, query::GroupLooku
     auto node = std::make_unique<query::Node>();
     node->kind = query::GroupRef{query::GroupRef::By::kName, group->name};
     filter.root = std::move(node);
-    auto reader = readers.Acquire();
-    if (!reader) {
-      return tl::unexpected(reader.error());
-    }
+    XRAYD_TRY_ASSIGN(auto reader, readers.Acquire());
     query::SearchRequest request;
     request.filter = &filter;
     request.time_range_type = query::TimeRangeType::kEvent;
@@ -103,12 +100,9 @@ GraphGroupResolver MakeGraphGroupResolver(ReaderPool& readers, query::GroupLooku
     request.max_examined = static_cast<std::size_t>(-1);
     request.with_models = false;
     request.groups = groups;
-    auto page = query::SearchTraces(**reader, request);
-    if (!page) {
-      return tl::unexpected(page.error());
-    }
+    XRAYD_TRY_ASSIGN(auto page, query::SearchTraces(*reader, request));
     auto members = std::make_shared<std::unordered_set<std::string>>();
-    for (const query::SearchMatch& match : page->matches) {
+    for (const query::SearchMatch& match : page.matches) {
       members->insert(match.info.trace_id);
     }
     scope.contains = [members](std::string_view trace_id) {

@@ -64,14 +64,11 @@ std::string EncodeToken(std::string_view operation, std::size_t offset, std::uin
 // The offset a NextToken resumes at; absent token = 0.
 ApiResult<std::size_t> DecodeToken(const json& body, std::string_view operation,
                                    std::uint64_t request) {
-  auto token = OptionalString(body, "NextToken");
+  XRAYD_TRY_ASSIGN(auto token, OptionalString(body, "NextToken"));
   if (!token) {
-    return tl::unexpected(token.error());
-  }
-  if (!*token) {
     return std::size_t{0};
   }
-  const std::optional<std::string> text = Base64UrlDecode(**token);
+  const std::optional<std::string> text = Base64UrlDecode(*token);
   const std::string prefix = std::string(operation) + ":";
   std::size_t offset = 0;
   std::uint64_t hash = 0;
@@ -95,24 +92,18 @@ struct Window {
 };
 
 ApiResult<Window> ParseWindow(const json& body) {
-  auto start = OptionalTimestamp(body, "StartTime");
+  XRAYD_TRY_ASSIGN(auto start, OptionalTimestamp(body, "StartTime"));
+  XRAYD_TRY_ASSIGN(auto end, OptionalTimestamp(body, "EndTime"));
   if (!start) {
-    return tl::unexpected(start.error());
-  }
-  auto end = OptionalTimestamp(body, "EndTime");
-  if (!end) {
-    return tl::unexpected(end.error());
-  }
-  if (!*start) {
     return tl::unexpected(InvalidRequest("StartTime is required"));
   }
-  if (!*end) {
+  if (!end) {
     return tl::unexpected(InvalidRequest("EndTime is required"));
   }
-  if (**end < **start) {
+  if (*end < *start) {
     return tl::unexpected(InvalidRequest("EndTime must not be before StartTime"));
   }
-  return Window{**start, **end};
+  return Window{*start, *end};
 }
 
 ApiResult<std::optional<std::string>> BoundedString(const json& body, std::string_view name,
@@ -137,23 +128,17 @@ bool IsDefaultGroup(const std::optional<std::string>& name, const std::optional<
 // GroupName / GroupARN: absent or Default = every trace; another group goes through the hook.
 ApiResult<GraphGroupScope> ParseGroup(const json& body, const Window& window,
                                       const ApiServices& services, std::string* key) {
-  auto name = BoundedString(body, "GroupName", 32);
-  if (!name) {
-    return tl::unexpected(name.error());
-  }
-  auto arn = BoundedString(body, "GroupARN", 400);
-  if (!arn) {
-    return tl::unexpected(arn.error());
-  }
-  *key = name->value_or("") + "\n" + arn->value_or("");
-  if (IsDefaultGroup(*name, *arn)) {
+  XRAYD_TRY_ASSIGN(auto name, BoundedString(body, "GroupName", 32));
+  XRAYD_TRY_ASSIGN(auto arn, BoundedString(body, "GroupARN", 400));
+  *key = name.value_or("") + "\n" + arn.value_or("");
+  if (IsDefaultGroup(name, arn)) {
     return GraphGroupScope{};
   }
-  const std::string which = *name ? "GroupName " + **name : "GroupARN " + **arn;
+  const std::string which = name ? "GroupName " + *name : "GroupARN " + *arn;
   if (!services.resolve_graph_group) {
     return tl::unexpected(InvalidRequest("group not found: " + which));
   }
-  auto scope = services.resolve_graph_group(*name, *arn, window.start, window.end);
+  auto scope = services.resolve_graph_group(name, arn, window.start, window.end);
   if (!scope) {
     if (scope.error().code == ErrorCode::kNotFound ||
         scope.error().code == ErrorCode::kInvalidArgument) {
@@ -282,134 +267,86 @@ class GraphApi {
       : services_(services), limits_(limits) {}
 
   HttpResponse GetServiceGraph(const HttpRequest& request) const {
-    auto body = ParseJsonBody(request);
-    if (!body) {
-      return body.error();
-    }
-    auto window = ParseWindow(*body);
-    if (!window) {
-      return window.error();
-    }
+    XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+    XRAYD_API_TRY_ASSIGN(auto window, ParseWindow(body));
     std::string group_key;
-    auto group = ParseGroup(*body, *window, services_, &group_key);
-    if (!group) {
-      return group.error();
-    }
-    const std::uint64_t request_hash = Fnv1a(WindowKey(*window) + "\n" + group_key);
-    auto offset = DecodeToken(*body, "ServiceGraph", request_hash);
-    if (!offset) {
-      return offset.error();
-    }
-    query::ServiceGraphBuilder builder(query::TimeWindow{window->start, window->end});
+    XRAYD_API_TRY_ASSIGN(auto group, ParseGroup(body, window, services_, &group_key));
+    const std::uint64_t request_hash = Fnv1a(WindowKey(window) + "\n" + group_key);
+    XRAYD_API_TRY_ASSIGN(auto offset, DecodeToken(body, "ServiceGraph", request_hash));
+    query::ServiceGraphBuilder builder(query::TimeWindow{window.start, window.end});
     TraceReader reader(services_, limits_);
-    auto stats = reader.ForWindow(*window, *group,
-                                  [&](const query::TraceModel& model) { builder.Add(model); });
-    if (!stats) {
-      return stats.error();
-    }
-    LogIfCut("GetServiceGraph", *stats, limits_);
-    json out = {{"StartTime", window->start},
-                {"EndTime", window->end},
-                {"ContainsOldGroupVersions", group->contains_old_group_versions}};
-    AddServicesPage(out, "ServiceGraph", builder.Finish(), *offset, request_hash,
+    XRAYD_API_TRY_ASSIGN(
+        auto stats, reader.ForWindow(window, group,
+                                     [&](const query::TraceModel& model) { builder.Add(model); }));
+    LogIfCut("GetServiceGraph", stats, limits_);
+    json out = {{"StartTime", window.start},
+                {"EndTime", window.end},
+                {"ContainsOldGroupVersions", group.contains_old_group_versions}};
+    AddServicesPage(out, "ServiceGraph", builder.Finish(), offset, request_hash,
                     limits_.services_per_page);
     return JsonResponse(out);
   }
 
   HttpResponse GetTraceGraph(const HttpRequest& request) const {
-    auto body = ParseJsonBody(request);
-    if (!body) {
-      return body.error();
-    }
-    auto ids = ParseTraceIds(*body);
-    if (!ids) {
-      return ids.error();
-    }
+    XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+    XRAYD_API_TRY_ASSIGN(auto ids, ParseTraceIds(body));
     std::string key;
-    for (const std::string& id : *ids) {
+    for (const std::string& id : ids) {
       key += id + "\n";
     }
     const std::uint64_t request_hash = Fnv1a(key);
-    auto offset = DecodeToken(*body, "TraceGraph", request_hash);
-    if (!offset) {
-      return offset.error();
-    }
+    XRAYD_API_TRY_ASSIGN(auto offset, DecodeToken(body, "TraceGraph", request_hash));
     query::ServiceGraphBuilder builder;
     TraceReader reader(services_, limits_);
-    auto stats =
-        reader.ForTraceIds(*ids, [&](const query::TraceModel& model) { builder.Add(model); });
-    if (!stats) {
-      return stats.error();
-    }
-    LogIfCut("GetTraceGraph", *stats, limits_);
+    XRAYD_API_TRY_ASSIGN(auto stats, reader.ForTraceIds(ids, [&](const query::TraceModel& model) {
+      builder.Add(model);
+    }));
+    LogIfCut("GetTraceGraph", stats, limits_);
     json out = json::object();
-    AddServicesPage(out, "TraceGraph", builder.Finish(), *offset, request_hash,
+    AddServicesPage(out, "TraceGraph", builder.Finish(), offset, request_hash,
                     limits_.services_per_page);
     return JsonResponse(out);
   }
 
   HttpResponse GetTimeSeriesServiceStatistics(const HttpRequest& request) const {
-    auto body = ParseJsonBody(request);
-    if (!body) {
-      return body.error();
-    }
-    auto window = ParseWindow(*body);
-    if (!window) {
-      return window.error();
-    }
-    auto expression = BoundedString(*body, "EntitySelectorExpression", 500);
-    if (!expression) {
-      return expression.error();
-    }
-    auto period = OptionalInteger(*body, "Period");
-    if (!period) {
-      return period.error();
-    }
-    const long long seconds = period->value_or(60);
+    XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+    XRAYD_API_TRY_ASSIGN(auto window, ParseWindow(body));
+    XRAYD_API_TRY_ASSIGN(auto expression, BoundedString(body, "EntitySelectorExpression", 500));
+    XRAYD_API_TRY_ASSIGN(auto period, OptionalInteger(body, "Period"));
+    const long long seconds = period.value_or(60);
     if (seconds <= 0 || seconds % 60 != 0) {
       return InvalidRequest("Period must be a positive multiple of 60 seconds");
     }
-    if ((window->end - window->start) / static_cast<double>(seconds) >
+    if ((window.end - window.start) / static_cast<double>(seconds) >
         static_cast<double>(limits_.max_time_series_buckets)) {
       return InvalidRequest("EndTime - StartTime spans more than " +
                             std::to_string(limits_.max_time_series_buckets) +
                             " periods: narrow the window or use a longer Period");
     }
-    auto forecast = OptionalBool(*body, "ForecastStatistics");
-    if (!forecast) {
-      return forecast.error();
-    }
-    if (forecast->value_or(false)) {
+    XRAYD_API_TRY_ASSIGN(auto forecast, OptionalBool(body, "ForecastStatistics"));
+    if (forecast.value_or(false)) {
       return InvalidRequest("ForecastStatistics is not supported by the local daemon");
     }
-    auto token = OptionalString(*body, "NextToken");
-    if (!token) {
-      return token.error();
-    }
-    if (*token) {
+    XRAYD_API_TRY_ASSIGN(auto token, OptionalString(body, "NextToken"));
+    if (token) {
       return InvalidRequest("Invalid NextToken");  // This operation answers in one page.
     }
-    auto selector = query::ParseEntitySelector(expression->value_or(""));
+    auto selector = query::ParseEntitySelector(expression.value_or(""));
     if (!selector) {
       return InvalidRequest(selector.error().message);
     }
     std::string group_key;
-    auto group = ParseGroup(*body, *window, services_, &group_key);
-    if (!group) {
-      return group.error();
-    }
-    query::TimeSeriesBuilder builder(*selector, query::TimeWindow{window->start, window->end},
+    XRAYD_API_TRY_ASSIGN(auto group, ParseGroup(body, window, services_, &group_key));
+    query::TimeSeriesBuilder builder(*selector, query::TimeWindow{window.start, window.end},
                                      seconds);
     TraceReader reader(services_, limits_);
-    auto stats = reader.ForWindow(*window, *group,
-                                  [&](const query::TraceModel& model) { builder.Add(model); });
-    if (!stats) {
-      return stats.error();
-    }
-    LogIfCut("GetTimeSeriesServiceStatistics", *stats, limits_);
+    XRAYD_API_TRY_ASSIGN(
+        auto stats, reader.ForWindow(window, group,
+                                     [&](const query::TraceModel& model) { builder.Add(model); }));
+    LogIfCut("GetTimeSeriesServiceStatistics", stats, limits_);
     return JsonResponse({{"TimeSeriesServiceStatistics",
                           query::TimeSeriesToJson(builder.Finish(), selector->IsEdge())},
-                         {"ContainsOldGroupVersions", group->contains_old_group_versions}});
+                         {"ContainsOldGroupVersions", group.contains_old_group_versions}});
   }
 
  private:

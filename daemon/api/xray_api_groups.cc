@@ -32,18 +32,12 @@ json GroupToJson(const storage::Group& group) {
 
 // GroupName (1-32) and/or GroupARN (1-400); at least one.
 ApiResult<storage::ResourceRef> ParseGroupRef(const json& body) {
-  auto name = OptionalBoundedString(body, "GroupName", 1, 32);
-  if (!name) {
-    return tl::unexpected(name.error());
-  }
-  auto arn = OptionalBoundedString(body, "GroupARN", 1, 400);
-  if (!arn) {
-    return tl::unexpected(arn.error());
-  }
-  if (!*name && !*arn) {
+  XRAYD_TRY_ASSIGN(auto name, OptionalBoundedString(body, "GroupName", 1, 32));
+  XRAYD_TRY_ASSIGN(auto arn, OptionalBoundedString(body, "GroupARN", 1, 400));
+  if (!name && !arn) {
     return tl::unexpected(InvalidRequest("GroupName or GroupARN is required"));
   }
-  return storage::ResourceRef{std::move(*name), std::move(*arn)};
+  return storage::ResourceRef{std::move(name), std::move(arn)};
 }
 
 // FilterExpression, checked by the filter parser; the message names the offending token.
@@ -68,15 +62,9 @@ ApiResult<std::optional<storage::InsightsConfiguration>> ParseInsights(const jso
   if (!it->is_object()) {
     return tl::unexpected(InvalidRequest("InsightsConfiguration must be an object"));
   }
-  auto insights = OptionalBool(*it, "InsightsEnabled");
-  if (!insights) {
-    return tl::unexpected(insights.error());
-  }
-  auto notifications = OptionalBool(*it, "NotificationsEnabled");
-  if (!notifications) {
-    return tl::unexpected(notifications.error());
-  }
-  storage::InsightsConfiguration config{insights->value_or(false), notifications->value_or(false)};
+  XRAYD_TRY_ASSIGN(auto insights, OptionalBool(*it, "InsightsEnabled"));
+  XRAYD_TRY_ASSIGN(auto notifications, OptionalBool(*it, "NotificationsEnabled"));
+  storage::InsightsConfiguration config{insights.value_or(false), notifications.value_or(false)};
   if (config.notifications_enabled && !config.insights_enabled) {
     return tl::unexpected(InvalidRequest(
         "Notifications may only be enabled on a group with InsightsEnabled set to true"));
@@ -86,28 +74,13 @@ ApiResult<std::optional<storage::InsightsConfiguration>> ParseInsights(const jso
 
 HttpResponse CreateGroup(storage::StateStore& store, const proto::Clock& clock,
                          const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto name = RequiredString(*body, "GroupName");
-  if (!name) {
-    return name.error();
-  }
-  auto filter = ParseGroupFilter(*body);
-  if (!filter) {
-    return filter.error();
-  }
-  auto insights = ParseInsights(*body);
-  if (!insights) {
-    return insights.error();
-  }
-  auto tags = ParseTags(*body);
-  if (!tags) {
-    return tags.error();
-  }
-  storage::NewGroup group{std::move(*name), std::move(*filter),
-                          insights->value_or(storage::InsightsConfiguration{}), std::move(*tags)};
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto name, RequiredString(body, "GroupName"));
+  XRAYD_API_TRY_ASSIGN(auto filter, ParseGroupFilter(body));
+  XRAYD_API_TRY_ASSIGN(auto insights, ParseInsights(body));
+  XRAYD_API_TRY_ASSIGN(auto tags, ParseTags(body));
+  storage::NewGroup group{std::move(name), std::move(filter),
+                          insights.value_or(storage::InsightsConfiguration{}), std::move(tags)};
   auto created = store.CreateGroup(group, clock.NowSeconds());
   if (!created) {
     return StateErrorResponse(created.error(), "InvalidRequestException");
@@ -117,15 +90,9 @@ HttpResponse CreateGroup(storage::StateStore& store, const proto::Clock& clock,
 
 HttpResponse GetGroup(storage::StateStore& store, const proto::Clock& /*clock*/,
                       const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto ref = ParseGroupRef(*body);
-  if (!ref) {
-    return ref.error();
-  }
-  auto group = store.FindGroup(*ref);
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto ref, ParseGroupRef(body));
+  auto group = store.FindGroup(ref);
   if (!group) {
     return StateErrorResponse(group.error(), "InvalidRequestException");
   }
@@ -134,21 +101,12 @@ HttpResponse GetGroup(storage::StateStore& store, const proto::Clock& /*clock*/,
 
 HttpResponse GetGroups(storage::StateStore& store, const proto::Clock& /*clock*/,
                        const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto token = OptionalBoundedString(*body, "NextToken", 1, 100);
-  if (!token) {
-    return token.error();
-  }
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto token, OptionalBoundedString(body, "NextToken", 1, 100));
   std::int64_t after = -1;  // Default has id 0: a first page starts before it.
-  if (*token) {
-    auto cursor = DecodePageToken(kGroupsTokenKind, **token);
-    if (!cursor) {
-      return cursor.error();
-    }
-    after = *cursor;
+  if (token) {
+    XRAYD_API_TRY_ASSIGN(auto cursor, DecodePageToken(kGroupsTokenKind, *token));
+    after = cursor;
   }
   json groups = json::array();
   std::optional<std::int64_t> last;
@@ -173,24 +131,12 @@ HttpResponse GetGroups(storage::StateStore& store, const proto::Clock& /*clock*/
 
 HttpResponse UpdateGroup(storage::StateStore& store, const proto::Clock& clock,
                          const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto ref = ParseGroupRef(*body);
-  if (!ref) {
-    return ref.error();
-  }
-  auto filter = ParseGroupFilter(*body);
-  if (!filter) {
-    return filter.error();
-  }
-  auto insights = ParseInsights(*body);
-  if (!insights) {
-    return insights.error();
-  }
-  auto updated = store.UpdateGroup(*ref, storage::GroupUpdate{std::move(*filter), *insights},
-                                   clock.NowSeconds());
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto ref, ParseGroupRef(body));
+  XRAYD_API_TRY_ASSIGN(auto filter, ParseGroupFilter(body));
+  XRAYD_API_TRY_ASSIGN(auto insights, ParseInsights(body));
+  auto updated =
+      store.UpdateGroup(ref, storage::GroupUpdate{std::move(filter), insights}, clock.NowSeconds());
   if (!updated) {
     return StateErrorResponse(updated.error(), "InvalidRequestException");
   }
@@ -199,15 +145,9 @@ HttpResponse UpdateGroup(storage::StateStore& store, const proto::Clock& clock,
 
 HttpResponse DeleteGroup(storage::StateStore& store, const proto::Clock& /*clock*/,
                          const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto ref = ParseGroupRef(*body);
-  if (!ref) {
-    return ref.error();
-  }
-  if (auto status = store.DeleteGroup(*ref); !status) {
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto ref, ParseGroupRef(body));
+  if (auto status = store.DeleteGroup(ref); !status) {
     return StateErrorResponse(status.error(), "InvalidRequestException");
   }
   return JsonResponse(json::object());

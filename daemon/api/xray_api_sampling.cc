@@ -103,51 +103,33 @@ ApiResult<std::optional<storage::SamplingRateBoost>> ParseBoost(const json& obje
   if (!it->is_object()) {
     return tl::unexpected(InvalidRequest("SamplingRateBoost must be an object"));
   }
-  auto max_rate = Require(OptionalNumber(*it, "MaxRate"), "SamplingRateBoost.MaxRate");
-  if (!max_rate) {
-    return tl::unexpected(max_rate.error());
-  }
-  auto cooldown = Require(OptionalInteger(*it, "CooldownWindowMinutes"),
-                          "SamplingRateBoost.CooldownWindowMinutes");
-  if (!cooldown) {
-    return tl::unexpected(cooldown.error());
-  }
-  return std::optional<storage::SamplingRateBoost>(
-      storage::SamplingRateBoost{*max_rate, *cooldown});
+  XRAYD_TRY_ASSIGN(auto max_rate,
+                   Require(OptionalNumber(*it, "MaxRate"), "SamplingRateBoost.MaxRate"));
+  XRAYD_TRY_ASSIGN(auto cooldown, Require(OptionalInteger(*it, "CooldownWindowMinutes"),
+                                          "SamplingRateBoost.CooldownWindowMinutes"));
+  return std::optional<storage::SamplingRateBoost>(storage::SamplingRateBoost{max_rate, cooldown});
 }
 
 // RuleName or RuleARN, not both (docs/sampling.md#rules for update and delete).
 ApiResult<storage::ResourceRef> ParseRuleRef(const json& object) {
-  auto name = OptionalString(object, "RuleName");
-  if (!name) {
-    return tl::unexpected(name.error());
-  }
-  auto arn = OptionalString(object, "RuleARN");
-  if (!arn) {
-    return tl::unexpected(arn.error());
-  }
-  if (*name && *arn) {
+  XRAYD_TRY_ASSIGN(auto name, OptionalString(object, "RuleName"));
+  XRAYD_TRY_ASSIGN(auto arn, OptionalString(object, "RuleARN"));
+  if (name && arn) {
     return tl::unexpected(InvalidRequest("Specify a rule by either RuleName or RuleARN, not both"));
   }
-  if (!*name && !*arn) {
+  if (!name && !arn) {
     return tl::unexpected(InvalidRequest("RuleName or RuleARN is required"));
   }
-  return storage::ResourceRef{std::move(*name), std::move(*arn)};
+  return storage::ResourceRef{std::move(name), std::move(arn)};
 }
 
 ApiResult<storage::SamplingRule> ParseNewRule(const json& object,
                                               const storage::StateStore& store) {
   storage::SamplingRule rule;
-  auto name = Require(OptionalString(object, "RuleName"), "SamplingRule.RuleName");
-  if (!name) {
-    return tl::unexpected(name.error());
-  }
-  rule.rule_name = std::move(*name);
-  auto arn = OptionalString(object, "RuleARN");
-  if (!arn) {
-    return tl::unexpected(arn.error());
-  }
-  if (*arn && **arn != store.RuleArn(rule.rule_name)) {
+  XRAYD_TRY_ASSIGN(auto name, Require(OptionalString(object, "RuleName"), "SamplingRule.RuleName"));
+  rule.rule_name = std::move(name);
+  XRAYD_TRY_ASSIGN(auto arn, OptionalString(object, "RuleARN"));
+  if (arn && *arn != store.RuleArn(rule.rule_name)) {
     return tl::unexpected(InvalidRequest("RuleARN does not match RuleName: expected " +
                                          store.RuleArn(rule.rule_name)));
   }
@@ -158,37 +140,25 @@ ApiResult<storage::SamplingRule> ParseNewRule(const json& object,
         {"Host", &rule.host},
         {"HTTPMethod", &rule.http_method},
         {"URLPath", &rule.url_path}}) {
-    auto value = Require(OptionalString(object, member), "SamplingRule." + std::string(member));
-    if (!value) {
-      return tl::unexpected(value.error());
-    }
-    *field = std::move(*value);
+    XRAYD_TRY_ASSIGN(
+        auto value, Require(OptionalString(object, member), "SamplingRule." + std::string(member)));
+    *field = std::move(value);
   }
   for (auto [member, field] :
        {std::pair<std::string_view, std::int64_t*>{"Priority", &rule.priority},
         {"ReservoirSize", &rule.reservoir_size},
         {"Version", &rule.version}}) {
-    auto value = Require(OptionalInteger(object, member), "SamplingRule." + std::string(member));
-    if (!value) {
-      return tl::unexpected(value.error());
-    }
-    *field = *value;
+    XRAYD_TRY_ASSIGN(auto value, Require(OptionalInteger(object, member),
+                                         "SamplingRule." + std::string(member)));
+    *field = value;
   }
-  auto rate = Require(OptionalNumber(object, "FixedRate"), "SamplingRule.FixedRate");
-  if (!rate) {
-    return tl::unexpected(rate.error());
-  }
-  rule.fixed_rate = *rate;
-  auto attributes = ParseAttributes(object);
-  if (!attributes) {
-    return tl::unexpected(attributes.error());
-  }
-  rule.attributes = attributes->value_or(std::map<std::string, std::string>{});
-  auto boost = ParseBoost(object);
-  if (!boost) {
-    return tl::unexpected(boost.error());
-  }
-  rule.sampling_rate_boost = *boost;
+  XRAYD_TRY_ASSIGN(auto rate,
+                   Require(OptionalNumber(object, "FixedRate"), "SamplingRule.FixedRate"));
+  rule.fixed_rate = rate;
+  XRAYD_TRY_ASSIGN(auto attributes, ParseAttributes(object));
+  rule.attributes = attributes.value_or(std::map<std::string, std::string>{});
+  XRAYD_TRY_ASSIGN(auto boost, ParseBoost(object));
+  rule.sampling_rate_boost = boost;
   if (auto status = query::ValidateSamplingRule(rule); !status) {
     return tl::unexpected(InvalidRequest(status.error().message));
   }
@@ -204,38 +174,23 @@ ApiResult<query::SamplingRuleUpdate> ParseRuleUpdate(const json& object) {
                                {"Host", &update.host},
                                {"HTTPMethod", &update.http_method},
                                {"URLPath", &update.url_path}}) {
-    auto value = OptionalString(object, member);
-    if (!value) {
-      return tl::unexpected(value.error());
-    }
-    *field = std::move(*value);
+    XRAYD_TRY_ASSIGN(auto value, OptionalString(object, member));
+    *field = std::move(value);
   }
   for (auto [member, field] :
        {std::pair<std::string_view, std::optional<std::int64_t>*>{"Priority", &update.priority},
         {"ReservoirSize", &update.reservoir_size}}) {
-    auto value = OptionalInteger(object, member);
-    if (!value) {
-      return tl::unexpected(value.error());
-    }
-    if (*value) {
-      *field = static_cast<std::int64_t>(**value);
+    XRAYD_TRY_ASSIGN(auto value, OptionalInteger(object, member));
+    if (value) {
+      *field = static_cast<std::int64_t>(*value);
     }
   }
-  auto rate = OptionalNumber(object, "FixedRate");
-  if (!rate) {
-    return tl::unexpected(rate.error());
-  }
-  update.fixed_rate = *rate;
-  auto attributes = ParseAttributes(object);
-  if (!attributes) {
-    return tl::unexpected(attributes.error());
-  }
-  update.attributes = std::move(*attributes);
-  auto boost = ParseBoost(object);
-  if (!boost) {
-    return tl::unexpected(boost.error());
-  }
-  update.sampling_rate_boost = *boost;
+  XRAYD_TRY_ASSIGN(auto rate, OptionalNumber(object, "FixedRate"));
+  update.fixed_rate = rate;
+  XRAYD_TRY_ASSIGN(auto attributes, ParseAttributes(object));
+  update.attributes = std::move(attributes);
+  XRAYD_TRY_ASSIGN(auto boost, ParseBoost(object));
+  update.sampling_rate_boost = boost;
   return update;
 }
 
@@ -245,21 +200,15 @@ const json* RequiredObject(const json& body, std::string_view name) {
 }
 
 HttpResponse RejectNextToken(const json& body) {
-  auto token = OptionalString(body, "NextToken");
-  if (!token) {
-    return token.error();
-  }
+  XRAYD_API_TRY_ASSIGN(auto token, OptionalString(body, "NextToken"));
   // [local] docs/sampling.md#default-rule-and-limits: every rule fits one page, so no token was
   // ever handed out.
-  return *token ? InvalidRequest("Invalid NextToken") : HttpResponse{};
+  return token ? InvalidRequest("Invalid NextToken") : HttpResponse{};
 }
 
 HttpResponse GetSamplingRules(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  if (HttpResponse rejected = RejectNextToken(*body); rejected.status != 200) {
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  if (HttpResponse rejected = RejectNextToken(body); rejected.status != 200) {
     return rejected;
   }
   json records = json::array();
@@ -287,41 +236,30 @@ ApiResult<std::vector<query::SamplingStatistics>> ParseStatistics(const json& bo
       return tl::unexpected(InvalidRequest("SamplingStatisticsDocuments entries must be objects"));
     }
     query::SamplingStatistics doc;
-    auto name = Require(OptionalBoundedString(item, "RuleName", 1, 32), "RuleName");
-    if (!name) {
-      return tl::unexpected(name.error());
-    }
-    doc.rule_name = std::move(*name);
-    auto client = Require(OptionalString(item, "ClientID"), "ClientID");
-    if (!client) {
-      return tl::unexpected(client.error());
-    }
-    if (client->size() != 24 || !std::all_of(client->begin(), client->end(), [](char c) {
+    XRAYD_TRY_ASSIGN(auto name,
+                     Require(OptionalBoundedString(item, "RuleName", 1, 32), "RuleName"));
+    doc.rule_name = std::move(name);
+    XRAYD_TRY_ASSIGN(auto client, Require(OptionalString(item, "ClientID"), "ClientID"));
+    if (client.size() != 24 || !std::all_of(client.begin(), client.end(), [](char c) {
           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
         })) {
       return tl::unexpected(InvalidRequest("ClientID must be 24 hexadecimal characters"));
     }
-    doc.client_id = std::move(*client);
-    auto timestamp = Require(OptionalTimestamp(item, "Timestamp"), "Timestamp");
-    if (!timestamp) {
-      return tl::unexpected(timestamp.error());
-    }
-    doc.timestamp = *timestamp;
+    doc.client_id = std::move(client);
+    XRAYD_TRY_ASSIGN(auto timestamp, Require(OptionalTimestamp(item, "Timestamp"), "Timestamp"));
+    doc.timestamp = timestamp;
     for (auto [member, field, required] : {std::tuple<std::string_view, std::int64_t*, bool>{
                                                "RequestCount", &doc.request_count, true},
                                            {"SampledCount", &doc.sampled_count, true},
                                            {"BorrowCount", &doc.borrow_count, false}}) {
-      auto value = OptionalInteger(item, member);
-      if (!value) {
-        return tl::unexpected(value.error());
-      }
-      if (!*value && required) {
+      XRAYD_TRY_ASSIGN(auto value, OptionalInteger(item, member));
+      if (!value && required) {
         return tl::unexpected(InvalidRequest(std::string(member) + " is required"));
       }
-      if (*value && **value < 0) {
+      if (value && *value < 0) {
         return tl::unexpected(InvalidRequest(std::string(member) + " must be at least 0"));
       }
-      *field = value->value_or(0);
+      *field = value.value_or(0);
     }
     documents.push_back(std::move(doc));
   }
@@ -335,19 +273,13 @@ ApiResult<std::vector<query::SamplingStatistics>> ParseStatistics(const json& bo
 }
 
 HttpResponse GetSamplingTargets(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto documents = ParseStatistics(*body);
-  if (!documents) {
-    return documents.error();
-  }
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto documents, ParseStatistics(body));
   const std::vector<storage::SamplingRule> rules = Rules(*rt.store);
   query::SamplingTargetsResult result;
   {
     std::lock_guard lock(rt.mu);
-    result = rt.targets.Report(rules, *documents, rt.clock.NowSeconds());
+    result = rt.targets.Report(rules, documents, rt.clock.NowSeconds());
   }
   json targets = json::array();
   for (const auto& t : result.targets) {
@@ -370,11 +302,8 @@ HttpResponse GetSamplingTargets(SamplingRuntime& rt, const HttpRequest& request)
 }
 
 HttpResponse GetSamplingStatisticSummaries(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  if (HttpResponse rejected = RejectNextToken(*body); rejected.status != 200) {
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  if (HttpResponse rejected = RejectNextToken(body); rejected.status != 200) {
     return rejected;
   }
   const std::vector<storage::SamplingRule> rules = Rules(*rt.store);
@@ -395,23 +324,14 @@ HttpResponse GetSamplingStatisticSummaries(SamplingRuntime& rt, const HttpReques
 }
 
 HttpResponse CreateSamplingRule(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  const json* object = RequiredObject(*body, "SamplingRule");
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  const json* object = RequiredObject(body, "SamplingRule");
   if (object == nullptr) {
     return InvalidRequest("SamplingRule is required and must be an object");
   }
-  auto rule = ParseNewRule(*object, *rt.store);
-  if (!rule) {
-    return rule.error();
-  }
-  auto tags = ParseTags(*body);
-  if (!tags) {
-    return tags.error();
-  }
-  auto record = rt.store->CreateSamplingRule(*rule, *tags, rt.clock.NowSeconds());
+  XRAYD_API_TRY_ASSIGN(auto rule, ParseNewRule(*object, *rt.store));
+  XRAYD_API_TRY_ASSIGN(auto tags, ParseTags(body));
+  auto record = rt.store->CreateSamplingRule(rule, tags, rt.clock.NowSeconds());
   if (!record) {
     return StateErrorResponse(record.error(), "RuleLimitExceededException");
   }
@@ -419,26 +339,17 @@ HttpResponse CreateSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
 }
 
 HttpResponse UpdateSamplingRule(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  const json* object = RequiredObject(*body, "SamplingRuleUpdate");
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  const json* object = RequiredObject(body, "SamplingRuleUpdate");
   if (object == nullptr) {
     return InvalidRequest("SamplingRuleUpdate is required and must be an object");
   }
-  auto ref = ParseRuleRef(*object);
-  if (!ref) {
-    return ref.error();
-  }
-  auto update = ParseRuleUpdate(*object);
-  if (!update) {
-    return update.error();
-  }
+  XRAYD_API_TRY_ASSIGN(auto ref, ParseRuleRef(*object));
+  XRAYD_API_TRY_ASSIGN(auto update, ParseRuleUpdate(*object));
   auto record = rt.store->UpdateSamplingRule(
-      *ref,
+      ref,
       [&](const storage::SamplingRuleRecord& current) {
-        return query::ApplySamplingRuleUpdate(current.rule, *update);
+        return query::ApplySamplingRuleUpdate(current.rule, update);
       },
       rt.clock.NowSeconds());
   if (!record) {
@@ -448,15 +359,9 @@ HttpResponse UpdateSamplingRule(SamplingRuntime& rt, const HttpRequest& request)
 }
 
 HttpResponse DeleteSamplingRule(SamplingRuntime& rt, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body) {
-    return body.error();
-  }
-  auto ref = ParseRuleRef(*body);
-  if (!ref) {
-    return ref.error();
-  }
-  auto record = rt.store->DeleteSamplingRule(*ref, rt.clock.NowSeconds());
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto ref, ParseRuleRef(body));
+  auto record = rt.store->DeleteSamplingRule(ref, rt.clock.NowSeconds());
   if (!record) {
     return StateErrorResponse(record.error(), "InvalidRequestException");
   }

@@ -40,24 +40,18 @@ ApiResult<std::vector<storage::Tag>> ParseTags(const nlohmann::json& body) {
     if (!item.is_object()) {
       return tl::unexpected(InvalidRequest("Tags entries must be objects {Key, Value}"));
     }
-    auto key = RequiredString(item, "Key");
-    if (!key) {
-      return tl::unexpected(key.error());
-    }
-    auto value = RequiredString(item, "Value");
-    if (!value) {
-      return tl::unexpected(value.error());
-    }
-    if (key->empty() || key->size() > 128) {
+    XRAYD_TRY_ASSIGN(auto key, RequiredString(item, "Key"));
+    XRAYD_TRY_ASSIGN(auto value, RequiredString(item, "Value"));
+    if (key.empty() || key.size() > 128) {
       return tl::unexpected(InvalidRequest("Tag Key must be 1-128 characters"));
     }
-    if (key->rfind("aws:", 0) == 0) {
+    if (key.rfind("aws:", 0) == 0) {
       return tl::unexpected(InvalidRequest("Tag keys starting with aws: are reserved"));
     }
-    if (value->size() > 256) {
+    if (value.size() > 256) {
       return tl::unexpected(InvalidRequest("Tag Value must be at most 256 characters"));
     }
-    tags.push_back(storage::Tag{std::move(*key), std::move(*value)});
+    tags.push_back(storage::Tag{std::move(key), std::move(value)});
   }
   if (tags.size() > 50) {
     return tl::unexpected(InvalidRequest("At most 50 tags per resource"));

@@ -1,6 +1,5 @@
 // GetTraceSummaries, BatchGetTraces and PutTraceSegments (docs/api.md).
 
-#include <cctype>
 #include <string>
 #include <vector>
 
@@ -9,6 +8,7 @@
 #include "daemon/api/api_json.h"
 #include "daemon/api/xray_api.h"
 #include "proto/document_decoder.h"
+#include "proto/text.h"
 #include "query/filter_parser.h"
 #include "query/inferred_segments.h"
 #include "query/trace_assembler.h"
@@ -75,9 +75,7 @@ ApiResult<query::TimeRangeType> ParseTimeRangeType(const std::optional<std::stri
 // hash-chosen fraction of the matches, PartialScan scans only the most recent fraction of the
 // window.
 ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& search) {
-  auto sampling = OptionalBool(body, "Sampling");
-  if (!sampling)
-    return tl::unexpected(sampling.error());
+  XRAYD_TRY_ASSIGN(auto sampling, OptionalBool(body, "Sampling"));
   std::string name = "FixedRate";
   double value = 0.1;
   auto strategy = body.find("SamplingStrategy");
@@ -86,16 +84,12 @@ ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& 
     if (!strategy->is_object()) {
       return tl::unexpected(InvalidRequest("SamplingStrategy must be an object"));
     }
-    auto n = OptionalString(*strategy, "Name");
-    if (!n)
-      return tl::unexpected(n.error());
-    auto v = OptionalNumber(*strategy, "Value");
-    if (!v)
-      return tl::unexpected(v.error());
-    if (*n)
-      name = **n;
-    if (*v)
-      value = **v;
+    XRAYD_TRY_ASSIGN(auto n, OptionalString(*strategy, "Name"));
+    XRAYD_TRY_ASSIGN(auto v, OptionalNumber(*strategy, "Value"));
+    if (n)
+      name = *n;
+    if (v)
+      value = *v;
     if (name != "FixedRate" && name != "PartialScan") {
       return tl::unexpected(
           InvalidRequest("SamplingStrategy.Name must be PartialScan or FixedRate"));
@@ -104,7 +98,7 @@ ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& 
       return tl::unexpected(InvalidRequest("SamplingStrategy.Value must be in (0, 1]"));
     }
   }
-  if (!sampling->value_or(false)) {
+  if (!sampling.value_or(false)) {
     return false;
   }
   if (name == "FixedRate") {
@@ -116,37 +110,23 @@ ApiResult<bool> ApplySampling(const nlohmann::json& body, query::SearchRequest& 
 }
 
 HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body)
-    return body.error();
-  auto start = OptionalTimestamp(*body, "StartTime");
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto start, OptionalTimestamp(body, "StartTime"));
+  XRAYD_API_TRY_ASSIGN(auto end, OptionalTimestamp(body, "EndTime"));
   if (!start)
-    return start.error();
-  auto end = OptionalTimestamp(*body, "EndTime");
-  if (!end)
-    return end.error();
-  if (!*start)
     return InvalidRequest("StartTime is required");
-  if (!*end)
+  if (!end)
     return InvalidRequest("EndTime is required");
-  if (!(**start < **end))
+  if (!(*start < *end))
     return InvalidRequest("StartTime must be before EndTime");
-  auto type_text = OptionalString(*body, "TimeRangeType");
-  if (!type_text)
-    return type_text.error();
-  auto type = ParseTimeRangeType(*type_text);
-  if (!type)
-    return type.error();
-  auto filter_text = OptionalString(*body, "FilterExpression");
-  if (!filter_text)
-    return filter_text.error();
-  auto token = OptionalString(*body, "NextToken");
-  if (!token)
-    return token.error();
+  XRAYD_API_TRY_ASSIGN(auto type_text, OptionalString(body, "TimeRangeType"));
+  XRAYD_API_TRY_ASSIGN(auto type, ParseTimeRangeType(type_text));
+  XRAYD_API_TRY_ASSIGN(auto filter_text, OptionalString(body, "FilterExpression"));
+  XRAYD_API_TRY_ASSIGN(auto token, OptionalString(body, "NextToken"));
 
   query::FilterExpr filter;
-  if (*filter_text) {
-    auto parsed = query::ParseFilter(**filter_text);
+  if (filter_text) {
+    auto parsed = query::ParseFilter(*filter_text);
     if (!parsed)
       return InvalidRequest(parsed.error().message);
     filter = std::move(*parsed);
@@ -157,20 +137,18 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
 
   query::SearchRequest search;
   search.filter = &filter;
-  search.time_range_type = *type;
-  search.start = **start;
-  search.end = **end;
+  search.time_range_type = type;
+  search.start = *start;
+  search.end = *end;
   search.page_size = kSummariesPageSize;
-  search.next_token = token->value_or("");
+  search.next_token = token.value_or("");
   search.groups = services.groups;
-  auto sampled = ApplySampling(*body, search);
-  if (!sampled)
-    return sampled.error();
+  XRAYD_API_TRY_ASSIGN([[maybe_unused]] const bool sampled, ApplySampling(body, search));
   search.token_scope = nlohmann::json{
-      {"s", **start},
-      {"e", **end},
-      {"t", type_text->value_or("TraceId")},
-      {"f", filter_text->value_or("")},
+      {"s", *start},
+      {"e", *end},
+      {"t", type_text.value_or("TraceId")},
+      {"f", filter_text.value_or("")},
       {"r",
        search.sample_rate}}.dump();
 
@@ -185,8 +163,8 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   for (const query::SearchMatch& match : page->matches) {
     nlohmann::json summary = query::TraceSummaryToJson(*match.model);
     summary["Revision"] = match.info.revision;
-    if (*type == query::TimeRangeType::kEvent) {
-      summary["MatchedEventTime"] = std::max(**start, match.info.start_time);
+    if (type == query::TimeRangeType::kEvent) {
+      summary["MatchedEventTime"] = std::max(*start, match.info.start_time);
     }
     summaries.push_back(std::move(summary));
   }
@@ -201,27 +179,15 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   return JsonResponse(response);
 }
 
-std::string Lower(std::string text) {
-  for (char& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body)
-    return body.error();
-  auto ids = StringList(*body, "TraceIds", /*required=*/true);
-  if (!ids)
-    return ids.error();
-  auto token = OptionalString(*body, "NextToken");
-  if (!token)
-    return token.error();
-  if (*token)
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto ids, StringList(body, "TraceIds", /*required=*/true));
+  XRAYD_API_TRY_ASSIGN(auto token, OptionalString(body, "NextToken"));
+  if (token)
     return InvalidRequest("NextToken is currently not supported");
-  if (ids->empty())
+  if (ids.empty())
     return InvalidRequest("TraceIds must not be empty");
-  if (ids->size() > kMaxBatchGetTraceIds)
+  if (ids.size() > kMaxBatchGetTraceIds)
     return InvalidRequest("Exceeding maximum query size: 5");
 
   auto reader = services.traces->Acquire();
@@ -229,16 +195,16 @@ HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& requ
     return InternalFailure(reader.error());
   nlohmann::json traces = nlohmann::json::array();
   nlohmann::json unprocessed = nlohmann::json::array();
-  for (const std::string& id : *ids) {
-    auto docs = (*reader)->GetDocuments(Lower(id));
+  for (const std::string& id : ids) {
+    auto docs = (*reader)->GetDocuments(proto::AsciiLower(id));
     if (!docs)
       return InternalFailure(docs.error());
     if (docs->empty()) {
       unprocessed.push_back(id);
       continue;
     }
-    nlohmann::json trace = query::AssembleTrace(Lower(id), *docs);
-    query::AppendInferredSegments(query::BuildTraceModel(Lower(id), *docs), trace);
+    nlohmann::json trace = query::AssembleTrace(proto::AsciiLower(id), *docs);
+    query::AppendInferredSegments(query::BuildTraceModel(proto::AsciiLower(id), *docs), trace);
     traces.push_back(std::move(trace));
   }
   return JsonResponse(
@@ -283,22 +249,19 @@ std::string DocumentId(const std::string& text) {
 }
 
 HttpResponse PutTraceSegments(const ApiServices& services, const HttpRequest& request) {
-  auto body = ParseJsonBody(request);
-  if (!body)
-    return body.error();
-  auto documents = StringList(*body, "TraceSegmentDocuments", /*required=*/true);
-  if (!documents)
-    return documents.error();
-  if (documents->empty())
+  XRAYD_API_TRY_ASSIGN(auto body, ParseJsonBody(request));
+  XRAYD_API_TRY_ASSIGN(auto documents,
+                       StringList(body, "TraceSegmentDocuments", /*required=*/true));
+  if (documents.empty())
     return InvalidRequest("TraceSegmentDocuments must not be empty");
-  if (documents->size() > kMaxPutSegments) {
+  if (documents.size() > kMaxPutSegments) {
     return InvalidRequest("Exceeding maximum segment count: 50");
   }
   thread_local proto::DocumentDecoder decoder;
   IngestBatch batch;
   batch.received_at = services.clock->NowSeconds();
   nlohmann::json unprocessed = nlohmann::json::array();
-  for (const std::string& text : *documents) {
+  for (const std::string& text : documents) {
     auto decoded = decoder.Decode(text);
     if (!decoded) {
       services.metrics->CountRejected(decoded.error().reason);

@@ -104,11 +104,9 @@ CredentialsFetcher ImdsFetcher(const CredentialsOptions& options) {
     if (role.empty()) {
       return MakeError(ErrorCode::kNotFound, "imds: no instance role attached");
     }
-    auto body = ImdsGet(options.env, std::string(kRoles) + role, options.http_timeout);
-    if (!body) {
-      return tl::unexpected(body.error());
-    }
-    auto credentials = ParseCredentialsJson(*body, "imds");
+    XRAYD_TRY_ASSIGN(auto body,
+                     ImdsGet(options.env, std::string(kRoles) + role, options.http_timeout));
+    auto credentials = ParseCredentialsJson(body, "imds");
     if (!credentials) {
       return credentials;
     }

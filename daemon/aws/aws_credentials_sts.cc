@@ -136,12 +136,10 @@ Result<AwsCredentials> CallSts(const CredentialsOptions& options, std::string_vi
     signing.headers = request.headers;
     signing.body = request.body;
     const auto now = options.clock ? options.clock() : std::chrono::system_clock::now();
-    auto added = SignRequest(signing, *credentials, StsRegion(options), "sts", now);
-    if (!added) {
-      return tl::unexpected(added.error());
-    }
+    XRAYD_TRY_ASSIGN(auto added,
+                     SignRequest(signing, *credentials, StsRegion(options), "sts", now));
     request.headers.emplace_back("host", signing.host);
-    request.headers.insert(request.headers.end(), added->begin(), added->end());
+    request.headers.insert(request.headers.end(), added.begin(), added.end());
   }
   HttpClient client(HttpClientOptions{.verify_tls = options.verify_tls, .proxy = options.proxy});
   auto response = client.Send(request);

@@ -112,12 +112,9 @@ Result<ProfileValues> LoadProfile(const Environment& env, std::string_view profi
   ProfileValues merged;
   bool found = false;
   const std::string config_path = SharedConfigPath(env);
-  auto config = ReadIfExists(config_path);
-  if (!config) {
-    return tl::unexpected(config.error());
-  }
-  if (*config) {
-    auto sections = ParseIni(**config);
+  XRAYD_TRY_ASSIGN(auto config, ReadIfExists(config_path));
+  if (config) {
+    auto sections = ParseIni(*config);
     const std::string name =
         profile == "default" ? std::string("default") : "profile " + std::string(profile);
     auto it = sections.find(name);
@@ -130,12 +127,9 @@ Result<ProfileValues> LoadProfile(const Environment& env, std::string_view profi
     }
   }
   const std::string credentials_path = SharedCredentialsPath(env);
-  auto credentials = ReadIfExists(credentials_path);
-  if (!credentials) {
-    return tl::unexpected(credentials.error());
-  }
-  if (*credentials) {
-    auto sections = ParseIni(**credentials);
+  XRAYD_TRY_ASSIGN(auto credentials, ReadIfExists(credentials_path));
+  if (credentials) {
+    auto sections = ParseIni(*credentials);
     if (auto it = sections.find(profile); it != sections.end()) {
       for (auto& [key, value] : it->second) {
         merged[key] = value;

@@ -37,34 +37,25 @@ Result<Endpoint> ParseEndpoint(std::string_view text) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "invalid address '" + std::string(text) + "' (expected [ipv6]:port)");
     }
-    auto port = ParsePort(text.substr(close + 2), text);
-    if (!port) {
-      return tl::unexpected(port.error());
-    }
-    return Endpoint{std::string(text.substr(1, close - 1)), *port};
+    XRAYD_TRY_ASSIGN(auto port, ParsePort(text.substr(close + 2), text));
+    return Endpoint{std::string(text.substr(1, close - 1)), port};
   }
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    auto port = ParsePort(text, text);
-    if (!port) {
-      return tl::unexpected(port.error());
-    }
-    return Endpoint{"127.0.0.1", *port};
+    XRAYD_TRY_ASSIGN(auto port, ParsePort(text, text));
+    return Endpoint{"127.0.0.1", port};
   }
   if (text.find(':') != colon) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "invalid address '" + std::string(text) +
                          "' (write IPv6 addresses in brackets: [::1]:2000)");
   }
-  auto port = ParsePort(text.substr(colon + 1), text);
-  if (!port) {
-    return tl::unexpected(port.error());
-  }
+  XRAYD_TRY_ASSIGN(auto port, ParsePort(text.substr(colon + 1), text));
   std::string host(text.substr(0, colon));
   if (host.empty()) {
     host = "127.0.0.1";
   }
-  return Endpoint{std::move(host), *port};
+  return Endpoint{std::move(host), port};
 }
 
 Result<DaemonAddress> ParseDaemonAddress(std::string_view text) {
@@ -79,15 +70,12 @@ Result<DaemonAddress> ParseDaemonAddress(std::string_view text) {
     if (!is_udp && !is_tcp) {
       return invalid("each part of the two-part form starts with udp: or tcp:");
     }
-    auto endpoint = ParseEndpoint(part.substr(4));
-    if (!endpoint) {
-      return tl::unexpected(endpoint.error());
-    }
+    XRAYD_TRY_ASSIGN(auto endpoint, ParseEndpoint(part.substr(4)));
     std::optional<Endpoint>& slot = is_udp ? address.udp : address.tcp;
     if (slot) {
       return invalid(is_udp ? "udp given twice" : "tcp given twice");
     }
-    slot = *endpoint;
+    slot = endpoint;
     return {};
   };
   const std::size_t space = text.find(' ');
@@ -96,9 +84,7 @@ Result<DaemonAddress> ParseDaemonAddress(std::string_view text) {
       return invalid("expected 'udp:host:port tcp:host:port' (two parts, one space)");
     }
     for (std::string_view part : {text.substr(0, space), text.substr(space + 1)}) {
-      if (Status s = parse_part(part); !s) {
-        return tl::unexpected(s.error());
-      }
+      XRAYD_TRY(parse_part(part));
     }
     if (!address.udp || !address.tcp) {
       return invalid("the two-part form needs one udp: and one tcp: part");
@@ -106,16 +92,11 @@ Result<DaemonAddress> ParseDaemonAddress(std::string_view text) {
     return address;
   }
   if (text.rfind("udp:", 0) == 0 || text.rfind("tcp:", 0) == 0) {
-    if (Status s = parse_part(text); !s) {
-      return tl::unexpected(s.error());
-    }
+    XRAYD_TRY(parse_part(text));
     return address;
   }
-  auto endpoint = ParseEndpoint(text);
-  if (!endpoint) {
-    return tl::unexpected(endpoint.error());
-  }
-  address.plain = *endpoint;
+  XRAYD_TRY_ASSIGN(auto endpoint, ParseEndpoint(text));
+  address.plain = endpoint;
   return address;
 }
 

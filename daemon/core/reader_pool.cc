@@ -25,11 +25,9 @@ Result<ReaderPool::Lease> ReaderPool::Acquire() {
       return Lease(this, std::move(store));
     }
   }
-  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadOnly);
-  if (!store) {
-    return tl::unexpected(store.error());
-  }
-  return Lease(this, std::move(*store));
+  XRAYD_TRY_ASSIGN(auto store,
+                   storage::TraceStore::Open(store_path_, storage::OpenMode::kReadOnly));
+  return Lease(this, std::move(store));
 }
 
 void ReaderPool::Release(std::unique_ptr<storage::TraceStore> store) {
