@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "query/filter_lexer.h"
+
 namespace xrayd::query {
 namespace {
 
@@ -20,20 +22,17 @@ Part True(bool exact) {
   return Part{{}, {}, exact};
 }
 
+// The filter's =, !=, <, <=, >, >= are spelled as in SQL; other operators have no SQL operator
+// (nullptr).
 const char* SqlOp(CompareOp op) {
   switch (op) {
     case CompareOp::kEq:
-      return "=";
     case CompareOp::kNe:
-      return "!=";
     case CompareOp::kLt:
-      return "<";
     case CompareOp::kLe:
-      return "<=";
     case CompareOp::kGt:
-      return ">";
     case CompareOp::kGe:
-      return ">=";
+      return CompareOpName(op);
     default:
       return nullptr;
   }

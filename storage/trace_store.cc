@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "proto/text.h"
 #include "storage/database.h"
 #include "storage/schema.h"
 #include "storage/trace_store_impl.h"
@@ -43,24 +44,11 @@ std::string ListTracesSql() {
          " FROM traces WHERE updated_at >= ?1 ORDER BY updated_at DESC, trace_id DESC LIMIT ?2";
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // Parses 2 * n hex digits of `text` into n bytes.
 bool ParseHexBytes(std::string_view text, unsigned char* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
-    const int hi = HexDigit(text[2 * i]);
-    const int lo = HexDigit(text[2 * i + 1]);
+    const int hi = proto::HexDigitValue(text[2 * i]);
+    const int lo = proto::HexDigitValue(text[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return false;
     }

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/log_limiter.h"
+#include "proto/text.h"
 
 namespace xrayd::daemon {
 
@@ -31,11 +32,9 @@ HttpRequest ToRequest(const http::request<http::string_body>& in) {
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
   for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (char& c : name) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    out.headers[name] = std::string(field.value());
+    const auto name = field.name_string();
+    out.headers[proto::AsciiLower(std::string_view(name.data(), name.size()))] =
+        std::string(field.value());
   }
   out.body = in.body();
   return out;

@@ -3,19 +3,12 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "proto/text.h"
 
 namespace xrayd::daemon {
 
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
@@ -51,13 +44,14 @@ std::string HostWithoutPort(std::string_view host) {
   host = Trim(host);
   if (!host.empty() && host.front() == '[') {
     const auto close = host.find(']');
-    return Lower(close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1));
+    return proto::AsciiLower(close == std::string_view::npos ? host.substr(1)
+                                                             : host.substr(1, close - 1));
   }
   const auto colon = host.find(':');
   if (colon != std::string_view::npos && host.find(':', colon + 1) == std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  std::string out = Lower(host);
+  std::string out = proto::AsciiLower(host);
   if (!out.empty() && out.back() == '.') {
     out.pop_back();
   }
@@ -71,7 +65,7 @@ bool IsIpLiteral(const std::string& host) {
 }
 
 std::string WithoutTrailingSlash(std::string_view origin) {
-  std::string out = Lower(Trim(origin));
+  std::string out = proto::AsciiLower(Trim(origin));
   while (!out.empty() && out.back() == '/') {
     out.pop_back();
   }
@@ -85,7 +79,7 @@ bool Mutating(std::string_view method) {
 // The body types a page may send cross-site without a CORS preflight (the Fetch standard's
 // CORS-safelisted request-header Content-Type values).
 bool SimpleContentType(std::string_view content_type) {
-  std::string media = Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string media = proto::AsciiLower(Trim(content_type.substr(0, content_type.find(';'))));
   return media == "text/plain" || media == "application/x-www-form-urlencoded" ||
          media == "multipart/form-data";
 }
@@ -101,7 +95,7 @@ GuardDecision Refuse(ApiRefusal reason, int status, std::string_view type,
 }  // namespace
 
 bool IsLoopbackHost(std::string_view host) {
-  const std::string name = Lower(host);
+  const std::string name = proto::AsciiLower(host);
   if (name == "localhost" || (name.size() > 10 && name.ends_with(".localhost"))) {
     return true;
   }
@@ -117,7 +111,7 @@ bool IsLoopbackHost(std::string_view host) {
 }
 
 std::vector<std::pair<std::string, std::string>> SecurityHeaders(std::string_view content_type) {
-  const bool html = Lower(content_type).rfind("text/html", 0) == 0;
+  const bool html = proto::AsciiLower(content_type).rfind("text/html", 0) == 0;
   return {
       {"Content-Security-Policy",
        html ? "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -135,7 +129,7 @@ RequestGuard::RequestGuard(ApiSecurityOptions options, GuardEnvironment environm
   for (std::string& origin : options_.cors_origins) {
     origin = WithoutTrailingSlash(origin);
   }
-  environment_.host_name = Lower(environment_.host_name);
+  environment_.host_name = proto::AsciiLower(environment_.host_name);
 }
 
 bool RequestGuard::HostAllowed(std::string_view host_header) const {
@@ -194,15 +188,15 @@ GuardDecision RequestGuard::Check(const HttpRequest& request) const {
             "Access-Control-Allow-Headers",
             requested.empty() ? std::string("content-type, authorization, x-amz-date, "
                                             "x-amz-security-token, x-amz-content-sha256")
-                              : Lower(requested));
+                              : proto::AsciiLower(requested));
         preflight.headers.emplace_back("Access-Control-Max-Age", "600");
         decision.response = std::move(preflight);
         return decision;
       }
     } else if (!health) {
-      const std::string site = Lower(Trim(Header(request, "sec-fetch-site")));
+      const std::string site = proto::AsciiLower(Trim(Header(request, "sec-fetch-site")));
       const bool own_origin =
-          origin.empty() || origin == "http://" + Lower(Trim(Header(request, "host")));
+          origin.empty() || origin == "http://" + proto::AsciiLower(Trim(Header(request, "host")));
       if (site == "cross-site" || site == "same-site" || !own_origin) {
         return Refuse(ApiRefusal::kCrossSite, 403, "AccessDeniedException",
                       "a cross-site browser request (Origin '" +

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/text.h"
+
 namespace xrayd::daemon {
 
 namespace {
@@ -103,7 +105,7 @@ namespace {
 
 bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char a, char b) { return std::tolower(a) == std::tolower(b); }) !=
+                     [](char a, char b) { return proto::AsciiLower(a) == proto::AsciiLower(b); }) !=
          haystack.end();
 }
 

@@ -4,6 +4,7 @@
 
 #include "daemon/net/http_client.h"
 #include "daemon/net/url_authority.h"
+#include "proto/text.h"
 
 namespace xrayd::daemon {
 
@@ -30,10 +31,7 @@ const char* HttpErrorKindName(HttpErrorKind kind) {
 }
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  return proto::EqualsIgnoreCase(a, b);
 }
 
 std::string ClientResponse::Header(std::string_view name) const {
@@ -65,9 +63,7 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   if (scheme_end == std::string_view::npos) {
     return bad("no scheme");
   }
-  for (const char c : url.substr(0, scheme_end)) {
-    out.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  out.scheme = proto::AsciiLower(url.substr(0, scheme_end));
   if (out.scheme != "http" && out.scheme != "https") {
     return bad("scheme must be http or https");
   }
