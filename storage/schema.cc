@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/migrations.h"
+
 namespace xrayd::storage {
 namespace {
 
@@ -96,25 +98,7 @@ Result<std::int64_t> UserVersion(Database& db) {
 }  // namespace
 
 Status Migrate(Database& db) {
-  XRAYD_TRY_ASSIGN(auto version, UserVersion(db));
-  if (version > kSchemaVersion) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "store schema version " + std::to_string(version) +
-                         " is newer than this build's " + std::to_string(kSchemaVersion));
-  }
-  for (std::int64_t v = version; v < kSchemaVersion; ++v) {
-    // The version number is ours, not user text; PRAGMA takes no bound parameters.
-    std::string sql = "BEGIN IMMEDIATE;";
-    sql += kMigrations[static_cast<std::size_t>(v)];
-    sql += "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
-    if (auto status = db.Exec(sql); !status) {
-      if (!db.InAutocommit()) {
-        (void)db.Exec("ROLLBACK");
-      }
-      return status;
-    }
-  }
-  return {};
+  return MigrateUserVersion(db, kMigrations, "store schema");
 }
 
 Status CheckSchema(Database& db) {

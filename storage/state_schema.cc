@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/migrations.h"
+
 namespace xrayd::storage {
 namespace {
 
@@ -54,24 +56,7 @@ INSERT INTO meta(key, value) VALUES('last_rule_modification', 0);
 }  // namespace
 
 Status MigrateState(Database& db) {
-  XRAYD_TRY_ASSIGN(auto version, db.QueryInt("PRAGMA user_version"));
-  if (version > kStateSchemaVersion) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "state schema version " + std::to_string(version) +
-                         " is newer than this build's " + std::to_string(kStateSchemaVersion));
-  }
-  for (std::int64_t v = version; v < kStateSchemaVersion; ++v) {
-    std::string sql = "BEGIN IMMEDIATE;";
-    sql += kMigrations[static_cast<std::size_t>(v)];
-    sql += "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
-    if (auto status = db.Exec(sql); !status) {
-      if (!db.InAutocommit()) {
-        (void)db.Exec("ROLLBACK");
-      }
-      return status;
-    }
-  }
-  return {};
+  return MigrateUserVersion(db, kMigrations, "state schema");
 }
 
 Status CheckStateSchema(Database& db) {
