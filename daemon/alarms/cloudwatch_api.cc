@@ -176,7 +176,7 @@ Outcome DeleteAlarms(AlarmService& service, const Json& params) {
       list += (list.empty() ? "" : ", ") + name;
     }
     return Error("ResourceNotFound",
-                 std::to_string(unknown.size()) + " of the alarms were not found: " + list);
+                 std::to_string(unknown.size()) + " of the alarms were not found: " + list, 404);
   }
   for (const std::string& name : names) {
     (void)service.Store().DeleteAlarm(name);
@@ -210,7 +210,7 @@ Outcome SetAlarmState(AlarmService& service, const Json& params) {
   }
   if (Status s = service.SetState(*name, *state, *reason, data); !s) {
     if (s.error().code == ErrorCode::kNotFound) {
-      return Error("ResourceNotFound", "Alarm " + *name + " not found");
+      return Error("ResourceNotFound", "Alarm " + *name + " not found", 404);
     }
     return Error("InternalServiceError", s.error().message, 500);
   }

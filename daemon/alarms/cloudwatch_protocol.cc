@@ -298,6 +298,15 @@ std::string ShapeName(const std::string& code) {
   if (code == "LimitExceeded") {
     return "LimitExceededFault";
   }
+  if (code == "ValidationError") {
+    return "ValidationException";
+  }
+  if (code == "InvalidFormat") {
+    return "InvalidFormatFault";
+  }
+  if (code == "InternalServiceError") {
+    return "InternalServiceFault";
+  }
   return code;
 }
 

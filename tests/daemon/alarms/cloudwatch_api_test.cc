@@ -233,7 +233,8 @@ TEST(CloudWatchProtocolTest, ErrorsInEachProtocolsShape) {
   EXPECT_NE(xml.body.find("<Type>Sender</Type>"), std::string::npos);
   HttpResponse cbor = EncodeError(Protocol::kCbor, error);
   Json body = Json::from_cbor(cbor.body);
-  EXPECT_EQ(body["__type"], "com.amazonaws.cloudwatch#ValidationError");
+  // The modeled shape (the SDKs map it back to the query code ValidationError).
+  EXPECT_EQ(body["__type"], "com.amazonaws.cloudwatch#ValidationException");
 }
 
 TEST(CloudWatchProtocolTest, QueryResultsAreXmlWithMembers) {
