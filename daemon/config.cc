@@ -110,6 +110,11 @@ API security (docs/security.md):
                               in ps: prefer --api-keys-file)
       --api-keys-file FILE    one ID:SECRET per line (# comments)
       --metrics-auth          /metrics needs a signature too (with --api-auth sigv4)
+Alarms (docs/alarms.md): CloudWatch alarms on AWS/X-Ray ApproximateTraceCount; an alarm action
+arn:aws:sns:REGION:ACCOUNT:NAME runs the local action named NAME:
+      --alarm-webhook NAME=URL      POST CloudWatch's SNS alarm message (JSON) to URL (repeatable)
+      --alarm-command NAME=PROGRAM  run /bin/sh -c PROGRAM with that message on stdin (repeatable)
+      --alarm-eval-interval T       time between evaluation rounds (default 10s; 250ms, 5s, 1m)
 OpenTelemetry (docs/otlp-mapping.md): OTLP/HTTP POST /v1/traces on the TCP address and on:
       --otlp-http ADDRESS     also serve it here (default 127.0.0.1:4318; off disables)
       --otlp-index-attribute KEY  store span attribute KEY as an annotation (repeatable)

@@ -90,6 +90,16 @@ struct DaemonConfig {
   std::vector<std::string> otlp_index_attributes;
   bool otlp_index_all = false;  // --otlp-index-all / Xrayd.OtlpIndexAll.
 
+  // Alarm actions (docs/alarms.md#actions): SNS topic name -> webhook URL, from --alarm-webhook
+  // NAME=URL / Xrayd.AlarmWebhooks, and -> program run with `/bin/sh -c`, from --alarm-command
+  // NAME=PROGRAM / Xrayd.AlarmCommands.
+  std::map<std::string, std::string> alarm_webhooks;
+  std::map<std::string, std::string> alarm_commands;
+  // --alarm-eval-interval / Xrayd.AlarmEvalInterval: time between evaluation rounds of every
+  // alarm (a round also follows new data within 100 ms). Shorter only makes state changes that
+  // come from time passing (data ageing out of the range) visible sooner.
+  std::chrono::milliseconds alarm_eval_interval{10'000};
+
   // The SQLite file inside data_dir.
   std::string StorePath() const { return data_dir + "/traces.db"; }
 };

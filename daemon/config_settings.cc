@@ -239,6 +239,69 @@ ApplyResult LoadApiKeysFile(DaemonConfig& c, std::string_view path) {
   return std::string_view();
 }
 
+// "NAME=VALUE" -> `out[NAME] = VALUE` (alarm actions); `what` names VALUE in messages.
+ApplyResult AddNamed(std::map<std::string, std::string>& out, std::string_view text,
+                     std::string_view what) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
+    return tl::unexpected(
+        Bad("expected NAME=" + std::string(what) + ", got '" + std::string(text) + "'"));
+  }
+  const std::string_view name = text.substr(0, eq);
+  if (name.find_first_of(":/ ,") != std::string_view::npos) {
+    return tl::unexpected(Bad("'" + std::string(name) + "' is not an SNS topic name"));
+  }
+  out[std::string(name)] = std::string(text.substr(eq + 1));
+  return std::string_view();
+}
+
+ApplyResult AddAlarmWebhook(DaemonConfig& c, std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq != std::string_view::npos) {
+    const std::string_view url = text.substr(eq + 1);
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return tl::unexpected(
+          Bad("expected an http:// or https:// URL, got '" + std::string(url) + "'"));
+    }
+  }
+  return AddNamed(c.alarm_webhooks, text, "URL");
+}
+
+// Webhook URLs often carry a token in their path or query: only scheme and authority are shown.
+std::string ShowWebhooks(const DaemonConfig& c) {
+  std::string out;
+  for (const auto& [name, url] : c.alarm_webhooks) {
+    const auto authority = url.find("//");
+    const auto path = url.find_first_of("/?#", authority == std::string::npos ? 0 : authority + 2);
+    out += (out.empty() ? "" : ",") + name + "=" +
+           (path == std::string::npos ? url : url.substr(0, path) + "/...");
+  }
+  return Quoted(out);
+}
+
+// "250ms" or a duration ParseDuration accepts -> milliseconds, at least 10 ms.
+ApplyResult SetEvalInterval(DaemonConfig& c, std::string_view text) {
+  std::chrono::milliseconds interval{0};
+  if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+    auto ms = ParseUnsigned(text.substr(0, text.size() - 2));
+    if (!ms) {
+      return tl::unexpected(ms.error());
+    }
+    interval = std::chrono::milliseconds(*ms);
+  } else {
+    auto seconds = ParseDuration(text);
+    if (!seconds) {
+      return tl::unexpected(seconds.error());
+    }
+    interval = *seconds;
+  }
+  if (interval < std::chrono::milliseconds(10)) {
+    return tl::unexpected(Bad("must be at least 10ms"));
+  }
+  c.alarm_eval_interval = interval;
+  return std::string_view();
+}
+
 std::string ShowList(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) {
@@ -440,6 +503,20 @@ const std::vector<Setting>& Settings() {
       {"otlp_index_all", "", "--otlp-index-all", "Xrayd.OtlpIndexAll", true, false,
        [](DaemonConfig& c, std::string_view v) { return SetBool(c.otlp_index_all, v); },
        [](const DaemonConfig& c) { return std::string(c.otlp_index_all ? "true" : "false"); }},
+      {"alarm_webhooks", "", "--alarm-webhook", "Xrayd.AlarmWebhooks", false, false,
+       AddAlarmWebhook, ShowWebhooks},
+      {"alarm_commands", "", "--alarm-command", "Xrayd.AlarmCommands", false, false,
+       [](DaemonConfig& c, std::string_view v) { return AddNamed(c.alarm_commands, v, "PROGRAM"); },
+       [](const DaemonConfig& c) {
+         std::string out;
+         for (const auto& [name, program] : c.alarm_commands) {
+           out += (out.empty() ? "" : ",") + name + "=" + program;
+         }
+         return Quoted(out);
+       }},
+      {"alarm_eval_interval", "", "--alarm-eval-interval", "Xrayd.AlarmEvalInterval", false, false,
+       SetEvalInterval,
+       [](const DaemonConfig& c) { return std::to_string(c.alarm_eval_interval.count()) + "ms"; }},
   };
   return kSettings;
 }

@@ -28,12 +28,13 @@ constexpr std::array<std::string_view, 16> kOfficialKeys = {"TotalBufferSizeMB",
                                                             "Version"};
 
 // xrayd's own settings, only under the `Xrayd:` section so they never collide with official keys.
-constexpr std::array<std::string_view, 15> kXrayddKeys = {
+constexpr std::array<std::string_view, 18> kXrayddKeys = {
     "Xrayd.DataDir",           "Xrayd.Offline",         "Xrayd.ReceiveBufferKB",
     "Xrayd.QueueMB",           "Xrayd.RetentionMaxAge", "Xrayd.RetentionMaxSizeMB",
     "Xrayd.RetentionInterval", "Xrayd.LogMaxSizeMB",    "Xrayd.LogMaxFiles",
     "Xrayd.SpoolMB",           "Xrayd.AllowedHosts",    "Xrayd.CorsOrigins",
-    "Xrayd.ApiAuth",           "Xrayd.ApiKeysFile",     "Xrayd.MetricsAuth"};
+    "Xrayd.ApiAuth",           "Xrayd.ApiKeysFile",     "Xrayd.MetricsAuth",
+    "Xrayd.AlarmWebhooks",     "Xrayd.AlarmCommands",   "Xrayd.AlarmEvalInterval"};
 
 // The OTLP receiver's settings (daemon/otlp/); OtlpIndexAttributes may also be a YAML list.
 constexpr std::array<std::string_view, 3> kOtlpKeys = {
@@ -42,6 +43,9 @@ constexpr std::array<std::string_view, 3> kOtlpKeys = {
 // Keys whose value may also be a YAML list; its items are joined with ','. (Secrets have no key
 // here: cfg.yaml is often world-readable, keys go in Xrayd.ApiKeysFile.)
 constexpr std::array<std::string_view, 2> kListKeys = {"Xrayd.AllowedHosts", "Xrayd.CorsOrigins"};
+
+// Keys whose value is a mapping NAME: VALUE; each entry becomes one setting "NAME=VALUE".
+constexpr std::array<std::string_view, 2> kMapKeys = {"Xrayd.AlarmWebhooks", "Xrayd.AlarmCommands"};
 
 // Keys the official daemon dropped: it refuses them with one of two messages.
 constexpr std::array<std::string_view, 5> kRetiredKeys = {
@@ -124,6 +128,18 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
         joined += (joined.empty() ? "" : ",") + item.as<std::string>();
       }
       settings.push_back({k.key, std::move(joined)});
+      continue;
+    }
+    if (k.value.IsMap() && Contains(kMapKeys, k.key)) {
+      for (const auto& entry : k.value) {
+        if (!entry.second.IsScalar()) {
+          return tl::unexpected(Invalid(source, k.key + ": expected NAME: VALUE entries (line " +
+                                                    std::to_string(entry.second.Mark().line + 1) +
+                                                    ")"));
+        }
+        settings.push_back(
+            {k.key, entry.first.as<std::string>() + "=" + entry.second.as<std::string>()});
+      }
       continue;
     }
     if (!k.value.IsNull() && !k.value.IsScalar()) {

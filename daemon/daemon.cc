@@ -7,6 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/alarms/alarm_actions.h"
+#include "daemon/alarms/alarm_service.h"
+#include "daemon/alarms/cloudwatch_api.h"
 #include "daemon/api/group_counts.h"
 #include "daemon/api/group_lookup.h"
 #include "daemon/api/http_server.h"
@@ -22,6 +25,7 @@
 #include "daemon/otlp/otlp_receiver.h"
 #include "daemon/retention.h"
 #include "daemon/summary_worker.h"
+#include "storage/alarm_store.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -70,6 +74,7 @@ struct Daemon::Impl {
   Status StartForwarding(Rollback& rollback);
   void StartWriter(Rollback& rollback);
   Status StartBackgroundThreads(Rollback& rollback);
+  Status StartAlarms(Rollback& rollback);
   Status StartApi(Rollback& rollback);
   Status StartOtlpHttp(Rollback& rollback);
   Status StartUdp(Rollback& rollback);
@@ -89,6 +94,10 @@ struct Daemon::Impl {
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
   std::unique_ptr<storage::StateStore> state;  // state.db: groups and sampling rules.
+  // Alarms (docs/alarms.md): their tables in state.db, the actions' thread, the evaluator.
+  std::unique_ptr<storage::AlarmStore> alarm_store;
+  std::unique_ptr<alarms::AlarmActions> alarm_actions;
+  std::unique_ptr<alarms::AlarmService> alarm_service;
   ApiServices api;
   ApiRouter router;
   std::unique_ptr<HttpServer> http;
@@ -179,15 +188,47 @@ Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
   }
   state = std::move(*opened);
   rollback.Add([this] { state.reset(); });
+  if (Status s = StartAlarms(rollback); !s) {
+    return s;
+  }
   // Summaries for search; each new trace also counts towards its groups
-  // (docs/groups.md#approximatetracecount).
+  // (docs/groups.md#approximatetracecount) and their alarms' per-minute metric.
   summaries = std::make_unique<SummaryWorker>(
       config.StorePath(), SummaryWorkerOptions{}, metrics,
-      MakeGroupCountingHook(*state, MakeGroupLookup(*state), metrics));
+      MakeGroupCountingHook(*state, MakeGroupLookup(*state), metrics,
+                            [this](const std::string& group, double first_received) {
+                              alarm_service->CountGroupTrace(group, first_received);
+                            }));
   if (Status s = summaries->Start(); !s) {
     return s;
   }
   rollback.Add([this] { summaries->Stop(); });
+  return {};
+}
+
+// The alarms' tables in state.db, the actions' delivery thread and the evaluator thread. The
+// summary worker (which counts into the service) starts after and stops before them.
+Status Daemon::Impl::StartAlarms(Rollback& rollback) {
+  auto opened = storage::AlarmStore::Open(config.data_dir + "/state.db");
+  if (!opened) {
+    return tl::unexpected(opened.error());
+  }
+  alarm_store = std::move(*opened);
+  rollback.Add([this] { alarm_store.reset(); });
+  alarm_actions = std::make_unique<alarms::AlarmActions>(alarms::AlarmActionsOptions{
+      .webhooks = config.alarm_webhooks, .commands = config.alarm_commands});
+  rollback.Add([this] { alarm_actions.reset(); });
+  alarms::AlarmServiceOptions options{.interval = config.alarm_eval_interval};
+  if (!config.region.empty()) {
+    options.region = config.region;
+  }
+  alarm_service = std::make_unique<alarms::AlarmService>(
+      *alarm_store, proto::SystemClock::Instance(), alarm_actions.get(), options);
+  alarm_service->Start();
+  rollback.Add([this] {
+    alarm_service->Stop();
+    alarm_service.reset();
+  });
   return {};
 }
 
@@ -253,6 +294,7 @@ void Daemon::Impl::AddRoutes() {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = RenderPrometheus(metrics);
     response.body += otlp_metrics.Render();
+    alarm_actions->RenderPrometheus(response.body);
     return response;
   });
   api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
@@ -266,6 +308,8 @@ void Daemon::Impl::AddRoutes() {
   RegisterGraphApi(router, api);
   // OTLP/HTTP (docs/otlp-mapping.md): spans join the UDP pipeline through the same queue.
   otlp::RegisterOtlpRoutes(router, api, OtlpOptions(config), otlp_metrics);
+  // CloudWatch for AWS/X-Ray alarms (docs/alarms.md#api): POST / and the RPC v2 CBOR paths.
+  alarms::RegisterCloudWatchApi(router, *alarm_service);
   if (proxy) {
     // Last: when forwarding, sampling and unknown X-Ray paths go upstream
     // (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).
@@ -327,6 +371,12 @@ void Daemon::Stop() {
     d.otlp_http->Stop();
   }
   d.summaries->Stop();
+  // After the HTTP handlers and the summary worker, the service's only callers.
+  d.alarm_service->Stop();
+  d.alarm_actions->Stop();
+  d.alarm_service.reset();
+  d.alarm_actions.reset();
+  d.alarm_store.reset();
   d.retention->Stop();
   d.checkpointer->Stop();
   d.store.reset();

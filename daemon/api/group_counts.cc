@@ -9,9 +9,10 @@
 namespace xrayd::daemon {
 
 query::SummarizedHook MakeGroupCountingHook(const storage::StateStore& state,
-                                            query::GroupLookup groups, Metrics& metrics) {
-  return [&state, groups = std::move(groups), &metrics](const query::TraceModel& model,
-                                                        double first_received, bool first_summary) {
+                                            query::GroupLookup groups, Metrics& metrics,
+                                            GroupMemberCallback on_member) {
+  return [&state, groups = std::move(groups), &metrics, on_member = std::move(on_member)](
+             const query::TraceModel& model, double first_received, bool first_summary) {
     if (!first_summary) {
       return;  // Counted once per trace, like X-Ray's count of traces recorded into a group.
     }
@@ -20,6 +21,9 @@ query::SummarizedHook MakeGroupCountingHook(const storage::StateStore& state,
       if (definition != nullptr &&
           query::IsGroupMember(*definition, model, first_received, groups)) {
         metrics.group_traces.Add(group.name);
+        if (on_member) {
+          on_member(group.name, first_received);
+        }
       }
     }
   };

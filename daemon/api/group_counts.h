@@ -4,6 +4,9 @@
 // (xrayd_group_traces_total{group=...}). The per-minute view of `xrayd groups list` is
 // daemon/cli/store_group_counts.h.
 
+#include <functional>
+#include <string>
+
 #include "daemon/core/metrics.h"
 #include "query/filter_groups.h"
 #include "query/summarizer.h"
@@ -11,9 +14,15 @@
 
 namespace xrayd::daemon {
 
-// `state` and `metrics` must outlive the hook; it runs on the summary worker's thread.
+// Called once per (new trace, group it is a member of) with the group's name and the trace's
+// first-received time (epoch seconds); e.g. the alarms' per-minute counts.
+using GroupMemberCallback = std::function<void(const std::string& group, double first_received)>;
+
+// `state` and `metrics` must outlive the hook; it runs on the summary worker's thread, and so does
+// `on_member` (may be empty).
 [[nodiscard]] query::SummarizedHook MakeGroupCountingHook(const storage::StateStore& state,
                                                           query::GroupLookup groups,
-                                                          Metrics& metrics);
+                                                          Metrics& metrics,
+                                                          GroupMemberCallback on_member = {});
 
 }  // namespace xrayd::daemon
