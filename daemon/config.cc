@@ -68,6 +68,7 @@ std::string DaemonUsage() {
        xrayd capture [ASSERTION...] [--out F] [--junit F] -- COMMAND   run COMMAND, check its traces
        xrayd assert [-t HOST:PORT] [--since 15m] ASSERTION...        check a running daemon
        xrayd health [-t HOST:PORT] [--timeout SECONDS]   exit 0 if the daemon answers /healthz
+       xrayd alarms list [-t HOST:PORT] [--json]         CloudWatch alarms and their states
        (`xrayd capture --help` lists the assertions)
 
 Flags of the official X-Ray daemon (same meaning):

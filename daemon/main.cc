@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli/cli_alarms.h"
 #include "daemon/cli/cli_assert.h"
 #include "daemon/cli/cli_capture.h"
 #include "daemon/cli/cli_groups.h"
@@ -93,6 +94,10 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     return xrayd::daemon::RunAssertCommand(args, xrayd::daemon::ProcessEnvironment(), std::cout,
                                            std::cerr);
+  }
+  if (!args.empty() && args.front() == "alarms") {
+    args.erase(args.begin());
+    return xrayd::daemon::RunAlarmsCommand(args, std::cout, std::cerr);
   }
   if (!args.empty() && args.front() == "health") {
     args.erase(args.begin());

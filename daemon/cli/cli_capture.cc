@@ -14,6 +14,7 @@
 #include <ostream>
 #include <thread>
 
+#include "daemon/cli/cli_alarms.h"
 #include "daemon/cli/cli_assert.h"
 #include "daemon/cli/cli_parse.h"
 #include "daemon/cli/xray_query_client.h"
@@ -31,6 +32,7 @@ struct CaptureArgs {
   double timeout_seconds = 30;
   ReportArgs report;
   AssertionFlags assertions;
+  std::vector<AlarmExpectation> alarms;  // --alarm-fired / --no-alarm, in order.
   std::vector<std::string> command;
 };
 
@@ -58,6 +60,20 @@ std::optional<int> ParseCaptureArgs(const std::vector<std::string>& args, Captur
                     "wait at most this long after COMMAND exits (default 30s)");
   AddReportOptions(app, parsed.report);
   parsed.assertions.AddTo(app);
+  for (const auto& [flag, fired] : {std::pair{"--alarm-fired", true}, {"--no-alarm", false}}) {
+    app.add_option(
+           flag,
+           [&parsed, fired](const CLI::results_t& values) {
+             parsed.alarms.push_back({values.front(), fired});
+             return true;
+           },
+           fired ? "fail unless CloudWatch alarm NAME went to ALARM during the run (repeatable)"
+                 : "fail if CloudWatch alarm NAME went to ALARM during the run (repeatable)")
+        ->expected(1)
+        ->type_name("NAME")
+        ->trigger_on_parse()
+        ->group("Alarm assertions (docs/alarms.md)");
+  }
   if (auto code = ParseCommandLine(app, options, out, err)) {
     return code;
   }
@@ -238,6 +254,8 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
   Environment command_env = env;
   command_env["AWS_XRAY_DAEMON_ADDRESS"] = "udp:" + udp + " tcp:" + tcp;
   command_env["AWS_ENDPOINT_URL_XRAY"] = "http://" + tcp;
+  // CloudWatch alarms on the private daemon's groups (docs/alarms.md).
+  command_env["AWS_ENDPOINT_URL_CLOUDWATCH"] = "http://" + tcp;
   const CommandResult command = RunCommand(args.command, command_env);
   if (!WaitQuiet(daemon.GetMetrics(), args.quiet_seconds, args.timeout_seconds, clock)) {
     err << "xrayd capture: segments still arriving after --timeout " << args.timeout_seconds
@@ -249,11 +267,18 @@ int Capture(const CaptureArgs& args, const std::string& data_dir, const Environm
                          .passed = command.exit_code == 0,
                          .message = "the command " + command.status,
                          .details = ""};
+  std::vector<JUnitCase> extra_cases = {command_case};
+  // The last traces are counted into their groups' alarms once summarized (about a second after
+  // they went quiet), so alarm expectations wait that long at most.
+  for (JUnitCase& c : CheckAlarmExpectations("http://" + tcp, args.alarms, started - 1,
+                                             std::chrono::milliseconds(2500), err)) {
+    extra_cases.push_back(std::move(c));
+  }
   const ReportSink sink{err, err, UseColor(args.report.color, STDERR_FILENO, env)};
   std::vector<nlohmann::json> traces;
   const int checked =
       CheckAndReport(client, args.assertions.assertions(), window, args.report, "xrayd capture",
-                     {command_case}, clock.NowSeconds() - started, sink, &traces);
+                     extra_cases, clock.NowSeconds() - started, sink, &traces);
   daemon.Stop();
   std::size_t segments = 0;
   for (const nlohmann::json& trace : traces) {

@@ -4,7 +4,9 @@
 // arriving, writes the captured traces and checks assertions (daemon/trace_assertions.h).
 //
 // COMMAND gets AWS_XRAY_DAEMON_ADDRESS="udp:127.0.0.1:U tcp:127.0.0.1:T" (segments and
-// centralized sampling) and AWS_ENDPOINT_URL_XRAY="http://127.0.0.1:T" (X-Ray API clients).
+// centralized sampling), AWS_ENDPOINT_URL_XRAY="http://127.0.0.1:T" (X-Ray API clients) and
+// AWS_ENDPOINT_URL_CLOUDWATCH="http://127.0.0.1:T" (alarms, docs/alarms.md). --alarm-fired NAME
+// and --no-alarm NAME check whether CloudWatch alarm NAME went to ALARM during the run.
 // [local] The private daemon's Default sampling rule samples every request (FixedRate 1): a
 // capture keeps everything the SDK would send.
 // Exit status: COMMAND's when it failed (128+N when killed by signal N, 127 when it could not be
