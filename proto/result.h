@@ -67,12 +67,12 @@ inline const char* ErrorCodeName(ErrorCode code) {
 // the expression). `tmp` and `lhs` are declarators, so they cannot be parenthesized.
 #define XRAYD_TRY_CONCAT_INNER_(a, b) a##b
 #define XRAYD_TRY_CONCAT_(a, b) XRAYD_TRY_CONCAT_INNER_(a, b)
-#define XRAYD_TRY_IMPL_(tmp, ...)                                                        \
-  do {                                                                                   \
-    auto&& tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */                 \
-    if (!tmp) {                                                                          \
-      return ::tl::make_unexpected(std::forward<decltype(tmp)>(tmp).error());            \
-    }                                                                                    \
+#define XRAYD_TRY_IMPL_(tmp, ...)                                             \
+  do {                                                                        \
+    auto&& tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */      \
+    if (!tmp) {                                                               \
+      return ::tl::make_unexpected(std::forward<decltype(tmp)>(tmp).error()); \
+    }                                                                         \
   } while (false)
 #define XRAYD_TRY_ASSIGN_IMPL_(tmp, lhs, ...)                        \
   auto tmp = (__VA_ARGS__); /* NOLINT(bugprone-macro-parentheses) */ \

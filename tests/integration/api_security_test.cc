@@ -35,19 +35,19 @@ TEST_F(ApiSecurityTest, CrossSitePageCannotChangeOrReadAnything) {
 
   // What a page at http://evil.example can send without a preflight.
   HttpResult deleted = SendHttp(port, "POST", "/DeleteGroup",
-                           {{"Host", Local(port)},
-                            {"Origin", "http://evil.example"},
-                            {"Sec-Fetch-Site", "cross-site"},
-                            {"Content-Type", "text/plain;charset=UTF-8"}},
-                           R"({"GroupName":"checkout"})");
+                                {{"Host", Local(port)},
+                                 {"Origin", "http://evil.example"},
+                                 {"Sec-Fetch-Site", "cross-site"},
+                                 {"Content-Type", "text/plain;charset=UTF-8"}},
+                                R"({"GroupName":"checkout"})");
   EXPECT_EQ(deleted.status, 403) << deleted.body;
   EXPECT_NE(deleted.headers.find("X-Amzn-ErrorType: AccessDeniedException"), std::string::npos);
   EXPECT_EQ(deleted.headers.find("Access-Control-Allow-Origin"), std::string::npos);
   HttpResult read = SendHttp(port, "POST", "/TraceSummaries",
-                        {{"Host", Local(port)},
-                         {"Origin", "http://evil.example"},
-                         {"Content-Type", "application/json"}},
-                        R"({"StartTime":0,"EndTime":4102444800})");
+                             {{"Host", Local(port)},
+                              {"Origin", "http://evil.example"},
+                              {"Content-Type", "application/json"}},
+                             R"({"StartTime":0,"EndTime":4102444800})");
   EXPECT_EQ(read.status, 403);
   // A form POST (no Origin from an old browser would still be caught by its type).
   HttpResult form =
@@ -82,7 +82,7 @@ TEST_F(ApiSecurityTest, RebindingHostIsRefusedToBrowsersOnly) {
   EXPECT_EQ(metrics.status, 403);
   // The allowed name works from a browser; any name works from an SDK (no Origin).
   HttpResult allowed = SendHttp(port, "GET", "/metrics",
-                           {{"Host", "xray-daemon:2000"}, {"Sec-Fetch-Site", "same-origin"}});
+                                {{"Host", "xray-daemon:2000"}, {"Sec-Fetch-Site", "same-origin"}});
   EXPECT_EQ(allowed.status, 200);
   HttpResult sdk = SendHttp(
       port, "POST", "/GetSamplingRules",
@@ -111,23 +111,23 @@ TEST_F(ApiSecurityTest, CorsOriginIsAnsweredAndOthersAreNot) {
   ASSERT_TRUE(daemon.Started());
   const std::uint16_t port = daemon.TcpPort();
   HttpResult preflight = SendHttp(port, "OPTIONS", "/Groups",
-                             {{"Host", Local(port)},
-                              {"Origin", "http://localhost:3000"},
-                              {"Access-Control-Request-Method", "POST"},
-                              {"Access-Control-Request-Headers", "content-type"}});
+                                  {{"Host", Local(port)},
+                                   {"Origin", "http://localhost:3000"},
+                                   {"Access-Control-Request-Method", "POST"},
+                                   {"Access-Control-Request-Headers", "content-type"}});
   EXPECT_EQ(preflight.status, 204) << preflight.body;
   EXPECT_NE(preflight.headers.find("Access-Control-Allow-Origin: http://localhost:3000"),
             std::string::npos);
   HttpResult groups = SendHttp(port, "POST", "/Groups",
-                          {{"Host", Local(port)},
-                           {"Origin", "http://localhost:3000"},
-                           {"Sec-Fetch-Site", "same-site"},
-                           {"Content-Type", "application/json"}});
+                               {{"Host", Local(port)},
+                                {"Origin", "http://localhost:3000"},
+                                {"Sec-Fetch-Site", "same-site"},
+                                {"Content-Type", "application/json"}});
   EXPECT_EQ(groups.status, 200);
   EXPECT_NE(groups.headers.find("Access-Control-Allow-Origin: http://localhost:3000"),
             std::string::npos);
   HttpResult other = SendHttp(port, "POST", "/Groups",
-                         {{"Host", Local(port)}, {"Origin", "http://localhost:3001"}});
+                              {{"Host", Local(port)}, {"Origin", "http://localhost:3001"}});
   EXPECT_EQ(other.status, 403);
 }
 
@@ -161,13 +161,15 @@ TEST_F(ApiSecurityTest, SigV4AuthWithGoodAndBadKeys) {
                        {"--api-auth", "sigv4", "--api-key", "AKIDXRAYD:s3cret", "--metrics-auth"});
   ASSERT_TRUE(daemon.Started());
   const std::uint16_t port = daemon.TcpPort();
-  HttpResult good = SendHttp(port, "POST", "/CreateGroup",
-                        SignedHeaders(port, "/CreateGroup", kGroup, "AKIDXRAYD", "s3cret"), kGroup);
+  HttpResult good =
+      SendHttp(port, "POST", "/CreateGroup",
+               SignedHeaders(port, "/CreateGroup", kGroup, "AKIDXRAYD", "s3cret"), kGroup);
   EXPECT_EQ(good.status, 200) << good.body;
   HttpResult unknown =
       SendHttp(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDOTHER", "s3cret"));
   EXPECT_EQ(unknown.status, 403);
-  EXPECT_NE(unknown.headers.find("X-Amzn-ErrorType: UnrecognizedClientException"), std::string::npos);
+  EXPECT_NE(unknown.headers.find("X-Amzn-ErrorType: UnrecognizedClientException"),
+            std::string::npos);
   HttpResult bad =
       SendHttp(port, "POST", "/Groups", SignedHeaders(port, "/Groups", "", "AKIDXRAYD", "wrong"));
   EXPECT_EQ(bad.status, 403);
@@ -179,7 +181,7 @@ TEST_F(ApiSecurityTest, SigV4AuthWithGoodAndBadKeys) {
   EXPECT_EQ(HttpGet(port, "/healthz").status, 200);
   EXPECT_EQ(HttpGet(port, "/metrics").status, 403);
   HttpResult metrics = SendHttp(port, "GET", "/metrics",
-                           SignedHeaders(port, "/metrics", "", "AKIDXRAYD", "s3cret", "GET"));
+                                SignedHeaders(port, "/metrics", "", "AKIDXRAYD", "s3cret", "GET"));
   EXPECT_EQ(metrics.status, 200) << metrics.body;
   EXPECT_NE(metrics.body.find("xrayd_api_requests_refused_total{reason=\"unknown_key\"} 1"),
             std::string::npos);

@@ -216,14 +216,13 @@ HttpResult SendHttp(std::uint16_t port, const std::string& method, const std::st
   return result;
 }
 
-
 HttpResult HttpGet(std::uint16_t port, const std::string& path) {
   return SendHttp(port, "GET", path, {{"Host", "127.0.0.1"}});
 }
 
 HttpResult HttpPost(std::uint16_t port, const std::string& path, const std::string& body) {
-  return SendHttp(port, "POST", path,
-                  {{"Host", "127.0.0.1"}, {"Content-Type", "application/json"}}, body);
+  return SendHttp(port, "POST", path, {{"Host", "127.0.0.1"}, {"Content-Type", "application/json"}},
+                  body);
 }
 
 CommandResult RunXrayd(const std::vector<std::string>& args) {

@@ -64,7 +64,8 @@ void SendUdp(std::uint16_t port, const std::string& payload);
 // Sends `method path` to 127.0.0.1:port with exactly `headers`, plus Connection: close and
 // Content-Length (unless a GET without body); 10 s timeout; status 0 if unreachable.
 HttpResult SendHttp(std::uint16_t port, const std::string& method, const std::string& path,
-                    const std::map<std::string, std::string>& headers, const std::string& body = "");
+                    const std::map<std::string, std::string>& headers,
+                    const std::string& body = "");
 // GET http://127.0.0.1:port/path with a 10 s timeout; status 0 if unreachable.
 HttpResult HttpGet(std::uint16_t port, const std::string& path);
 // POST http://127.0.0.1:port/path with a JSON body, same timeout.
