@@ -60,7 +60,9 @@ std::optional<int> ParseCaptureArgs(const std::vector<std::string>& args, Captur
                     "wait at most this long after COMMAND exits (default 30s)");
   AddReportOptions(app, parsed.report);
   parsed.assertions.AddTo(app);
-  for (const auto& [flag, fired] : {std::pair{"--alarm-fired", true}, {"--no-alarm", false}}) {
+  for (const auto& option : {std::pair{"--alarm-fired", true}, {"--no-alarm", false}}) {
+    const char* flag = option.first;
+    const bool fired = option.second;  // A copy: clang 14 cannot capture a structured binding.
     app.add_option(
            flag,
            [&parsed, fired](const CLI::results_t& values) {
