@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "daemon/config.h"
 #include "daemon/config_yaml.h"
 #include "daemon/net/http_proxy.h"
+#include "proto/duration.h"
 
 namespace xrayd::daemon {
 
@@ -58,37 +60,15 @@ Result<bool> ParseBool(std::string_view text) {
   return tl::unexpected(Bad("expected true or false, got '" + std::string(text) + "'"));
 }
 
-// "90", "90s", "15m", "12h", "7d" -> seconds.
+// A duration of whole seconds ("90", "90s", "15m", "1.5h", "7d"; proto::ParseDurationSeconds).
 Result<std::chrono::seconds> ParseDuration(std::string_view text) {
-  std::uint64_t scale = 1;
-  std::string_view digits = text;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 's':
-        digits.remove_suffix(1);
-        break;
-      case 'm':
-        scale = 60;
-        digits.remove_suffix(1);
-        break;
-      case 'h':
-        scale = 3600;
-        digits.remove_suffix(1);
-        break;
-      case 'd':
-        scale = 86400;
-        digits.remove_suffix(1);
-        break;
-      default:
-        break;
-    }
-  }
-  auto value = ParseUnsigned(digits);
-  if (!value || *value > (1ull << 40)) {
+  auto seconds = proto::ParseDurationSeconds(text);
+  if (!seconds || *seconds != std::floor(*seconds) || *seconds > static_cast<double>(1ull << 40)) {
     return tl::unexpected(
-        Bad("expected a duration such as 90s, 15m, 12h or 7d, got '" + std::string(text) + "'"));
+        Bad("expected a duration of whole seconds such as 90s, 15m, 12h or 7d, got '" +
+            std::string(text) + "'"));
   }
-  return std::chrono::seconds(static_cast<std::int64_t>(*value * scale));
+  return std::chrono::seconds(static_cast<std::int64_t>(*seconds));
 }
 
 std::string ShowDuration(std::chrono::seconds s) {
@@ -108,25 +88,22 @@ std::string Quoted(const std::string& s) {
 
 // Applies an address to the UDP (udp == true) or TCP setting; the two-part form sets both.
 ApplyResult ApplyAddress(DaemonConfig& c, std::string_view text, bool udp) {
-  auto address = ParseDaemonAddress(text);
-  if (!address) {
-    return tl::unexpected(address.error());
-  }
-  if (address->plain) {
-    (udp ? c.udp : c.tcp) = *address->plain;
+  XRAYD_TRY_ASSIGN(auto address, ParseDaemonAddress(text));
+  if (address.plain) {
+    (udp ? c.udp : c.tcp) = *address.plain;
     return std::string_view();
   }
-  if (address->udp && address->tcp) {
-    c.udp = *address->udp;
-    c.tcp = *address->tcp;
+  if (address.udp && address.tcp) {
+    c.udp = *address.udp;
+    c.tcp = *address.tcp;
     return std::string_view(udp ? "tcp_address" : "udp_address");
   }
-  if (udp && address->udp) {
-    c.udp = *address->udp;
+  if (udp && address.udp) {
+    c.udp = *address.udp;
     return std::string_view();
   }
-  if (!udp && address->tcp) {
-    c.tcp = *address->tcp;
+  if (!udp && address.tcp) {
+    c.tcp = *address.tcp;
     return std::string_view();
   }
   return tl::unexpected(Bad(std::string("expected a ") + (udp ? "UDP" : "TCP") + " address, got '" +
@@ -135,23 +112,17 @@ ApplyResult ApplyAddress(DaemonConfig& c, std::string_view text, bool udp) {
 
 template <typename T>
 ApplyResult SetNumber(T& out, std::string_view text, std::uint64_t scale, std::uint64_t min) {
-  auto value = ParseUnsigned(text);
-  if (!value) {
-    return tl::unexpected(value.error());
-  }
-  if (*value < min) {
+  XRAYD_TRY_ASSIGN(auto value, ParseUnsigned(text));
+  if (value < min) {
     return tl::unexpected(Bad("must be at least " + std::to_string(min)));
   }
-  out = static_cast<T>(*value * scale);
+  out = static_cast<T>(value * scale);
   return std::string_view();
 }
 
 ApplyResult SetBool(bool& out, std::string_view text) {
-  auto value = ParseBool(text);
-  if (!value) {
-    return tl::unexpected(value.error());
-  }
-  out = *value;
+  XRAYD_TRY_ASSIGN(auto value, ParseBool(text));
+  out = value;
   return std::string_view();
 }
 
@@ -283,17 +254,11 @@ std::string ShowWebhooks(const DaemonConfig& c) {
 ApplyResult SetEvalInterval(DaemonConfig& c, std::string_view text) {
   std::chrono::milliseconds interval{0};
   if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
-    auto ms = ParseUnsigned(text.substr(0, text.size() - 2));
-    if (!ms) {
-      return tl::unexpected(ms.error());
-    }
-    interval = std::chrono::milliseconds(*ms);
+    XRAYD_TRY_ASSIGN(auto ms, ParseUnsigned(text.substr(0, text.size() - 2)));
+    interval = std::chrono::milliseconds(ms);
   } else {
-    auto seconds = ParseDuration(text);
-    if (!seconds) {
-      return tl::unexpected(seconds.error());
-    }
-    interval = *seconds;
+    XRAYD_TRY_ASSIGN(auto seconds, ParseDuration(text));
+    interval = seconds;
   }
   if (interval < std::chrono::milliseconds(10)) {
     return tl::unexpected(Bad("must be at least 10ms"));
@@ -310,8 +275,9 @@ std::string ShowList(const std::vector<std::string>& items) {
   return Quoted(out);
 }
 
-const std::vector<Setting>& Settings() {
-  static const std::vector<Setting> kSettings = {
+// The official daemon's addresses, mode and AWS settings.
+std::vector<Setting> AddressAndAwsSettings() {
+  return {
       {"udp_address", "-b", "--bind", "Socket.UDPAddress", false, false,
        [](DaemonConfig& c, std::string_view v) { return ApplyAddress(c, v, true); },
        [](const DaemonConfig& c) { return c.udp.ToString(); }},
@@ -357,13 +323,16 @@ const std::vector<Setting>& Settings() {
       {"concurrency", "", "", "Concurrency", false, true,
        [](DaemonConfig& c, std::string_view v) { return SetNumber(c.concurrency, v, 1, 1); },
        [](const DaemonConfig& c) { return std::to_string(c.concurrency); }},
+  };
+}
+
+// Logging.
+std::vector<Setting> LoggingSettings() {
+  return {
       {"log_level", "-l", "--log-level", "Logging.LogLevel", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
-         auto level = ParseLogLevel(v);
-         if (!level) {
-           return tl::unexpected(level.error());
-         }
-         c.log_level = *level;
+         XRAYD_TRY_ASSIGN(auto level, ParseLogLevel(v));
+         c.log_level = level;
          return std::string_view();
        },
        [](const DaemonConfig& c) { return std::string(LogLevelName(c.log_level)); }},
@@ -381,20 +350,23 @@ const std::vector<Setting>& Settings() {
       {"log_max_files", "", "", "Xrayd.LogMaxFiles", false, false,
        [](DaemonConfig& c, std::string_view v) { return SetNumber(c.log_max_files, v, 1, 1); },
        [](const DaemonConfig& c) { return std::to_string(c.log_max_files); }},
+  };
+}
+
+// Memory, receive buffers, retention and the forwarding spool.
+std::vector<Setting> StorageSettings() {
+  return {
       {"buffer_memory_mb", "-m", "--buffer-memory", "TotalBufferSizeMB", false, true,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
-         auto mb = ParseUnsigned(v);
-         if (!mb) {
-           return tl::unexpected(mb.error());
-         }
-         if (*mb == 0) {  // As the official daemon: 0 means "the default".
+         XRAYD_TRY_ASSIGN(auto mb, ParseUnsigned(v));
+         if (mb == 0) {  // As the official daemon: 0 means "the default".
            c.buffer_memory_mb = kDefaultBufferMemoryMb;
-         } else if (*mb < kMinBufferMemoryMb || *mb > (1u << 20)) {
+         } else if (mb < kMinBufferMemoryMb || mb > (1u << 20)) {
            // The official daemon's message.
            return tl::unexpected(
                Bad("Not enough Buffers Memory Allocated. Min Buffers Memory required: 3 MB."));
          } else {
-           c.buffer_memory_mb = *mb;
+           c.buffer_memory_mb = mb;
          }
          return std::string_view();
        },
@@ -411,11 +383,8 @@ const std::vector<Setting>& Settings() {
        [](const DaemonConfig& c) { return std::to_string(c.receive_buffer_bytes / 1024); }},
       {"retention_max_age", "", "--retention-age", "Xrayd.RetentionMaxAge", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
-         auto age = ParseDuration(v);
-         if (!age) {
-           return tl::unexpected(age.error());
-         }
-         c.retention_max_age = *age;
+         XRAYD_TRY_ASSIGN(auto age, ParseDuration(v));
+         c.retention_max_age = age;
          return std::string_view();
        },
        [](const DaemonConfig& c) {
@@ -437,20 +406,23 @@ const std::vector<Setting>& Settings() {
        [](const DaemonConfig& c) { return std::to_string(c.forward_spool_max_bytes >> 20); }},
       {"retention_interval", "", "--retention-interval", "Xrayd.RetentionInterval", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
-         auto interval = ParseDuration(v);
-         if (!interval) {
-           return tl::unexpected(interval.error());
-         }
-         if (interval->count() == 0) {
+         XRAYD_TRY_ASSIGN(auto interval, ParseDuration(v));
+         if (interval.count() == 0) {
            return tl::unexpected(Bad("must be at least 1s"));
          }
-         c.retention_interval = *interval;
+         c.retention_interval = interval;
          return std::string_view();
        },
        [](const DaemonConfig& c) {
          return ShowDuration(
              std::chrono::duration_cast<std::chrono::seconds>(c.retention_interval));
        }},
+  };
+}
+
+// The TCP port's guard: hosts, origins, authentication.
+std::vector<Setting> ApiSettings() {
+  return {
       {"allowed_hosts", "", "--allowed-host", "Xrayd.AllowedHosts", false, false,
        [](DaemonConfig& c, std::string_view v) { return AppendList(c.allowed_hosts, v); },
        [](const DaemonConfig& c) { return ShowList(c.allowed_hosts); }},
@@ -479,6 +451,12 @@ const std::vector<Setting>& Settings() {
       {"metrics_auth", "", "--metrics-auth", "Xrayd.MetricsAuth", true, false,
        [](DaemonConfig& c, std::string_view v) { return SetBool(c.metrics_auth, v); },
        [](const DaemonConfig& c) { return std::string(c.metrics_auth ? "true" : "false"); }},
+  };
+}
+
+// The OTLP receiver.
+std::vector<Setting> OtlpSettings() {
+  return {
       {"otlp_http_address", "", "--otlp-http", "Xrayd.OtlpHttpAddress", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
          c.otlp_http_explicit = true;
@@ -486,11 +464,8 @@ const std::vector<Setting>& Settings() {
            c.otlp_http.reset();
            return std::string_view();
          }
-         auto endpoint = ParseEndpoint(v);
-         if (!endpoint) {
-           return tl::unexpected(endpoint.error());
-         }
-         c.otlp_http = *endpoint;
+         XRAYD_TRY_ASSIGN(auto endpoint, ParseEndpoint(v));
+         c.otlp_http = endpoint;
          return std::string_view();
        },
        [](const DaemonConfig& c) {
@@ -503,6 +478,12 @@ const std::vector<Setting>& Settings() {
       {"otlp_index_all", "", "--otlp-index-all", "Xrayd.OtlpIndexAll", true, false,
        [](DaemonConfig& c, std::string_view v) { return SetBool(c.otlp_index_all, v); },
        [](const DaemonConfig& c) { return std::string(c.otlp_index_all ? "true" : "false"); }},
+  };
+}
+
+// Alarm actions and evaluation.
+std::vector<Setting> AlarmSettings() {
+  return {
       {"alarm_webhooks", "", "--alarm-webhook", "Xrayd.AlarmWebhooks", false, false,
        AddAlarmWebhook, ShowWebhooks},
       {"alarm_commands", "", "--alarm-command", "Xrayd.AlarmCommands", false, false,
@@ -517,7 +498,21 @@ const std::vector<Setting>& Settings() {
       {"alarm_eval_interval", "", "--alarm-eval-interval", "Xrayd.AlarmEvalInterval", false, false,
        SetEvalInterval,
        [](const DaemonConfig& c) { return std::to_string(c.alarm_eval_interval.count()) + "ms"; }},
+
   };
+}
+
+// Every setting, in --print-config order.
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> kSettings = [] {
+    std::vector<Setting> all;
+    for (auto* part : {AddressAndAwsSettings, LoggingSettings, StorageSettings, ApiSettings,
+                       OtlpSettings, AlarmSettings}) {
+      std::vector<Setting> rows = part();
+      all.insert(all.end(), rows.begin(), rows.end());
+    }
+    return all;
+  }();
   return kSettings;
 }
 
@@ -631,24 +626,18 @@ Result<std::vector<Assignment>> FlagAssignments(const std::vector<std::string>& 
     } else if (flag == "--print-config") {
       parsed.print_config = true;
     } else if (flag == "-c" || flag == "--config") {
-      auto path = value();
-      if (!path) {
-        return tl::unexpected(path.error());
-      }
-      if (path->empty()) {
+      XRAYD_TRY_ASSIGN(auto path, value());
+      if (path.empty()) {
         return MakeError(ErrorCode::kInvalidArgument, flag + " needs a file");
       }
-      parsed.config_file = *path;
+      parsed.config_file = path;
     } else if (const Setting* setting = FindByFlag(flag)) {
       std::string text;
       if (setting->is_bool) {
         text = inline_value.value_or("true");
       } else {
-        auto v = value();
-        if (!v) {
-          return tl::unexpected(v.error());
-        }
-        text = std::move(*v);
+        XRAYD_TRY_ASSIGN(auto v, value());
+        text = std::move(v);
       }
       out.push_back({setting, std::move(text), SettingOrigin{SettingSource::kFlag, flag}});
     } else {
@@ -682,10 +671,7 @@ Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const
   for (const Setting& s : Settings()) {
     parsed.origins[std::string(s.name)] = SettingOrigin{};
   }
-  auto flags = FlagAssignments(args, parsed);
-  if (!flags) {
-    return tl::unexpected(flags.error());
-  }
+  XRAYD_TRY_ASSIGN(auto flags, FlagAssignments(args, parsed));
   if (parsed.show_help || parsed.show_version) {
     return parsed;  // Nothing else is read: -h and -v work whatever the rest says.
   }
@@ -698,15 +684,9 @@ Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const
 
   std::string file_log_level;
   if (!parsed.config_file.empty()) {
-    auto text = ReadFile(parsed.config_file);
-    if (!text) {
-      return tl::unexpected(text.error());
-    }
-    auto settings = ParseConfigYaml(*text, parsed.config_file);
-    if (!settings) {
-      return tl::unexpected(settings.error());
-    }
-    for (const YamlSetting& y : *settings) {
+    XRAYD_TRY_ASSIGN(auto text, ReadFile(parsed.config_file));
+    XRAYD_TRY_ASSIGN(auto settings, ParseConfigYaml(text, parsed.config_file));
+    for (const YamlSetting& y : settings) {
       const Setting* setting = nullptr;
       for (const Setting& s : Settings()) {
         if (s.yaml_key == y.key) {
@@ -729,7 +709,7 @@ Result<ParsedFlags> ParseDaemonFlags(const std::vector<std::string>& args, const
   }
 
   std::string flag_log_level;
-  for (const Assignment& a : *flags) {
+  for (const Assignment& a : flags) {
     if (a.setting->name == "log_level") {
       flag_log_level = a.value;
     }
