@@ -1,6 +1,7 @@
 // DecodeJson (daemon/otlp/otlp_decode.h): OTLP JSON -> ExportTraceServiceRequest.
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -80,8 +81,11 @@ T Integer(const json* value, const char* what) {
     return static_cast<T>(value->get<std::int64_t>());
   }
   if (value->is_number_float()) {
+    // Whole and within T's range: converting a double outside it is undefined behaviour.
     const double d = value->get<double>();
-    if (std::isfinite(d) && d == std::floor(d)) {
+    const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);  // 2^63 for int64_t.
+    const double lowest = std::numeric_limits<T>::is_signed ? -limit : 0.0;
+    if (std::isfinite(d) && d == std::floor(d) && d >= lowest && d < limit) {
       return static_cast<T>(d);
     }
   }

@@ -112,6 +112,9 @@ TEST(OtlpDecodeTest, JsonRejectsWhatIsNotOtlp) {
       R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]})",
       R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_BOGUS"}]}]}]})",
       R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":7}]}]}]})",
+      // Whole numbers outside the field's range (converting them would be undefined behaviour).
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1.76723e+20}]}]}]})",
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":-1.0}]}]}]})",
   };
   for (const char* body : bad) {
     auto decoded = DecodeJson(body);
