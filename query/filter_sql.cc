@@ -155,7 +155,28 @@ class Compiler {
  public:
   explicit Compiler(const GroupLookup& groups) : groups_(groups) {}
 
+  // Each level of the tree (an inlined group's too) wraps its terms in one more pair of
+  // parentheses. SQLite's parser has a fixed stack (YYSTACKDEPTH 100), so a subtree below
+  // kMaxSqlNesting levels becomes TRUE (inexact): still a superset, the evaluator decides.
   Part Compile(const Node& node) {
+    if (const auto* outer = std::get_if<Not>(&node.kind)) {
+      if (const auto* inner = std::get_if<Not>(&outer->child->kind)) {
+        return Compile(*inner->child);  // !!x is x, NULL included (three-valued logic).
+      }
+    }
+    if (nesting_ >= kMaxSqlNesting) {
+      return True(false);
+    }
+    ++nesting_;
+    Part part = CompileNode(node);
+    --nesting_;
+    return part;
+  }
+
+ private:
+  static constexpr int kMaxSqlNesting = 16;
+
+  Part CompileNode(const Node& node) {
     return std::visit(Overloaded{
                           [&](const And& n) { return Join(n.children, " AND ", /*is_or=*/false); },
                           [&](const Or& n) { return Join(n.children, " OR ", /*is_or=*/true); },
@@ -192,7 +213,6 @@ class Compiler {
                       node.kind);
   }
 
- private:
   static void Append(Part& into, Part part, std::string_view glue) {
     into.exact = into.exact && part.exact;
     if (part.sql.empty()) {
@@ -293,7 +313,8 @@ class Compiler {
   }
 
   const GroupLookup& groups_;
-  int depth_ = 0;
+  int depth_ = 0;    // Groups inlined inside groups.
+  int nesting_ = 0;  // Parenthesised levels open in the SQL being built.
 };
 
 }  // namespace

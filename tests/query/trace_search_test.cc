@@ -212,6 +212,27 @@ TEST_F(TraceSearchTest, HostileLiteralsStayData) {
   EXPECT_GT(*count, 0);
 }
 
+// SQLite's parser stack is fixed: however deep the filter nests (up to the parser's own limit),
+// the SQL stays within it and the answer stays the evaluator's.
+TEST_F(TraceSearchTest, DeeplyNestedFiltersStayWithinSqlitesParserStack) {
+  PutFixtures();
+  SummarizeAll();
+  for (int depth : {1, 2, 15, 16, 17, 30, 47, 48, 60}) {
+    std::string nots(static_cast<std::size_t>(depth), '!');
+    std::string alternating = "responsetime > 1";
+    for (int level = 0; level < depth; ++level) {
+      alternating = "(annotation.k = \"v\" " + std::string(level % 2 ? "AND" : "OR") + " " +
+                    alternating + ")";
+    }
+    for (const std::string& expression :
+         {"fault AND " + nots + "throttle", nots + "(responsetime > 1 OR !error)",
+          alternating, "!(" + alternating + ")"}) {
+      SCOPED_TRACE(expression);
+      EXPECT_EQ(SearchAll(expression, 100), BruteForce(expression, {}));
+    }
+  }
+}
+
 TEST_F(TraceSearchTest, TraceIdTimeRangeIsHalfOpen) {
   auto put = [&](const char* epoch_hex, const char* suffix) {
     const std::string id = std::string("1-") + epoch_hex + "-00000000000000000000000" + suffix;
