@@ -225,8 +225,8 @@ TEST_F(TraceSearchTest, DeeplyNestedFiltersStayWithinSqlitesParserStack) {
                     alternating + ")";
     }
     for (const std::string& expression :
-         {"fault AND " + nots + "throttle", nots + "(responsetime > 1 OR !error)",
-          alternating, "!(" + alternating + ")"}) {
+         {"fault AND " + nots + "throttle", nots + "(responsetime > 1 OR !error)", alternating,
+          "!(" + alternating + ")"}) {
       SCOPED_TRACE(expression);
       EXPECT_EQ(SearchAll(expression, 100), BruteForce(expression, {}));
     }
