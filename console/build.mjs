@@ -1,0 +1,140 @@
+// Builds the console: bundles src/main.js (and its CSS) with esbuild into content-hashed files
+// (the entry, one chunk per lazily loaded page and what they share),
+// writes index.html naming them, prints the bundle's size (raw and gzip), and with --cc writes
+// the C++ table that embeds every file in xrayd (daemon/console/console_assets.h).
+// Usage: node build.mjs --out DIR [--node-modules DIR] [--cc FILE]
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {gzipSync} from 'node:zlib';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function argument(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at > 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+}
+
+const outDir = path.resolve(argument('--out', path.join(here, 'dist')));
+const nodeModules = path.resolve(argument('--node-modules', path.join(here, 'node_modules')));
+const ccFile = argument('--cc', '');
+const esbuild = createRequire(path.join(nodeModules, 'noop.js'))('esbuild');
+
+const kTypes = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+fs.rmSync(outDir, {recursive: true, force: true});
+fs.mkdirSync(path.join(outDir, 'assets'), {recursive: true});
+
+const result = await esbuild.build({
+  entryPoints: [path.join(here, 'src/main.js')],
+  bundle: true,
+  minify: true,
+  // ES modules split by page: the map's graph libraries load only when the map is opened.
+  format: 'esm',
+  splitting: true,
+  target: ['es2020'],
+  outdir: path.join(outDir, 'assets'),
+  entryNames: 'app-[hash]',
+  chunkNames: 'chunk-[hash]',
+  nodePaths: [nodeModules],
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+const [entry, output] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint);
+const js = path.resolve(entry);
+const css = path.resolve(output.cssBundle);
+const iconBytes = fs.readFileSync(path.join(here, 'src/icon.svg'));
+const iconName = `icon-${createHash('sha256').update(iconBytes).digest('hex').slice(0, 8)}.svg`;
+fs.writeFileSync(path.join(outDir, 'assets', iconName), iconBytes);
+// The chunks the entry imports statically are fetched alongside it, not after it is parsed.
+const preloads = output.imports.filter((i) => i.kind === 'import-statement')
+                     .map((i) => `<link rel="modulepreload" href="/ui/assets/${path.basename(i.path)}">`)
+                     .join('\n');
+const index = fs.readFileSync(path.join(here, 'src/index.html'), 'utf8')
+                  .replace('%PRELOADS%', preloads)
+                  .replace('%APP_JS%', `assets/${path.basename(js)}`)
+                  .replace('%APP_CSS%', `assets/${path.basename(css)}`)
+                  .replace('%ICON%', `assets/${iconName}`);
+fs.writeFileSync(path.join(outDir, 'index.html'), index);
+
+// Every file under outDir, as the server names it below /ui/.
+const files = ['index.html', ...fs.readdirSync(path.join(outDir, 'assets')).sort().map(
+    (name) => `assets/${name}`)];
+let raw = 0;
+let gzip = 0;
+for (const name of files) {
+  const bytes = fs.readFileSync(path.join(outDir, name));
+  raw += bytes.length;
+  gzip += gzipSync(bytes, {level: 9}).length;
+}
+const size = {files: files.length, bytes: raw, gzipBytes: gzip};
+fs.writeFileSync(path.join(outDir, 'bundle-size.json'), `${JSON.stringify(size)}\n`);
+console.log(`console: ${files.length} files, ${(raw / 1024).toFixed(1)} KiB, ` +
+            `${(gzip / 1024).toFixed(1)} KiB gzip`);
+if (gzip > 400 * 1024) {
+  console.error('console: the bundle is over its budget of 400 KiB gzip');
+  process.exit(1);
+}
+
+// One C++ string literal per file: printable ASCII as is, every other byte (and " \ ?) as a
+// three-digit octal escape, so no escape can run into the next character.
+function cxxLiteral(bytes) {
+  const lines = [];
+  let line = '';
+  for (const byte of bytes) {
+    const printable = byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c && byte !== 0x3f;
+    line += printable ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
+    if (line.length >= 96 || byte === 0x0a) {
+      lines.push(`"${line}"`);
+      line = '';
+    }
+  }
+  if (line || lines.length === 0) {
+    lines.push(`"${line}"`);
+  }
+  return lines.join('\n    ');
+}
+
+if (ccFile) {
+  const entries = files.map((name) => {
+    const bytes = fs.readFileSync(path.join(outDir, name));
+    const etag = `"${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}"`;
+    const type = kTypes[path.extname(name)] || 'application/octet-stream';
+    return `    {"${name}", "${type}", ${JSON.stringify(etag)},\n     std::string_view(\n    ${
+        cxxLiteral(bytes)},\n    ${bytes.length})},`;
+  });
+  const source = `// Generated by console/build.mjs from the console's bundle; do not edit.
+#include "daemon/console/console_assets.h"
+
+namespace xrayd::daemon::console {
+
+namespace {
+
+const ConsoleAsset kAssets[] = {
+${entries.join('\n')}
+};
+
+}  // namespace
+
+std::span<const ConsoleAsset> EmbeddedConsoleAssets() {
+  return kAssets;
+}
+
+}  // namespace xrayd::daemon::console
+`;
+  fs.mkdirSync(path.dirname(path.resolve(ccFile)), {recursive: true});
+  // Rewritten only when it changes, so an unchanged bundle does not recompile.
+  const previous = fs.existsSync(ccFile) ? fs.readFileSync(ccFile, 'utf8') : '';
+  if (previous !== source) {
+    fs.writeFileSync(ccFile, source);
+  }
+}

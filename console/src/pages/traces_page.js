@@ -1,0 +1,183 @@
+// /ui/traces: the filter bar (X-Ray filter language, time range, group), then the matching traces
+// newest first, a page of the API's at a time.
+import {useEffect, useState} from 'preact/hooks';
+
+import {callApi} from '../api.js';
+import {caretLines} from '../filter_error.js';
+import {formatDuration, formatTime} from '../format.js';
+import {html} from '../html.js';
+import {newestFirst, rowMarks, summaryToRow} from '../trace_rows.js';
+import {effectiveFilter, kRanges, readState, timeWindow, writeState} from '../url_state.js';
+
+function FilterBar({state, groups, navigate}) {
+  const [filter, setFilter] = useState(state.filter);
+  const [range, setRange] = useState(state.start !== null ? 'custom' : state.since);
+  const [group, setGroup] = useState(state.group);
+  useEffect(() => {
+    setFilter(state.filter);
+    setRange(state.start !== null ? 'custom' : state.since);
+    setGroup(state.group);
+  }, [state.filter, state.since, state.start, state.end, state.group]);
+  const submit = (event) => {
+    event.preventDefault();
+    const custom = range === 'custom';
+    navigate(`/ui/traces${writeState({
+      filter: filter.trim(),
+      since: custom ? state.since : range,
+      start: custom ? state.start : null,
+      end: custom ? state.end : null,
+      group,
+    })}`);
+  };
+  return html`
+    <form class="filter-bar" onSubmit=${submit} role="search">
+      <label class="filter-label">
+        <span>Filter expression</span>
+        <input name="filter" type="text" value=${filter} spellcheck="false" autocomplete="off"
+               placeholder='service("web") AND responsetime > 1'
+               onInput=${(e) => setFilter(e.currentTarget.value)} />
+      </label>
+      <label>
+        <span>Time range</span>
+        <select name="since" value=${range} onChange=${(e) => setRange(e.currentTarget.value)}>
+          ${kRanges.map((r) => html`<option value=${r}>last ${r}</option>`)}
+          ${state.start !== null && html`<option value="custom">
+            ${formatTime(state.start)} – ${formatTime(state.end)}</option>`}
+        </select>
+      </label>
+      <label>
+        <span>Group</span>
+        <select name="group" value=${group} onChange=${(e) => setGroup(e.currentTarget.value)}>
+          <option value="">(all traces)</option>
+          ${groups.map((g) => html`<option value=${g}>${g}</option>`)}
+        </select>
+      </label>
+      <button type="submit">Search</button>
+    </form>`;
+}
+
+function ErrorBox({error, filter}) {
+  const caret = error.info && caretLines(filter, error.info.column);
+  return html`
+    <div class="error-box" role="alert">
+      <strong>${error.info && error.info.type ? error.info.type : 'Error'}</strong>
+      <span class="error-message">${error.message}</span>
+      ${caret && html`<pre class="caret" aria-label="where">${`${caret.text}\n${caret.caret}`}</pre>`}
+    </div>`;
+}
+
+function Marks({row}) {
+  const marks = rowMarks(row);
+  return html`${marks.map((m) => html`<span class=${`mark mark-${m}`}>${m}</span>`)}
+    ${row.partial && html`<span class="mark mark-partial">partial</span>`}`;
+}
+
+function TraceTable({rows}) {
+  if (!rows.length) {
+    return html`<p class="empty">No traces match in this time range.</p>`;
+  }
+  return html`
+    <div class="table-wrap">
+      <table class="traces">
+        <thead><tr>
+          <th scope="col">Trace ID</th><th scope="col">Start (UTC)</th>
+          <th scope="col">Method and URL</th><th scope="col">Status</th>
+          <th scope="col">Response time</th><th scope="col">Duration</th>
+          <th scope="col">Services</th><th scope="col">Annotations</th><th scope="col">Marks</th>
+        </tr></thead>
+        <tbody>
+          ${rows.map((row) => html`
+            <tr key=${row.id} data-trace-id=${row.id}>
+              <td class="id" data-label="Trace ID">
+                <a href=${`/ui/traces/${encodeURIComponent(row.id)}`}>${row.id}</a></td>
+              <td class="nowrap" data-label="Start (UTC)">${formatTime(row.start)}</td>
+              <td class="url" data-label="Method and URL">${row.method} ${row.url}</td>
+              <td data-label="Status">${row.status ?? ''}</td>
+              <td class="num" data-label="Response time">${formatDuration(row.responseTime)}</td>
+              <td class="num" data-label="Duration">${formatDuration(row.duration)}</td>
+              <td data-label="Services">${row.services.join(', ')}</td>
+              <td class="annotations" data-label="Annotations">${row.annotations.join(', ')}</td>
+              <td data-label="Marks"><${Marks} row=${row} /></td>
+            </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+export function TracesPage({search, visit, navigate}) {
+  const state = readState(search);
+  const [groups, setGroups] = useState(null);  // [{GroupName, FilterExpression}] once loaded.
+  // The pages of one search: its time range, fixed when the search starts (a NextToken belongs
+  // to one range), and the NextToken of each page seen ('' = the first).
+  const [paging, setPaging] = useState(() => ({
+    visit, span: timeWindow(state, Date.now() / 1000), tokens: [''], index: 0}));
+  const [result, setResult] = useState({loading: true});
+
+  useEffect(() => {
+    callApi('/Groups', {}).then((answer) => setGroups(answer.Groups || []), () => setGroups([]));
+  }, []);
+  const current = paging.visit === visit
+      ? paging : {visit, span: timeWindow(state, Date.now() / 1000), tokens: [''], index: 0};
+  if (current !== paging) {
+    setPaging(current);
+  }
+  const {span, tokens, index: pageIndex} = current;
+  // A group applies as its filter: the search waits for the groups when one is named.
+  const waiting = Boolean(state.group) && groups === null;
+  const group = state.group && groups ? groups.find((g) => g.GroupName === state.group) : null;
+  useEffect(() => {
+    if (waiting) {
+      return undefined;
+    }
+    if (state.group && !group) {
+      setResult({loading: false, error: {message: `There is no group named ${state.group}.`}});
+      return undefined;
+    }
+    const controller = new AbortController();
+    const body = {StartTime: span.start, EndTime: span.end, Sampling: false};
+    const filter = effectiveFilter(state.filter, group ? group.FilterExpression : '');
+    if (filter) {
+      body.FilterExpression = filter;
+    }
+    if (tokens[pageIndex]) {
+      body.NextToken = tokens[pageIndex];
+    }
+    setResult((previous) => ({...previous, loading: true}));
+    callApi('/TraceSummaries', body, controller.signal).then(
+        (answer) => {
+          setResult({
+            loading: false,
+            rows: newestFirst((answer.TraceSummaries || []).map(summaryToRow)),
+            next: answer.NextToken || '',
+            processed: answer.TracesProcessedCount,
+          });
+        },
+        (error) => {
+          if (error.name !== 'AbortError') {
+            setResult({loading: false, error});
+          }
+        });
+    return () => controller.abort();
+  }, [current, waiting]);
+
+  const next = () => setPaging({...current, tokens: [...tokens.slice(0, pageIndex + 1), result.next],
+                                index: pageIndex + 1});
+  const previous = () => setPaging({...current, index: pageIndex - 1});
+  return html`
+    <h1>Traces</h1>
+    <${FilterBar} state=${state} groups=${(groups || []).map((g) => String(g.GroupName))}
+                  navigate=${navigate} />
+    ${result.error && html`<${ErrorBox} error=${result.error} filter=${state.filter} />`}
+    ${result.rows && html`
+      <p class="summary" aria-live="polite">
+        <span class="count">${result.rows.length}</span> traces on page ${pageIndex + 1}
+        ${result.loading ? ' (loading…)' : ''}
+      </p>
+      <${TraceTable} rows=${result.rows} />
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled=${pageIndex === 0}
+                onClick=${previous}>Newer</button>
+        <button type="button" disabled=${!result.next} onClick=${next}>Older</button>
+      </nav>`}
+    ${!result.rows && !result.error && html`<p class="loading">Loading…</p>`}`;
+}
