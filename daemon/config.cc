@@ -111,6 +111,8 @@ API security (docs/security.md):
                               in ps: prefer --api-keys-file)
       --api-keys-file FILE    one ID:SECRET per line (# comments)
       --metrics-auth          /metrics needs a signature too (with --api-auth sigv4)
+Web console (README "Console"): / and /ui/ on the TCP address, same origin as the API:
+      --ui on|off             serve the console (default on)
 Alarms (docs/alarms.md): CloudWatch alarms on AWS/X-Ray ApproximateTraceCount; an alarm action
 arn:aws:sns:REGION:ACCOUNT:NAME runs the local action named NAME:
       --alarm-webhook NAME=URL      POST CloudWatch's SNS alarm message (JSON) to URL (repeatable)

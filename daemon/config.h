@@ -79,6 +79,8 @@ struct DaemonConfig {
   std::map<std::string, std::string> api_keys;
   std::string api_keys_file;
   bool metrics_auth = false;  // --metrics-auth / Xrayd.MetricsAuth: /metrics needs a signature.
+  // --ui on|off / Xrayd.Ui: the web console (/ and /ui/...) on the TCP address.
+  bool ui = true;
 
   // OTLP/HTTP receiver (daemon/otlp/, docs/otlp-mapping.md). POST /v1/traces is always served on
   // `tcp`; also on this address unless it is unset (--otlp-http off / Xrayd.OtlpHttpAddress).

@@ -451,6 +451,9 @@ std::vector<Setting> ApiSettings() {
       {"metrics_auth", "", "--metrics-auth", "Xrayd.MetricsAuth", true, false,
        [](DaemonConfig& c, std::string_view v) { return SetBool(c.metrics_auth, v); },
        [](const DaemonConfig& c) { return std::string(c.metrics_auth ? "true" : "false"); }},
+      {"ui", "", "--ui", "Xrayd.Ui", false, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.ui, v); },
+       [](const DaemonConfig& c) { return std::string(c.ui ? "on" : "off"); }},
   };
 }
 

@@ -28,13 +28,27 @@ constexpr std::array<std::string_view, 16> kOfficialKeys = {"TotalBufferSizeMB",
                                                             "Version"};
 
 // xrayd's own settings, only under the `Xrayd:` section so they never collide with official keys.
-constexpr std::array<std::string_view, 18> kXrayddKeys = {
-    "Xrayd.DataDir",           "Xrayd.Offline",         "Xrayd.ReceiveBufferKB",
-    "Xrayd.QueueMB",           "Xrayd.RetentionMaxAge", "Xrayd.RetentionMaxSizeMB",
-    "Xrayd.RetentionInterval", "Xrayd.LogMaxSizeMB",    "Xrayd.LogMaxFiles",
-    "Xrayd.SpoolMB",           "Xrayd.AllowedHosts",    "Xrayd.CorsOrigins",
-    "Xrayd.ApiAuth",           "Xrayd.ApiKeysFile",     "Xrayd.MetricsAuth",
-    "Xrayd.AlarmWebhooks",     "Xrayd.AlarmCommands",   "Xrayd.AlarmEvalInterval"};
+constexpr std::array<std::string_view, 19> kXrayddKeys = {
+    "Xrayd.DataDir",
+    "Xrayd.Offline",
+    "Xrayd.ReceiveBufferKB",
+    "Xrayd.QueueMB",
+    "Xrayd.RetentionMaxAge",
+    "Xrayd.RetentionMaxSizeMB",
+    "Xrayd.RetentionInterval",
+    "Xrayd.LogMaxSizeMB",
+    "Xrayd.LogMaxFiles",
+    "Xrayd.SpoolMB",
+    "Xrayd.AllowedHosts",
+    "Xrayd.CorsOrigins",
+    "Xrayd.ApiAuth",
+    "Xrayd.ApiKeysFile",
+    "Xrayd.MetricsAuth",
+    "Xrayd.AlarmWebhooks",
+    "Xrayd.AlarmCommands",
+    "Xrayd.AlarmEvalInterval",
+    "Xrayd.Ui",
+};
 
 // The OTLP receiver's settings (daemon/otlp/); OtlpIndexAttributes may also be a YAML list.
 constexpr std::array<std::string_view, 3> kOtlpKeys = {

@@ -16,6 +16,7 @@
 #include "daemon/api/xray_api.h"
 #include "daemon/api_security.h"
 #include "daemon/checkpointer.h"
+#include "daemon/console/console_routes.h"
 #include "daemon/forward/forwarder.h"
 #include "daemon/forward/xray_proxy.h"
 #include "daemon/forward_setup.h"
@@ -310,6 +311,10 @@ void Daemon::Impl::AddRoutes() {
   otlp::RegisterOtlpRoutes(router, api, OtlpOptions(config), otlp_metrics);
   // CloudWatch for AWS/X-Ray alarms (docs/alarms.md#api): POST / and the RPC v2 CBOR paths.
   alarms::RegisterCloudWatchApi(router, *alarm_service);
+  // The web console (README "Console"): GET / and GET /ui/..., a same-origin client of the API.
+  if (config.ui) {
+    console::RegisterConsoleRoutes(router);
+  }
   if (proxy) {
     // Last: when forwarding, sampling and unknown X-Ray paths go upstream
     // (docs/daemon-protocol.md#tcp-port, docs/sampling.md#sdk-polling-through-the-tcp-port).

@@ -3,6 +3,7 @@
 # daemon/CMakeLists.txt): proto <- storage <- query <- daemon, and inside daemon/
 #   core <- net <- aws;  core <- ingest <- api;  {api, aws} <- forward <- daemon/ <- cli
 #   {api, ingest} <- otlp <- daemon/
+#   api <- console <- daemon/
 # Only daemon/ includes Asio, Beast or spdlog. No CMake file globs sources, no build or test file
 # reads outside the repository. Prints each violation; exits 1 if any.
 set -euo pipefail
@@ -41,6 +42,8 @@ declare -A allowed=(
   [alarms]="api|net|core"
   # The OTLP receiver registers a route (api/) and feeds the ingest queue (ingest/).
   [otlp]="api|ingest|core"
+  # The console serves embedded files on the API's router (api/) and nothing else.
+  [console]="api"
 )
 for room in "${!allowed[@]}"; do
   ok="$room${allowed[$room]:+|${allowed[$room]}}"

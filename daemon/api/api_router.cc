@@ -19,6 +19,10 @@ void ApiRouter::Add(std::string method, std::string path, Handler handler) {
   routes_[{std::move(method), std::move(path)}] = std::move(handler);
 }
 
+void ApiRouter::AddPrefix(std::string method, std::string prefix, Handler handler) {
+  prefixes_[{std::move(method), std::move(prefix)}] = std::move(handler);
+}
+
 void ApiRouter::SetFallback(Handler handler) {
   fallback_ = std::move(handler);
 }
@@ -27,6 +31,18 @@ HttpResponse ApiRouter::Handle(const HttpRequest& request) const {
   std::string path = request.target.substr(0, request.target.find('?'));
   if (auto it = routes_.find({request.method, path}); it != routes_.end()) {
     return it->second(request);
+  }
+  const Handler* longest = nullptr;
+  std::size_t longest_size = 0;
+  for (const auto& [key, handler] : prefixes_) {
+    if (key.first == request.method && path.starts_with(key.second) &&
+        (longest == nullptr || key.second.size() > longest_size)) {
+      longest = &handler;
+      longest_size = key.second.size();
+    }
+  }
+  if (longest != nullptr) {
+    return (*longest)(request);
   }
   if (fallback_) {
     return fallback_(request);

@@ -36,6 +36,10 @@ class ApiRouter {
   // Registers `handler` for exact `method` + `path` (query string ignored when matching).
   void Add(std::string method, std::string path, Handler handler);
 
+  // Registers `handler` for `method` on every path that starts with `prefix` and no exact route
+  // matches; the longest matching prefix wins.
+  void AddPrefix(std::string method, std::string prefix, Handler handler);
+
   // Answers every request no route matches (path and method), instead of the 404/405 below.
   // Used by the X-Ray proxy when forwarding (daemon/xray_proxy.h). Set before serving.
   void SetFallback(Handler handler);
@@ -46,6 +50,7 @@ class ApiRouter {
 
  private:
   std::map<std::pair<std::string, std::string>, Handler> routes_;
+  std::map<std::pair<std::string, std::string>, Handler> prefixes_;
   Handler fallback_;
 };
 
