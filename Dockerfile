@@ -2,13 +2,14 @@
 # a non-root user. UDP and TCP 2000 are bound to 0.0.0.0 inside the container so other containers
 # (compose services) can reach the daemon. Built and run by `make test-image` (scripts/test-image.sh).
 FROM debian:12 AS build
-# Build tools and the -dev packages of scripts/install-deps.sh, without its test tools (clang, gtest,
-# node): the image builds only the xrayd target. First, so that a source change keeps this layer.
+# Build tools and the -dev packages of scripts/install-deps.sh, without its test tools (clang, gtest):
+# the image builds only the xrayd target. nodejs and npm build the web console that xrayd embeds
+# (`npm ci` from console/package-lock.json). First, so that a source change keeps this layer.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake make g++ pkg-config ca-certificates libboost1.81-dev nlohmann-json3-dev \
       libsimdjson-dev libspdlog-dev libsqlite3-dev libexpected-dev libyaml-cpp-dev libssl-dev \
-      libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev \
+      libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
