@@ -120,6 +120,7 @@ arn:aws:sns:REGION:ACCOUNT:NAME runs the local action named NAME:
       --alarm-eval-interval T       time between evaluation rounds (default 10s; 250ms, 5s, 1m)
 OpenTelemetry (docs/otlp-mapping.md): OTLP/HTTP POST /v1/traces on the TCP address and on:
       --otlp-http ADDRESS     also serve it here (default 127.0.0.1:4318; off disables)
+      --otlp-grpc ADDRESS     OTLP/gRPC TraceService/Export (default 127.0.0.1:4317; off disables)
       --otlp-index-attribute KEY  store span attribute KEY as an annotation (repeatable)
       --otlp-index-all        store every scalar span attribute as an annotation
 Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,

@@ -88,6 +88,10 @@ struct DaemonConfig {
   // Set when the address was given (flag or cfg.yaml): then failing to bind it is a start-up
   // error; the default address that is taken is only a warning.
   bool otlp_http_explicit = false;
+  // OTLP/gRPC receiver (TraceService/Export) on this address unless it is unset (--otlp-grpc off /
+  // Xrayd.OtlpGrpcAddress); `explicit` as for otlp_http.
+  std::optional<Endpoint> otlp_grpc = Endpoint{"127.0.0.1", 4317};
+  bool otlp_grpc_explicit = false;
   // --otlp-index-attribute / Xrayd.OtlpIndexAttributes: span attributes stored as annotations.
   std::vector<std::string> otlp_index_attributes;
   bool otlp_index_all = false;  // --otlp-index-all / Xrayd.OtlpIndexAll.

@@ -474,6 +474,20 @@ std::vector<Setting> OtlpSettings() {
        [](const DaemonConfig& c) {
          return c.otlp_http ? c.otlp_http->ToString() : std::string("off");
        }},
+      {"otlp_grpc_address", "", "--otlp-grpc", "Xrayd.OtlpGrpcAddress", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         c.otlp_grpc_explicit = true;
+         if (v == "off") {
+           c.otlp_grpc.reset();
+           return std::string_view();
+         }
+         XRAYD_TRY_ASSIGN(auto endpoint, ParseEndpoint(v));
+         c.otlp_grpc = endpoint;
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) {
+         return c.otlp_grpc ? c.otlp_grpc->ToString() : std::string("off");
+       }},
       {"otlp_index_attributes", "", "--otlp-index-attribute", "Xrayd.OtlpIndexAttributes", false,
        false,
        [](DaemonConfig& c, std::string_view v) { return AppendList(c.otlp_index_attributes, v); },

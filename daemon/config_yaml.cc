@@ -51,8 +51,9 @@ constexpr std::array<std::string_view, 19> kXrayddKeys = {
 };
 
 // The OTLP receiver's settings (daemon/otlp/); OtlpIndexAttributes may also be a YAML list.
-constexpr std::array<std::string_view, 3> kOtlpKeys = {
-    "Xrayd.OtlpHttpAddress", "Xrayd.OtlpIndexAttributes", "Xrayd.OtlpIndexAll"};
+constexpr std::array<std::string_view, 4> kOtlpKeys = {
+    "Xrayd.OtlpHttpAddress", "Xrayd.OtlpGrpcAddress", "Xrayd.OtlpIndexAttributes",
+    "Xrayd.OtlpIndexAll"};
 
 // Keys whose value may also be a YAML list; its items are joined with ','. (Secrets have no key
 // here: cfg.yaml is often world-readable, keys go in Xrayd.ApiKeysFile.)

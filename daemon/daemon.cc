@@ -23,6 +23,7 @@
 #include "daemon/ingest/ingest_queue.h"
 #include "daemon/ingest/storage_writer.h"
 #include "daemon/ingest/udp_listener.h"
+#include "daemon/otlp/otlp_grpc_server.h"
 #include "daemon/otlp/otlp_receiver.h"
 #include "daemon/retention.h"
 #include "daemon/summary_worker.h"
@@ -78,6 +79,7 @@ struct Daemon::Impl {
   Status StartAlarms(Rollback& rollback);
   Status StartApi(Rollback& rollback);
   Status StartOtlpHttp(Rollback& rollback);
+  Status StartOtlpGrpc(Rollback& rollback);
   Status StartUdp(Rollback& rollback);
   void AddRoutes();
 
@@ -105,6 +107,8 @@ struct Daemon::Impl {
   otlp::OtlpMetrics otlp_metrics;
   ApiRouter otlp_router;                  // POST /v1/traces alone, for the --otlp-http address.
   std::unique_ptr<HttpServer> otlp_http;  // Null when off, or when the default address was taken.
+  otlp::OtlpMetrics otlp_grpc_metrics;
+  std::unique_ptr<otlp::OtlpGrpcServer> otlp_grpc;  // Null as otlp_http.
   bool running = false;
 };
 
@@ -275,6 +279,30 @@ Status Daemon::Impl::StartOtlpHttp(Rollback& rollback) {
   return {};
 }
 
+// The --otlp-grpc listener (TraceService/Export), with the same default-versus-explicit rule as
+// --otlp-http.
+Status Daemon::Impl::StartOtlpGrpc(Rollback& rollback) {
+  if (!config.otlp_grpc) {
+    return {};
+  }
+  otlp::OtlpGrpcOptions options;
+  options.mapping = OtlpOptions(config).mapping;
+  auto server = std::make_unique<otlp::OtlpGrpcServer>(api, options, otlp_grpc_metrics);
+  if (Status s = server->Start(*config.otlp_grpc); !s) {
+    if (config.otlp_grpc_explicit) {
+      return MakeError(s.error().code, "--otlp-grpc: " + s.error().message);
+    }
+    spdlog::warn(
+        "OTLP/gRPC: cannot listen on the default address {} ({}); running without it "
+        "(--otlp-grpc picks another)",
+        config.otlp_grpc->ToString(), s.error().message);
+    return {};
+  }
+  otlp_grpc = std::move(server);
+  rollback.Add([this] { otlp_grpc.reset(); });
+  return {};
+}
+
 Status Daemon::Impl::StartUdp(Rollback& rollback) {
   udp = std::make_unique<UdpListener>(queue, metrics);
   if (Status s = udp->Start(config.udp, config.receive_buffer_bytes); !s) {
@@ -294,7 +322,7 @@ void Daemon::Impl::AddRoutes() {
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = RenderPrometheus(metrics);
-    response.body += otlp_metrics.Render();
+    response.body += otlp::RenderOtlpMetrics(otlp_metrics, otlp_grpc_metrics);
     alarm_actions->RenderPrometheus(response.body);
     return response;
   });
@@ -347,16 +375,21 @@ Status Daemon::Start() {
   if (Status s = d.StartOtlpHttp(rollback); !s) {
     return s;
   }
+  if (Status s = d.StartOtlpGrpc(rollback); !s) {
+    return s;
+  }
   if (Status s = d.StartUdp(rollback); !s) {
     return s;
   }
   rollback.Commit();
   d.running = true;
   spdlog::info(
-      "xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB otlp_http={}",
+      "xrayd {} listening udp={} tcp={} data_dir={} mode={} receive_buffer={}KiB otlp_http={} "
+      "otlp_grpc={}",
       XRAYD_VERSION, d.udp->LocalEndpoint().ToString(), d.http->LocalEndpoint().ToString(),
       d.config.data_dir, d.forwarding.mode, d.udp->ReceiveBufferBytes() / 1024,
-      d.otlp_http ? d.otlp_http->LocalEndpoint().ToString() : std::string("off"));
+      d.otlp_http ? d.otlp_http->LocalEndpoint().ToString() : std::string("off"),
+      d.otlp_grpc ? d.otlp_grpc->LocalEndpoint().ToString() : std::string("off"));
   return {};
 }
 
@@ -367,6 +400,11 @@ void Daemon::Stop() {
   }
   d.running = false;
   d.udp->Stop();
+  if (d.otlp_grpc) {
+    // Before the writer: calls in progress finish and their batches are on the queue the writer
+    // drains.
+    d.otlp_grpc->Stop();
+  }
   if (d.forwarder) {
     d.forwarder->Stop();  // Before the writer, whose last transaction deletes what was sent.
   }
@@ -414,6 +452,12 @@ std::optional<Endpoint> Daemon::OtlpHttpEndpoint() const {
     return std::nullopt;
   }
   return impl_->otlp_http->LocalEndpoint();
+}
+std::optional<Endpoint> Daemon::OtlpGrpcEndpoint() const {
+  if (!impl_->otlp_grpc) {
+    return std::nullopt;
+  }
+  return impl_->otlp_grpc->LocalEndpoint();
 }
 const Metrics& Daemon::GetMetrics() const {
   return impl_->metrics;

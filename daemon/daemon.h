@@ -31,6 +31,8 @@ class Daemon {
   Endpoint TcpEndpoint() const;
   // The --otlp-http listener, or nullopt when it is off or its default address was taken.
   std::optional<Endpoint> OtlpHttpEndpoint() const;
+  // The --otlp-grpc listener, or nullopt when it is off or its default address was taken.
+  std::optional<Endpoint> OtlpGrpcEndpoint() const;
   const Metrics& GetMetrics() const;
 
  private:

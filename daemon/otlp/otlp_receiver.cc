@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/otlp/otlp_decode.h"
-#include "proto/document_decoder.h"
+#include "daemon/otlp/otlp_ingest.h"
 
 #include "xrayd/rpc_status.pb.h"
 
@@ -14,8 +14,6 @@ namespace xrayd::daemon::otlp {
 
 namespace {
 
-constexpr const char* kRefusalNames[kRequestRefusalCount] = {
-    "unsupported_media_type", "bad_gzip", "too_large", "bad_protobuf", "bad_json", "queue_full"};
 constexpr int kInvalidArgument = 3;  // google.rpc.Code
 constexpr int kUnavailable = 14;
 
@@ -84,7 +82,7 @@ class Receiver {
  private:
   HttpResponse Refuse(RequestRefusal reason, int http_status, Encoding encoding, int code,
                       const std::string& message) const {
-    metrics_.refused[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+    metrics_.Refuse(reason);
     return StatusResponse(http_status, encoding, code, message);
   }
 
@@ -127,95 +125,17 @@ HttpResponse Receiver::Handle(const HttpRequest& request) const {
         400, encoding, kInvalidArgument, decoded.error().message);
   }
 
-  thread_local proto::DocumentDecoder decoder;
-  IngestBatch batch;
-  batch.received_at = services_.clock->NowSeconds();
-  std::uint64_t spans = 0;
-  std::uint64_t invalid = 0;
-  std::uint64_t refused = 0;
-  std::string first_error;
-  for (const auto& resource_spans : decoded->resource_spans()) {
-    for (const auto& scope_spans : resource_spans.scope_spans()) {
-      for (const auto& span : scope_spans.spans()) {
-        ++spans;
-        auto text = MapSpan(span, resource_spans.resource(), options_.mapping);
-        if (!text) {
-          ++invalid;
-          if (first_error.empty()) {
-            first_error = text.error();
-          }
-          continue;
-        }
-        auto documents = decoder.Decode(*text);
-        if (!documents) {
-          ++refused;
-          services_.metrics->CountRejected(documents.error().reason);
-          if (first_error.empty()) {
-            first_error = "span " + Hex(span.span_id()) + ": " +
-                          std::string(proto::RejectReasonName(documents.error().reason)) + ": " +
-                          documents.error().detail;
-          }
-          continue;
-        }
-        for (proto::Document& doc : *documents) {
-          batch.documents.push_back(std::move(doc));
-        }
-      }
-    }
-  }
-  metrics_.spans_received.fetch_add(spans, std::memory_order_relaxed);
-  const std::size_t accepted = batch.documents.size();
-  if (accepted > 0 && !services_.queue->TryPush(batch)) {
+  ExportOutcome outcome = IngestExport(*decoded, services_, options_.mapping, metrics_);
+  if (!outcome.queued) {
     HttpResponse response = Refuse(RequestRefusal::kQueueFull, 503, encoding, kUnavailable,
                                    "ingest queue is full, retry later");
     response.headers.emplace_back("Retry-After", "1");
     return response;
   }
-  metrics_.spans_invalid.fetch_add(invalid, std::memory_order_relaxed);
-  metrics_.spans_refused.fetch_add(refused, std::memory_order_relaxed);
-  metrics_.spans_accepted.fetch_add(accepted, std::memory_order_relaxed);
-  services_.metrics->segments_accepted.fetch_add(accepted, std::memory_order_relaxed);
-  const std::uint64_t rejected = invalid + refused;
-  return Success(encoding, rejected,
-                 rejected == 0
-                     ? std::string()
-                     : std::to_string(rejected) + " span(s) rejected; first: " + first_error);
-}
-
-void Counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" counter\n");
-  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+  return Success(encoding, outcome.rejected, outcome.message);
 }
 
 }  // namespace
-
-std::string OtlpMetrics::Render() const {
-  std::string out;
-  Counter(out, "xrayd_otlp_requests_total", "OTLP/HTTP export requests received.", requests.load());
-  Counter(out, "xrayd_otlp_spans_received_total", "Spans in decoded OTLP requests.",
-          spans_received.load());
-  Counter(out, "xrayd_otlp_spans_accepted_total", "OTLP spans stored as segment documents.",
-          spans_accepted.load());
-  out.append("# HELP xrayd_otlp_spans_rejected_total OTLP spans rejected (partial success).\n");
-  out.append("# TYPE xrayd_otlp_spans_rejected_total counter\n");
-  out.append("xrayd_otlp_spans_rejected_total{reason=\"invalid_span\"} ")
-      .append(std::to_string(spans_invalid.load()))
-      .append("\n");
-  out.append("xrayd_otlp_spans_rejected_total{reason=\"invalid_document\"} ")
-      .append(std::to_string(spans_refused.load()))
-      .append("\n");
-  out.append("# HELP xrayd_otlp_requests_refused_total OTLP requests refused whole, by reason.\n");
-  out.append("# TYPE xrayd_otlp_requests_refused_total counter\n");
-  for (std::size_t i = 0; i < kRequestRefusalCount; ++i) {
-    out.append("xrayd_otlp_requests_refused_total{reason=\"")
-        .append(kRefusalNames[i])
-        .append("\"} ")
-        .append(std::to_string(refused[i].load()))
-        .append("\n");
-  }
-  return out;
-}
 
 void RegisterOtlpRoutes(ApiRouter& router, const ApiServices& services,
                         const OtlpReceiverOptions& options, OtlpMetrics& metrics) {

@@ -137,7 +137,7 @@ describe('OpenTelemetry JS SDK -> xrayd OTLP/HTTP -> @aws-sdk/client-xray', () =
       assert.equal(result.code, 0, JSON.stringify(result));
     }
     const m = await FetchMetrics(daemon);
-    assert.equal(m.xrayd_otlp_spans_accepted_total, 3);
+    assert.equal(m['xrayd_otlp_spans_accepted_total{transport="http"}'], 3);
   });
 
   it('finds the spans with filter expressions', async () => {

@@ -232,7 +232,7 @@ TEST_F(OtlpHttpTest, SpansAreStoredAndQueryableLikeSegments) {
   ASSERT_EQ(gz.status, 200) << gz.body;
 
   EXPECT_EQ(daemon_->WaitForMetric("xrayd_segments_stored_total", 4), 4);
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_spans_accepted_total"), 4);
+  EXPECT_EQ(daemon_->Metric("xrayd_otlp_spans_accepted_total{transport=\"http\"}"), 4);
   const std::string a_id = XrayId(kTraceA);
   const std::string b_id = XrayId(kTraceB);
   const std::string c_id = XrayId(kTraceC);
@@ -270,7 +270,9 @@ TEST_F(OtlpHttpTest, PartialSuccessForSpansThatCannotBeSegments) {
   ASSERT_TRUE(response.ParseFromString(result.body));
   EXPECT_EQ(response.partial_success().rejected_spans(), 1);
   EXPECT_FALSE(response.partial_success().error_message().empty());
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_spans_rejected_total{reason=\"invalid_span\"}"), 1);
+  EXPECT_EQ(daemon_->Metric(
+                "xrayd_otlp_spans_rejected_total{transport=\"http\",reason=\"invalid_span\"}"),
+            1);
 }
 
 TEST_F(OtlpHttpTest, BadInputIsRefusedAndCounted) {
@@ -284,10 +286,17 @@ TEST_F(OtlpHttpTest, BadInputIsRefusedAndCounted) {
   EXPECT_EQ(bad_gzip.status, 400);
   HttpResult text = PostOtlp(otlp_port_, "<spans/>", "application/xml");
   EXPECT_EQ(text.status, 415);
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_requests_refused_total{reason=\"bad_protobuf\"}"), 1);
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_requests_refused_total{reason=\"bad_json\"}"), 1);
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_requests_refused_total{reason=\"bad_gzip\"}"), 1);
-  EXPECT_EQ(daemon_->Metric("xrayd_otlp_requests_refused_total{reason=\"unsupported_media_type\"}"),
+  EXPECT_EQ(daemon_->Metric(
+                "xrayd_otlp_requests_refused_total{transport=\"http\",reason=\"bad_protobuf\"}"),
+            1);
+  EXPECT_EQ(
+      daemon_->Metric("xrayd_otlp_requests_refused_total{transport=\"http\",reason=\"bad_json\"}"),
+      1);
+  EXPECT_EQ(
+      daemon_->Metric("xrayd_otlp_requests_refused_total{transport=\"http\",reason=\"bad_gzip\"}"),
+      1);
+  EXPECT_EQ(daemon_->Metric("xrayd_otlp_requests_refused_total{transport=\"http\",reason="
+                            "\"unsupported_media_type\"}"),
             1);
   // Over the API's body limit (8 MiB): 413 from the HTTP server.
   HttpResult big =

@@ -165,15 +165,20 @@ TEST_F(OtlpReceiverTest, FullQueueIs503WithRetryAfter) {
 }
 
 TEST_F(OtlpReceiverTest, MetricsRenderEveryReason) {
-  const std::string text = otlp_metrics_.Render();
+  const OtlpMetrics grpc;
+  const std::string text = RenderOtlpMetrics(otlp_metrics_, grpc);
   for (const char* reason : {"unsupported_media_type", "bad_gzip", "too_large", "bad_protobuf",
                              "bad_json", "queue_full"}) {
     EXPECT_NE(
-        text.find(std::string("xrayd_otlp_requests_refused_total{reason=\"") + reason + "\"} 0"),
+        text.find(std::string("xrayd_otlp_requests_refused_total{transport=\"http\",reason=\"") +
+                  reason + "\"} 0"),
         std::string::npos)
         << reason;
   }
-  EXPECT_NE(text.find("xrayd_otlp_spans_accepted_total 0"), std::string::npos);
+  EXPECT_NE(text.find("xrayd_otlp_spans_accepted_total{transport=\"grpc\"} 0"), std::string::npos);
+  // HELP and TYPE once per metric, not once per transport.
+  EXPECT_EQ(text.find("# TYPE xrayd_otlp_requests_total"),
+            text.rfind("# TYPE xrayd_otlp_requests_total"));
 }
 
 }  // namespace
