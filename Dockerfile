@@ -10,6 +10,7 @@ RUN apt-get update -qq \
       cmake make g++ pkg-config ca-certificates libboost1.81-dev nlohmann-json3-dev \
       libsimdjson-dev libspdlog-dev libsqlite3-dev libexpected-dev libyaml-cpp-dev libssl-dev \
       libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev nodejs npm \
+      libgrpc++-dev protobuf-compiler-grpc \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,11 +23,11 @@ RUN XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake -S . -B build -DCMAKE_BUILD_TYPE=
 FROM debian:12-slim
 # Runtime libraries of the binary (ldd build/daemon/xrayd): SQLite, simdjson, spdlog/fmt, yaml-cpp
 # (cfg.yaml), OpenSSL (SigV4 and HTTPS when forwarding), CA certificates for the X-Ray endpoint,
-# protobuf and zlib (OTLP/HTTP).
+# protobuf and zlib (OTLP/HTTP), gRPC (OTLP/gRPC; libgrpc++1.51 pulls libgrpc29, abseil, re2, c-ares).
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libsqlite3-0 \
       libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 ca-certificates \
-      libprotobuf32 zlib1g \
+      libprotobuf32 zlib1g libgrpc++1.51 \
  && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/xrayd --create-home \
       --shell /usr/sbin/nologin xrayd
@@ -35,10 +36,11 @@ COPY --from=build /src/build/daemon/xrayd /usr/local/bin/xrayd
 RUN /usr/local/bin/xrayd --version
 USER xrayd
 VOLUME ["/var/lib/xrayd"]
-EXPOSE 2000/udp 2000/tcp 4318/tcp
+EXPOSE 2000/udp 2000/tcp 4317/tcp 4318/tcp
 # No shell needed: the binary asks its own /healthz on loopback (127.0.0.1:2000 reaches 0.0.0.0:2000).
 HEALTHCHECK --interval=10s --timeout=3s CMD ["/usr/local/bin/xrayd", "health"]
 # As the official image: flags given after the image name are appended (e.g. -o, --region,
 # -c /etc/xrayd/cfg.yaml); flags beat the config file, so these binds hold unless overridden by a flag.
 ENTRYPOINT ["/usr/local/bin/xrayd", "-b", "0.0.0.0:2000", "-t", "0.0.0.0:2000", \
-            "--otlp-http", "0.0.0.0:4318", "--data-dir", "/var/lib/xrayd"]
+            "--otlp-http", "0.0.0.0:4318", "--otlp-grpc", "0.0.0.0:4317", \
+            "--data-dir", "/var/lib/xrayd"]
