@@ -84,6 +84,19 @@ bool SimpleContentType(std::string_view content_type) {
          media == "multipart/form-data";
 }
 
+// A form POST signed with SigV4, as the query protocol's clients (older CloudWatch SDKs) send it.
+// A page cannot attach an Authorization header without a CORS preflight, which only a configured
+// --cors-origin passes, so such a request does not come from a cross-site form. Only the presence
+// and scheme of the header are checked here; the signature itself is checked when authentication
+// is on.
+bool SignedFormPost(const HttpRequest& request) {
+  const std::string_view type = Header(request, "content-type");
+  const std::string media = proto::AsciiLower(Trim(type.substr(0, type.find(';'))));
+  const std::string_view authorization = Trim(Header(request, "authorization"));
+  return request.method == "POST" && media == "application/x-www-form-urlencoded" &&
+         authorization.rfind("AWS4-HMAC-SHA256 ", 0) == 0;
+}
+
 GuardDecision Refuse(ApiRefusal reason, int status, std::string_view type,
                      std::string_view message) {
   GuardDecision decision;
@@ -210,12 +223,12 @@ GuardDecision RequestGuard::Check(const HttpRequest& request) const {
     return decision;
   }
   if (!health && !metrics && Mutating(request.method) &&
-      SimpleContentType(Header(request, "content-type"))) {
+      SimpleContentType(Header(request, "content-type")) && !SignedFormPost(request)) {
     GuardDecision refused =
         Refuse(ApiRefusal::kContentType, 415, "UnsupportedMediaTypeException",
                "Content-Type '" + std::string(Header(request, "content-type")) +
                    "' is not accepted on the X-Ray API (any web page can send it); send "
-                   "application/json");
+                   "application/json, or sign a form POST with SigV4");
     refused.response->headers.insert(refused.response->headers.end(), decision.headers.begin(),
                                      decision.headers.end());
     return refused;

@@ -63,7 +63,8 @@ class RequestGuard {
   // a browser request marked cross-site or from a foreign Origin is refused (403) unless its
   // Origin is a CORS origin, whose preflights are answered (204); GET /healthz is then served;
   // state-changing methods on API paths (all but /healthz and /metrics) with a body type a page
-  // may send without a preflight (text/plain, form types) are refused (415); with
+  // may send without a preflight (text/plain, form types) are refused (415), except a
+  // form-encoded POST carrying a SigV4 Authorization header (the query protocol); with
   // authentication, a missing or bad signature is refused (403, AWS's error types) except on the
   // SDKs' sampling polls.
   GuardDecision Check(const HttpRequest& request) const;

@@ -240,6 +240,73 @@ TEST(RequestGuardTest, AuthenticationRefusalsUseAwsErrorTypes) {
   EXPECT_EQ(calls, 4);
 }
 
+// --- Form POSTs of the query protocol (CloudWatch's older clients) ---
+
+constexpr char kSigV4[] =
+    "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/monitoring/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date, Signature=00ff";
+
+TEST(RequestGuardTest, FormPostSignedWithSigV4Passes) {
+  const RequestGuard guard = Guard();
+  for (const char* type :
+       {"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
+        " Application/X-WWW-Form-Urlencoded "}) {
+    ExpectAllowed(
+        guard.Check(Request("POST", "/", {{"content-type", type}, {"authorization", kSigV4}})));
+  }
+}
+
+TEST(RequestGuardTest, UnsignedOrOtherwiseSignedFormPostsStayRefused) {
+  const RequestGuard guard = Guard();
+  const std::string form = "application/x-www-form-urlencoded";
+  // No Authorization, another scheme, an empty one, the scheme without a space after it.
+  for (const std::map<std::string, std::string>& headers :
+       std::vector<std::map<std::string, std::string>>{
+           {{"content-type", form}},
+           {{"content-type", form}, {"authorization", "Basic dXNlcjpwYXNz"}},
+           {{"content-type", form}, {"authorization", ""}},
+           {{"content-type", form}, {"authorization", "AWS4-HMAC-SHA256"}},
+           {{"content-type", form}, {"authorization", "AWS4-HMAC-SHA256x Credential=a"}}}) {
+    ExpectRefused(guard.Check(Request("POST", "/", headers)), 415, ApiRefusal::kContentType,
+                  "UnsupportedMediaTypeException");
+  }
+  // The signature admits forms only: the other simple types and methods other than POST stay out.
+  for (const char* type : {"text/plain", "multipart/form-data; boundary=----x"}) {
+    ExpectRefused(
+        guard.Check(Request("POST", "/", {{"content-type", type}, {"authorization", kSigV4}})), 415,
+        ApiRefusal::kContentType, "UnsupportedMediaTypeException");
+  }
+  ExpectRefused(
+      guard.Check(Request("PUT", "/", {{"content-type", form}, {"authorization", kSigV4}})), 415,
+      ApiRefusal::kContentType, "UnsupportedMediaTypeException");
+}
+
+TEST(RequestGuardTest, SignedFormPostFromACrossSitePageIsStillRefused) {
+  const RequestGuard guard = Guard();
+  ExpectRefused(guard.Check(Request("POST", "/",
+                                    {{"content-type", "application/x-www-form-urlencoded"},
+                                     {"authorization", kSigV4},
+                                     {"origin", "http://evil.example"},
+                                     {"sec-fetch-site", "cross-site"}})),
+                403, ApiRefusal::kCrossSite, "AccessDeniedException");
+}
+
+TEST(RequestGuardTest, SignedFormPostIsAuthenticatedWhenAuthenticationIsOn) {
+  int calls = 0;
+  const GuardDecision bad =
+      Guard(WithAuth({AuthOutcome::kBadSignature, ""}, &calls))
+          .Check(Request(
+              "POST", "/",
+              {{"content-type", "application/x-www-form-urlencoded"}, {"authorization", kSigV4}}));
+  ExpectRefused(bad, 403, ApiRefusal::kBadSignature, "InvalidSignatureException");
+  EXPECT_EQ(calls, 1);
+  ExpectAllowed(Guard(WithAuth({AuthOutcome::kOk, ""}, &calls))
+                    .Check(Request("POST", "/",
+                                   {{"content-type", "application/x-www-form-urlencoded"},
+                                    {"authorization", kSigV4}})));
+  EXPECT_EQ(calls, 2);
+}
+
 TEST(RequestGuardTest, HealthIsOpenAndMetricsOnlyBehindMetricsAuth) {
   int calls = 0;
   ApiSecurityOptions options = WithAuth({AuthOutcome::kMissing, ""}, &calls);
