@@ -1,7 +1,7 @@
 'use strict';
 // CloudWatch alarms on X-Ray group metrics against the real xrayd (docs/alarms.md), with real
-// clients: groups through @aws-sdk/client-xray, alarms through @aws-sdk/client-cloudwatch (which
-// speaks RPC v2 CBOR) and the AWS CLI (skipped, saying so, when `aws` is not on PATH), traces from
+// clients: groups through @aws-sdk/client-xray, alarms through @aws-sdk/client-cloudwatch (3.1178.0
+// sends AWS JSON 1.0) and the AWS CLI (skipped, saying so, when `aws` is not on PATH), traces from
 // aws-xray-sdk-core over UDP. The alarm goes to ALARM, its webhook (a node HTTP server on
 // 127.0.0.1:0) receives CloudWatch's SNS alarm message; bad input gets CloudWatch's errors.
 const assert = require('node:assert/strict');
