@@ -37,4 +37,17 @@ std::string LowerHex(std::string_view text) {
   return out;
 }
 
+std::string CanonicalTraceId(std::string_view text) {
+  if (text.size() == 32 && AllHex(text)) {
+    return "1-" + LowerHex(text.substr(0, 8)) + "-" + LowerHex(text.substr(8));
+  }
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
 }  // namespace xrayd::proto

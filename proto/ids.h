@@ -21,4 +21,9 @@ bool IsValidId(std::string_view text) noexcept;
 // `text` with ASCII A-F lower-cased; other bytes unchanged.
 std::string LowerHex(std::string_view text);
 
+// The stored form of a trace id a person or client names: the X-Ray form lower-cased, with the
+// W3C/OpenTelemetry form (32 hex digits) rewritten as "1-<first 8>-<last 24>", the same trace.
+// Anything else is returned ASCII-lower-cased and matches no stored trace.
+std::string CanonicalTraceId(std::string_view text);
+
 }  // namespace xrayd::proto

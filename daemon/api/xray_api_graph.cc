@@ -29,7 +29,7 @@
 #include "daemon/api/api_json.h"
 #include "daemon/api/xray_api.h"
 #include "proto/base64url.h"
-#include "proto/text.h"
+#include "proto/ids.h"
 #include "query/service_graph.h"
 #include "query/time_series.h"
 #include "query/trace_model.h"
@@ -350,7 +350,8 @@ class GraphApi {
   }
 
  private:
-  // TraceIds: required list of 1-35 character strings; lower-cased and deduplicated in order.
+  // TraceIds: required list of 1-35 character strings, in either the X-Ray or the 32-hex form;
+  // canonicalised (proto::CanonicalTraceId) and deduplicated in order.
   ApiResult<std::vector<std::string>> ParseTraceIds(const json& body) const {
     auto it = body.find("TraceIds");
     if (it == body.end() || it->is_null()) {
@@ -371,7 +372,7 @@ class GraphApi {
           value.get_ref<const std::string&>().size() > 35) {
         return tl::unexpected(InvalidRequest("TraceIds must be strings of 1 to 35 characters"));
       }
-      std::string id = proto::AsciiLower(value.get<std::string>());
+      std::string id = proto::CanonicalTraceId(value.get_ref<const std::string&>());
       if (seen.insert(id).second) {
         ids.push_back(std::move(id));
       }

@@ -8,7 +8,7 @@
 #include "daemon/api/api_json.h"
 #include "daemon/api/xray_api.h"
 #include "proto/document_decoder.h"
-#include "proto/text.h"
+#include "proto/ids.h"
 #include "query/filter_parser.h"
 #include "query/inferred_segments.h"
 #include "query/trace_assembler.h"
@@ -196,15 +196,16 @@ HttpResponse BatchGetTraces(const ApiServices& services, const HttpRequest& requ
   nlohmann::json traces = nlohmann::json::array();
   nlohmann::json unprocessed = nlohmann::json::array();
   for (const std::string& id : ids) {
-    auto docs = (*reader)->GetDocuments(proto::AsciiLower(id));
+    const std::string stored_id = proto::CanonicalTraceId(id);
+    auto docs = (*reader)->GetDocuments(stored_id);
     if (!docs)
       return InternalFailure(docs.error());
     if (docs->empty()) {
       unprocessed.push_back(id);
       continue;
     }
-    nlohmann::json trace = query::AssembleTrace(proto::AsciiLower(id), *docs);
-    query::AppendInferredSegments(query::BuildTraceModel(proto::AsciiLower(id), *docs), trace);
+    nlohmann::json trace = query::AssembleTrace(stored_id, *docs);
+    query::AppendInferredSegments(query::BuildTraceModel(stored_id, *docs), trace);
     traces.push_back(std::move(trace));
   }
   return JsonResponse(

@@ -14,7 +14,7 @@
 #include "daemon/api/group_lookup.h"
 #include "daemon/cli/cli_parse.h"
 #include "daemon/cli/cli_traces_tail.h"
-#include "proto/text.h"
+#include "proto/ids.h"
 #include "query/filter_parser.h"
 #include "query/terminal_text.h"
 #include "query/trace_assembler.h"
@@ -159,8 +159,8 @@ int ListFiltered(storage::TraceStore& store, const TracesArgs& args, const proto
 // `traces show`: exit 1 if the trace is not stored.
 int ShowTrace(storage::TraceStore& store, const std::string& id,
               const query::TimelineOptions& timeline, std::ostream& out, std::ostream& err) {
-  const std::string lower = proto::AsciiLower(id);
-  auto docs = store.GetDocuments(lower);
+  const std::string stored_id = proto::CanonicalTraceId(id);
+  auto docs = store.GetDocuments(stored_id);
   if (!docs) {
     err << "xrayd traces show: " << docs.error().message << "\n";
     return 2;
@@ -238,8 +238,8 @@ int RunTracesCommand(const std::vector<std::string>& args, const Environment& en
   nlohmann::json found = nlohmann::json::array();
   nlohmann::json unprocessed = nlohmann::json::array();
   for (const std::string& id : parsed->positional) {
-    const std::string lower = proto::AsciiLower(id);
-    auto docs = (*store)->GetDocuments(lower);
+    const std::string stored_id = proto::CanonicalTraceId(id);
+    auto docs = (*store)->GetDocuments(stored_id);
     if (!docs) {
       err << "xrayd traces get: " << docs.error().message << "\n";
       return 2;
@@ -248,7 +248,7 @@ int RunTracesCommand(const std::vector<std::string>& args, const Environment& en
       unprocessed.push_back(id);
       continue;
     }
-    found.push_back(query::AssembleTrace(lower, *docs));
+    found.push_back(query::AssembleTrace(stored_id, *docs));
   }
   const bool any_found = !found.empty();
   out << nlohmann::json{{"Traces", std::move(found)}, {"UnprocessedTraceIds", unprocessed}}.dump(2)

@@ -38,5 +38,22 @@ TEST(IdsTest, LowerHexLowersOnlyHexLetters) {
   EXPECT_EQ(LowerHex("ABCDEFGZ"), "abcdefGZ");
 }
 
+TEST(CanonicalTraceIdTest, W3cAndXrayFormsNameTheSameStoredTrace) {
+  EXPECT_EQ(CanonicalTraceId("1-58406520-A006649127E371903A2DE979"),
+            "1-58406520-a006649127e371903a2de979");
+  EXPECT_EQ(CanonicalTraceId("58406520A006649127E371903A2DE979"),
+            "1-58406520-a006649127e371903a2de979");
+  EXPECT_EQ(CanonicalTraceId("f3b2c1d0a006649127e371903a2de979"),
+            "1-f3b2c1d0-a006649127e371903a2de979");
+}
+
+TEST(CanonicalTraceIdTest, OtherTextIsOnlyLowerCased) {
+  EXPECT_EQ(CanonicalTraceId("NOT-A-TRACE"), "not-a-trace");
+  EXPECT_EQ(CanonicalTraceId("58406520a006649127e371903a2de97"), "58406520a006649127e371903a2de97");
+  EXPECT_EQ(CanonicalTraceId("58406520a006649127e371903a2de97g"),
+            "58406520a006649127e371903a2de97g");
+  EXPECT_EQ(CanonicalTraceId(""), "");
+}
+
 }  // namespace
 }  // namespace xrayd::proto
