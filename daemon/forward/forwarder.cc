@@ -40,7 +40,8 @@ struct Forwarder::Impl {
   Impl(ForwarderOptions o, CredentialsProvider& c, Metrics& m)
       : options(std::move(o)),
         credentials(c),
-        fm(m.forward),
+        fm(options.counters != nullptr ? *options.counters : m.forward),
+        spool_counts(m.forward),
         batcher(BatcherLimits{.max_documents = options.max_batch_documents,
                               .max_bytes = options.max_batch_bytes,
                               .idle_flush = options.idle_flush}) {}
@@ -48,6 +49,7 @@ struct Forwarder::Impl {
   ForwarderOptions options;
   CredentialsProvider& credentials;
   ForwardMetrics& fm;
+  ForwardMetrics& spool_counts;  // Where the storage writer counts what it spools.
   SenderOptions sender_options;
   std::unique_ptr<SpoolLedger> ledger;
   Batcher batcher;  // Dispatcher thread only.
@@ -107,9 +109,9 @@ struct Forwarder::Impl {
       fm.dropped_spool_full.fetch_add(static_cast<std::uint64_t>(dropped));
       if (auto suppressed = limiter.Admit(1, options.clock->SteadyNow())) {
         spdlog::warn(
-            "forward: spool over its cap of {} bytes: dropped the {} oldest waiting documents "
+            "{}: spool over its cap of {} bytes: dropped the {} oldest waiting documents "
             "({} dropped in all)",
-            options.spool_max_bytes, dropped, fm.dropped_spool_full.load());
+            options.log_name, options.spool_max_bytes, dropped, fm.dropped_spool_full.load());
       }
     }
   }
@@ -131,7 +133,7 @@ struct Forwarder::Impl {
         auto read = ledger->ReadNext(want, 16u << 20);
         if (!read) {
           if (auto s = limiter.Admit(2, options.clock->SteadyNow())) {
-            spdlog::error("forward: cannot read the spool: {}", read.error().message);
+            spdlog::error("{}: cannot read the spool: {}", options.log_name, read.error().message);
           }
         } else {
           rows = std::move(*read);
@@ -156,9 +158,9 @@ struct Forwarder::Impl {
         fm.dropped_retention.fetch_add(static_cast<std::uint64_t>(missing));
         if (auto s = limiter.Admit(3, options.clock->SteadyNow())) {
           spdlog::warn(
-              "forward: {} spooled documents were deleted from the store before they "
+              "{}: {} spooled documents were deleted from the store before they "
               "could be forwarded (retention): dropped",
-              missing);
+              options.log_name, missing);
         }
       }
       ledger->UpdateGauges(batcher.OpenReceivedAt(), options.clock->NowSeconds());
@@ -177,11 +179,13 @@ struct Forwarder::Impl {
   void Send(int index) {
     LowerThreadPriority(options.thread_nice);
     HttpClient client(options.http);
-    SegmentSender sender(
-        sender_options, credentials, fm, *options.clock,
-        [&client](const ClientRequest& request) { return client.Send(request); },
-        [this](std::chrono::milliseconds d) { return SleepFor(d); },
-        std::random_device{}() + static_cast<std::uint64_t>(index));
+    auto send = [&client](const ClientRequest& request) { return client.Send(request); };
+    auto sleep = [this](std::chrono::milliseconds d) { return SleepFor(d); };
+    const std::uint64_t seed = std::random_device{}() + static_cast<std::uint64_t>(index);
+    std::unique_ptr<BatchSender> sender =
+        options.sender_factory ? options.sender_factory(send, sleep, seed)
+                               : std::make_unique<SegmentSender>(sender_options, credentials, fm,
+                                                                 *options.clock, send, sleep, seed);
     while (true) {
       Batch batch;
       {
@@ -195,7 +199,7 @@ struct Forwarder::Impl {
         ++in_flight;
       }
       const std::vector<std::string_view> raws(batch.raws.begin(), batch.raws.end());
-      const bool done = sender.SendBatch(raws);
+      const bool done = sender->SendBatch(raws);
       std::lock_guard lock(mu);
       --in_flight;
       if (done) {
@@ -215,25 +219,25 @@ Forwarder::~Forwarder() {
 
 Status Forwarder::Start() {
   Impl& d = *impl_;
-  auto target = XrayTargetFor(d.options.endpoint);
-  if (!target) {
-    return tl::unexpected<Error>(std::move(target.error()));
+  if (!d.options.sender_factory) {
+    XRAYD_TRY_ASSIGN(XrayTarget target, XrayTargetFor(d.options.endpoint));
+    d.sender_options =
+        SenderOptions{.target = std::move(target),
+                      .region = d.options.region,
+                      .request_timeout = d.options.request_timeout,
+                      .backoff_initial = d.options.backoff_initial,
+                      .backoff_max = d.options.backoff_max,
+                      .unprocessed_max_attempts = d.options.unprocessed_max_attempts};
   }
-  d.sender_options = SenderOptions{.target = std::move(*target),
-                                   .region = d.options.region,
-                                   .request_timeout = d.options.request_timeout,
-                                   .backoff_initial = d.options.backoff_initial,
-                                   .backoff_max = d.options.backoff_max,
-                                   .unprocessed_max_attempts = d.options.unprocessed_max_attempts};
-  auto ledger = SpoolLedger::Open(d.options.store_path, d.fm);
+  auto ledger = SpoolLedger::Open(d.options.store_path, d.fm, &d.spool_counts);
   if (!ledger) {
     return tl::unexpected<Error>(std::move(ledger.error()));
   }
   d.ledger = std::move(*ledger);
   const storage::SpoolTotals& totals = d.ledger->Initial();
   if (totals.documents > 0) {
-    spdlog::info("forward: {} documents ({} bytes) spooled by an earlier run are sent first",
-                 totals.documents, totals.bytes);
+    spdlog::info("{}: {} documents ({} bytes) spooled by an earlier run are sent first",
+                 d.options.log_name, totals.documents, totals.bytes);
   }
   d.fm.enabled.store(1);
   d.stopping.store(false);

@@ -27,6 +27,7 @@
 
 #include "daemon/aws/aws_credentials.h"
 #include "daemon/core/metrics.h"
+#include "daemon/forward/batch_sender.h"
 #include "daemon/net/http_client.h"
 #include "proto/clock.h"
 #include "proto/result.h"
@@ -56,6 +57,14 @@ struct ForwarderOptions {
   // Batch ages, gauges, signatures and log rate limits read this clock; must outlive the
   // forwarder. Backoff waits are real time.
   const proto::Clock* clock = &proto::SystemClock::Instance();
+  // Another destination than X-Ray (daemon/otlp_export/): each sender thread's BatchSender comes
+  // from this factory instead of being a SegmentSender to `endpoint`. The spool is shared: the
+  // storage writer deletes rows only once every destination acknowledged them (StorageWriter).
+  BatchSenderFactory sender_factory{};
+  // Where this forwarder counts (null: Metrics::forward). The spool's spooled counters are always
+  // read from Metrics::forward, where the storage writer counts.
+  ForwardMetrics* counters = nullptr;
+  std::string log_name = "forward";  // Prefix of log lines.
 };
 
 class Forwarder {

@@ -24,6 +24,7 @@
 #include "daemon/aws/aws_credentials.h"
 #include "daemon/core/forward_metrics.h"
 #include "daemon/core/log_limiter.h"
+#include "daemon/forward/batch_sender.h"
 #include "daemon/forward/forward_batch.h"
 #include "daemon/net/http_client.h"
 #include "proto/clock.h"
@@ -48,21 +49,15 @@ struct SenderOptions {
   int unprocessed_max_attempts = 8;  // One-by-one retries of a retryable unprocessed document.
 };
 
-class SegmentSender {
+class SegmentSender : public BatchSender {
  public:
-  // Sends one request (an HttpClient's Send, or a fake in tests).
-  using SendFunction = std::function<HttpResult<ClientResponse>(const ClientRequest&)>;
-  // Waits the given time unless the forwarder stops; false when stopping (at once if it already
-  // is).
-  using SleepFunction = std::function<bool(std::chrono::milliseconds)>;
-
   SegmentSender(SenderOptions options, CredentialsProvider& credentials, ForwardMetrics& metrics,
                 const proto::Clock& clock, SendFunction send, SleepFunction sleep,
                 std::uint64_t seed);
 
   // Sends `raws` until X-Ray accepted or refused each of them; true when done, false only when
   // stopping (then the batch must stay spooled).
-  bool SendBatch(const std::vector<std::string_view>& raws);
+  bool SendBatch(const std::vector<std::string_view>& raws) override;
 
   // What one attempt came to.
   enum class Outcome { kAccepted, kRetry, kRejected, kStopping };

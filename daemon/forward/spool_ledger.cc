@@ -6,7 +6,8 @@
 namespace xrayd::daemon {
 
 Result<std::unique_ptr<SpoolLedger>> SpoolLedger::Open(const std::string& store_path,
-                                                       ForwardMetrics& metrics) {
+                                                       ForwardMetrics& metrics,
+                                                       const ForwardMetrics* spooled_counts) {
   auto reader = storage::ForwardQueueReader::Open(store_path);
   if (!reader) {
     return tl::unexpected<Error>(std::move(reader.error()));
@@ -15,12 +16,17 @@ Result<std::unique_ptr<SpoolLedger>> SpoolLedger::Open(const std::string& store_
   if (!totals) {
     return tl::unexpected<Error>(std::move(totals.error()));
   }
-  return std::unique_ptr<SpoolLedger>(new SpoolLedger(std::move(*reader), *totals, metrics));
+  return std::unique_ptr<SpoolLedger>(new SpoolLedger(
+      std::move(*reader), *totals, metrics, spooled_counts != nullptr ? *spooled_counts : metrics));
 }
 
 SpoolLedger::SpoolLedger(std::unique_ptr<storage::ForwardQueueReader> reader,
-                         storage::SpoolTotals initial, ForwardMetrics& metrics)
-    : reader_(std::move(reader)), initial_(initial), metrics_(metrics) {
+                         storage::SpoolTotals initial, ForwardMetrics& metrics,
+                         const ForwardMetrics& spooled_counts)
+    : reader_(std::move(reader)),
+      initial_(initial),
+      metrics_(metrics),
+      spooled_counts_(spooled_counts) {
   acked_.store(initial.first_seq > 0 ? initial.first_seq - 1 : initial.last_seq);
   cursor_ = acked_.load();
 }
@@ -94,12 +100,12 @@ void SpoolLedger::MarkDoneLocked(std::int64_t last_seq) {
 }
 
 std::int64_t SpoolLedger::WaitingBytesLocked() const {
-  return initial_.bytes + static_cast<std::int64_t>(metrics_.spooled_in_bytes.load()) -
+  return initial_.bytes + static_cast<std::int64_t>(spooled_counts_.spooled_in_bytes.load()) -
          released_bytes_;
 }
 
 std::int64_t SpoolLedger::WaitingDocumentsLocked() const {
-  return initial_.documents + static_cast<std::int64_t>(metrics_.spooled.load()) -
+  return initial_.documents + static_cast<std::int64_t>(spooled_counts_.spooled.load()) -
          released_documents_;
 }
 

@@ -26,9 +26,12 @@ class SpoolLedger {
  public:
   // Opens the spool reader of the store at `store_path` and measures what an earlier run left
   // spooled. kInvalidArgument if there is no store with a spool, kIOError for SQLite. `metrics`
-  // must outlive the ledger: its spooled counters are read, its spool gauges written.
-  [[nodiscard]] static Result<std::unique_ptr<SpoolLedger>> Open(const std::string& store_path,
-                                                                 ForwardMetrics& metrics);
+  // must outlive the ledger: its spool gauges are written, and its spooled counters read unless
+  // `spooled_counts` (where the storage writer counts, when `metrics` belong to another
+  // destination; must outlive the ledger too) is given.
+  [[nodiscard]] static Result<std::unique_ptr<SpoolLedger>> Open(
+      const std::string& store_path, ForwardMetrics& metrics,
+      const ForwardMetrics* spooled_counts = nullptr);
   SpoolLedger(const SpoolLedger&) = delete;
   SpoolLedger& operator=(const SpoolLedger&) = delete;
 
@@ -77,7 +80,7 @@ class SpoolLedger {
   };
 
   SpoolLedger(std::unique_ptr<storage::ForwardQueueReader> reader, storage::SpoolTotals initial,
-              ForwardMetrics& metrics);
+              ForwardMetrics& metrics, const ForwardMetrics& spooled_counts);
   // REQUIRES: mu_ held.
   void MarkDoneLocked(std::int64_t last_seq);
   std::int64_t WaitingBytesLocked() const;
@@ -86,6 +89,7 @@ class SpoolLedger {
   std::unique_ptr<storage::ForwardQueueReader> reader_;  // Dispatcher thread only.
   const storage::SpoolTotals initial_;
   ForwardMetrics& metrics_;
+  const ForwardMetrics& spooled_counts_;
   std::atomic<std::int64_t> acked_{0};
 
   mutable std::mutex mu_;

@@ -75,10 +75,16 @@ void StorageWriter::Run() {
 }
 
 void StorageWriter::ApplyForwardAcks(bool trim_now) {
-  if (options_.forward_acked == nullptr) {
+  const std::atomic<std::int64_t>* first =
+      options_.forward_acked != nullptr ? options_.forward_acked : options_.export_acked;
+  if (first == nullptr) {
     return;
   }
-  store_.AckForwarded(options_.forward_acked->load(std::memory_order_acquire));
+  std::int64_t acked = first->load(std::memory_order_acquire);
+  if (options_.export_acked != nullptr) {
+    acked = std::min(acked, options_.export_acked->load(std::memory_order_acquire));
+  }
+  store_.AckForwarded(acked);
   if (trim_now) {
     // A failure leaves the deletion pending for the next transaction; rows not yet deleted are
     // only sent again after a restart.

@@ -36,6 +36,9 @@ struct StorageWriterOptions {
   // this thread, within the next transaction or on their own when idle.
   bool forward_spool = false;
   const std::atomic<std::int64_t>* forward_acked = nullptr;
+  // A second reader of the same spool (OTLP export, daemon/otlp_export/), or null: when both are
+  // set, rows are deleted only up to the lower of the two watermarks.
+  const std::atomic<std::int64_t>* export_acked = nullptr;
   // Commit deadlines, the shutdown retry budget, log rate limits. Never null; must outlive the
   // writer. Waits on the queue and retry backoffs stay in real time.
   const proto::Clock* clock = &proto::SystemClock::Instance();

@@ -3,6 +3,7 @@
 #include "daemon/forward/forwarder.h"
 
 #include <chrono>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -92,6 +93,60 @@ TEST(ForwarderTest, DocumentsRetentionDeletedFirstAreDroppedForRetentionTheRestS
   EXPECT_NE(text.find("\nxrayd_forward_dropped_by_reason_total{reason=\"spool_full\"} 0\n"),
             std::string::npos);
   EXPECT_NE(text.find("\nxrayd_forward_dropped_total 30\n"), std::string::npos);
+}
+
+// A second destination (the OTLP export): its own BatchSender and counters over the same spool.
+TEST(ForwarderTest, SenderFactoryDeliversEveryRowAndCountsApart) {
+  SpoolStore spool("forwarder-factory");
+  spool.Put(0, 20, /*received_at=*/5000);
+  class Recording : public BatchSender {
+   public:
+    Recording(std::mutex& mu, std::set<std::string>& ids) : mu_(mu), ids_(ids) {}
+    bool SendBatch(const std::vector<std::string_view>& raws) override {
+      std::lock_guard lock(mu_);
+      for (std::string_view raw : raws) {
+        ids_.insert(nlohmann::json::parse(raw)["id"].get<std::string>());
+      }
+      return true;
+    }
+
+   private:
+    std::mutex& mu_;
+    std::set<std::string>& ids_;
+  };
+  std::mutex mu;
+  std::set<std::string> ids;
+  auto credentials = MakeStaticCredentials(
+      AwsCredentials{.access_key_id = "AKIDEXAMPLE", .secret_access_key = "secret"});
+  Metrics metrics;
+  ForwardMetrics own;
+  ForwarderOptions options;
+  options.store_path = spool.Path();
+  options.concurrency = 2;
+  options.max_batch_documents = 8;
+  options.idle_flush = milliseconds(20);
+  options.thread_nice = 0;
+  options.counters = &own;
+  options.log_name = "second";
+  options.sender_factory = [&](BatchSender::SendFunction, BatchSender::SleepFunction,
+                               std::uint64_t) { return std::make_unique<Recording>(mu, ids); };
+  Forwarder forwarder(options, *credentials, metrics);
+  ASSERT_TRUE(forwarder.Start());  // No endpoint needed.
+  auto totals = storage::ForwardQueueReader::Open(spool.Path());
+  ASSERT_TRUE(totals);
+  const std::int64_t last = (*totals)->Totals()->last_seq;
+  EXPECT_TRUE(Eventually([&] {
+    return forwarder.Acknowledged().load() == last && own.spooled_documents.load() == 0;
+  }));
+  forwarder.Stop();
+  std::set<std::string> expected;
+  for (int n = 0; n < 20; ++n) {
+    expected.insert(SpoolDocId(n));
+  }
+  std::lock_guard lock(mu);
+  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(own.enabled.load(), 1);
+  EXPECT_EQ(metrics.forward.enabled.load(), 0);
 }
 
 TEST(ForwardMetricsTest, DroppedTotalSumsEveryReason) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/forward_queue.h"
 #include "storage/trace_store.h"
+#include "tests/support/wait_until.h"
 
 namespace xrayd::daemon {
 namespace {
@@ -42,6 +44,45 @@ TEST(StorageWriterTest, StopCommitsEverythingQueued) {
   EXPECT_EQ(metrics.segments_inserted.load(), 1000u);
   EXPECT_GE(metrics.storage_commits.load(), 1u);
   EXPECT_EQ(metrics.queue_documents.load(), 0);
+}
+
+// Two readers of the spool (the X-Ray forwarder and the OTLP export): rows go only when both have
+// acknowledged them.
+TEST(StorageWriterTest, SpoolRowsAreDeletedUpToTheLowerOfTwoWatermarks) {
+  const std::string path = testing::TempDir() + "/writer_two_acks.db";
+  std::remove(path.c_str());
+  auto store = storage::TraceStore::Open(path, storage::OpenMode::kReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  Metrics metrics;
+  IngestQueue queue(64 << 20, &metrics);
+  std::atomic<std::int64_t> forwarded{0};
+  std::atomic<std::int64_t> exported{0};
+  StorageWriterOptions options;
+  options.forward_spool = true;
+  options.forward_acked = &forwarded;
+  options.export_acked = &exported;
+  StorageWriter writer(queue, **store, metrics, options);
+  writer.Start();
+  IngestBatch batch = Batch(0, 10);
+  ASSERT_TRUE(queue.TryPush(batch));
+  auto reader = storage::ForwardQueueReader::Open(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto spooled = [&] {
+    auto totals = (*reader)->Totals();
+    return totals ? totals->documents : -1;
+  };
+  ASSERT_TRUE(
+      testing_support::WaitUntil([&] { return spooled() == 10; }, std::chrono::seconds(10)));
+  const std::int64_t last = (*reader)->Totals()->last_seq;
+  forwarded.store(last);
+  exported.store(last - 7);
+  ASSERT_TRUE(testing_support::WaitUntil([&] { return spooled() == 7; }, std::chrono::seconds(10)));
+  // The lower watermark holds the rows even though the other one is past them.
+  EXPECT_FALSE(
+      testing_support::WaitUntil([&] { return spooled() < 7; }, std::chrono::milliseconds(300)));
+  exported.store(last);
+  EXPECT_TRUE(testing_support::WaitUntil([&] { return spooled() == 0; }, std::chrono::seconds(10)));
+  writer.Stop();
 }
 
 TEST(StorageWriterTest, AFullDiskIsRetriedThenCountedAsDroppedAtShutdown) {
