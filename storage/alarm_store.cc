@@ -304,12 +304,18 @@ Result<std::vector<AlarmHistoryRecord>> AlarmStore::History(const HistoryQuery& 
   if (!has_tables_) {
     return items;
   }
-  ALARM_TRY_ASSIGN(
-      Statement stmt,
-      db_->Prepare("SELECT alarm_name, timestamp, type, summary, data FROM alarm_history "
-                   "WHERE (?1 IS NULL OR alarm_name = ?1) AND (?2 IS NULL OR type = ?2) AND "
-                   "timestamp >= ?3 AND timestamp <= ?4 ORDER BY timestamp DESC, id DESC "
-                   "LIMIT ?5"));
+  const char* order = query.ascending ? "ASC" : "DESC";
+  const char* beyond = query.ascending ? ">" : "<";
+  std::string sql =
+      "SELECT alarm_name, timestamp, type, summary, data, id FROM alarm_history "
+      "WHERE (?1 IS NULL OR alarm_name = ?1) AND (?2 IS NULL OR type = ?2) AND "
+      "timestamp >= ?3 AND timestamp <= ?4";
+  if (query.after) {
+    sql += std::string(" AND (timestamp ") + beyond + " ?6 OR (timestamp = ?6 AND id " + beyond +
+           " ?7))";
+  }
+  sql += std::string(" ORDER BY timestamp ") + order + ", id " + order + " LIMIT ?5";
+  ALARM_TRY_ASSIGN(Statement stmt, db_->Prepare(sql));
   if (query.alarm_name) {
     ALARM_TRY(stmt.BindText(1, *query.alarm_name));
   } else {
@@ -323,6 +329,10 @@ Result<std::vector<AlarmHistoryRecord>> AlarmStore::History(const HistoryQuery& 
   ALARM_TRY(stmt.BindDouble(3, query.start));
   ALARM_TRY(stmt.BindDouble(4, query.end));
   ALARM_TRY(stmt.BindInt64(5, static_cast<std::int64_t>(query.limit)));
+  if (query.after) {
+    ALARM_TRY(stmt.BindDouble(6, query.after->first));
+    ALARM_TRY(stmt.BindInt64(7, query.after->second));
+  }
   for (;;) {
     ALARM_TRY_ASSIGN(bool row, stmt.Step());
     if (!row) {
@@ -330,7 +340,7 @@ Result<std::vector<AlarmHistoryRecord>> AlarmStore::History(const HistoryQuery& 
     }
     items.push_back({std::string(stmt.ColumnText(0)), stmt.ColumnDouble(1),
                      std::string(stmt.ColumnText(2)), std::string(stmt.ColumnText(3)),
-                     std::string(stmt.ColumnText(4))});
+                     std::string(stmt.ColumnText(4)), stmt.ColumnInt64(5)});
   }
   return items;
 }

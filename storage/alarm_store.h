@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proto/result.h"
@@ -36,6 +37,7 @@ struct AlarmHistoryRecord {
   std::string type;     // ConfigurationUpdate, StateUpdate, Action.
   std::string summary;  // HistorySummary.
   std::string data;     // HistoryData (JSON text).
+  std::int64_t id = 0;  // Set by History: the item's row, the tiebreak of equal timestamps.
 };
 
 // One minute of a group's ApproximateTraceCount.
@@ -50,6 +52,9 @@ struct HistoryQuery {
   double start = 0;    // Inclusive.
   double end = 1e300;  // Inclusive.
   std::size_t limit = 100;
+  bool ascending = false;  // Oldest first instead of newest first.
+  // Set: only items after this one (timestamp, id) in the order asked for (a page's cursor).
+  std::optional<std::pair<double, std::int64_t>> after{};
 };
 
 class AlarmStore {
@@ -90,7 +95,8 @@ class AlarmStore {
                                 double when);
 
   [[nodiscard]] Status AddHistory(const AlarmHistoryRecord& item);
-  // Items matching `query`, newest first, at most query.limit.
+  // Items matching `query`, newest first (oldest first if query.ascending), ties by insertion,
+  // at most query.limit.
   [[nodiscard]] Result<std::vector<AlarmHistoryRecord>> History(const HistoryQuery& query) const;
 
  private:

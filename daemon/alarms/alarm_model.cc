@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "daemon/alarms/cloudwatch_params.h"
+
 namespace xrayd::daemon::alarms {
 namespace {
 
@@ -52,66 +54,6 @@ constexpr std::array<std::pair<MissingData, const char*>, 4> kMissingModes = {{
     {MissingData::kBreaching, "breaching"},
     {MissingData::kIgnore, "ignore"},
 }};
-
-// A number sent as a JSON/CBOR number or, by the query protocol, as text.
-std::optional<double> Number(const nlohmann::json& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end() || it->is_null()) {
-    return std::nullopt;
-  }
-  if (it->is_number()) {
-    return it->get<double>();
-  }
-  if (it->is_string()) {
-    const std::string& text = it->get_ref<const std::string&>();
-    char* end = nullptr;
-    double value = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(value)) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> Text(const nlohmann::json& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
-
-bool Present(const nlohmann::json& params, const char* key) {
-  auto it = params.find(key);
-  return it != params.end() && !it->is_null();
-}
-
-std::optional<bool> Bool(const nlohmann::json& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end() || it->is_null()) {
-    return std::nullopt;
-  }
-  if (it->is_boolean()) {
-    return it->get<bool>();
-  }
-  if (it->is_string()) {
-    return it->get<std::string>() == "true";
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> Strings(const nlohmann::json& params, const char* key) {
-  std::vector<std::string> out;
-  auto it = params.find(key);
-  if (it != params.end() && it->is_array()) {
-    for (const auto& item : *it) {
-      if (item.is_string()) {
-        out.push_back(item.get<std::string>());
-      }
-    }
-  }
-  return out;
-}
 
 ApiError Missing(const char* parameter) {
   return {400, "MissingParameter", std::string("The parameter ") + parameter + " is required."};
@@ -166,7 +108,7 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
     return fail(Invalid("The request body is not an object."));
   }
   AlarmDefinition d;
-  auto name = Text(params, "AlarmName");
+  auto name = TextParam(params, "AlarmName");
   if (!name) {
     return fail(Missing("AlarmName"));
   }
@@ -176,13 +118,13 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
                 "constraint: Member must have length between 1 and 255"));
   }
   d.name = *name;
-  d.description = Text(params, "AlarmDescription").value_or("");
-  if (Present(params, "Metrics")) {
+  d.description = TextParam(params, "AlarmDescription").value_or("");
+  if (HasParam(params, "Metrics")) {
     return fail(
         Invalid("Metric math alarms (Metrics) are not served by this endpoint; use "
                 "MetricName, Namespace, Dimensions, Statistic and Period."));
   }
-  if (Present(params, "ExtendedStatistic")) {
+  if (HasParam(params, "ExtendedStatistic")) {
     return fail(
         Invalid("ExtendedStatistic is not supported for AWS/X-Ray metrics here; use "
                 "Statistic."));
@@ -191,15 +133,15 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
                             "MetricName",        "Namespace",          "Period",
                             "Statistic"};
   for (const char* key : required) {
-    if (!Present(params, key)) {
+    if (!HasParam(params, key)) {
       return fail(Missing(key));
     }
   }
-  d.namespace_name = Text(params, "Namespace").value_or("");
-  d.metric_name = Text(params, "MetricName").value_or("");
-  auto evaluation_periods = Number(params, "EvaluationPeriods");
-  auto threshold = Number(params, "Threshold");
-  auto period = Number(params, "Period");
+  d.namespace_name = TextParam(params, "Namespace").value_or("");
+  d.metric_name = TextParam(params, "MetricName").value_or("");
+  auto evaluation_periods = NumberParam(params, "EvaluationPeriods");
+  auto threshold = NumberParam(params, "Threshold");
+  auto period = NumberParam(params, "Period");
   if (!evaluation_periods || *evaluation_periods < 1 ||
       *evaluation_periods != std::floor(*evaluation_periods)) {
     return fail(
@@ -214,6 +156,12 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
         Invalid("1 validation error detected: Value at 'period' failed to satisfy "
                 "constraint: Member must have value greater than or equal to 1"));
   }
+  constexpr double kWeek = 7 * 86400;
+  if (*period > kWeek || *evaluation_periods > kWeek) {  // Before the casts: no overflow.
+    return fail(
+        Invalid("Metrics cannot be checked across more than a week "
+                "(EvaluationPeriods * Period must be <= 604800)"));
+  }
   d.period = static_cast<std::int64_t>(*period);
   if (d.period != 10 && d.period != 30 && d.period % 60 != 0) {
     return fail(Invalid("Period must be 10, 30 or a multiple of 60"));
@@ -225,20 +173,20 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
                 "(EvaluationPeriods * Period must be <= 604800)"));
   }
   d.datapoints_to_alarm = d.evaluation_periods;
-  if (Present(params, "DatapointsToAlarm")) {
-    auto m = Number(params, "DatapointsToAlarm");
+  if (HasParam(params, "DatapointsToAlarm")) {
+    auto m = NumberParam(params, "DatapointsToAlarm");
     if (!m || *m < 1 || *m != std::floor(*m)) {
       return fail(
           Invalid("1 validation error detected: Value at 'datapointsToAlarm' failed to "
                   "satisfy constraint: Member must have value greater than or equal to 1"));
     }
-    d.datapoints_to_alarm = static_cast<std::int64_t>(*m);
-    if (d.datapoints_to_alarm > d.evaluation_periods) {
+    if (*m > static_cast<double>(d.evaluation_periods)) {
       return fail(Invalid("DatapointsToAlarm must be less than or equal to EvaluationPeriods"));
     }
+    d.datapoints_to_alarm = static_cast<std::int64_t>(*m);
   }
   d.threshold = *threshold;
-  auto comparison = ParseComparison(Text(params, "ComparisonOperator").value_or(""));
+  auto comparison = ParseComparison(TextParam(params, "ComparisonOperator").value_or(""));
   if (!comparison) {
     return fail({400, "ValidationError",
                  "1 validation error detected: Value at 'comparisonOperator' failed to satisfy "
@@ -246,7 +194,7 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
                  "GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold]"});
   }
   d.comparison = *comparison;
-  auto statistic = ParseStatistic(Text(params, "Statistic").value_or(""));
+  auto statistic = ParseStatistic(TextParam(params, "Statistic").value_or(""));
   if (!statistic) {
     return fail({400, "ValidationError",
                  "1 validation error detected: Value at 'statistic' failed to satisfy "
@@ -254,8 +202,8 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
                  "Minimum, Average]"});
   }
   d.statistic = *statistic;
-  if (Present(params, "TreatMissingData")) {
-    auto mode = ParseMissingData(Text(params, "TreatMissingData").value_or(""));
+  if (HasParam(params, "TreatMissingData")) {
+    auto mode = ParseMissingData(TextParam(params, "TreatMissingData").value_or(""));
     if (!mode) {
       return fail(
           Invalid("TreatMissingData must be one of breaching, notBreaching, ignore, "
@@ -263,10 +211,10 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
     }
     d.missing_data = *mode;
   }
-  d.actions_enabled = Bool(params, "ActionsEnabled").value_or(true);
-  d.alarm_actions = Strings(params, "AlarmActions");
-  d.ok_actions = Strings(params, "OKActions");
-  d.insufficient_data_actions = Strings(params, "InsufficientDataActions");
+  d.actions_enabled = BoolParam(params, "ActionsEnabled").value_or(true);
+  d.alarm_actions = StringsParam(params, "AlarmActions");
+  d.ok_actions = StringsParam(params, "OKActions");
+  d.insufficient_data_actions = StringsParam(params, "InsufficientDataActions");
   for (const auto* list : {&d.alarm_actions, &d.ok_actions, &d.insufficient_data_actions}) {
     for (const std::string& arn : *list) {
       if (arn.rfind("arn:aws:sns:", 0) != 0) {
@@ -275,13 +223,14 @@ std::pair<std::optional<AlarmDefinition>, ApiError> ParsePutMetricAlarm(
       }
     }
   }
-  d.unit = Text(params, "Unit").value_or("");
+  d.unit = TextParam(params, "Unit").value_or("");
   if (auto it = params.find("Dimensions"); it != params.end() && it->is_array()) {
     for (const auto& item : *it) {
       if (!item.is_object()) {
         continue;
       }
-      d.dimensions.push_back({Text(item, "Name").value_or(""), Text(item, "Value").value_or("")});
+      d.dimensions.push_back(
+          {TextParam(item, "Name").value_or(""), TextParam(item, "Value").value_or("")});
     }
   }
   if (d.namespace_name != kXrayNamespace) {

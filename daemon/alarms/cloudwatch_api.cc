@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "daemon/alarms/cloudwatch_describe.h"
+#include "daemon/alarms/cloudwatch_params.h"
 #include "daemon/alarms/cloudwatch_protocol.h"
 
 namespace xrayd::daemon::alarms {
@@ -25,27 +27,6 @@ Outcome Missing(const char* parameter) {
   return Error("MissingParameter", std::string("The parameter ") + parameter + " is required.");
 }
 
-std::optional<std::string> Text(const Json& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end() || !it->is_string()) {
-    return std::nullopt;
-  }
-  return it->get<std::string>();
-}
-
-std::vector<std::string> Strings(const Json& params, const char* key) {
-  std::vector<std::string> out;
-  auto it = params.find(key);
-  if (it != params.end() && it->is_array()) {
-    for (const auto& item : *it) {
-      if (item.is_string()) {
-        out.push_back(item.get<std::string>());
-      }
-    }
-  }
-  return out;
-}
-
 // A timestamp parameter, or nullopt when absent or unreadable.
 std::optional<double> TimeParam(const Json& params, const char* key) {
   auto it = params.find(key);
@@ -55,44 +36,10 @@ std::optional<double> TimeParam(const Json& params, const char* key) {
   return ParseTimestamp(*it);
 }
 
-std::optional<double> Number(const Json& params, const char* key) {
-  auto it = params.find(key);
-  if (it == params.end()) {
-    return std::nullopt;
-  }
-  if (it->is_number()) {
-    return it->get<double>();
-  }
-  if (it->is_string()) {
-    char* end = nullptr;
-    const std::string& text = it->get_ref<const std::string&>();
-    double v = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size()) {
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
-Json MetricAlarmJson(const AlarmService& service, const storage::AlarmRecord& record,
-                     const AlarmDefinition& d) {
-  Json alarm = DefinitionToJson(d);
-  alarm["AlarmArn"] = service.AlarmArn(d.name);
-  alarm["AlarmConfigurationUpdatedTimestamp"] = Timestamp(record.configuration_updated);
-  alarm["StateValue"] = record.state;
-  alarm["StateReason"] = record.state_reason;
-  if (!record.state_reason_data.empty()) {
-    alarm["StateReasonData"] = record.state_reason_data;
-  }
-  alarm["StateUpdatedTimestamp"] = Timestamp(record.state_updated);
-  alarm["StateTransitionedTimestamp"] = Timestamp(record.state_updated);
-  return alarm;
-}
-
 // The group of a metric given as Namespace/MetricName/Dimensions; an error for any other metric.
 std::pair<std::string, std::optional<ApiError>> GroupOf(const Json& metric) {
-  const std::string ns = Text(metric, "Namespace").value_or("");
-  const std::string name = Text(metric, "MetricName").value_or("");
+  const std::string ns = TextParam(metric, "Namespace").value_or("");
+  const std::string name = TextParam(metric, "MetricName").value_or("");
   if (ns.empty()) {
     return {"", ApiError{400, "MissingParameter", "The parameter Namespace is required."}};
   }
@@ -105,8 +52,8 @@ std::pair<std::string, std::optional<ApiError>> GroupOf(const Json& metric) {
   auto dims = metric.find("Dimensions");
   if (dims != metric.end() && dims->is_array()) {
     for (const auto& d : *dims) {
-      if (d.is_object() && Text(d, "Name").value_or("") == kGroupDimension) {
-        return {Text(d, "Value").value_or(""), std::nullopt};
+      if (d.is_object() && TextParam(d, "Name").value_or("") == kGroupDimension) {
+        return {TextParam(d, "Value").value_or(""), std::nullopt};
       }
     }
   }
@@ -124,43 +71,8 @@ Outcome PutMetricAlarm(AlarmService& service, const Json& params) {
   return {Json::object(), std::nullopt};
 }
 
-Outcome DescribeAlarms(AlarmService& service, const Json& params) {
-  auto records = service.Store().ListAlarms();
-  if (!records) {
-    return Error("InternalServiceError", records.error().message, 500);
-  }
-  std::vector<std::string> names = Strings(params, "AlarmNames");
-  std::string prefix = Text(params, "AlarmNamePrefix").value_or("");
-  std::string state = Text(params, "StateValue").value_or("");
-  if (!names.empty() && !prefix.empty()) {
-    return Error("InvalidParameterCombination",
-                 "AlarmNames and AlarmNamePrefix cannot be given together.");
-  }
-  if (!state.empty() && !ParseState(state)) {
-    return Error("ValidationError",
-                 "1 validation error detected: Value '" + state +
-                     "' at 'stateValue' failed to satisfy constraint: Member must satisfy enum "
-                     "value set: [INSUFFICIENT_DATA, ALARM, OK]");
-  }
-  std::size_t max = static_cast<std::size_t>(Number(params, "MaxRecords").value_or(100));
-  Json alarms = Json::array();
-  for (const storage::AlarmRecord& record : *records) {
-    if (!names.empty() && std::find(names.begin(), names.end(), record.name) == names.end()) {
-      continue;
-    }
-    if (record.name.rfind(prefix, 0) != 0 || (!state.empty() && record.state != state)) {
-      continue;
-    }
-    auto definition = DefinitionFromJson(Json::parse(record.definition, nullptr, false));
-    if (definition && alarms.size() < max) {
-      alarms.push_back(MetricAlarmJson(service, record, *definition));
-    }
-  }
-  return {Json{{"MetricAlarms", alarms}, {"CompositeAlarms", Json::array()}}, std::nullopt};
-}
-
 Outcome DeleteAlarms(AlarmService& service, const Json& params) {
-  std::vector<std::string> names = Strings(params, "AlarmNames");
+  std::vector<std::string> names = StringsParam(params, "AlarmNames");
   if (names.empty()) {
     return Missing("AlarmNames");
   }
@@ -185,15 +97,15 @@ Outcome DeleteAlarms(AlarmService& service, const Json& params) {
 }
 
 Outcome SetAlarmState(AlarmService& service, const Json& params) {
-  auto name = Text(params, "AlarmName");
+  auto name = TextParam(params, "AlarmName");
   if (!name) {
     return Missing("AlarmName");
   }
-  auto state_text = Text(params, "StateValue");
+  auto state_text = TextParam(params, "StateValue");
   if (!state_text) {
     return Missing("StateValue");
   }
-  auto reason = Text(params, "StateReason");
+  auto reason = TextParam(params, "StateReason");
   if (!reason) {
     return Missing("StateReason");
   }
@@ -204,7 +116,7 @@ Outcome SetAlarmState(AlarmService& service, const Json& params) {
                      "' at 'stateValue' failed to satisfy constraint: Member must satisfy enum "
                      "value set: [INSUFFICIENT_DATA, ALARM, OK]");
   }
-  std::string data = Text(params, "StateReasonData").value_or("");
+  std::string data = TextParam(params, "StateReasonData").value_or("");
   if (!data.empty() && Json::parse(data, nullptr, false).is_discarded()) {
     return Error("InvalidFormat", "StateReasonData is not valid JSON.");
   }
@@ -215,42 +127,6 @@ Outcome SetAlarmState(AlarmService& service, const Json& params) {
     return Error("InternalServiceError", s.error().message, 500);
   }
   return {Json::object(), std::nullopt};
-}
-
-Outcome DescribeAlarmHistory(AlarmService& service, const Json& params) {
-  storage::HistoryQuery query;
-  query.alarm_name = Text(params, "AlarmName");
-  query.type = Text(params, "HistoryItemType");
-  if (query.type && *query.type != "ConfigurationUpdate" && *query.type != "StateUpdate" &&
-      *query.type != "Action") {
-    return Error("ValidationError",
-                 "HistoryItemType must be ConfigurationUpdate, StateUpdate or "
-                 "Action");
-  }
-  if (auto it = params.find("StartDate"); it != params.end()) {
-    query.start = ParseTimestamp(*it).value_or(0);
-  }
-  if (auto it = params.find("EndDate"); it != params.end()) {
-    query.end = ParseTimestamp(*it).value_or(1e300);
-  }
-  query.limit = static_cast<std::size_t>(Number(params, "MaxRecords").value_or(100));
-  auto items = service.Store().History(query);
-  if (!items) {
-    return Error("InternalServiceError", items.error().message, 500);
-  }
-  if (Text(params, "ScanBy").value_or("") == "TimestampAscending") {
-    std::reverse(items->begin(), items->end());
-  }
-  Json out = Json::array();
-  for (const storage::AlarmHistoryRecord& item : *items) {
-    out.push_back({{"AlarmName", item.alarm_name},
-                   {"AlarmType", "MetricAlarm"},
-                   {"Timestamp", Timestamp(item.timestamp)},
-                   {"HistoryItemType", item.type},
-                   {"HistorySummary", item.summary},
-                   {"HistoryData", item.data}});
-  }
-  return {Json{{"AlarmHistoryItems", out}}, std::nullopt};
 }
 
 // Aggregates the group's samples into periods of [start, end) that have data, oldest first.
@@ -280,9 +156,9 @@ std::optional<ApiError> CheckPeriod(std::optional<double> period) {
   if (!period) {
     return ApiError{400, "MissingParameter", "The parameter Period is required."};
   }
-  auto p = static_cast<std::int64_t>(*period);
-  if (*period != std::floor(*period) || p < 1 ||
-      (p != 1 && p != 5 && p != 10 && p != 30 && p % 60 != 0)) {
+  // At most a year, so that a period and the loops over periods stay far from overflow.
+  const auto p = IntegerInRange(*period, 1, 366LL * 86400);
+  if (!p || (*p != 1 && *p != 5 && *p != 10 && *p != 30 && *p % 60 != 0)) {
     return ApiError{400, "InvalidParameterValue",
                     "The parameter Period must be 1, 5, 10, 30 or a multiple of 60."};
   }
@@ -302,11 +178,11 @@ Outcome GetMetricStatistics(AlarmService& service, const Json& params) {
   const double end_time = *end_param;
   const double* start = &start_time;
   const double* end = &end_time;
-  auto period = Number(params, "Period");
+  auto period = NumberParam(params, "Period");
   if (auto error = CheckPeriod(period)) {
     return {Json::object(), error};
   }
-  std::vector<std::string> statistics = Strings(params, "Statistics");
+  std::vector<std::string> statistics = StringsParam(params, "Statistics");
   if (statistics.empty() && !params.contains("ExtendedStatistics")) {
     return Error("MissingParameter", "The parameter Statistics or ExtendedStatistics is required.");
   }
@@ -335,7 +211,7 @@ Outcome GetMetricStatistics(AlarmService& service, const Json& params) {
     }
     datapoints.push_back(point);
   }
-  return {Json{{"Label", Text(params, "MetricName").value_or("")}, {"Datapoints", datapoints}},
+  return {Json{{"Label", TextParam(params, "MetricName").value_or("")}, {"Datapoints", datapoints}},
           std::nullopt};
 }
 
@@ -356,10 +232,10 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
   if (queries == params.end() || !queries->is_array() || queries->empty()) {
     return Missing("MetricDataQueries");
   }
-  const bool ascending = Text(params, "ScanBy").value_or("") == "TimestampAscending";
+  const bool ascending = TextParam(params, "ScanBy").value_or("") == "TimestampAscending";
   Json results = Json::array();
   for (const Json& query : *queries) {
-    auto id = Text(query, "Id");
+    auto id = TextParam(query, "Id");
     if (!id) {
       return Missing("MetricDataQueries.member.N.Id");
     }
@@ -371,11 +247,11 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
     if (stat == query.end() || !stat->is_object()) {
       return Missing("MetricDataQueries.member.N.MetricStat");
     }
-    auto period = Number(*stat, "Period");
+    auto period = NumberParam(*stat, "Period");
     if (auto error = CheckPeriod(period)) {
       return {Json::object(), error};
     }
-    auto statistic = ParseStatistic(Text(*stat, "Stat").value_or(""));
+    auto statistic = ParseStatistic(TextParam(*stat, "Stat").value_or(""));
     if (!statistic) {
       return Error("InvalidParameterValue", "The Stat of query " + *id +
                                                 " must be Sum, Average, Minimum, Maximum or "
@@ -406,7 +282,7 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
       continue;
     }
     results.push_back({{"Id", *id},
-                       {"Label", Text(query, "Label").value_or(kTraceCountMetric)},
+                       {"Label", TextParam(query, "Label").value_or(kTraceCountMetric)},
                        {"Timestamps", timestamps},
                        {"Values", numbers},
                        {"StatusCode", "Complete"}});
@@ -415,8 +291,8 @@ Outcome GetMetricData(AlarmService& service, const Json& params) {
 }
 
 Outcome ListMetrics(AlarmService& service, const Json& params) {
-  const std::string ns = Text(params, "Namespace").value_or("");
-  const std::string name = Text(params, "MetricName").value_or("");
+  const std::string ns = TextParam(params, "Namespace").value_or("");
+  const std::string name = TextParam(params, "MetricName").value_or("");
   Json metrics = Json::array();
   if ((!ns.empty() && ns != kXrayNamespace) || (!name.empty() && name != kTraceCountMetric)) {
     return {Json{{"Metrics", metrics}}, std::nullopt};
@@ -427,10 +303,10 @@ Outcome ListMetrics(AlarmService& service, const Json& params) {
       if (!d.is_object()) {
         continue;
       }
-      if (Text(d, "Name").value_or("") != kGroupDimension) {
+      if (TextParam(d, "Name").value_or("") != kGroupDimension) {
         return {Json{{"Metrics", metrics}}, std::nullopt};
       }
-      wanted_group = Text(d, "Value");
+      wanted_group = TextParam(d, "Value");
     }
   }
   // As CloudWatch: metrics with data in the last two weeks.

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "proto/utf8.h"
+
 namespace xrayd::daemon::alarms {
 namespace {
 
@@ -46,9 +48,11 @@ std::string UrlDecode(std::string_view text) {
   return out;
 }
 
+// A list position of the query protocol: 1..999 (CloudWatch's longest lists hold 500 items), so a
+// small form cannot make huge arrays.
 bool IsIndex(const std::string& s) {
-  return !s.empty() && s.size() < 6 && s.find_first_not_of("0123456789") == std::string::npos &&
-         s != "0";
+  return !s.empty() && s.size() < 4 && s.find_first_not_of("0123456789") == std::string::npos &&
+         s.front() != '0';
 }
 
 // Places `value` at `path` inside `node`, making "member.N" segments array positions.
@@ -402,6 +406,52 @@ std::pair<std::optional<CloudWatchRequest>, ApiError> Fail(std::string code, std
   return {std::nullopt, ApiError{400, std::move(code), std::move(message)}};
 }
 
+bool ValidUtf8(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    if (proto::DecodeUtf8(text, &pos) == proto::kInvalidCodePoint) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True if every key and string of `value` is valid UTF-8 (what JSON answers and the XML of the
+// query protocol can carry) and it nests at most kMaxParamDepth levels.
+constexpr std::size_t kMaxParamDepth = 32;
+bool CleanParams(const nlohmann::json& value, std::size_t depth) {
+  if (depth > kMaxParamDepth) {
+    return false;
+  }
+  if (value.is_string()) {
+    return ValidUtf8(value.get_ref<const std::string&>());
+  }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (!ValidUtf8(key) || !CleanParams(item, depth + 1)) {
+        return false;
+      }
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value) {
+      if (!CleanParams(item, depth + 1)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The decoded request, or the error for an operation name or parameters CleanParams refuses.
+std::pair<std::optional<CloudWatchRequest>, ApiError> Checked(CloudWatchRequest decoded) {
+  if (!ValidUtf8(decoded.operation) || !CleanParams(decoded.params, 0)) {
+    return Fail(
+        decoded.protocol == Protocol::kQuery ? "InvalidParameterValue" : "SerializationException",
+        "The request holds text that is not valid UTF-8 or nests deeper than " +
+            std::to_string(kMaxParamDepth) + " levels.");
+  }
+  return {std::move(decoded), ApiError{}};
+}
+
 }  // namespace
 
 Protocol DetectProtocol(const HttpRequest& request) {
@@ -431,7 +481,7 @@ nlohmann::json DecodeQueryForm(std::string_view body) {
       std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
       std::vector<std::string> path;
       std::size_t p = 0;
-      while (p <= key.size()) {
+      while (p <= key.size() && path.size() <= kMaxParamDepth) {
         std::size_t dot = key.find('.', p);
         if (dot == std::string::npos) {
           dot = key.size();
@@ -439,7 +489,9 @@ nlohmann::json DecodeQueryForm(std::string_view body) {
         path.push_back(key.substr(p, dot - p));
         p = dot + 1;
       }
-      Place(root, path, 0, value);
+      if (path.size() <= kMaxParamDepth) {  // Deeper keys name no CloudWatch parameter.
+        Place(root, path, 0, value);
+      }
     }
     start = end + 1;
   }
@@ -455,7 +507,7 @@ std::pair<std::optional<CloudWatchRequest>, ApiError> DecodeRequest(const HttpRe
     case Protocol::kCbor: {
       decoded.operation = path.substr(std::min(path.size(), std::strlen(kCborPathPrefix)));
       if (request.body.empty()) {
-        return {std::move(decoded), ApiError{}};
+        return Checked(std::move(decoded));
       }
       std::string untagged;
       std::size_t pos = 0;
@@ -468,7 +520,7 @@ std::pair<std::optional<CloudWatchRequest>, ApiError> DecodeRequest(const HttpRe
         return Fail("SerializationException", "The request body is not a CBOR map.");
       }
       decoded.params = std::move(body);
-      return {std::move(decoded), ApiError{}};
+      return Checked(std::move(decoded));
     }
     case Protocol::kJson: {
       std::string target = Header(request, "x-amz-target");
@@ -478,14 +530,14 @@ std::pair<std::optional<CloudWatchRequest>, ApiError> DecodeRequest(const HttpRe
       }
       decoded.operation = target.substr(std::strlen(kJsonTargetPrefix));
       if (request.body.empty()) {
-        return {std::move(decoded), ApiError{}};
+        return Checked(std::move(decoded));
       }
       nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
       if (body.is_discarded() || !body.is_object()) {
         return Fail("SerializationException", "The request body is not a JSON object.");
       }
       decoded.params = std::move(body);
-      return {std::move(decoded), ApiError{}};
+      return Checked(std::move(decoded));
     }
     case Protocol::kQuery: {
       decoded.params = DecodeQueryForm(request.body);
@@ -496,7 +548,7 @@ std::pair<std::optional<CloudWatchRequest>, ApiError> DecodeRequest(const HttpRe
       decoded.operation = action->get<std::string>();
       decoded.params.erase("Action");
       decoded.params.erase("Version");
-      return {std::move(decoded), ApiError{}};
+      return Checked(std::move(decoded));
     }
   }
   return Fail("InternalFailure", "unknown protocol");
@@ -514,7 +566,8 @@ HttpResponse EncodeResult(Protocol protocol, const std::string& operation,
       break;
     case Protocol::kJson:
       response.content_type = "application/x-amz-json-1.0";
-      response.body = ForJson(result.is_object() ? result : nlohmann::json::object()).dump();
+      response.body = ForJson(result.is_object() ? result : nlohmann::json::object())
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       break;
     case Protocol::kQuery: {
       response.content_type = "text/xml";
@@ -550,7 +603,7 @@ HttpResponse EncodeError(Protocol protocol, const ApiError& error) {
       response.body = nlohmann::json{
           {"__type", "com.amazonaws.cloudwatch#" + ShapeName(error.code)},
           {"message",
-           error.message}}.dump();
+           error.message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       break;
     case Protocol::kQuery:
       response.content_type = "text/xml";

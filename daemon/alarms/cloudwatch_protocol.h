@@ -36,7 +36,9 @@ struct CloudWatchRequest {
 Protocol DetectProtocol(const HttpRequest& request);
 
 // Decodes `request`. On failure the ApiError (400 SerializationException / MissingAction) is set
-// and the protocol is still the request's, so the error can be answered in it.
+// and the protocol is still the request's, so the error can be answered in it. Text that is not
+// valid UTF-8 and parameters nested deeper than 32 levels are refused (SerializationException;
+// InvalidParameterValue in the query protocol).
 [[nodiscard]] std::pair<std::optional<CloudWatchRequest>, ApiError> DecodeRequest(
     const HttpRequest& request);
 
@@ -56,6 +58,8 @@ std::optional<double> ParseTimestamp(const nlohmann::json& value);
 // Exposed for tests: the CBOR encoding of `value` with {"$ts": x} as tag 1 + float64.
 std::string EncodeCbor(const nlohmann::json& value);
 // Exposed for tests: the query form `body` as nested JSON ("A.member.1.B=x" -> {"A":[{"B":"x"}]}).
+// List positions run 1..999 (others read as plain names); keys of more than 32 dotted parts are
+// dropped.
 nlohmann::json DecodeQueryForm(std::string_view body);
 
 }  // namespace xrayd::daemon::alarms
