@@ -132,6 +132,15 @@ HttpResult CloudWatchCbor(std::uint16_t port, const std::string& operation,
 
 HttpResult CloudWatchQuery(std::uint16_t port, const std::string& form) {
   return Exchange(port, "POST", "/",
+                  {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                   {"Authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/monitoring/"
+                    "aws4_request, SignedHeaders=content-type;host, Signature=00"}},
+                  form);
+}
+
+HttpResult CloudWatchQueryUnsigned(std::uint16_t port, const std::string& form) {
+  return Exchange(port, "POST", "/",
                   {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, form);
 }
 

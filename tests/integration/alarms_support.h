@@ -27,7 +27,11 @@ HttpResult CloudWatchJson(std::uint16_t port, const std::string& operation,
                           const nlohmann::json& params);
 HttpResult CloudWatchCbor(std::uint16_t port, const std::string& operation,
                           const nlohmann::json& params);
+// The query protocol: a form POST with a SigV4-shaped Authorization header (the signature is
+// not valid; the daemon checks it only with --api-auth), as query clients send it.
 HttpResult CloudWatchQuery(std::uint16_t port, const std::string& form);
+// The same form POST without Authorization, as a cross-site HTML form could send it.
+HttpResult CloudWatchQueryUnsigned(std::uint16_t port, const std::string& form);
 
 // A CBOR body as JSON (tags dropped: timestamps read as their epoch seconds); discarded if it is
 // not one well-formed CBOR item.
