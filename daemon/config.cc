@@ -123,6 +123,11 @@ OpenTelemetry (docs/otlp-mapping.md): OTLP/HTTP POST /v1/traces on the TCP addre
       --otlp-grpc ADDRESS     OTLP/gRPC TraceService/Export (default 127.0.0.1:4317; off disables)
       --otlp-index-attribute KEY  store span attribute KEY as an annotation (repeatable)
       --otlp-index-all        store every scalar span attribute as an annotation
+OTLP export (docs/otlp-mapping.md#export): every stored document, as spans, through the spool:
+      --otlp-endpoint URL     OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces
+      --otlp-protocol P       http/protobuf (default) or http/json (bodies gzipped)
+      --otlp-header K=V       header sent with each request (repeatable)
+      --otlp-sigv4            sign for X-Ray's OTLP endpoint (SigV4, service xray)
 Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,
 AWS_DEFAULT_REGION, XRAYD_DATA_DIR), then defaults.
 )";

@@ -96,6 +96,15 @@ struct DaemonConfig {
   std::vector<std::string> otlp_index_attributes;
   bool otlp_index_all = false;  // --otlp-index-all / Xrayd.OtlpIndexAll.
 
+  // OTLP export (daemon/otlp_export/, docs/otlp-mapping.md#export): every stored document is sent
+  // as spans to this OTLP/HTTP URL (--otlp-endpoint / Xrayd.OtlpEndpoint; empty: no export).
+  std::string otlp_endpoint;
+  // --otlp-protocol http/json (default http/protobuf) / Xrayd.OtlpProtocol.
+  bool otlp_json = false;
+  // --otlp-header K=V (repeatable) / Xrayd.OtlpHeaders: sent with every export request.
+  std::map<std::string, std::string> otlp_headers;
+  bool otlp_sigv4 = false;  // --otlp-sigv4 / Xrayd.OtlpSigV4: SigV4, service xray.
+
   // Alarm actions (docs/alarms.md#actions): SNS topic name -> webhook URL, from --alarm-webhook
   // NAME=URL / Xrayd.AlarmWebhooks, and -> program run with `/bin/sh -c`, from --alarm-command
   // NAME=PROGRAM / Xrayd.AlarmCommands.

@@ -12,6 +12,7 @@
 
 #include "daemon/config.h"
 #include "daemon/config_yaml.h"
+#include "daemon/net/http_client.h"
 #include "daemon/net/http_proxy.h"
 #include "proto/duration.h"
 
@@ -498,6 +499,63 @@ std::vector<Setting> OtlpSettings() {
   };
 }
 
+// The OTLP export.
+ApplyResult SetOtlpProtocol(DaemonConfig& c, std::string_view v) {
+  if (v == "grpc") {
+    return tl::unexpected(
+        Bad("OTLP/gRPC export is not built yet: use http/protobuf or http/json (got 'grpc')"));
+  }
+  if (v != "http/protobuf" && v != "http/json") {
+    return tl::unexpected(Bad("expected http/protobuf or http/json, got '" + std::string(v) + "'"));
+  }
+  c.otlp_json = v == "http/json";
+  return std::string_view();
+}
+
+ApplyResult AddOtlpHeader(DaemonConfig& c, std::string_view v) {
+  const auto eq = v.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return tl::unexpected(Bad("expected NAME=VALUE, got '" + std::string(v) + "'"));
+  }
+  const std::string_view name = v.substr(0, eq);
+  if (name.find_first_of(" :\t\r\n") != std::string_view::npos ||
+      v.find_first_of("\r\n") != std::string_view::npos) {
+    return tl::unexpected(Bad("'" + std::string(name) + "' is not a header name"));
+  }
+  c.otlp_headers[std::string(name)] = std::string(v.substr(eq + 1));
+  return std::string_view();
+}
+
+std::vector<Setting> OtlpExportSettings() {
+  return {
+      {"otlp_endpoint", "", "--otlp-endpoint", "Xrayd.OtlpEndpoint", false, false,
+       [](DaemonConfig& c, std::string_view v) -> ApplyResult {
+         if (!v.empty()) {
+           XRAYD_TRY(ParseUrl(v));
+         }
+         c.otlp_endpoint = std::string(v);
+         return std::string_view();
+       },
+       [](const DaemonConfig& c) { return Quoted(c.otlp_endpoint); }},
+      {"otlp_protocol", "", "--otlp-protocol", "Xrayd.OtlpProtocol", false, false, SetOtlpProtocol,
+       [](const DaemonConfig& c) {
+         return std::string(c.otlp_json ? "http/json" : "http/protobuf");
+       }},
+      // Names only: header values are often API keys.
+      {"otlp_headers", "", "--otlp-header", "Xrayd.OtlpHeaders", false, false, AddOtlpHeader,
+       [](const DaemonConfig& c) {
+         std::string names;
+         for (const auto& [name, value] : c.otlp_headers) {
+           names += (names.empty() ? "" : ",") + name;
+         }
+         return Quoted(names);
+       }},
+      {"otlp_sigv4", "", "--otlp-sigv4", "Xrayd.OtlpSigV4", true, false,
+       [](DaemonConfig& c, std::string_view v) { return SetBool(c.otlp_sigv4, v); },
+       [](const DaemonConfig& c) { return std::string(c.otlp_sigv4 ? "true" : "false"); }},
+  };
+}
+
 // Alarm actions and evaluation.
 std::vector<Setting> AlarmSettings() {
   return {
@@ -524,7 +582,7 @@ const std::vector<Setting>& Settings() {
   static const std::vector<Setting> kSettings = [] {
     std::vector<Setting> all;
     for (auto* part : {AddressAndAwsSettings, LoggingSettings, StorageSettings, ApiSettings,
-                       OtlpSettings, AlarmSettings}) {
+                       OtlpSettings, OtlpExportSettings, AlarmSettings}) {
       std::vector<Setting> rows = part();
       all.insert(all.end(), rows.begin(), rows.end());
     }

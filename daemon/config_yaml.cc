@@ -55,6 +55,10 @@ constexpr std::array<std::string_view, 4> kOtlpKeys = {
     "Xrayd.OtlpHttpAddress", "Xrayd.OtlpGrpcAddress", "Xrayd.OtlpIndexAttributes",
     "Xrayd.OtlpIndexAll"};
 
+// The OTLP export's settings (daemon/otlp_export/); OtlpHeaders is a mapping NAME: VALUE.
+constexpr std::array<std::string_view, 4> kOtlpExportKeys = {
+    "Xrayd.OtlpEndpoint", "Xrayd.OtlpProtocol", "Xrayd.OtlpHeaders", "Xrayd.OtlpSigV4"};
+
 // Keys whose value may also be a YAML list; its items are joined with ','. (Secrets have no key
 // here: cfg.yaml is often world-readable, keys go in Xrayd.ApiKeysFile.)
 constexpr std::array<std::string_view, 2> kListKeys = {"Xrayd.AllowedHosts", "Xrayd.CorsOrigins"};
@@ -120,7 +124,7 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
   std::string version;
   for (const FlatKey& k : keys) {
     if (!Contains(kOfficialKeys, k.key) && !Contains(kXrayddKeys, k.key) &&
-        !Contains(kOtlpKeys, k.key)) {
+        !Contains(kOtlpKeys, k.key) && !Contains(kOtlpExportKeys, k.key)) {
       if (Contains(kRetiredKeys, k.key)) {
         return tl::unexpected(
             Invalid(source, k.key + " flag is not supported any more. " + std::string(kDocs)));
@@ -145,7 +149,7 @@ Result<std::vector<YamlSetting>> ParseOrThrow(std::string_view text, std::string
       settings.push_back({k.key, std::move(joined)});
       continue;
     }
-    if (k.value.IsMap() && Contains(kMapKeys, k.key)) {
+    if (k.value.IsMap() && (Contains(kMapKeys, k.key) || k.key == "Xrayd.OtlpHeaders")) {
       for (const auto& entry : k.value) {
         if (!entry.second.IsScalar()) {
           return tl::unexpected(Invalid(source, k.key + ": expected NAME: VALUE entries (line " +

@@ -74,6 +74,7 @@ struct Daemon::Impl {
   // Start's steps, in build order. Each registers in `rollback` how to undo what it started.
   Status OpenStore(Rollback& rollback);
   Status StartForwarding(Rollback& rollback);
+  Status StartOtlpExport(Rollback& rollback);
   void StartWriter(Rollback& rollback);
   Status StartBackgroundThreads(Rollback& rollback);
   Status StartAlarms(Rollback& rollback);
@@ -93,6 +94,8 @@ struct Daemon::Impl {
   ForwardSetup forwarding;               // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<Forwarder> forwarder;  // Null when offline.
   std::unique_ptr<XrayProxy> proxy;      // Null when offline.
+  OtlpExportSetup otlp_export_setup;     // Decided at Start (daemon/forward_setup.h).
+  std::unique_ptr<otlp_export::OtlpExporter> exporter;  // Null without --otlp-endpoint.
   std::unique_ptr<SummaryWorker> summaries;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
@@ -158,6 +161,22 @@ Status Daemon::Impl::StartForwarding(Rollback& rollback) {
   return {};
 }
 
+// OTLP export (docs/otlp-mapping.md#export): a second reader of the spool, with or without the
+// forwarder (--offline turns off only the latter).
+Status Daemon::Impl::StartOtlpExport(Rollback& rollback) {
+  XRAYD_TRY_ASSIGN(otlp_export_setup, ResolveOtlpExport(config, ProcessEnvironment(), forwarding));
+  if (!otlp_export_setup.enabled) {
+    return {};
+  }
+  exporter = std::make_unique<otlp_export::OtlpExporter>(otlp_export_setup.options, metrics);
+  if (Status s = exporter->Start(); !s) {
+    return MakeError(s.error().code, "--otlp-endpoint: " + s.error().message);
+  }
+  rollback.Add([this] { exporter->Stop(); });
+  spdlog::info("otlp export: stored documents are sent to {}", otlp_export_setup.mode);
+  return {};
+}
+
 void Daemon::Impl::StartWriter(Rollback& rollback) {
   StorageWriterOptions writer_options{.max_batch_documents = config.writer_batch_documents,
                                       .max_batch_bytes = config.writer_batch_bytes};
@@ -165,11 +184,18 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
     writer_options.forward_spool = true;
     writer_options.forward_acked = &forwarder->Acknowledged();
   }
+  if (exporter) {
+    writer_options.forward_spool = true;
+    writer_options.export_acked = &exporter->Acknowledged();
+  }
   writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
   writer->Start();
   rollback.Add([this] {
     if (forwarder) {
       forwarder->Stop();  // As in Stop: before the writer's last transaction.
+    }
+    if (exporter) {
+      exporter->Stop();
     }
     writer->Stop();
   });
@@ -324,6 +350,9 @@ void Daemon::Impl::AddRoutes() {
     response.body = RenderPrometheus(metrics);
     response.body += otlp::RenderOtlpMetrics(otlp_metrics, otlp_grpc_metrics);
     alarm_actions->RenderPrometheus(response.body);
+    if (exporter) {
+      otlp_export::RenderExportMetrics(response.body, exporter->GetMetrics());
+    }
     return response;
   });
   api = ApiServices{.metrics = &metrics, .queue = &queue, .traces = readers.get()};
@@ -363,6 +392,9 @@ Status Daemon::Start() {
     return s;
   }
   if (Status s = d.StartForwarding(rollback); !s) {
+    return s;
+  }
+  if (Status s = d.StartOtlpExport(rollback); !s) {
     return s;
   }
   d.StartWriter(rollback);
@@ -407,6 +439,9 @@ void Daemon::Stop() {
   }
   if (d.forwarder) {
     d.forwarder->Stop();  // Before the writer, whose last transaction deletes what was sent.
+  }
+  if (d.exporter) {
+    d.exporter->Stop();  // Likewise.
   }
   d.writer->Stop();
   d.http->Stop();

@@ -68,4 +68,79 @@ ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSe
   return options;
 }
 
+namespace {
+
+// "us-west-2" from "https://xray.us-west-2.amazonaws.com/v1/traces"; "" otherwise.
+std::string RegionOfXrayHost(const std::string& url) {
+  auto parsed = ParseUrl(url);
+  if (!parsed || parsed->host.rfind("xray.", 0) != 0) {
+    return {};
+  }
+  const std::string rest = parsed->host.substr(5);
+  const std::string region = rest.substr(0, rest.find('.'));
+  return IsValidRegionName(region) ? region : std::string();
+}
+
+}  // namespace
+
+Result<OtlpExportSetup> ResolveOtlpExport(const DaemonConfig& config, const Environment& env,
+                                          const ForwardSetup& forwarding) {
+  OtlpExportSetup setup;
+  setup.mode = "off";
+  if (config.otlp_endpoint.empty()) {
+    return setup;
+  }
+  otlp_export::OtlpExportOptions& options = setup.options;
+  options.store_path = config.StorePath();
+  options.spool_max_bytes = config.forward_spool_max_bytes;
+  options.http.verify_tls = !config.no_verify_ssl;
+  options.http.proxy = ProxySettingsFrom(config.proxy_address, env);
+  options.sender.url = config.otlp_endpoint;
+  options.sender.protocol = config.otlp_json ? otlp_export::OtlpProtocol::kHttpJson
+                                             : otlp_export::OtlpProtocol::kHttpProtobuf;
+  for (const auto& [name, value] : config.otlp_headers) {
+    options.sender.headers.emplace_back(name, value);
+  }
+  setup.mode = config.otlp_endpoint + " (" + otlp_export::OtlpProtocolName(options.sender.protocol);
+  if (config.otlp_sigv4) {
+    std::string region = config.region;
+    if (region.empty()) {
+      region = RegionOfXrayHost(config.otlp_endpoint);
+    }
+    if (region.empty()) {
+      RegionOptions region_options;
+      region_options.env = env;
+      region_options.profile = config.profile;
+      region_options.skip_imds = config.local_mode;
+      auto discovered = DiscoverRegion(region_options);
+      if (!discovered) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "--otlp-sigv4: no AWS region to sign for (give -n REGION): " +
+                             discovered.error().message);
+      }
+      region = discovered->region;
+    }
+    options.sender.sigv4 = true;
+    options.sender.region = region;
+    if (forwarding.credentials) {
+      options.sender.credentials = forwarding.credentials.get();
+    } else {
+      CredentialsOptions credentials;
+      credentials.env = env;
+      credentials.profile = config.profile;
+      credentials.region = region;
+      credentials.role_arn = config.role_arn;
+      credentials.skip_imds = config.local_mode;
+      credentials.verify_tls = !config.no_verify_ssl;
+      credentials.proxy = options.http.proxy;
+      setup.credentials = MakeDefaultCredentialsChain(std::move(credentials));
+      options.sender.credentials = setup.credentials.get();
+    }
+    setup.mode += ", sigv4 " + region;
+  }
+  setup.mode += ")";
+  setup.enabled = true;
+  return setup;
+}
+
 }  // namespace xrayd::daemon

@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 #include "daemon/forward/forwarder.h"
 #include "daemon/net/http_proxy.h"
+#include "daemon/otlp_export/otlp_exporter.h"
 
 namespace xrayd::daemon {
 
@@ -37,5 +38,20 @@ ForwardSetup ResolveForwarding(const DaemonConfig& config, const Environment& en
 // The forwarder's options from the config and the resolved setup (store path, endpoint, region,
 // Concurrency, NoVerifySSL, proxies, spool cap).
 ForwarderOptions ForwarderOptionsFor(const DaemonConfig& config, const ForwardSetup& setup);
+
+// OTLP export (docs/otlp-mapping.md#export), independent of --offline: enabled when
+// --otlp-endpoint is set. With --otlp-sigv4, the region is -n/the config's, else the endpoint's
+// host `xray.REGION.amazonaws.com`, else discovered as for forwarding; the credentials are the
+// forwarder's chain when it has one, else the same chain built here (`credentials`).
+struct OtlpExportSetup {
+  bool enabled = false;
+  otlp_export::OtlpExportOptions options;
+  std::unique_ptr<CredentialsProvider> credentials;  // Set when signing without a forwarder.
+  std::string mode;  // For the start-up line: "off" or "URL (http/protobuf, sigv4 REGION)".
+};
+// Fails (kInvalidArgument) only when signing is asked for and no region can be found.
+[[nodiscard]] Result<OtlpExportSetup> ResolveOtlpExport(const DaemonConfig& config,
+                                                        const Environment& env,
+                                                        const ForwardSetup& forwarding);
 
 }  // namespace xrayd::daemon

@@ -2,7 +2,7 @@
 # Include directions between the libraries and between the rooms of daemon/ (see
 # daemon/CMakeLists.txt): proto <- storage <- query <- daemon, and inside daemon/
 #   core <- net <- aws;  core <- ingest <- api;  {api, aws} <- forward <- daemon/ <- cli
-#   {api, ingest} <- otlp <- daemon/
+#   {api, ingest} <- otlp <- daemon/;  forward <- otlp_export <- daemon/
 #   api <- console <- daemon/
 # Only daemon/ includes Asio, Beast or spdlog. No CMake file globs sources, no build or test file
 # reads outside the repository. Prints each violation; exits 1 if any.
@@ -42,6 +42,8 @@ declare -A allowed=(
   [alarms]="api|net|core"
   # The OTLP receiver registers a route (api/) and feeds the ingest queue (ingest/).
   [otlp]="api|ingest|core"
+  # The OTLP export is a second Forwarder (forward/) with its own sender: SigV4 (aws/), HTTP (net/).
+  [otlp_export]="forward|api|aws|net|core"
   # The console serves embedded files on the API's router (api/) and nothing else.
   [console]="api"
 )

@@ -302,3 +302,49 @@ TEST(ConfigFileTest, PrintConfigNamesEverySourceOnce) {
 
 }  // namespace
 }  // namespace xrayd::daemon
+
+namespace xrayd::daemon {
+namespace {
+
+// The OTLP export's settings (docs/otlp-mapping.md#export) from flags and cfg.yaml.
+TEST(ConfigFileTest, OtlpExportFlagsAndFile) {
+  auto flags = ParseDaemonFlags(
+      {"--otlp-endpoint", "http://127.0.0.1:4318/v1/traces", "--otlp-protocol", "http/json",
+       "--otlp-header", "a=1", "--otlp-header", "b=x=y", "--otlp-sigv4"},
+      {});
+  ASSERT_TRUE(flags) << flags.error().message;
+  EXPECT_EQ(flags->config.otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
+  EXPECT_TRUE(flags->config.otlp_json);
+  EXPECT_EQ(flags->config.otlp_headers,
+            (std::map<std::string, std::string>{{"a", "1"}, {"b", "x=y"}}));
+  EXPECT_TRUE(flags->config.otlp_sigv4);
+
+  const std::string path = WriteFile("otlp-export.yaml", R"(Version: 2
+Xrayd:
+  OtlpEndpoint: https://xray.eu-west-1.amazonaws.com/v1/traces
+  OtlpProtocol: http/protobuf
+  OtlpHeaders:
+    x-tenant: t1
+  OtlpSigV4: true
+)");
+  auto file = ParseDaemonFlags({"-c", path}, {});
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->config.otlp_endpoint, "https://xray.eu-west-1.amazonaws.com/v1/traces");
+  EXPECT_FALSE(file->config.otlp_json);
+  EXPECT_EQ(file->config.otlp_headers.at("x-tenant"), "t1");
+  EXPECT_TRUE(file->config.otlp_sigv4);
+
+  auto grpc = ParseDaemonFlags({"--otlp-protocol", "grpc"}, {});
+  ASSERT_FALSE(grpc);
+  EXPECT_NE(grpc.error().message.find("OTLP/gRPC export is not built yet"), std::string::npos);
+  EXPECT_FALSE(ParseDaemonFlags({"--otlp-protocol", "thrift"}, {}));
+  EXPECT_FALSE(ParseDaemonFlags({"--otlp-endpoint", "ftp://x"}, {}));
+  EXPECT_FALSE(ParseDaemonFlags({"--otlp-header", "novalue"}, {}));
+  EXPECT_FALSE(ParseDaemonFlags({"--otlp-header", "bad name=v"}, {}));
+  auto defaults = ParseDaemonFlags({}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_TRUE(defaults->config.otlp_endpoint.empty());
+}
+
+}  // namespace
+}  // namespace xrayd::daemon
