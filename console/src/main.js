@@ -39,6 +39,7 @@ function Lazy({load, ...props}) {
 
 const loadMapPage = () => import('./pages/map_page.js').then((m) => m.MapPage);
 const loadGroupsPage = () => import('./pages/groups_page.js').then((m) => m.GroupsPage);
+const loadTailPage = () => import('./pages/tail_page.js').then((m) => m.TailPage);
 
 function Page({location}) {
   const {path, search} = location;
@@ -50,6 +51,9 @@ function Page({location}) {
   }
   if (path === '/ui/groups' || path === '/ui/groups/') {
     return html`<${Lazy} load=${loadGroupsPage} />`;
+  }
+  if (path === '/ui/tail' || path === '/ui/tail/') {
+    return html`<${Lazy} load=${loadTailPage} search=${search} navigate=${navigate} />`;
   }
   const trace = /^\/ui\/traces\/([^/]+)$/.exec(path);
   if (trace) {

@@ -1,11 +1,11 @@
 'use strict';
 // End to end: the web console in a real browser (Debian's chromium through puppeteer-core) against
 // the real xrayd on loopback port 0, fed real segment documents over UDP. Checks what a person
-// sees on /ui/traces, /ui/traces/ID, /ui/map (following a node to its traces) and /ui/groups
-// (creating one), that markup from segments renders as text and runs nothing, zero JavaScript
-// errors, no horizontal overflow at 1280x800 and 390x844, keyboard selection, the time to the
-// newest rows with 300 traces stored, the headers (CSP, nosniff, caching), the bundle budget and
-// --ui off. Screenshots go to $XRAYD_CONSOLE_SCREENSHOTS (ctest: the build folder).
+// sees on /ui/traces, /ui/traces/ID, /ui/map (following a node to its traces), /ui/groups
+// (creating one) and /ui/tail, that markup from segments renders as text and runs nothing, zero
+// JavaScript errors, no horizontal overflow at 1280x800 and 390x844, keyboard selection, the time
+// to the newest rows with 300 traces stored, the headers (CSP, nosniff, caching), the bundle
+// budget and --ui off. Screenshots go to $XRAYD_CONSOLE_SCREENSHOTS (ctest: the build folder).
 // Run: XRAYD_BIN=build/daemon/xrayd node --test tests/e2e/console.test.js
 const assert = require('node:assert/strict');
 const {execFileSync} = require('node:child_process');
@@ -480,6 +480,35 @@ describe('web console', () => {
        await page.close();
      });
 
+  it('tails new traces as they are stored, filtered', {skip: kChromiumMissing, timeout: 60000},
+     async () => {
+       const errors = [];
+       const page = await NewPage(browser, errors, 1280, 800);
+       await page.goto(`${base}/ui/tail?filter=${encodeURIComponent('service("tail-svc")')}`,
+                       {timeout: kTimeoutMs});
+       await page.waitForFunction(() => /[1-9]\d* polls/.test(
+           document.querySelector('.summary')?.textContent || ''), {timeout: kTimeoutMs});
+       assert.equal(await page.$$eval('ol.tail li', (items) => items.length), 0);
+       const now = Date.now() / 1000;
+       const wanted = {trace_id: TraceId(now), id: Hex(8), name: 'tail-svc', start_time: now - 0.2,
+                       end_time: now, annotations: {label: kImgXss}};
+       const other = {trace_id: TraceId(now), id: Hex(8), name: 'not-tailed', start_time: now - 0.2,
+                      end_time: now};
+       await SendDocuments(daemon.udpPort, [wanted, other]);
+       await page.waitForSelector(`ol.tail li[data-trace-id="${wanted.trace_id}"]`,
+                                  {timeout: kTimeoutMs});
+       assert.deepEqual(await page.$$eval('ol.tail li', (items) =>
+         items.map((li) => li.dataset.traceId)), [wanted.trace_id]);
+       assert.match(await page.$eval('ol.tail li', (li) => li.innerText), /tail-svc/);
+       await page.screenshot({path: path.join(kScreenshots, 'tail-1280x800.png')});
+       await page.click('button.pause');
+       await page.waitForFunction(() => /Paused/.test(document.querySelector('.summary').textContent),
+                                  {timeout: kTimeoutMs});
+       assert.equal(await page.evaluate(() => window.__xss), undefined);
+       assert.deepEqual(errors, []);
+       await page.close();
+     });
+
   it('fits a 390x844 phone without horizontal overflow', {skip: kChromiumMissing, timeout: 60000},
      async () => {
        const errors = [];
@@ -502,6 +531,11 @@ describe('web console', () => {
        await page.waitForSelector('li.group .chart-box canvas', {timeout: kTimeoutMs});
        assert.ok(await NoHorizontalOverflow(page), 'groups page overflows');
        await page.screenshot({path: path.join(kScreenshots, 'groups-390x844.png'), fullPage: true});
+       await page.goto(`${base}/ui/tail`, {timeout: kTimeoutMs});
+       await page.waitForFunction(() => /[1-9]\d* polls/.test(
+           document.querySelector('.summary')?.textContent || ''), {timeout: kTimeoutMs});
+       assert.ok(await NoHorizontalOverflow(page), 'tail page overflows');
+       await page.screenshot({path: path.join(kScreenshots, 'tail-390x844.png')});
        assert.equal(await page.evaluate(() => window.__xss), undefined);
        assert.deepEqual(errors, []);
        await page.close();

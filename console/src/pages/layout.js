@@ -2,7 +2,7 @@
 import {html} from '../html.js';
 
 const kSections = [['/ui/traces', 'Traces'], ['/ui/map', 'Service map'],
-                   ['/ui/groups', 'Groups']];
+                   ['/ui/groups', 'Groups'], ['/ui/tail', 'Live tail']];
 
 export function Layout({path, children}) {
   return html`
