@@ -1,11 +1,12 @@
 'use strict';
 // End to end: the web console in a real browser (Debian's chromium through puppeteer-core) against
 // the real xrayd on loopback port 0, fed real segment documents over UDP. Checks what a person
-// sees on /ui/traces, /ui/traces/ID, /ui/map (following a node to its traces), /ui/groups
-// (creating one) and /ui/tail, that markup from segments renders as text and runs nothing, zero
-// JavaScript errors, no horizontal overflow at 1280x800 and 390x844, keyboard selection, the time
-// to the newest rows with 300 traces stored, the headers (CSP, nosniff, caching), the bundle
-// budget and --ui off. Screenshots go to $XRAYD_CONSOLE_SCREENSHOTS (ctest: the build folder).
+// sees on /ui/traces (with its refine-by panels), /ui/traces/ID, /ui/map (following a node to its
+// traces), /ui/groups (creating one) and /ui/tail, that markup from segments renders as text and
+// runs nothing, zero JavaScript errors, no horizontal overflow at 1280x800 and 390x844, keyboard
+// selection, the time to the newest rows with 300 traces stored, the headers (CSP, nosniff,
+// caching), the bundle budget and --ui off. Screenshots go to $XRAYD_CONSOLE_SCREENSHOTS (ctest:
+// the build folder).
 // Run: XRAYD_BIN=build/daemon/xrayd node --test tests/e2e/console.test.js
 const assert = require('node:assert/strict');
 const {execFileSync} = require('node:child_process');
@@ -346,6 +347,31 @@ describe('web console', () => {
        await page.waitForSelector('.empty', {timeout: kTimeoutMs});
        assert.equal(await page.$eval('select[name=since]', (s) => s.value), 'custom');
        assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+       await page.close();
+     });
+
+  it('refines the search by a value the traces of the page have in common',
+     {skip: kChromiumMissing, timeout: 60000}, async () => {
+       const errors = [];
+       const page = await NewPage(browser, errors, 1280, 800);
+       await page.goto(`${base}/ui/traces?since=6h`, {timeout: kTimeoutMs});
+       const term = 'service("console-backend")';
+       const button = `.refine button[data-term='${term}']`;
+       await page.waitForSelector(button, {timeout: kTimeoutMs});
+       assert.equal(await page.$eval(`${button} .refine-count`, (c) => c.textContent), '1');
+       const statuses = await page.$$eval('.refine-panel', (panels) =>
+         panels.find((p) => p.querySelector('h2').textContent === 'HTTP status')
+             .querySelector('button').dataset.term);
+       assert.equal(statuses, 'http.status = 200');  // The 299 bulk traces, most common first.
+       await page.click(button);
+       await page.waitForFunction(
+           (id) => { const trs = document.querySelectorAll('table.traces tbody tr');
+                     return trs.length === 1 && trs[0].dataset.traceId === id; },
+           {timeout: kTimeoutMs}, scenario.traceId);
+       const params = new URLSearchParams(await page.evaluate(() => window.location.search));
+       assert.equal(params.get('filter'), term);
+       assert.equal(params.get('since'), '6h');
+       assert.deepEqual(errors, []);
        await page.close();
      });
 

@@ -1,11 +1,12 @@
-// /ui/traces: the filter bar (X-Ray filter language, time range, group), then the matching traces
-// newest first, a page of the API's at a time.
+// /ui/traces: the filter bar (X-Ray filter language, time range, group), refine-by panels, then
+// the matching traces newest first, a page of the API's at a time.
 import {useEffect, useState} from 'preact/hooks';
 
 import {callApi} from '../api.js';
 import {caretLines} from '../filter_error.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
+import {addTerm, refinePanels} from '../refine.js';
 import {newestFirst, rowMarks, summaryToRow} from '../trace_rows.js';
 import {effectiveFilter, kRanges, readState, timeWindow, writeState} from '../url_state.js';
 
@@ -64,6 +65,31 @@ function ErrorBox({error, filter}) {
       <span class="error-message">${error.message}</span>
       ${caret && html`<pre class="caret" aria-label="where">${`${caret.text}\n${caret.caret}`}</pre>`}
     </div>`;
+}
+
+// What this page's traces have in common; a value narrows the filter to it.
+function RefinePanels({summaries, state, navigate}) {
+  const panels = refinePanels(summaries);
+  if (!panels.length) {
+    return null;
+  }
+  const refine = (term) =>
+    navigate(`/ui/traces${writeState({...state, filter: addTerm(state.filter, term)})}`);
+  return html`
+    <section class="refine" aria-label="Refine by">
+      ${panels.map((panel) => html`
+        <div class="refine-panel">
+          <h2>${panel.title}</h2>
+          <ul>
+            ${panel.items.map((item) => html`
+              <li><button type="button" class="refine-item" data-term=${item.term}
+                          title=${item.term} onClick=${() => refine(item.term)}>
+                <span class="refine-label">${item.label}</span>
+                <span class="refine-count">${item.count}</span>
+              </button></li>`)}
+          </ul>
+        </div>`)}
+    </section>`;
 }
 
 function Marks({row}) {
@@ -148,6 +174,7 @@ export function TracesPage({search, visit, navigate}) {
           setResult({
             loading: false,
             rows: newestFirst((answer.TraceSummaries || []).map(summaryToRow)),
+            summaries: answer.TraceSummaries || [],
             next: answer.NextToken || '',
             processed: answer.TracesProcessedCount,
           });
@@ -173,6 +200,7 @@ export function TracesPage({search, visit, navigate}) {
         <span class="count">${result.rows.length}</span> traces on page ${pageIndex + 1}
         ${result.loading ? ' (loading…)' : ''}
       </p>
+      <${RefinePanels} summaries=${result.summaries} state=${state} navigate=${navigate} />
       <${TraceTable} rows=${result.rows} />
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled=${pageIndex === 0}
