@@ -1,12 +1,12 @@
 'use strict';
 // End to end: the web console in a real browser (Debian's chromium through puppeteer-core) against
 // the real xrayd on loopback port 0, fed real segment documents over UDP. Checks what a person
-// sees on /ui/traces (with its refine-by panels), /ui/traces/ID, /ui/map (following a node to its
-// traces), /ui/groups (creating one) and /ui/tail, that markup from segments renders as text and
-// runs nothing, zero JavaScript errors, no horizontal overflow at 1280x800 and 390x844, keyboard
-// selection, the time to the newest rows with 300 traces stored, the headers (CSP, nosniff,
-// caching), the bundle budget and --ui off. Screenshots go to $XRAYD_CONSOLE_SCREENSHOTS (ctest:
-// the build folder).
+// sees on /ui/traces (its charts' brushes, refine-by panels), /ui/traces/ID, /ui/map (following a
+// node to its traces), /ui/groups (creating one) and /ui/tail, that markup from segments renders
+// as text and runs nothing, zero JavaScript errors, no horizontal overflow at 1280x800 and
+// 390x844, keyboard selection, the time to the newest rows with 300 traces stored, the headers
+// (CSP, nosniff, caching), the bundle budget and --ui off. Screenshots go to
+// $XRAYD_CONSOLE_SCREENSHOTS (ctest: the build folder).
 // Run: XRAYD_BIN=build/daemon/xrayd node --test tests/e2e/console.test.js
 const assert = require('node:assert/strict');
 const {execFileSync} = require('node:child_process');
@@ -371,6 +371,47 @@ describe('web console', () => {
        const params = new URLSearchParams(await page.evaluate(() => window.location.search));
        assert.equal(params.get('filter'), term);
        assert.equal(params.get('since'), '6h');
+       assert.deepEqual(errors, []);
+       await page.close();
+     });
+
+  it('narrows the search by dragging over the response-time and time charts',
+     {skip: kChromiumMissing, timeout: 60000}, async () => {
+       const errors = [];
+       const page = await NewPage(browser, errors, 1280, 800);
+       await page.goto(`${base}/ui/traces?since=6h`, {timeout: kTimeoutMs});
+       await page.waitForSelector('.brush-chart .u-over', {timeout: kTimeoutMs});
+       const charts = await page.$$('.brush-chart .u-over');
+       assert.equal(charts.length, 2);
+       // Drag across the left half of the response-time histogram.
+       const box = await charts[0].boundingBox();
+       await page.mouse.move(box.x + 2, box.y + box.height / 2);
+       await page.mouse.down();
+       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, {steps: 5});
+       await page.mouse.up();
+       await page.waitForFunction(() => /responsetime/.test(window.location.search),
+                                  {timeout: kTimeoutMs});
+       const filter = new URLSearchParams(await page.evaluate(() => window.location.search))
+                          .get('filter');
+       const match = /^responsetime >= ([\d.]+) AND responsetime <= ([\d.]+)$/.exec(filter);
+       assert.ok(match, filter);
+       await page.waitForFunction((f) => document.querySelector('input[name=filter]').value === f,
+                                  {timeout: kTimeoutMs}, filter);
+       await page.waitForSelector('table.traces tbody tr', {timeout: kTimeoutMs});
+       const times = await page.$$eval('table.traces tbody tr td:nth-child(5)',
+                                       (tds) => tds.map((td) => td.textContent));
+       assert.ok(times.length > 0);
+       assert.ok(!times.includes('900 ms'), 'the 900 ms scenario trace is outside the brush');
+       // Drag over the time chart: the URL gets a start/end pair.
+       await page.waitForSelector('.brush-chart .u-over', {timeout: kTimeoutMs});
+       const timeChart = await (await page.$$('.brush-chart .u-over'))[1].boundingBox();
+       await page.mouse.move(timeChart.x + timeChart.width * 0.2, timeChart.y + 20);
+       await page.mouse.down();
+       await page.mouse.move(timeChart.x + timeChart.width * 0.8, timeChart.y + 20, {steps: 5});
+       await page.mouse.up();
+       await page.waitForFunction(() => /start=\d+&end=\d+/.test(window.location.search),
+                                  {timeout: kTimeoutMs});
+       await page.screenshot({path: path.join(kScreenshots, 'traces-brushed.png')});
        assert.deepEqual(errors, []);
        await page.close();
      });

@@ -1,8 +1,9 @@
-// /ui/traces: the filter bar (X-Ray filter language, time range, group), refine-by panels, then
-// the matching traces newest first, a page of the API's at a time.
-import {useEffect, useState} from 'preact/hooks';
+// /ui/traces: the filter bar (X-Ray filter language, time range, group), charts with brushes,
+// refine-by panels, then the matching traces newest first, a page of the API's at a time.
+import {useEffect, useMemo, useRef, useState} from 'preact/hooks';
 
 import {callApi} from '../api.js';
+import {histogram, responseTimeTerm, timeRange} from '../charts.js';
 import {caretLines} from '../filter_error.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
@@ -90,6 +91,76 @@ function RefinePanels({summaries, state, navigate}) {
           </ul>
         </div>`)}
     </section>`;
+}
+
+const kBins = 24;
+
+// A bar chart (uPlot, loaded with the first chart) whose horizontal drag calls onBrush(lo, hi)
+// in x units.
+function BrushChart({label, data, time, onBrush}) {
+  const box = useRef(null);
+  useEffect(() => {
+    let chart = null;
+    let cancelled = false;
+    import('uplot').then(({default: uPlot}) => {
+      if (cancelled || !box.current) {
+        return;
+      }
+      chart = new uPlot({
+        width: Math.max(Math.min(box.current.clientWidth, 560), 200), height: 120,
+        legend: {show: false},
+        scales: {x: {time}, y: {range: (u, min, max) => [0, Math.max(max, 1)]}},
+        cursor: {drag: {x: true, y: false, setScale: false}},
+        series: [{}, {stroke: '#1d4e89', fill: 'rgba(29,78,137,0.35)', points: {show: false},
+                      paths: uPlot.paths.bars({size: [0.9, 64]})}],
+        axes: [time ? {size: 28, font: '10px sans-serif'}
+                    : {size: 28, font: '10px sans-serif',
+                       values: (u, values) => values.map((v) => formatDuration(v))},
+               {size: 36, font: '10px sans-serif'}],
+        hooks: {setSelect: [(u) => {
+          if (u.select.width > 2) {
+            onBrush(u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x'));
+          }
+        }]},
+      }, data, box.current);
+    });
+    return () => {
+      cancelled = true;
+      if (chart) {
+        chart.destroy();
+      }
+    };
+  }, [data]);
+  return html`<figure class="brush-chart">
+    <figcaption>${label}</figcaption>
+    <div class="chart-box" ref=${box}></div>
+  </figure>`;
+}
+
+// Response-time histogram and trace count over time of the page's traces; a drag over the first
+// adds a responsetime range to the filter, over the second sets the time range.
+function Charts({summaries, state, navigate}) {
+  const series = useMemo(() => {
+    const times = histogram(summaries.map((s) => s.ResponseTime), kBins);
+    const starts = histogram(summaries.map((s) => s.StartTime), kBins);
+    const centres = (h) => h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
+    return {
+      responseTimes: [centres(times), times.counts],
+      counts: [centres(starts), starts.counts],
+    };
+  }, [summaries]);
+  if (!summaries.length) {
+    return null;
+  }
+  const byResponseTime = (lo, hi) => navigate(`/ui/traces${writeState({
+    ...state, filter: addTerm(state.filter, responseTimeTerm(lo, hi))})}`);
+  const byTime = (lo, hi) => navigate(`/ui/traces${writeState({...state, ...timeRange(lo, hi)})}`);
+  return html`<div class="charts">
+    <${BrushChart} label="Response time (drag to filter)" data=${series.responseTimes}
+                   time=${false} onBrush=${byResponseTime} />
+    <${BrushChart} label="Traces over time (drag to zoom)" data=${series.counts} time=${true}
+                   onBrush=${byTime} />
+  </div>`;
 }
 
 function Marks({row}) {
@@ -200,6 +271,7 @@ export function TracesPage({search, visit, navigate}) {
         <span class="count">${result.rows.length}</span> traces on page ${pageIndex + 1}
         ${result.loading ? ' (loading…)' : ''}
       </p>
+      <${Charts} summaries=${result.summaries} state=${state} navigate=${navigate} />
       <${RefinePanels} summaries=${result.summaries} state=${state} navigate=${navigate} />
       <${TraceTable} rows=${result.rows} />
       <nav class="pager" aria-label="Pages">
