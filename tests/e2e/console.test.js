@@ -395,9 +395,11 @@ describe('web console', () => {
                           .get('filter');
        const match = /^responsetime >= ([\d.]+) AND responsetime <= ([\d.]+)$/.exec(filter);
        assert.ok(match, filter);
-       await page.waitForFunction((f) => document.querySelector('input[name=filter]').value === f,
-                                  {timeout: kTimeoutMs}, filter);
-       await page.waitForSelector('table.traces tbody tr', {timeout: kTimeoutMs});
+       // The summary line names the filter its rows were fetched with once they have arrived.
+       await page.waitForFunction(
+           (f) => document.querySelector('.summary')?.dataset.filter === f, {timeout: kTimeoutMs},
+           filter);
+       assert.equal(await page.$eval('input[name=filter]', (i) => i.value), filter);
        const times = await page.$$eval('table.traces tbody tr td:nth-child(5)',
                                        (tds) => tds.map((td) => td.textContent));
        assert.ok(times.length > 0);

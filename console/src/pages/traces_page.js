@@ -246,6 +246,7 @@ export function TracesPage({search, visit, navigate}) {
             loading: false,
             rows: newestFirst((answer.TraceSummaries || []).map(summaryToRow)),
             summaries: answer.TraceSummaries || [],
+            filter: body.FilterExpression || '',
             next: answer.NextToken || '',
             processed: answer.TracesProcessedCount,
           });
@@ -267,7 +268,7 @@ export function TracesPage({search, visit, navigate}) {
                   navigate=${navigate} />
     ${result.error && html`<${ErrorBox} error=${result.error} filter=${state.filter} />`}
     ${result.rows && html`
-      <p class="summary" aria-live="polite">
+      <p class="summary" aria-live="polite" data-filter=${result.loading ? null : result.filter}>
         <span class="count">${result.rows.length}</span> traces on page ${pageIndex + 1}
         ${result.loading ? ' (loading…)' : ''}
       </p>
