@@ -57,7 +57,7 @@ function Page({location}) {
   }
   const trace = /^\/ui\/traces\/([^/]+)$/.exec(path);
   if (trace) {
-    return html`<${TracePage} traceId=${decodeURIComponent(trace[1])} />`;
+    return html`<${TracePage} traceId=${decodeURIComponent(trace[1])} navigate=${navigate} />`;
   }
   return html`<h1>Not found</h1><p>No console page at <code>${path}</code>.
     <a href="/ui/traces">Traces</a></p>`;

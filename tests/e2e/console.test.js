@@ -470,6 +470,13 @@ describe('web console', () => {
            {timeout: kTimeoutMs});
        assert.equal(await page.$('main img, main script'), null);
        assert.equal(await page.evaluate(() => window.__xss), undefined);
+       // Below the timeline, the map of this trace's services (GetTraceGraph).
+       await page.waitForSelector('.trace-map .map-canvas[data-positions]', {timeout: kTimeoutMs});
+       const services = Object.keys(JSON.parse(
+           await page.$eval('.trace-map .map-canvas', (d) => d.dataset.positions)));
+       assert.ok(services.includes('console-frontend') && services.includes('console-backend'),
+                 services.join(', '));
+       assert.ok(!services.some((name) => name.startsWith('bulk-')), services.join(', '));
        assert.ok(await NoHorizontalOverflow(page));
        assert.deepEqual(errors, []);
        await page.close();

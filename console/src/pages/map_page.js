@@ -32,7 +32,8 @@ function tracesLink(filter, state) {
   return `/ui/traces${writeState({...state, filter})}`;
 }
 
-function Graph({model, state, navigate}) {
+// The graph of `model`; `small` for the trace page's map.
+export function Graph({model, state, navigate, small}) {
   const container = useRef(null);
   useEffect(() => {
     preventInlineStylesheet();
@@ -97,7 +98,7 @@ function Graph({model, state, navigate}) {
     });
     return () => cy.destroy();
   }, [model]);
-  return html`<div class="map-canvas" ref=${container} role="img"
+  return html`<div class=${small ? 'map-canvas small' : 'map-canvas'} ref=${container} role="img"
                    aria-label="Service map; the tables below list the same nodes and edges"></div>`;
 }
 

@@ -1,11 +1,14 @@
 // /ui/traces/TRACE_ID: the trace as a timeline, one row per segment and subsegment; selecting a
-// row (click, Enter or Space; arrows move between rows) opens its details.
+// row (click, Enter or Space; arrows move between rows) opens its details; below, a small map of
+// the trace's services.
 import {useEffect, useRef, useState} from 'preact/hooks';
 
 import {callApi} from '../api.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
+import {graphModel} from '../service_map.js';
 import {barGeometry, buildTimeline, rowTone} from '../timeline.js';
+import {readState} from '../url_state.js';
 import {DetailPanel} from './detail_panel.js';
 
 function TimelineRow({row, timeline, selected, onSelect, onKeyDown}) {
@@ -32,7 +35,39 @@ function TimelineRow({row, timeline, selected, onSelect, onKeyDown}) {
     </li>`;
 }
 
-export function TracePage({traceId}) {
+// The services of this trace (GetTraceGraph), drawn by the map page's graph (loaded here).
+function TraceMap({traceId, navigate}) {
+  const [state, setState] = useState(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    Promise.all([callApi('/TraceGraph', {TraceIds: [traceId]}, controller.signal),
+                 import('./map_page.js')])
+        .then(([answer, module]) => setState({model: graphModel(answer.Services || []),
+                                              Graph: module.Graph}),
+              (error) => {
+                if (error.name !== 'AbortError') {
+                  setState({error});
+                }
+              });
+    return () => controller.abort();
+  }, [traceId]);
+  if (!state) {
+    return null;
+  }
+  if (state.error) {
+    return html`<div class="error-box" role="alert">${state.error.message}</div>`;
+  }
+  if (!state.model.nodes.length) {
+    return null;
+  }
+  return html`<section class="trace-map" aria-label="Services of this trace">
+    <h2>Services of this trace</h2>
+    <${state.Graph} model=${state.model} state=${readState('')} navigate=${navigate}
+                    small=${true} />
+  </section>`;
+}
+
+export function TracePage({traceId, navigate}) {
   const [state, setState] = useState({loading: true});
   const [selected, setSelected] = useState(null);
   const list = useRef(null);
@@ -92,5 +127,6 @@ export function TracePage({traceId}) {
                           onSelect=${setSelected} onKeyDown=${onKeyDown} />`)}
       </ol>
       ${row && html`<${DetailPanel} row=${row} onClose=${() => setSelected(null)} />`}
-    </div>`;
+    </div>
+    <${TraceMap} traceId=${traceId} navigate=${navigate} />`;
 }
