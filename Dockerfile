@@ -9,7 +9,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake make g++ pkg-config ca-certificates libboost1.81-dev nlohmann-json3-dev \
       libsimdjson-dev libspdlog-dev libsqlite3-dev libexpected-dev libyaml-cpp-dev libssl-dev \
-      libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev nodejs npm \
+      libcli11-dev libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev nodejs npm \
       libgrpc++-dev protobuf-compiler-grpc \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -23,11 +23,12 @@ RUN XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake -S . -B build -DCMAKE_BUILD_TYPE=
 FROM debian:12-slim
 # Runtime libraries of the binary (ldd build/daemon/xrayd): SQLite, simdjson, spdlog/fmt, yaml-cpp
 # (cfg.yaml), OpenSSL (SigV4 and HTTPS when forwarding), CA certificates for the X-Ray endpoint,
-# protobuf and zlib (OTLP/HTTP), gRPC (OTLP/gRPC; libgrpc++1.51 pulls libgrpc29, abseil, re2, c-ares).
+# protobuf and zlib (OTLP/HTTP), zstd (stored documents), gRPC (OTLP/gRPC; libgrpc++1.51 pulls
+# libgrpc29, abseil, re2, c-ares).
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libsqlite3-0 \
       libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 ca-certificates \
-      libprotobuf32 zlib1g libgrpc++1.51 \
+      libprotobuf32 zlib1g libzstd1 libgrpc++1.51 \
  && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/xrayd --create-home \
       --shell /usr/sbin/nologin xrayd

@@ -18,6 +18,7 @@ packages=(
   libssl-dev                # TLS and SigV4
   libprotobuf-dev protobuf-compiler  # OTLP messages (proto/otlp/)
   zlib1g-dev                # gzip OTLP/HTTP bodies
+  libzstd-dev               # stored documents are zstd frames
   libgrpc++-dev protobuf-compiler-grpc  # OTLP/gRPC receiver (grpc++ and grpc_cpp_plugin)
   libgtest-dev libgmock-dev # unit tests
   libclang-rt-14-dev        # ASan/UBSan/libFuzzer runtimes for clang

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "storage/database.h"
+#include "storage/document_codec.h"
 #include "storage/schema.h"
 #include "storage/statement.h"
 
@@ -72,17 +73,22 @@ Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t 
     if (!*row) {
       break;
     }
-    const bool missing = stmt->ColumnIsNull(3);
-    const std::string_view raw = missing ? std::string_view() : stmt->ColumnText(3);
-    if (!out.empty() && bytes + raw.size() > max_bytes) {
+    // A stored document that no longer decodes (storage/document_codec.h) cannot be sent either.
+    Result<std::string> raw =
+        stmt->ColumnIsNull(3) ? std::string() : DecodeDocument(stmt->ColumnText(3));
+    const bool missing = stmt->ColumnIsNull(3) || !raw;
+    if (missing) {
+      raw = std::string();
+    }
+    if (!out.empty() && bytes + raw->size() > max_bytes) {
       break;
     }
-    bytes += raw.size();
+    bytes += raw->size();
     out.push_back(SpooledDocument{.seq = stmt->ColumnInt64(0),
                                   .received_at = stmt->ColumnDouble(1),
                                   .bytes = stmt->ColumnInt64(2),
                                   .missing = missing,
-                                  .raw = std::string(raw)});
+                                  .raw = std::move(*raw)});
   }
   return out;
 }

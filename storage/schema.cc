@@ -89,6 +89,9 @@ CREATE TABLE forward_queue(
     R"sql(
 ALTER TABLE forward_queue ADD COLUMN doc_seq INTEGER;
 )sql",
+    // 4 -> 5: documents.raw may hold zstd frames (storage/document_codec.h). No rows change; the
+    // version keeps builds that cannot read frames away from the store.
+    "",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {

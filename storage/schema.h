@@ -21,7 +21,9 @@
 //   queries).
 // documents (rowid seq = arrival order of the key): UNIQUE(trace_seq, id), also the per-trace path;
 //   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
-//   progress; raw BLOB is the document as received; received_at = first write. The writer inserts
+//   progress; raw BLOB is the document as received, kept as a zstd frame when that is smaller
+//   (version 5; storage/document_codec.h; rows of earlier versions stay plain JSON and read the
+//   same); bytes = the JSON's size; received_at = first write. The writer inserts
 //   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored
 //   row.
 // annotations (WITHOUT ROWID): PK(bucket, key, vtype, value, trace_seq), deduplicated, where
@@ -75,7 +77,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 4;
+inline constexpr std::int64_t kSchemaVersion = 5;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

@@ -7,6 +7,7 @@
 
 #include "proto/text.h"
 #include "storage/database.h"
+#include "storage/document_codec.h"
 #include "storage/schema.h"
 #include "storage/trace_store_impl.h"
 
@@ -219,7 +220,7 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
     doc.start_time = stmt.ColumnDouble(4);
     doc.end_time = stmt.ColumnDouble(5);  // NULL (in progress) reads as 0.
     doc.received_at = stmt.ColumnDouble(6);
-    doc.raw = std::string(stmt.ColumnText(7));
+    XRAYD_TRY_ASSIGN(doc.raw, DecodeDocument(stmt.ColumnText(7)));
   }
   return docs;
 }

@@ -189,11 +189,13 @@ struct TraceStore::Impl {
   [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
                                                     const DocumentKey& key, std::int64_t trace_seq,
                                                     double received_at);
+  // `stored_raw` is doc.raw as the `raw` column keeps it (storage/document_codec.h).
   [[nodiscard]] Result<DocumentWrite> ResolveConflict(const proto::Document& doc,
                                                       const DocumentKey& key,
-                                                      std::int64_t trace_seq);
+                                                      std::int64_t trace_seq,
+                                                      std::string_view stored_raw);
   [[nodiscard]] Status ReplaceDocument(std::int64_t seq, const proto::Document& doc,
-                                       const DocumentKey& key);
+                                       const DocumentKey& key, std::string_view stored_raw);
   [[nodiscard]] Status IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                         PutStats& stats);
   [[nodiscard]] Status FlushTraceDeltas(double received_at);

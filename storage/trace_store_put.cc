@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "storage/document_codec.h"
 #include "storage/trace_store.h"
 #include "storage/trace_store_impl.h"
 
@@ -120,9 +121,10 @@ bool IsComplete(const proto::Document& doc) {
 }
 
 // Binds kind, parent_id, in_progress, start_time, end_time, bytes and raw to ?first..?first+6: the
-// order kInsertDocument and kReplaceDocument share.
+// order kInsertDocument and kReplaceDocument share. `bytes` is the JSON's size; `stored_raw` (the
+// column's encoding of it, storage/document_codec.h) must outlive the statement's run.
 Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& doc,
-                           const DocumentKey& key) {
+                           const DocumentKey& key, std::string_view stored_raw) {
   XRAYD_TRY(stmt.BindInt64(first, static_cast<std::int64_t>(doc.kind)));
   if (key.parent_id) {
     XRAYD_TRY(stmt.BindInt64(first + 1, *key.parent_id));
@@ -137,7 +139,7 @@ Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& do
     XRAYD_TRY(stmt.BindNull(first + 4));
   }
   XRAYD_TRY(stmt.BindInt64(first + 5, static_cast<std::int64_t>(doc.raw.size())));
-  return stmt.BindBlob(first + 6, doc.raw);
+  return stmt.BindBlob(first + 6, stored_raw);
 }
 
 // What the trace row gains from an accepted (inserted or replacing) document; a replaced version's
@@ -179,12 +181,12 @@ Result<DocumentKey> ParseDocumentKey(const proto::Document& doc) {
 }
 
 // The rule for a document whose key is stored already: kStaleInProgress, kDuplicate or kReplaced.
-DocumentWrite::Outcome DecideOnStoredVersion(bool stored_in_progress, std::string_view stored_raw,
+DocumentWrite::Outcome DecideOnStoredVersion(bool stored_in_progress, std::string_view stored_json,
                                              const proto::Document& doc) {
   if (!stored_in_progress && doc.in_progress) {
     return DocumentWrite::Outcome::kStaleInProgress;
   }
-  if (stored_raw == std::string_view(doc.raw)) {
+  if (stored_json == std::string_view(doc.raw)) {
     return DocumentWrite::Outcome::kDuplicate;
   }
   return DocumentWrite::Outcome::kReplaced;
@@ -373,12 +375,13 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
 Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc,
                                                       const DocumentKey& key,
                                                       std::int64_t trace_seq, double received_at) {
+  const std::string stored_raw = EncodeDocument(doc.raw);
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
     XRAYD_TRY(stmt.BindInt64(1, trace_seq));
     XRAYD_TRY(stmt.BindInt64(2, key.id));
-    XRAYD_TRY(BindDocumentColumns(stmt, 3, doc, key));
+    XRAYD_TRY(BindDocumentColumns(stmt, 3, doc, key, stored_raw));
     XRAYD_TRY(stmt.BindDouble(10, received_at));
     XRAYD_TRY(stmt.Run());
   }
@@ -386,7 +389,7 @@ Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc
     return DocumentWrite{.outcome = DocumentWrite::Outcome::kInserted,
                          .seq = sqlite3_last_insert_rowid(db->handle())};
   }
-  return ResolveConflict(doc, key, trace_seq);
+  return ResolveConflict(doc, key, trace_seq, stored_raw);
 }
 
 // The key is stored (docs/segment-document.md#in-progress-documents-and-duplicates): an in-progress
@@ -394,7 +397,8 @@ Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc
 // anything else replaces.
 Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& doc,
                                                         const DocumentKey& key,
-                                                        std::int64_t trace_seq) {
+                                                        std::int64_t trace_seq,
+                                                        std::string_view stored_raw) {
   Statement& stored = select_document;
   ResetOnExit reset(stored);
   XRAYD_TRY(stored.BindInt64(1, trace_seq));
@@ -406,19 +410,28 @@ Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& d
   DocumentWrite write{.seq = stored.ColumnInt64(0),
                       .prev_in_progress = stored.ColumnInt64(1),
                       .prev_bytes = stored.ColumnInt64(2)};
-  write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, stored.ColumnText(3), doc);
+  // Equal encodings are equal documents; otherwise compare the JSON (the stored row may be plain).
+  // A stored version that does not decode compares unequal, so a new version replaces it.
+  const std::string_view stored_blob = stored.ColumnText(3);
+  std::string_view stored_json = doc.raw;
+  Result<std::string> decoded;
+  if (stored_blob != stored_raw) {
+    decoded = DecodeDocument(stored_blob);
+    stored_json = decoded ? std::string_view(*decoded) : std::string_view();
+  }
+  write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, stored_json, doc);
   if (write.outcome == DocumentWrite::Outcome::kReplaced) {
-    XRAYD_TRY(ReplaceDocument(write.seq, doc, key));
+    XRAYD_TRY(ReplaceDocument(write.seq, doc, key, stored_raw));
   }
   return write;
 }
 
 Status TraceStore::Impl::ReplaceDocument(std::int64_t seq, const proto::Document& doc,
-                                         const DocumentKey& key) {
+                                         const DocumentKey& key, std::string_view stored_raw) {
   Statement& update = replace_document;
   ResetOnExit reset(update);
   XRAYD_TRY(update.BindInt64(1, seq));
-  XRAYD_TRY(BindDocumentColumns(update, 2, doc, key));
+  XRAYD_TRY(BindDocumentColumns(update, 2, doc, key, stored_raw));
   return update.Run();
 }
 

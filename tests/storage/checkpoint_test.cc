@@ -1,9 +1,11 @@
+#include <cstdint>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "storage/trace_store.h"
 #include "tests/storage/document_builder.h"
+#include "tests/support/incompressible_text.h"
 
 namespace xrayd::storage {
 namespace {
@@ -23,7 +25,7 @@ TEST(CheckpointTest, BackgroundCheckpointCopiesAndEmptiesTheWal) {
     char id[17];
     std::snprintf(id, sizeof(id), "%016x", i + 1);
     spec.id = id;
-    spec.extra = std::string(2000, 'x');
+    spec.extra = testing_support::IncompressibleText(2000, static_cast<std::uint64_t>(i) + 1);
     docs.push_back(testing::BuildDocument(spec));
   }
   ASSERT_TRUE((*writer)->PutDocuments(docs, 1000));

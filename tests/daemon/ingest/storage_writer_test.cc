@@ -4,6 +4,7 @@
 
 #include "storage/forward_queue.h"
 #include "storage/trace_store.h"
+#include "tests/support/incompressible_text.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::daemon {
@@ -21,7 +22,9 @@ IngestBatch Batch(int first, int count, std::size_t raw_bytes = 64) {
     doc.name = "svc";
     doc.start_time = 1;
     doc.end_time = 2;
-    doc.raw = "{\"id\":\"" + doc.id + "\",\"pad\":\"" + std::string(raw_bytes, 'x') + "\"}";
+    doc.raw = "{\"id\":\"" + doc.id + "\",\"pad\":\"" +
+              testing_support::IncompressibleText(raw_bytes, static_cast<std::uint64_t>(i) + 1) +
+              "\"}";
     batch.documents.push_back(std::move(doc));
   }
   return batch;

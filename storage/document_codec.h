@@ -1,0 +1,30 @@
+#pragma once
+// How a document's JSON is kept in the `raw` column of `documents` (storage/schema.h): a zstd frame
+// when that is smaller, else the JSON itself. The two are told apart by their first bytes (a zstd
+// frame starts with 28 b5 2f fd; JSON text never does), so rows written before compression, and
+// documents too small to gain, are read back unchanged. Thread-safe: each thread keeps its own
+// compression state.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "proto/result.h"
+
+namespace xrayd::storage {
+
+// Upper bound on a decoded document; a frame claiming more is corrupt (the API and UDP limits are
+// far below it).
+inline constexpr std::size_t kMaxDecodedDocumentBytes = 64u << 20;
+
+// The stored form of `json`: a zstd frame (fast level) if it is smaller, else `json` unchanged.
+std::string EncodeDocument(std::string_view json);
+
+// The JSON of a stored `blob`. kMalformed for a frame that does not decode (truncated, corrupt,
+// over kMaxDecodedDocumentBytes); anything that is not a zstd frame is returned unchanged.
+Result<std::string> DecodeDocument(std::string_view blob);
+
+// True iff `blob` starts with the zstd frame magic number.
+bool IsCompressedDocument(std::string_view blob) noexcept;
+
+}  // namespace xrayd::storage
