@@ -125,7 +125,8 @@ OpenTelemetry (docs/otlp-mapping.md): OTLP/HTTP POST /v1/traces on the TCP addre
       --otlp-index-all        store every scalar span attribute as an annotation
 OTLP export (docs/otlp-mapping.md#export): every stored document, as spans, through the spool:
       --otlp-endpoint URL     OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces
-      --otlp-protocol P       http/protobuf (default) or http/json (bodies gzipped)
+                              (grpc: http://HOST:PORT, https://HOST:PORT or HOST:PORT)
+      --otlp-protocol P       http/protobuf (default), http/json or grpc (gzipped)
       --otlp-header K=V       header sent with each request (repeatable)
       --otlp-sigv4            sign for X-Ray's OTLP endpoint (SigV4, service xray)
 Precedence: flags, then the -c file, then the environment (AWS_XRAY_DAEMON_ADDRESS, AWS_REGION,

@@ -99,8 +99,10 @@ struct DaemonConfig {
   // OTLP export (daemon/otlp_export/, docs/otlp-mapping.md#export): every stored document is sent
   // as spans to this OTLP/HTTP URL (--otlp-endpoint / Xrayd.OtlpEndpoint; empty: no export).
   std::string otlp_endpoint;
-  // --otlp-protocol http/json (default http/protobuf) / Xrayd.OtlpProtocol.
+  // --otlp-protocol http/json or grpc (default http/protobuf) / Xrayd.OtlpProtocol; for grpc the
+  // endpoint is http://HOST:PORT, https://HOST:PORT or HOST:PORT.
   bool otlp_json = false;
+  bool otlp_export_grpc = false;
   // --otlp-header K=V (repeatable) / Xrayd.OtlpHeaders: sent with every export request.
   std::map<std::string, std::string> otlp_headers;
   bool otlp_sigv4 = false;  // --otlp-sigv4 / Xrayd.OtlpSigV4: SigV4, service xray.

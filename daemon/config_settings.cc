@@ -501,14 +501,12 @@ std::vector<Setting> OtlpSettings() {
 
 // The OTLP export.
 ApplyResult SetOtlpProtocol(DaemonConfig& c, std::string_view v) {
-  if (v == "grpc") {
+  if (v != "http/protobuf" && v != "http/json" && v != "grpc") {
     return tl::unexpected(
-        Bad("OTLP/gRPC export is not built yet: use http/protobuf or http/json (got 'grpc')"));
-  }
-  if (v != "http/protobuf" && v != "http/json") {
-    return tl::unexpected(Bad("expected http/protobuf or http/json, got '" + std::string(v) + "'"));
+        Bad("expected http/protobuf, http/json or grpc, got '" + std::string(v) + "'"));
   }
   c.otlp_json = v == "http/json";
+  c.otlp_export_grpc = v == "grpc";
   return std::string_view();
 }
 
@@ -530,7 +528,8 @@ std::vector<Setting> OtlpExportSettings() {
   return {
       {"otlp_endpoint", "", "--otlp-endpoint", "Xrayd.OtlpEndpoint", false, false,
        [](DaemonConfig& c, std::string_view v) -> ApplyResult {
-         if (!v.empty()) {
+         // HOST:PORT (no scheme) is for grpc only: the exporter refuses it at start otherwise.
+         if (!v.empty() && v.find("://") != std::string_view::npos) {
            XRAYD_TRY(ParseUrl(v));
          }
          c.otlp_endpoint = std::string(v);
@@ -539,7 +538,9 @@ std::vector<Setting> OtlpExportSettings() {
        [](const DaemonConfig& c) { return Quoted(c.otlp_endpoint); }},
       {"otlp_protocol", "", "--otlp-protocol", "Xrayd.OtlpProtocol", false, false, SetOtlpProtocol,
        [](const DaemonConfig& c) {
-         return std::string(c.otlp_json ? "http/json" : "http/protobuf");
+         return std::string(c.otlp_export_grpc ? "grpc"
+                            : c.otlp_json      ? "http/json"
+                                               : "http/protobuf");
        }},
       // Names only: header values are often API keys.
       {"otlp_headers", "", "--otlp-header", "Xrayd.OtlpHeaders", false, false, AddOtlpHeader,

@@ -96,8 +96,12 @@ Result<OtlpExportSetup> ResolveOtlpExport(const DaemonConfig& config, const Envi
   options.http.verify_tls = !config.no_verify_ssl;
   options.http.proxy = ProxySettingsFrom(config.proxy_address, env);
   options.sender.url = config.otlp_endpoint;
-  options.sender.protocol = config.otlp_json ? otlp_export::OtlpProtocol::kHttpJson
-                                             : otlp_export::OtlpProtocol::kHttpProtobuf;
+  options.sender.protocol = config.otlp_export_grpc ? otlp_export::OtlpProtocol::kGrpc
+                            : config.otlp_json      ? otlp_export::OtlpProtocol::kHttpJson
+                                                    : otlp_export::OtlpProtocol::kHttpProtobuf;
+  if (config.otlp_sigv4 && config.otlp_export_grpc) {
+    return MakeError(ErrorCode::kInvalidArgument, otlp_export::kSigV4NeedsHttp);
+  }
   for (const auto& [name, value] : config.otlp_headers) {
     options.sender.headers.emplace_back(name, value);
   }

@@ -118,7 +118,15 @@ json SpanJson(const Span& span) {
 }  // namespace
 
 const char* OtlpProtocolName(OtlpProtocol protocol) noexcept {
-  return protocol == OtlpProtocol::kHttpJson ? "http/json" : "http/protobuf";
+  switch (protocol) {
+    case OtlpProtocol::kHttpJson:
+      return "http/json";
+    case OtlpProtocol::kGrpc:
+      return "grpc";
+    case OtlpProtocol::kHttpProtobuf:
+      break;
+  }
+  return "http/protobuf";
 }
 
 const char* ContentTypeOf(OtlpProtocol protocol) noexcept {
@@ -170,7 +178,7 @@ PartialSuccess ParsePartialSuccess(std::string_view body, OtlpProtocol protocol)
   if (body.empty()) {
     return result;
   }
-  if (protocol == OtlpProtocol::kHttpProtobuf) {
+  if (protocol != OtlpProtocol::kHttpJson) {
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse response;
     if (response.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
       result.rejected_spans = response.partial_success().rejected_spans();

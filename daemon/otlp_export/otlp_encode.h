@@ -12,9 +12,10 @@
 
 namespace xrayd::daemon::otlp_export {
 
-enum class OtlpProtocol { kHttpProtobuf, kHttpJson };
+// kGrpc: TraceService/Export (otlp_grpc_sender.h), whose messages are the protobuf bodies.
+enum class OtlpProtocol { kHttpProtobuf, kHttpJson, kGrpc };
 
-// "http/protobuf", "http/json"; kHttpProtobuf for anything else.
+// "http/protobuf", "http/json", "grpc".
 const char* OtlpProtocolName(OtlpProtocol protocol) noexcept;
 // The Content-Type of a body in `protocol`.
 const char* ContentTypeOf(OtlpProtocol protocol) noexcept;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "daemon/forward/forwarder.h"
+#include "daemon/otlp_export/otlp_grpc_sender.h"
 
 namespace xrayd::daemon::otlp_export {
 namespace {
@@ -45,7 +46,12 @@ Status OtlpExporter::Start() {
   forwarder.counters = &export_metrics_.spool;
   forwarder.log_name = "otlp export";
   forwarder.sender_factory = [this](BatchSender::SendFunction send,
-                                    BatchSender::SleepFunction sleep, std::uint64_t seed) {
+                                    BatchSender::SleepFunction sleep,
+                                    std::uint64_t seed) -> std::unique_ptr<BatchSender> {
+    if (options_.sender.protocol == OtlpProtocol::kGrpc) {
+      return MakeGrpcSender(options_.sender, export_metrics_, proto::SystemClock::Instance(),
+                            std::move(sleep), seed);
+    }
     return std::make_unique<OtlpSender>(options_.sender, export_metrics_,
                                         proto::SystemClock::Instance(), std::move(send),
                                         std::move(sleep), seed);

@@ -8,6 +8,7 @@
 
 #include "daemon/aws/sigv4.h"
 #include "daemon/forward/forward_batch.h"
+#include "daemon/otlp_export/otlp_grpc_sender.h"
 
 namespace xrayd::daemon::otlp_export {
 namespace {
@@ -32,6 +33,13 @@ std::chrono::milliseconds RetryAfter(const ClientResponse& response) {
 }  // namespace
 
 Status ValidateSenderOptions(const OtlpSenderOptions& options) {
+  if (options.protocol == OtlpProtocol::kGrpc) {
+    if (options.sigv4) {
+      return MakeError(ErrorCode::kInvalidArgument, kSigV4NeedsHttp);
+    }
+    XRAYD_TRY(ParseGrpcTarget(options.url));
+    return {};
+  }
   XRAYD_TRY(ParseUrl(options.url));
   if (options.sigv4 && (options.region.empty() || options.credentials == nullptr)) {
     return MakeError(ErrorCode::kInvalidArgument,

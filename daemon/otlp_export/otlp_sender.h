@@ -47,8 +47,13 @@ struct OtlpSenderOptions {
   std::chrono::milliseconds backoff_max{5000};
 };
 
-// kInvalidArgument unless `options.url` is an http(s) URL and, when signing, a region and
-// credentials are set.
+// The refusal of --otlp-sigv4 with --otlp-protocol grpc.
+inline constexpr const char* kSigV4NeedsHttp =
+    "--otlp-sigv4 needs --otlp-protocol http/protobuf or http/json: X-Ray's OTLP endpoint is "
+    "OTLP/HTTP only";
+
+// kInvalidArgument unless `options.url` is an http(s) URL (for kGrpc: a ParseGrpcTarget endpoint,
+// and no signing) and, when signing, a region and credentials are set.
 [[nodiscard]] Status ValidateSenderOptions(const OtlpSenderOptions& options);
 
 class OtlpSender : public BatchSender {

@@ -334,9 +334,20 @@ Xrayd:
   EXPECT_EQ(file->config.otlp_headers.at("x-tenant"), "t1");
   EXPECT_TRUE(file->config.otlp_sigv4);
 
-  auto grpc = ParseDaemonFlags({"--otlp-protocol", "grpc"}, {});
-  ASSERT_FALSE(grpc);
-  EXPECT_NE(grpc.error().message.find("OTLP/gRPC export is not built yet"), std::string::npos);
+  auto grpc =
+      ParseDaemonFlags({"--otlp-endpoint", "127.0.0.1:4317", "--otlp-protocol", "grpc"}, {});
+  ASSERT_TRUE(grpc) << grpc.error().message;
+  EXPECT_TRUE(grpc->config.otlp_export_grpc);
+  EXPECT_FALSE(grpc->config.otlp_json);
+  const std::string grpc_path = WriteFile("otlp-export-grpc.yaml", R"(Version: 2
+Xrayd:
+  OtlpEndpoint: https://collector.example:4317
+  OtlpProtocol: grpc
+)");
+  auto grpc_file = ParseDaemonFlags({"-c", grpc_path}, {});
+  ASSERT_TRUE(grpc_file) << grpc_file.error().message;
+  EXPECT_TRUE(grpc_file->config.otlp_export_grpc);
+  EXPECT_EQ(grpc_file->config.otlp_endpoint, "https://collector.example:4317");
   EXPECT_FALSE(ParseDaemonFlags({"--otlp-protocol", "thrift"}, {}));
   EXPECT_FALSE(ParseDaemonFlags({"--otlp-endpoint", "ftp://x"}, {}));
   EXPECT_FALSE(ParseDaemonFlags({"--otlp-header", "novalue"}, {}));

@@ -334,11 +334,12 @@ TEST(OtlpExportTest, SigV4SignsForServiceXray) {
 }
 
 TEST(OtlpExportTest, FlagsAreCheckedAndPrinted) {
-  CommandResult grpc = RunXrayd(
-      {"--otlp-endpoint", "http://127.0.0.1:4317", "--otlp-protocol", "grpc", "--print-config"});
-  EXPECT_NE(grpc.exit_code, 0);
-  EXPECT_NE((grpc.out + grpc.err).find("OTLP/gRPC export is not built yet"), std::string::npos)
-      << grpc.err;
+  CommandResult grpc =
+      RunXrayd({"--otlp-endpoint", "127.0.0.1:4317", "--otlp-protocol", "grpc", "--print-config"});
+  EXPECT_EQ(grpc.exit_code, 0) << grpc.err;
+  EXPECT_TRUE(std::regex_search(grpc.out, std::regex("otlp_protocol +grpc +flag"))) << grpc.out;
+  CommandResult other = RunXrayd({"--otlp-protocol", "http/xml", "--print-config"});
+  EXPECT_NE(other.exit_code, 0);
   CommandResult bad = RunXrayd({"--otlp-endpoint", "ftp://x", "--print-config"});
   EXPECT_NE(bad.exit_code, 0);
   CommandResult shown = RunXrayd({"--otlp-endpoint", "http://127.0.0.1:4318/v1/traces",
