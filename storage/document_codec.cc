@@ -1,8 +1,8 @@
 #include "storage/document_codec.h"
 
-#include <memory>
-
 #include <zstd.h>
+
+#include <memory>
 
 namespace xrayd::storage {
 namespace {

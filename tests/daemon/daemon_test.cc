@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/trace_store.h"
+#include "tests/support/test_daemon_config.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::daemon {
@@ -73,7 +74,7 @@ int BoundLoopbackSocket(int type, std::uint16_t* port) {
 }
 
 TEST(DaemonTest, ReceivesOverIpv6AndStoresBeforeStopReturns) {
-  DaemonConfig config;
+  DaemonConfig config = testing_support::TestDaemonConfig();
   config.udp = Endpoint{"::1", 0};
   config.tcp = Endpoint{"::1", 0};
   config.data_dir = TempDir() + "/data";
@@ -102,7 +103,7 @@ TEST(DaemonTest, ReceivesOverIpv6AndStoresBeforeStopReturns) {
 }
 
 TEST(DaemonTest, StartFailsWithoutLeavingThreadsWhenTheAddressIsBad) {
-  DaemonConfig config;
+  DaemonConfig config = testing_support::TestDaemonConfig();
   config.udp = Endpoint{"not-an-ip", 0};
   config.tcp = Endpoint{"127.0.0.1", 0};
   config.data_dir = TempDir() + "/data";
@@ -121,7 +122,7 @@ TEST(DaemonTest, StartFailingAtTheUdpPortStopsEverythingStartedBefore) {
   const int tcp_probe = BoundLoopbackSocket(SOCK_STREAM, &tcp_port);
   ASSERT_GE(tcp_probe, 0);
   close(tcp_probe);  // Free again: the daemon's HTTP server binds it before UDP fails.
-  DaemonConfig config;
+  DaemonConfig config = testing_support::TestDaemonConfig();
   config.udp = Endpoint{"127.0.0.1", udp_port};
   config.tcp = Endpoint{"127.0.0.1", tcp_port};
   config.data_dir = TempDir() + "/data";
@@ -146,7 +147,7 @@ TEST(DaemonTest, StartFailingAtTheUdpPortStopsEverythingStartedBefore) {
 }
 
 TEST(DaemonTest, StartFailingAtTheStateStoreStopsTheWriterAndBackgroundThreads) {
-  DaemonConfig config;
+  DaemonConfig config = testing_support::TestDaemonConfig();
   config.udp = Endpoint{"127.0.0.1", 0};
   config.tcp = Endpoint{"127.0.0.1", 0};
   config.data_dir = TempDir() + "/data";

@@ -86,8 +86,11 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extr
   // Beside the data dir, which may not exist yet (the daemon creates it).
   log_path_ = std::filesystem::path(data_dir_).parent_path().string() + "/xrayd-" +
               std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
-  std::vector<std::string> args = {XRAYD_BINARY, "--offline",   "--data-dir", data_dir_,
-                                   "-b",         "127.0.0.1:0", "-t",         "127.0.0.1:0"};
+  // No listener at the OTLP default ports (another process or test may hold them): a test that
+  // wants one passes its own --otlp-http/--otlp-grpc, which comes later and wins.
+  std::vector<std::string> args = {XRAYD_BINARY,  "--offline",   "--data-dir",  data_dir_,
+                                   "-b",          "127.0.0.1:0", "-t",          "127.0.0.1:0",
+                                   "--otlp-http", "off",         "--otlp-grpc", "off"};
   if (!offline) {
     args.erase(args.begin() + 1);
   }

@@ -18,6 +18,7 @@
 #include "tests/daemon/otlp/otlp_grpc_test_support.h"
 #include "tests/daemon/otlp/otlp_test_support.h"
 #include "tests/integration/daemon_process_support.h"
+#include "tests/support/test_daemon_config.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
@@ -228,7 +229,9 @@ TEST_F(OtlpGrpcTest, SigtermAfterTheExportsStoresEveryAcceptedSpan) {
 }
 
 TEST(OtlpGrpcListenerTest, OffDisablesTheListener) {
-  DaemonProcess off(MakeTempDir("otlp-grpc-off"), {"--otlp-grpc", "off", "--otlp-http", "off"});
+  // The test harness passes off already; a listener asked for first shows that off wins.
+  DaemonProcess off(MakeTempDir("otlp-grpc-off"),
+                    {"--otlp-grpc", "127.0.0.1:0", "--otlp-grpc", "off", "--otlp-http", "off"});
   ASSERT_TRUE(off.Started());
   EXPECT_NE(off.Log().find("otlp_grpc=off"), std::string::npos) << off.Log();
 }
@@ -250,7 +253,7 @@ TEST(OtlpGrpcListenerTest, TakenDefaultAddressIsOnlyAWarning) {
   DaemonProcess holder(MakeTempDir("otlp-grpc-holder"),
                        {"--otlp-grpc", "off", "--otlp-http", "off"});
   ASSERT_TRUE(holder.Started());
-  daemon::DaemonConfig config;
+  daemon::DaemonConfig config = testing_support::TestDaemonConfig();
   config.data_dir = MakeTempDir("otlp-grpc-default");
   config.offline = true;
   config.udp = daemon::Endpoint{"127.0.0.1", 0};

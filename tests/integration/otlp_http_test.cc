@@ -24,6 +24,7 @@
 #include "daemon/daemon.h"
 #include "tests/daemon/otlp/otlp_test_support.h"
 #include "tests/integration/daemon_process_support.h"
+#include "tests/support/test_daemon_config.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
@@ -308,7 +309,8 @@ TEST_F(OtlpHttpTest, BadInputIsRefusedAndCounted) {
 
 TEST_F(OtlpHttpTest, OffDisablesTheListenerButNotTheRoute) {
   const std::string dir = MakeTempDir("otlp-off");
-  DaemonProcess off(dir, {"--otlp-http", "off"});
+  // The test harness passes off already; a listener asked for first shows that off wins.
+  DaemonProcess off(dir, {"--otlp-http", "127.0.0.1:0", "--otlp-http", "off"});
   ASSERT_TRUE(off.Started());
   EXPECT_NE(off.Log().find("otlp_http=off"), std::string::npos) << off.Log();
   HttpResult result = PostTraces(off.TcpPort(), {{"Content-Type", "application/json"}}, "{}");
@@ -360,7 +362,7 @@ TEST(OtlpHttpDefaultTest, TakenDefaultAddressIsOnlyAWarning) {
   const std::string dir = MakeTempDir("otlp-default");
   DaemonProcess holder(MakeTempDir("otlp-holder"), {"--otlp-http", "off"});
   ASSERT_TRUE(holder.Started());
-  daemon::DaemonConfig config;
+  daemon::DaemonConfig config = testing_support::TestDaemonConfig();
   config.data_dir = dir;
   config.offline = true;
   config.udp = daemon::Endpoint{"127.0.0.1", 0};

@@ -1,6 +1,7 @@
 #pragma once
-// Test helper: text that compression cannot shrink much (pseudo-random base64 digits), for tests that
-// need documents to take about their JSON size on disk (storage/document_codec.h compresses them).
+// Test helper: text that compression cannot shrink much (pseudo-random base64 digits), for tests
+// that need documents to take about their JSON size on disk (storage/document_codec.h compresses
+// them).
 
 #include <cstddef>
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "daemon/api_security.h"
 #include "daemon/aws/sigv4.h"
 #include "daemon/config.h"
+#include "tests/support/test_daemon_config.h"
 
 namespace xrayd::daemon {
 namespace {
@@ -121,7 +122,7 @@ HttpRequest Signed(const std::string& key_id, const std::string& secret,
 }
 
 TEST(ApiSecurityConfigTest, SigV4AuthenticatorChecksKeysAndSignatures) {
-  DaemonConfig config;
+  DaemonConfig config = testing_support::TestDaemonConfig();
   config.api_auth_sigv4 = true;
   config.api_keys = {{"AKIDGOOD", "good-secret"}};
   const ApiSecurityOptions options = ApiSecurityFor(config);

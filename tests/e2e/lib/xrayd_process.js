@@ -54,8 +54,10 @@ async function WaitFor(what, probe, timeoutMs) {
 // Starts `xrayd --offline --data-dir DIR -b 127.0.0.1:0 -t 127.0.0.1:0 EXTRA...` and resolves once
 // the start-up line with `udp=127.0.0.1:N` and `tcp=127.0.0.1:M` has been printed on stderr.
 async function StartXrayd(dataDir, extraArgs = []) {
+  // No listener at the OTLP default ports (another process or test may hold them): a test that
+  // wants one passes its own --otlp-http/--otlp-grpc, which comes later and wins.
   const args = ['--offline', '--data-dir', dataDir, '-b', '127.0.0.1:0', '-t', '127.0.0.1:0',
-                ...extraArgs];
+                '--otlp-http', 'off', '--otlp-grpc', 'off', ...extraArgs];
   const proc = spawn(XraydBin(), args, {stdio: ['ignore', 'pipe', 'pipe']});
   const daemon = {proc, stderr: '', stdout: '', udpPort: 0, tcpPort: 0, exit: null};
   daemon.exited = new Promise((resolve) => {
