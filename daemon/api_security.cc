@@ -36,9 +36,17 @@ Authenticator SigV4Authenticator(std::map<std::string, std::string> keys) {
       auto it = secrets->find(std::string(id));
       return it == secrets->end() ? std::nullopt : std::optional<std::string>(it->second);
     };
-    auto verified = VerifySignature(verify, lookup, std::chrono::system_clock::now());
+    // The X-Ray API and OTLP are signed for service xray, the CloudWatch API for monitoring.
+    VerifyOptions options;
+    options.service.clear();
+    auto verified = VerifySignature(verify, lookup, std::chrono::system_clock::now(), options);
     if (!verified) {
       return {AuthOutcome::kBadSignature, verified.error().message};
+    }
+    if (verified->service != "xray" && verified->service != "monitoring") {
+      return {AuthOutcome::kBadSignature,
+              "signed for service '" + verified->service +
+                  "', not xray (X-Ray, OTLP) or monitoring (CloudWatch)"};
     }
     return {AuthOutcome::kOk, ""};
   };

@@ -268,6 +268,44 @@ describe('--api-auth sigv4', () => {
     assert.equal(metrics['xrayd_api_requests_refused_total{reason="unknown_key"}'], 1);
   });
 
+  it('CloudWatch clients sign for service monitoring: JSON 1.0 and the query protocol are served',
+     async () => {
+       const endpoint = `http://127.0.0.1:${daemon.tcpPort}`;
+       for (const pkg of ['@aws-sdk/client-cloudwatch', 'client-cloudwatch-query']) {
+         const cw = require(pkg);
+         const client = new cw.CloudWatchClient({
+           endpoint, region: 'us-east-1', maxAttempts: 1,
+           credentials: {accessKeyId: 'AKIDE2EGOOD', secretAccessKey: 'e2e-secret'},
+         });
+         const out = await client.send(new cw.DescribeAlarmsCommand({}));
+         assert.ok(Array.isArray(out.MetricAlarms), pkg);
+         client.destroy();
+         const wrong = new cw.CloudWatchClient({
+           endpoint, region: 'us-east-1', maxAttempts: 1,
+           credentials: {accessKeyId: 'AKIDE2EGOOD', secretAccessKey: 'wrong-secret'},
+         });
+         await assert.rejects(wrong.send(new cw.DescribeAlarmsCommand({})), (err) => {
+           assert.equal(err.$metadata.httpStatusCode, 403, `${pkg}: ${err.message}`);
+           return true;
+         });
+         wrong.destroy();
+       }
+     });
+
+  it('a signature for another service is refused', async () => {
+    const other = new xray.XRayClient({
+      endpoint: `http://127.0.0.1:${daemon.tcpPort}`, region: 'us-east-1', maxAttempts: 1,
+      credentials: {accessKeyId: 'AKIDE2EGOOD', secretAccessKey: 'e2e-secret'},
+      signingName: 's3',
+    });
+    await assert.rejects(other.send(new xray.GetGroupsCommand({})), (err) => {
+      assert.equal(err.$metadata.httpStatusCode, 403, err.message);
+      assert.match(err.message, /not xray .* or monitoring/);
+      return true;
+    });
+    other.destroy();
+  });
+
   it('the AWS CLI: a good key is served, a bad one is refused', {skip: kAwsCliMissing},
      async () => {
        const endpoint = ['--endpoint-url', `http://127.0.0.1:${daemon.tcpPort}`];
