@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "proto/text.h"
 #include "proto/utf8.h"
 
 namespace xrayd::daemon::alarms {
@@ -19,27 +20,15 @@ std::string Header(const HttpRequest& request, const std::string& name) {
   return it == request.headers.end() ? "" : it->second;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::string UrlDecode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-               HexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
+    } else if (text[i] == '%' && i + 2 < text.size() && proto::HexDigitValue(text[i + 1]) >= 0 &&
+               proto::HexDigitValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(proto::HexDigitValue(text[i + 1]) * 16 +
+                               proto::HexDigitValue(text[i + 2]));
       i += 2;
     } else {
       out += text[i];

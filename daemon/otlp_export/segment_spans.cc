@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "daemon/otlp_export/span_fields.h"
+#include "proto/text.h"
 
 namespace xrayd::daemon::otlp_export {
 namespace {
@@ -17,19 +18,6 @@ using opentelemetry::proto::trace::v1::Status;
 // left out rather than recursed into.
 constexpr int kMaxDepth = 64;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool HexBytes(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) {
     return false;
@@ -38,8 +26,8 @@ bool HexBytes(std::string_view hex, std::string& out) {
   bytes.reserve(hex.size() / 2);
   bool nonzero = false;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = HexValue(hex[i]);
-    const int lo = HexValue(hex[i + 1]);
+    const int hi = proto::HexDigitValue(hex[i]);
+    const int lo = proto::HexDigitValue(hex[i + 1]);
     if (hi < 0 || lo < 0) {
       return false;
     }
