@@ -234,9 +234,20 @@ CommandResult RunXrayd(const std::vector<std::string>& args) {
   argv.insert(argv.end(), args.begin(), args.end());
   CommandResult result;
   const pid_t pid = Spawn(argv, dir + "/out", dir + "/err");
-  result.exit_code = WaitExit(pid);
+  // Every command run here ends by itself; one that does not is a failure with its output, not a
+  // test that hangs until ctest's timeout.
+  int status = 0;
+  const bool exited =
+      WaitUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; }, std::chrono::seconds(300));
+  if (exited) {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  } else {
+    kill(pid, SIGKILL);
+    result.exit_code = WaitExit(pid);
+  }
   result.out = ReadFile(dir + "/out");
   result.err = ReadFile(dir + "/err");
+  EXPECT_TRUE(exited) << "xrayd did not exit within 300 s (killed); stderr:\n" << result.err;
   std::filesystem::remove_all(dir);
   return result;
 }
