@@ -16,6 +16,7 @@
 #include "tests/integration/daemon_process_support.h"
 #include "tests/integration/fake_otlp_support.h"
 #include "tests/integration/fake_xray_support.h"
+#include "tests/integration/segment_sender_support.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
@@ -24,26 +25,10 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-double Now() {
-  return static_cast<double>(std::time(nullptr));
-}
-
-// A trace id of now whose last 24 hex digits end with `n`.
-std::string TraceId(int n) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "1-%08lx-%024x", static_cast<unsigned long>(std::time(nullptr)),
-                n);
-  return buf;
-}
-
 std::string Hex16(int n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016x", 0x100000 + n);
   return buf;
-}
-
-void SendDocument(std::uint16_t port, const json& doc) {
-  SendUdp(port, "{\"format\":\"json\",\"version\":1}\n" + doc.dump());
 }
 
 json SimpleSegment(int n) {
