@@ -17,6 +17,7 @@
 #include "daemon/api_security.h"
 #include "daemon/checkpointer.h"
 #include "daemon/console/console_routes.h"
+#include "daemon/console/tail_hub.h"
 #include "daemon/forward/forwarder.h"
 #include "daemon/forward/xray_proxy.h"
 #include "daemon/forward_setup.h"
@@ -106,6 +107,10 @@ struct Daemon::Impl {
   std::unique_ptr<alarms::AlarmService> alarm_service;
   ApiServices api;
   ApiRouter router;
+  // The console's live tail (server-sent events); told by the summary worker of new summaries.
+  // Searches through `router`; stopped before `http`.
+  std::shared_ptr<console::TailHub> tail =
+      std::make_shared<console::TailHub>([this](const HttpRequest& r) { return router.Handle(r); });
   std::unique_ptr<HttpServer> http;
   otlp::OtlpMetrics otlp_metrics;
   ApiRouter otlp_router;                  // POST /v1/traces alone, for the --otlp-http address.
@@ -224,12 +229,19 @@ Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
   }
   // Summaries for search; each new trace also counts towards its groups
   // (docs/groups.md#approximatetracecount) and their alarms' per-minute metric.
-  summaries = std::make_unique<SummaryWorker>(
-      config.StorePath(), SummaryWorkerOptions{}, metrics,
+  // The live tail only hears that something changed; it searches on its own thread.
+  query::SummarizedHook count =
       MakeGroupCountingHook(*state, MakeGroupLookup(*state), metrics,
                             [this](const std::string& group, double first_received) {
                               alarm_service->CountGroupTrace(group, first_received);
-                            }));
+                            });
+  summaries = std::make_unique<SummaryWorker>(
+      config.StorePath(), SummaryWorkerOptions{}, metrics,
+      [count = std::move(count), tail = tail](const query::TraceModel& model, double first_received,
+                                              bool first_summary) {
+        count(model, first_received, first_summary);
+        tail->Notify();
+      });
   if (Status s = summaries->Start(); !s) {
     return s;
   }
@@ -276,6 +288,8 @@ Status Daemon::Impl::StartApi(Rollback& rollback) {
   }
   // Destroyed, not only stopped: the listening socket is closed when a failed Start returns.
   rollback.Add([this] { http.reset(); });
+  tail->Start();
+  rollback.Add([this] { tail->Stop(); });
   return {};
 }
 
@@ -371,6 +385,7 @@ void Daemon::Impl::AddRoutes() {
   // The web console (README "Console"): GET / and GET /ui/..., a same-origin client of the API.
   if (config.ui) {
     console::RegisterConsoleRoutes(router);
+    console::RegisterTailRoute(router, tail);
   }
   if (proxy) {
     // Last: when forwarding, sampling and unknown X-Ray paths go upstream
@@ -444,6 +459,7 @@ void Daemon::Stop() {
     d.exporter->Stop();  // Likewise.
   }
   d.writer->Stop();
+  d.tail->Stop();  // Ends open streams, so that none holds the HTTP server.
   d.http->Stop();
   if (d.otlp_http) {
     d.otlp_http->Stop();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 
-import {mergeTail, pollWindow} from '../src/tail.js';
+import {mergeTail, problemMessage, tailUrl} from '../src/tail.js';
 
 describe('tail', () => {
   it('adds new traces newest first and keeps each once', () => {
@@ -24,7 +24,18 @@ describe('tail', () => {
     assert.deepEqual(mergeTail([], summaries, 2).map((r) => r.id), ['t4', 't3']);
   });
 
-  it('polls the last window', () => {
-    assert.deepEqual(pollWindow(1000, 60), {start: 940, end: 1000});
+  it('names the stream with its filter and resume point', () => {
+    assert.equal(tailUrl('', ''), '/ui/api/tail');
+    assert.equal(tailUrl('service("a b")', ''), '/ui/api/tail?filter=service%28%22a+b%22%29');
+    assert.equal(tailUrl('ok', '1700000000.000'), '/ui/api/tail?filter=ok&lastEventId=1700000000.000');
+    assert.equal(tailUrl('', '12.5'), '/ui/api/tail?lastEventId=12.5');
+  });
+
+  it('reads the message of a problem event', () => {
+    assert.equal(problemMessage('{"status":400,"message":"bad token at column 3"}'),
+                 'bad token at column 3');
+    assert.equal(problemMessage('{"status":500,"type":"InternalFailure"}'),
+                 'the tail ended (InternalFailure)');
+    assert.equal(problemMessage('nope'), 'the tail ended with an unreadable error');
   });
 });

@@ -5,10 +5,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "daemon/api/event_stream.h"
 
 namespace xrayd::daemon {
 
@@ -24,6 +27,8 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;  // Extra headers.
   std::string body;
+  // Set: `body` is ignored and the server streams the body through this (event_stream.h).
+  std::shared_ptr<EventStream> stream;
 };
 
 // The X-Ray-style JSON error response: `X-Amzn-ErrorType: type` and {"__type","message"}.

@@ -3,13 +3,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
@@ -40,7 +43,10 @@ HttpRequest ToRequest(const http::request<http::string_body>& in) {
   return out;
 }
 
-http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, bool keep_alive) {
+// `head_only`: the answer to a HEAD, with the headers (Content-Length too) of the body it leaves
+// out.
+http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, bool keep_alive,
+                                          bool head_only) {
   http::response<http::string_body> out{static_cast<http::status>(in.status), version};
   out.set(http::field::server, "xrayd");
   out.set(http::field::content_type, in.content_type);
@@ -53,8 +59,51 @@ http::response<http::string_body> ToBeast(HttpResponse in, unsigned version, boo
   out.body() = std::move(in.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();
+  if (head_only) {
+    out.body().clear();
+  }
   return out;
 }
+
+class Session;
+
+// One streamed response: the writer its EventStream holds (any thread) and the session that
+// writes what it queues (the session's strand). `open` turns false once, when the session ends,
+// the queue overflows or the server stops; after that nothing is posted to the session, so the
+// server may stop and destroy its io_context while the stream's owner still holds the writer.
+class StreamLink : public EventStreamWriter {
+ public:
+  StreamLink(std::shared_ptr<EventStream> stream, std::weak_ptr<Session> session,
+             net::any_io_executor executor, std::size_t limit)
+      : stream_(std::move(stream)),
+        session_(std::move(session)),
+        executor_(std::move(executor)),
+        limit_(limit) {}
+
+  bool Write(std::string bytes) override;
+  void Close() override;
+
+  // On the session's strand: what to write next (empty when nothing is queued) and whether the
+  // stream asked to be closed after it.
+  std::string TakeQueued(bool& close_after);
+  // Marks the link closed; true the first time, when the caller must call stream_->Closed().
+  bool MarkClosed();
+  std::shared_ptr<Session> LockSession() { return session_.lock(); }
+  EventStream& Stream() { return *stream_; }
+
+ private:
+  void PostFlushLocked();  // REQUIRES: mu_ held, open_.
+
+  const std::shared_ptr<EventStream> stream_;
+  const std::weak_ptr<Session> session_;
+  const net::any_io_executor executor_;
+  const std::size_t limit_;
+  std::mutex mu_;
+  bool open_ = true;           // GUARDED_BY(mu_)
+  bool flush_posted_ = false;  // GUARDED_BY(mu_)
+  bool close_asked_ = false;   // GUARDED_BY(mu_)
+  std::string queued_;         // GUARDED_BY(mu_)
+};
 
 // What every session of one server shares. The guard is set before the first accept.
 struct ServerContext {
@@ -65,6 +114,14 @@ struct ServerContext {
   std::optional<RequestGuard> guard;
   std::mutex log_mu;
   LogLimiter log_limiter{std::chrono::seconds(10)};  // GUARDED_BY(log_mu)
+  std::mutex streams_mu;
+  std::vector<std::weak_ptr<StreamLink>> streams;  // GUARDED_BY(streams_mu)
+
+  void AddStream(const std::shared_ptr<StreamLink>& link) {
+    std::lock_guard lock(streams_mu);
+    std::erase_if(streams, [](const std::weak_ptr<StreamLink>& s) { return s.expired(); });
+    streams.push_back(link);
+  }
 
   // Counts a refusal and logs it, at most once per reason every 10 s with what was suppressed.
   void Refused(ApiRefusal reason, const HttpRequest& request, const HttpResponse& response,
@@ -144,12 +201,94 @@ class Session : public std::enable_shared_from_this<Session> {
       context_.Refused(*decision.refusal, plain, response,
                        ec_peer ? std::string("?") : peer.address().to_string());
     }
-    Send(std::move(response), request.version(), request.keep_alive());
+    const bool head_only = plain.method == "HEAD";
+    if (response.stream && !head_only) {
+      return StartStream(std::move(response), request.version());
+    }
+    response.stream.reset();
+    Send(std::move(response), request.version(), request.keep_alive(), head_only);
   }
 
-  void Send(HttpResponse response, unsigned version, bool keep_alive) {
+ public:
+  // On the strand: writes what the stream queued, one write at a time.
+  void FlushStream() {
+    if (writing_ || !link_) {
+      return;
+    }
+    bool close_after = false;
+    out_ = link_->TakeQueued(close_after);
+    if (out_.empty()) {
+      if (close_after) {
+        EndStream();
+      }
+      return;
+    }
+    writing_ = true;
+    stream_.expires_after(options_.stream_write_timeout);
+    net::async_write(stream_, net::buffer(out_),
+                     beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this()));
+  }
+
+  // Closes the socket and tells the stream, once. On the strand, or with no thread running the
+  // server's loop.
+  void EndStream() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+    if (link_ && link_->MarkClosed()) {
+      link_->Stream().Closed();
+    }
+  }
+
+ private:
+  void StartStream(HttpResponse response, unsigned version) {
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(response.status), version);
+    head->set(http::field::server, "xrayd");
+    head->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : SecurityHeaders(response.content_type)) {
+      head->set(name, value);
+    }
+    for (auto& [name, value] : response.headers) {
+      head->set(name, value);
+    }
+    head->keep_alive(false);  // The body ends when the connection does.
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    link_ = std::make_shared<StreamLink>(std::move(response.stream), weak_from_this(),
+                                         stream_.get_executor(), options_.stream_queue_limit_bytes);
+    context_.AddStream(link_);
+    stream_.expires_after(options_.stream_write_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), head, serializer](
+                                 beast::error_code ec, std::size_t) { self->OnStreamHead(ec); });
+  }
+
+  void OnStreamHead(beast::error_code ec) {
+    if (ec) {
+      return EndStream();
+    }
+    stream_.expires_never();
+    // Nothing more is expected from the peer: a read that completes means it closed (or sent
+    // something it should not have); either way the stream ends.
+    stream_.socket().async_read_some(
+        net::buffer(peer_byte_),
+        [self = shared_from_this()](beast::error_code, std::size_t) { self->EndStream(); });
+    link_->Stream().Open(link_);
+    FlushStream();
+  }
+
+  void OnStreamWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    stream_.expires_never();
+    if (ec) {
+      return EndStream();
+    }
+    FlushStream();
+  }
+
+  void Send(HttpResponse response, unsigned version, bool keep_alive, bool head_only = false) {
     response_ = std::make_shared<http::response<http::string_body>>(
-        ToBeast(std::move(response), version, keep_alive));
+        ToBeast(std::move(response), version, keep_alive, head_only));
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
   }
@@ -173,7 +312,64 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServerOptions& options_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  // A streamed response's state, on the strand.
+  std::shared_ptr<StreamLink> link_;
+  std::string out_;
+  bool writing_ = false;
+  char peer_byte_[1] = {};
 };
+
+bool StreamLink::Write(std::string bytes) {
+  std::lock_guard lock(mu_);
+  if (!open_ || close_asked_) {
+    return false;
+  }
+  if (queued_.size() + bytes.size() > limit_) {
+    // The peer reads slower than the stream writes: end it rather than hold memory for it.
+    close_asked_ = true;
+    queued_.clear();
+    PostFlushLocked();
+    return false;
+  }
+  queued_ += bytes;
+  PostFlushLocked();
+  return true;
+}
+
+void StreamLink::Close() {
+  std::lock_guard lock(mu_);
+  if (!open_ || close_asked_) {
+    return;
+  }
+  close_asked_ = true;
+  PostFlushLocked();
+}
+
+void StreamLink::PostFlushLocked() {
+  if (flush_posted_) {
+    return;
+  }
+  flush_posted_ = true;
+  net::post(executor_, [session = session_] {
+    if (auto s = session.lock()) {
+      s->FlushStream();
+    }
+  });
+}
+
+std::string StreamLink::TakeQueued(bool& close_after) {
+  std::lock_guard lock(mu_);
+  flush_posted_ = false;
+  close_after = close_asked_;
+  return std::exchange(queued_, std::string());
+}
+
+bool StreamLink::MarkClosed() {
+  std::lock_guard lock(mu_);
+  const bool first = open_;
+  open_ = false;
+  return first;
+}
 
 }  // namespace
 
@@ -268,6 +464,22 @@ void HttpServer::Stop() {
     t.join();
   }
   impl_->threads.clear();
+  // Streamed connections would stay open until the io_context is destroyed: close them now
+  // (no thread runs the loop, so the sessions' sockets are touched by this thread alone).
+  std::vector<std::weak_ptr<StreamLink>> streams;
+  {
+    std::lock_guard lock(impl_->context.streams_mu);
+    streams.swap(impl_->context.streams);
+  }
+  for (const std::weak_ptr<StreamLink>& weak : streams) {
+    if (auto link = weak.lock()) {
+      if (auto session = link->LockSession()) {
+        session->EndStream();
+      } else if (link->MarkClosed()) {
+        link->Stream().Closed();
+      }
+    }
+  }
   // No thread runs the loop any more, so the acceptor can be closed here: the port is free when
   // Stop returns (a close posted to the stopped loop might never run).
   beast::error_code ec;

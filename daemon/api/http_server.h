@@ -3,7 +3,10 @@
 // ApiRouter. Runs its own io_context on its own thread(s), never the UDP thread. Per connection:
 // keep-alive, a read timeout, a request body limit. Every request first goes through a
 // RequestGuard (daemon/api/request_guard.h); refusals are counted and logged at most once per
-// reason every 10 s. Every response carries SecurityHeaders().
+// reason every 10 s. Every response carries SecurityHeaders(). A HEAD is answered with the
+// headers of the routed response (its Content-Length too) and no body. A response with a stream
+// (daemon/api/event_stream.h) keeps its connection until the stream closes it, the peer goes
+// away or the server stops.
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +23,10 @@ namespace xrayd::daemon {
 struct HttpServerOptions {
   std::size_t body_limit_bytes = 8u << 20;
   std::chrono::seconds read_timeout{30};
+  // Streamed responses (event_stream.h): a write that does not complete in this time closes the
+  // connection, and so does queueing more than `stream_queue_limit_bytes` not yet written.
+  std::chrono::seconds stream_write_timeout{30};
+  std::size_t stream_queue_limit_bytes = 1u << 20;
   int threads = 1;
   ApiSecurityOptions security{};  // The defaults already refuse rebinding and cross-site pages.
   Metrics* metrics = nullptr;     // Refusal counters; may be null. Must outlive the server.
@@ -38,7 +45,8 @@ class HttpServer {
   // is open to that network.
   [[nodiscard]] Status Start(const Endpoint& address);
   Endpoint LocalEndpoint() const;
-  // Stops accepting, closes connections, joins the threads.
+  // Stops accepting, closes connections (streamed ones too: their EventStream::Closed is called
+  // here unless it was already), joins the threads. Does not wait for streams.
   void Stop();
 
  private:

@@ -74,9 +74,12 @@ void RegisterConsoleRoutes(ApiRouter& router) {
   const auto handler = [](const HttpRequest& request) {
     return ServeConsole(request, EmbeddedConsoleAssets());
   };
-  router.Add("GET", "/", handler);
-  router.Add("GET", "/ui", handler);
-  router.AddPrefix("GET", "/ui/", handler);
+  // HEAD answers as GET does; the server leaves the body out.
+  for (const char* method : {"GET", "HEAD"}) {
+    router.Add(method, "/", handler);
+    router.Add(method, "/ui", handler);
+    router.AddPrefix(method, "/ui/", handler);
+  }
 }
 
 }  // namespace xrayd::daemon::console

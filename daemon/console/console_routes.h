@@ -17,7 +17,8 @@ namespace xrayd::daemon::console {
 // and tested directly.
 HttpResponse ServeConsole(const HttpRequest& request, std::span<const ConsoleAsset> assets);
 
-// Registers GET / and GET /ui... on `router`, serving EmbeddedConsoleAssets().
+// Registers GET and HEAD for / and /ui... on `router`, serving EmbeddedConsoleAssets() (the HTTP
+// server leaves a HEAD's body out).
 void RegisterConsoleRoutes(ApiRouter& router);
 
 }  // namespace xrayd::daemon::console

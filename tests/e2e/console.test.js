@@ -68,6 +68,23 @@ function Get(port, urlPath, headers = {}) {
   });
 }
 
+// Any method without a body; resolves like Get.
+function Request(port, method, urlPath) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({host: '127.0.0.1', port, method, path: urlPath, timeout: 5000},
+                             (res) => {
+                               const chunks = [];
+                               res.on('data', (chunk) => chunks.push(chunk));
+                               res.on('end', () => resolve({status: res.statusCode,
+                                                            headers: res.headers,
+                                                            body: Buffer.concat(chunks)}));
+                             });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function PostJson(port, urlPath, body) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
@@ -167,7 +184,14 @@ async function NewPage(browser, errors, width, height) {
       errors.push(`console: ${msg.text()}`);
     }
   });
-  page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()}`));
+  page.on('requestfailed', (req) => {
+    // The tail's event stream never completes: the page aborting it (Pause, leaving the page)
+    // is not an error; any other failure of it is.
+    const aborted = req.failure()?.errorText === 'net::ERR_ABORTED';
+    if (!(aborted && new URL(req.url()).pathname === '/ui/api/tail')) {
+      errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
+    }
+  });
   return page;
 }
 
@@ -235,6 +259,17 @@ describe('web console', () => {
     for (const [, attributes, body] of scripts) {
       assert.match(attributes, /\bsrc="\/ui\/assets\//);
       assert.equal(body.trim(), '');
+    }
+    // HEAD answers as GET does (status, type, length, validators), without the body.
+    for (const target of [`/ui/traces/${scenario.traceId}`, '/ui/map', '/']) {
+      const get = await Get(daemon.tcpPort, target);
+      const head = await Request(daemon.tcpPort, 'HEAD', target);
+      assert.equal(head.status, get.status, target);
+      assert.equal(head.body.length, 0, target);
+      for (const name of ['content-type', 'content-length', 'etag', 'cache-control', 'location',
+                          'content-security-policy']) {
+        assert.equal(head.headers[name], get.headers[name], `${target} ${name}`);
+      }
     }
   });
 
@@ -560,10 +595,17 @@ describe('web console', () => {
      async () => {
        const errors = [];
        const page = await NewPage(browser, errors, 1280, 800);
+       const requests = [];
+       page.on('request', (req) => requests.push(`${req.method()} ${new URL(req.url()).pathname}`));
+       const streams = [];
+       page.on('response', (res) => {
+         if (new URL(res.url()).pathname === '/ui/api/tail') {
+           streams.push(`${res.status()} ${res.headers()['content-type']}`);
+         }
+       });
        await page.goto(`${base}/ui/tail?filter=${encodeURIComponent('service("tail-svc")')}`,
                        {timeout: kTimeoutMs});
-       await page.waitForFunction(() => /[1-9]\d* polls/.test(
-           document.querySelector('.summary')?.textContent || ''), {timeout: kTimeoutMs});
+       await page.waitForSelector('.summary[data-state="open"]', {timeout: kTimeoutMs});
        assert.equal(await page.$$eval('ol.tail li', (items) => items.length), 0);
        const now = Date.now() / 1000;
        const wanted = {trace_id: TraceId(now), id: Hex(8), name: 'tail-svc', start_time: now - 0.2,
@@ -576,10 +618,25 @@ describe('web console', () => {
        assert.deepEqual(await page.$$eval('ol.tail li', (items) =>
          items.map((li) => li.dataset.traceId)), [wanted.trace_id]);
        assert.match(await page.$eval('ol.tail li', (li) => li.innerText), /tail-svc/);
+       // Pushed over one server-sent event stream, not found by polling the API.
+       assert.deepEqual(streams, ['200 text/event-stream; charset=utf-8']);
+       assert.deepEqual(requests.filter((r) => /TraceSummaries|\/ui\/api\/tail/.test(r)),
+                        ['GET /ui/api/tail']);
        await page.screenshot({path: path.join(kScreenshots, 'tail-1280x800.png')});
        await page.click('button.pause');
        await page.waitForFunction(() => /Paused/.test(document.querySelector('.summary').textContent),
                                   {timeout: kTimeoutMs});
+       // A trace stored while paused arrives on Resume: the new stream resumes from the last
+       // event's id.
+       const later = Date.now() / 1000;
+       const whilePaused = {trace_id: TraceId(later), id: Hex(8), name: 'tail-svc',
+                            start_time: later - 0.1, end_time: later};
+       await SendDocuments(daemon.udpPort, [whilePaused]);
+       await page.click('button.pause');
+       await page.waitForSelector(`ol.tail li[data-trace-id="${whilePaused.trace_id}"]`,
+                                  {timeout: kTimeoutMs});
+       assert.match(requests.filter((r) => r.includes('/ui/api/tail')).join(' '),
+                    /^GET \/ui\/api\/tail GET \/ui\/api\/tail$/);
        assert.equal(await page.evaluate(() => window.__xss), undefined);
        assert.deepEqual(errors, []);
        await page.close();
@@ -608,8 +665,7 @@ describe('web console', () => {
        assert.ok(await NoHorizontalOverflow(page), 'groups page overflows');
        await page.screenshot({path: path.join(kScreenshots, 'groups-390x844.png'), fullPage: true});
        await page.goto(`${base}/ui/tail`, {timeout: kTimeoutMs});
-       await page.waitForFunction(() => /[1-9]\d* polls/.test(
-           document.querySelector('.summary')?.textContent || ''), {timeout: kTimeoutMs});
+       await page.waitForSelector('.summary[data-state="open"]', {timeout: kTimeoutMs});
        assert.ok(await NoHorizontalOverflow(page), 'tail page overflows');
        await page.screenshot({path: path.join(kScreenshots, 'tail-390x844.png')});
        assert.equal(await page.evaluate(() => window.__xss), undefined);

@@ -1,18 +1,25 @@
-// /ui/tail?filter=EXPR: traces as they are stored, newest first. The page polls TraceSummaries
-// over the last minute every two seconds (one bounded search per poll, the same cost as any API
-// client's); a pause button stops the polls.
-import {useEffect, useState} from 'preact/hooks';
+// /ui/tail?filter=EXPR: traces as they are stored, newest first, pushed by the server over
+// server-sent events (GET /ui/api/tail). The browser reconnects by itself with Last-Event-ID;
+// when the server refuses (busy) the page opens a new stream after a pause, resuming from the last
+// event it received, and so does Resume after Pause.
+import {useEffect, useRef, useState} from 'preact/hooks';
 
-import {callApi} from '../api.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
-import {mergeTail, pollWindow} from '../tail.js';
+import {mergeTail, problemMessage, tailUrl} from '../tail.js';
 import {rowMarks} from '../trace_rows.js';
 import {readState, writeState} from '../url_state.js';
 
-const kPollMs = 2000;
-const kWindowSeconds = 60;
+const kRetryMs = 3000;
 const kMaxRows = 200;
+
+const kStateText = {
+  connecting: 'Connecting…',
+  open: 'Live',
+  retrying: 'Reconnecting…',
+  paused: 'Paused',
+  ended: 'Stopped',
+};
 
 export function TailPage({search, navigate}) {
   const state = readState(search);
@@ -20,40 +27,56 @@ export function TailPage({search, navigate}) {
   const [rows, setRows] = useState([]);
   const [error, setError] = useState(null);
   const [paused, setPaused] = useState(false);
-  const [polls, setPolls] = useState(0);
+  const [status, setStatus] = useState('connecting');
+  const [received, setReceived] = useState(0);
+  const resumeFrom = useRef('');
   useEffect(() => {
     setFilter(state.filter);
     setRows([]);
+    setReceived(0);
+    resumeFrom.current = '';
   }, [state.filter]);
   useEffect(() => {
     if (paused) {
+      setStatus('paused');
       return undefined;
     }
-    const controller = new AbortController();
+    let source = null;
     let timer = null;
-    const poll = async () => {
-      const span = pollWindow(Date.now() / 1000, kWindowSeconds);
-      const body = {StartTime: span.start, EndTime: span.end, Sampling: false};
-      if (state.filter) {
-        body.FilterExpression = state.filter;
-      }
-      try {
-        const answer = await callApi('/TraceSummaries', body, controller.signal);
-        setRows((current) => mergeTail(current, answer.TraceSummaries, kMaxRows));
+    const open = () => {
+      setStatus('connecting');
+      source = new EventSource(tailUrl(state.filter, resumeFrom.current));
+      source.onopen = () => {
+        setStatus('open');
         setError(null);
-        setPolls((n) => n + 1);
-      } catch (e) {
-        if (e.name === 'AbortError') {
-          return;
+      };
+      source.onmessage = (event) => {
+        resumeFrom.current = event.lastEventId || resumeFrom.current;
+        const summary = JSON.parse(event.data);
+        setRows((current) => mergeTail(current, [summary], kMaxRows));
+        setReceived((n) => n + 1);
+      };
+      source.addEventListener('problem', (event) => {
+        source.close();
+        setStatus('ended');
+        setError(new Error(problemMessage(event.data)));
+      });
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED) {
+          // Refused (e.g. too many tails open): try again later from where this one stopped.
+          setStatus('retrying');
+          timer = setTimeout(open, kRetryMs);
+        } else {
+          setStatus('retrying');  // The browser reconnects with Last-Event-ID.
         }
-        setError(e);
-      }
-      timer = setTimeout(poll, kPollMs);
+      };
     };
-    poll();
+    open();
     return () => {
-      controller.abort();
       clearTimeout(timer);
+      if (source) {
+        source.close();
+      }
     };
   }, [state.filter, paused]);
   const submit = (event) => {
@@ -72,9 +95,9 @@ export function TailPage({search, navigate}) {
               onClick=${() => setPaused(!paused)}>${paused ? 'Resume' : 'Pause'}</button>
     </form>
     ${error && html`<div class="error-box" role="alert">${error.message}</div>`}
-    <p class="summary" aria-live="polite">
-      ${paused ? 'Paused' : `Polling every ${kPollMs / 1000} s`} ·
-      <span class="count">${rows.length}</span> traces in view · ${polls} polls</p>
+    <p class="summary" aria-live="polite" data-state=${status}>
+      <span class="tail-state">${kStateText[status]}</span> ·
+      <span class="count">${rows.length}</span> traces in view · ${received} received</p>
     <ol class="tail">
       ${rows.map((row) => html`
         <li key=${row.id} class="tail-row" data-trace-id=${row.id}>

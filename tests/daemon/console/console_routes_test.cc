@@ -113,6 +113,20 @@ TEST(ConsoleRoutesTest, RouterSendsUiPathsToTheConsoleAndKeepsExactRoutes) {
   EXPECT_EQ(router.Handle(Get("/uix")).status, 404);
 }
 
+TEST(ConsoleRoutesTest, HeadIsRoutedAsGet) {
+  ApiRouter router;
+  RegisterConsoleRoutes(router);
+  for (const char* target : {"/", "/ui", "/ui/traces", "/ui/traces/1-2-3", "/ui/map?since=1h"}) {
+    HttpRequest head = Get(target);
+    head.method = "HEAD";
+    const HttpResponse get_answer = router.Handle(Get(target));
+    const HttpResponse head_answer = router.Handle(head);
+    EXPECT_EQ(head_answer.status, get_answer.status) << target;
+    EXPECT_EQ(head_answer.content_type, get_answer.content_type) << target;
+    EXPECT_EQ(head_answer.headers, get_answer.headers) << target;
+  }
+}
+
 TEST(ConsoleRoutesTest, RegisteredRoutesServeTheEmbeddedConsole) {
   ApiRouter router;
   RegisterConsoleRoutes(router);
