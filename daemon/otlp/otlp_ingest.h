@@ -1,6 +1,6 @@
 #pragma once
 // The transport-independent half of an OTLP trace export: every span of a decoded request is
-// mapped to a segment document (daemon/otlp/span_mapper.h), validated by the same decoder as UDP
+// mapped to its segment documents (daemon/otlp/span_mapper.h), validated by the same decoder as UDP
 // documents, and the accepted ones go on the ingest queue as one batch. OTLP/HTTP and OTLP/gRPC
 // both call it, so their spans are stored alike. Thread-safe.
 

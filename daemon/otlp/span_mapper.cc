@@ -193,6 +193,17 @@ double Seconds(std::uint64_t nanos) {
   return static_cast<double>(nanos / 1000) / 1e6;  // Microsecond precision, as X-Ray keeps.
 }
 
+// aws.span.kind = LOCAL_ROOT (the last value of the key wins, as in the OTLP data model).
+bool IsLocalRoot(const Span& span) {
+  bool local_root = false;
+  for (const auto& kv : span.attributes()) {
+    if (kv.key() == "aws.span.kind") {
+      local_root = kv.value().string_value() == "LOCAL_ROOT";
+    }
+  }
+  return local_root;
+}
+
 }  // namespace
 
 std::string XrayTraceId(std::string_view bytes) {
@@ -244,8 +255,23 @@ std::string AnnotationKey(std::string_view key) {
   return out;
 }
 
+bool IsLocalRootDependency(const Span& span) {
+  const Span::SpanKind kind = span.kind();
+  return (IsOutgoing(kind) || kind == Span::SPAN_KIND_CONSUMER) && IsLocalRoot(span);
+}
+
 tl::expected<std::string, std::string> MapSpan(const Span& span, const Resource& resource,
                                                const MappingOptions& options) {
+  auto doc = MapSpanJson(span, resource, options, DocumentRole::kBySpan);
+  if (!doc) {
+    return tl::unexpected(std::move(doc.error()));
+  }
+  return Dump(*doc);
+}
+
+tl::expected<nlohmann::json, std::string> MapSpanJson(const Span& span, const Resource& resource,
+                                                      const MappingOptions& options,
+                                                      DocumentRole role) {
   if (span.trace_id().size() != 16 || AllZero(span.trace_id())) {
     return tl::unexpected("span " + Hex(span.span_id()) + ": invalid trace id");
   }
@@ -259,7 +285,10 @@ tl::expected<std::string, std::string> MapSpan(const Span& span, const Resource&
     return tl::unexpected("span " + Hex(span.span_id()) + ": no start time");
   }
   const bool has_parent = !span.parent_span_id().empty() && !AllZero(span.parent_span_id());
-  const bool is_segment = !has_parent || IsSegmentKind(span.kind());
+  bool is_segment = !has_parent || IsSegmentKind(span.kind()) || IsLocalRoot(span);
+  if (role != DocumentRole::kBySpan) {
+    is_segment = role == DocumentRole::kSegment;
+  }
   Attributes attrs(span.attributes());
   Attributes res(resource.attributes());
 
@@ -353,6 +382,13 @@ tl::expected<std::string, std::string> MapSpan(const Span& span, const Resource&
   if (!metadata.empty()) {
     doc["metadata"] = std::move(metadata);
   }
+  if (auto links = MapLinks(span); !links.empty()) {
+    doc["links"] = std::move(links);
+  }
+  return doc;
+}
+
+std::string Dump(const nlohmann::json& doc) {
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

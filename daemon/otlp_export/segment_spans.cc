@@ -152,6 +152,7 @@ bool AppendNode(const json& node, const std::string& parent, bool top, bool segm
   }
   MapAnnotations(node, attrs);
   MapMetadata(node, attrs);
+  MapLinks(node, span);
 
   const bool fault = Flag(node, "fault");
   const bool error = Flag(node, "error");

@@ -44,6 +44,10 @@ void MapResource(const nlohmann::json& segment, Attributes& attrs);
 // `cause.exceptions` -> `exception` events at `time_nanos`; returns the first exception's message
 // (or cause.message), "" when none.
 std::string MapCause(const nlohmann::json& node, std::uint64_t time_nanos, Span& span);
+// `links` ([{trace_id, id, attributes}]) -> span links: trace id and id as bytes, attributes
+// typed (arrays and objects as array and key-value list values, null left out). A link whose
+// trace id or id is not valid is left out.
+void MapLinks(const nlohmann::json& node, Span& span);
 // A stack (cause.exceptions[].stack) as text, one frame a line: `at LABEL(PATH:LINE)`.
 std::string FormatStack(const nlohmann::json& stack);
 
