@@ -415,6 +415,24 @@ describe('web console', () => {
        const errors = [];
        const page = await NewPage(browser, errors, 1280, 800);
        await page.goto(`${base}/ui/traces?since=6h`, {timeout: kTimeoutMs});
+       // The charts cover the whole range, not the table's page of 100: their trace count is
+       // the number of traces the API has in that range.
+       await page.waitForSelector('.chart-coverage[data-done="true"]', {timeout: kTimeoutMs});
+       const coverage = await page.$eval('.chart-coverage', (p) => ({...p.dataset,
+                                                                    text: p.textContent}));
+       let stored = 0;
+       let token = '';
+       do {
+         const answer = await PostJson(daemon.tcpPort, '/TraceSummaries', {
+           StartTime: Number(coverage.start), EndTime: Number(coverage.end), Sampling: false,
+           ...(token ? {NextToken: token} : {})});
+         stored += answer.body.TraceSummaries.length;
+         token = answer.body.NextToken || '';
+       } while (token);
+       assert.ok(stored > 100, `${stored} traces stored`);
+       assert.equal(Number(coverage.total), stored, coverage.text);
+       assert.equal(coverage.partial, 'false');
+       assert.match(coverage.text, new RegExp(`^${stored} traces in the time range`));
        await page.waitForSelector('.brush-chart .u-over', {timeout: kTimeoutMs});
        const charts = await page.$$('.brush-chart .u-over');
        assert.equal(charts.length, 2);
@@ -440,6 +458,7 @@ describe('web console', () => {
        assert.ok(times.length > 0);
        assert.ok(!times.includes('900 ms'), 'the 900 ms scenario trace is outside the brush');
        // Drag over the time chart: the URL gets a start/end pair.
+       await page.waitForSelector('.chart-coverage[data-done="true"]', {timeout: kTimeoutMs});
        await page.waitForSelector('.brush-chart .u-over', {timeout: kTimeoutMs});
        const timeChart = await (await page.$$('.brush-chart .u-over'))[1].boundingBox();
        await page.mouse.move(timeChart.x + timeChart.width * 0.2, timeChart.y + 20);

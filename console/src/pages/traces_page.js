@@ -3,7 +3,8 @@
 import {useEffect, useMemo, useRef, useState} from 'preact/hooks';
 
 import {callApi} from '../api.js';
-import {histogram, responseTimeTerm, timeRange} from '../charts.js';
+import {addPage, histogram, histogramOver, responseTimeTerm, startGathering, timeRange} from
+    '../charts.js';
 import {caretLines} from '../filter_error.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
@@ -94,6 +95,9 @@ function RefinePanels({summaries, state, navigate}) {
 }
 
 const kBins = 24;
+// Pages of TraceSummaries (100 traces each) the charts read over the time range; beyond, they say
+// they are partial.
+const kChartPages = 20;
 
 // A bar chart (uPlot, loaded with the first chart) whose horizontal drag calls onBrush(lo, hi)
 // in x units.
@@ -137,29 +141,51 @@ function BrushChart({label, data, time, onBrush}) {
   </figure>`;
 }
 
-// Response-time histogram and trace count over time of the page's traces; a drag over the first
-// adds a responsetime range to the filter, over the second sets the time range.
-function Charts({summaries, state, navigate}) {
+// Response-time histogram and trace count over time of the search's traces over its whole time
+// range (`gathered`: as many pages as the page read, see kChartPages); a drag over the first adds
+// a responsetime range to the filter, over the second sets the time range. Drawn from the first
+// page, then again once every page is read.
+function Charts({gathered, span, state, navigate}) {
+  const done = !gathered.next;
+  const points = done || gathered.pages === 1 ? gathered.points : null;
+  const [drawn, setDrawn] = useState(gathered.points);
+  if (points && points !== drawn) {
+    setDrawn(points);
+  }
   const series = useMemo(() => {
-    const times = histogram(summaries.map((s) => s.ResponseTime), kBins);
-    const starts = histogram(summaries.map((s) => s.StartTime), kBins);
+    const times = histogram(drawn.map((p) => p.rt), kBins);
+    const starts = histogramOver(drawn.map((p) => p.start), kBins, span.start, span.end);
     const centres = (h) => h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
     return {
       responseTimes: [centres(times), times.counts],
       counts: [centres(starts), starts.counts],
+      total: starts.counts.reduce((a, b) => a + b, 0),
     };
-  }, [summaries]);
-  if (!summaries.length) {
+  }, [drawn, span.start, span.end]);
+  if (!drawn.length) {
     return null;
   }
   const byResponseTime = (lo, hi) => navigate(`/ui/traces${writeState({
     ...state, filter: addTerm(state.filter, responseTimeTerm(lo, hi))})}`);
   const byTime = (lo, hi) => navigate(`/ui/traces${writeState({...state, ...timeRange(lo, hi)})}`);
-  return html`<div class="charts">
-    <${BrushChart} label="Response time (drag to filter)" data=${series.responseTimes}
-                   time=${false} onBrush=${byResponseTime} />
-    <${BrushChart} label="Traces over time (drag to zoom)" data=${series.counts} time=${true}
-                   onBrush=${byTime} />
+  let coverage = `${series.total} traces in the time range`;
+  if (!done) {
+    coverage = `${series.total} traces so far, reading more…`;
+  } else if (gathered.partial) {
+    coverage = `Partial: the first ${series.total} traces of the time range (more were left ` +
+               'unread); narrow the range or the filter for complete charts';
+  }
+  return html`<div class="charts-wrap">
+    <p class=${`chart-coverage${gathered.partial ? ' partial' : ''}`} data-total=${series.total}
+       data-done=${done && drawn === gathered.points ? 'true' : 'false'}
+       data-partial=${gathered.partial ? 'true' : 'false'} data-start=${span.start}
+       data-end=${span.end}>${coverage}</p>
+    <div class="charts">
+      <${BrushChart} label="Response time (drag to filter)" data=${series.responseTimes}
+                     time=${false} onBrush=${byResponseTime} />
+      <${BrushChart} label="Traces over time (drag to zoom)" data=${series.counts} time=${true}
+                     onBrush=${byTime} />
+    </div>
   </div>`;
 }
 
@@ -209,6 +235,8 @@ export function TracesPage({search, visit, navigate}) {
   const [paging, setPaging] = useState(() => ({
     visit, span: timeWindow(state, Date.now() / 1000), tokens: [''], index: 0}));
   const [result, setResult] = useState({loading: true});
+  // The charts' summaries of the whole range, gathered from the first page on (kChartPages).
+  const [gathered, setGathered] = useState(null);
 
   useEffect(() => {
     callApi('/Groups', {}).then((answer) => setGroups(answer.Groups || []), () => setGroups([]));
@@ -236,14 +264,21 @@ export function TracesPage({search, visit, navigate}) {
     if (filter) {
       body.FilterExpression = filter;
     }
+    const key = JSON.stringify(body);  // The search, whichever page of it is shown.
+    const first = {...body};
     if (tokens[pageIndex]) {
       body.NextToken = tokens[pageIndex];
     }
     setResult((previous) => ({...previous, loading: true}));
     callApi('/TraceSummaries', body, controller.signal).then(
         (answer) => {
+          if (!body.NextToken) {
+            setGathered((g) => (g && g.key === key ? g
+                                                    : {key, body: first, ...startGathering(answer)}));
+          }
           setResult({
             loading: false,
+            key,
             rows: newestFirst((answer.TraceSummaries || []).map(summaryToRow)),
             summaries: answer.TraceSummaries || [],
             filter: body.FilterExpression || '',
@@ -259,6 +294,23 @@ export function TracesPage({search, visit, navigate}) {
     return () => controller.abort();
   }, [current, waiting]);
 
+  // The rest of the range for the charts, one page at a time, at most kChartPages in all.
+  useEffect(() => {
+    if (!gathered || !gathered.next) {
+      return undefined;
+    }
+    const controller = new AbortController();
+    callApi('/TraceSummaries', {...gathered.body, NextToken: gathered.next}, controller.signal)
+        .then((answer) => setGathered((g) => (g && g.key === gathered.key
+            ? {...g, ...addPage(g, answer, kChartPages)} : g)),
+        (error) => {
+          if (error.name !== 'AbortError') {
+            setGathered((g) => (g && g.key === gathered.key ? {...g, next: '', partial: true} : g));
+          }
+        });
+    return () => controller.abort();
+  }, [gathered]);
+
   const next = () => setPaging({...current, tokens: [...tokens.slice(0, pageIndex + 1), result.next],
                                 index: pageIndex + 1});
   const previous = () => setPaging({...current, index: pageIndex - 1});
@@ -272,7 +324,8 @@ export function TracesPage({search, visit, navigate}) {
         <span class="count">${result.rows.length}</span> traces on page ${pageIndex + 1}
         ${result.loading ? ' (loading…)' : ''}
       </p>
-      <${Charts} summaries=${result.summaries} state=${state} navigate=${navigate} />
+      ${gathered && gathered.key === result.key && html`<${Charts} key=${gathered.key} gathered=${gathered} span=${span}
+                                    state=${state} navigate=${navigate} />`}
       <${RefinePanels} summaries=${result.summaries} state=${state} navigate=${navigate} />
       <${TraceTable} rows=${result.rows} />
       <nav class="pager" aria-label="Pages">
