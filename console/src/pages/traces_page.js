@@ -1,6 +1,6 @@
 // /ui/traces: the filter bar (X-Ray filter language, time range, group), charts with brushes,
 // refine-by panels, then the matching traces newest first, a page of the API's at a time.
-import {useEffect, useMemo, useRef, useState} from 'preact/hooks';
+import {useEffect, useLayoutEffect, useMemo, useRef, useState} from 'preact/hooks';
 
 import {callApi} from '../api.js';
 import {addPage, histogram, histogramOver, responseTimeTerm, startGathering, timeRange} from
@@ -250,7 +250,9 @@ export function TracesPage({search, visit, navigate}) {
   // A group applies as its filter: the search waits for the groups when one is named.
   const waiting = Boolean(state.group) && groups === null;
   const group = state.group && groups ? groups.find((g) => g.GroupName === state.group) : null;
-  useEffect(() => {
+  // A layout effect: the search starts as the page is first rendered, not a frame later (an
+  // effect waits for the next paint), which is the head start the newest rows need.
+  useLayoutEffect(() => {
     if (waiting) {
       return undefined;
     }
