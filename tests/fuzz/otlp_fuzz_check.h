@@ -1,7 +1,7 @@
 #pragma once
-// Shared by the OTLP fuzz targets: maps every span of a decoded request and checks that each
-// mapped document is one the UDP decoder accepts (only an oversize document may be refused: a
-// span's attributes can exceed the 64 KiB document limit).
+// Shared by the OTLP fuzz targets: maps every span of a decoded request (links and the local-root
+// split included) and checks that each mapped document is one the UDP decoder accepts (only an
+// oversize document may be refused: a span's attributes can exceed the 64 KiB document limit).
 
 #include <cstdlib>
 
@@ -18,13 +18,15 @@ inline void MapAndCheck(const ExportRequest& request) {
   for (const auto& resource_spans : request.resource_spans()) {
     for (const auto& scope_spans : resource_spans.scope_spans()) {
       for (const auto& span : scope_spans.spans()) {
-        auto text = MapSpan(span, resource_spans.resource(), options);
-        if (!text) {
+        auto texts = MapSpanDocuments(span, resource_spans.resource(), options);
+        if (!texts) {
           continue;
         }
-        auto docs = decoder.Decode(*text);
-        if (!docs && docs.error().reason != proto::RejectReason::kOversize) {
-          std::abort();
+        for (const std::string& text : *texts) {
+          auto docs = decoder.Decode(text);
+          if (!docs && docs.error().reason != proto::RejectReason::kOversize) {
+            std::abort();
+          }
         }
       }
     }
