@@ -102,6 +102,13 @@ Result<OtlpExportSetup> ResolveOtlpExport(const DaemonConfig& config, const Envi
   if (config.otlp_sigv4 && config.otlp_export_grpc) {
     return MakeError(ErrorCode::kInvalidArgument, otlp_export::kSigV4NeedsHttp);
   }
+  if (config.otlp_export_grpc && config.no_verify_ssl &&
+      config.otlp_endpoint.starts_with("https:")) {
+    return MakeError(ErrorCode::kInvalidArgument, otlp_export::kGrpcVerifiesTls);
+  }
+  if (config.otlp_export_grpc && !config.proxy_address.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, otlp_export::kGrpcNoProxy);
+  }
   for (const auto& [name, value] : config.otlp_headers) {
     options.sender.headers.emplace_back(name, value);
   }

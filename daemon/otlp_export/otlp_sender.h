@@ -51,6 +51,15 @@ struct OtlpSenderOptions {
 inline constexpr const char* kSigV4NeedsHttp =
     "--otlp-sigv4 needs --otlp-protocol http/protobuf or http/json: X-Ray's OTLP endpoint is "
     "OTLP/HTTP only";
+// The refusals of settings the gRPC channel does not apply: cfg.yaml NoVerifySSL with an https://
+// endpoint (the channel always verifies), and -p/--proxy-address (the channel does not use it).
+inline constexpr const char* kGrpcVerifiesTls =
+    "NoVerifySSL is not applied to --otlp-protocol grpc (its TLS channel always verifies the "
+    "endpoint's certificate): use --otlp-protocol http/protobuf or http/json, or a trusted "
+    "certificate";
+inline constexpr const char* kGrpcNoProxy =
+    "-p/--proxy-address is not applied to --otlp-protocol grpc (the gRPC channel does not use "
+    "it): use --otlp-protocol http/protobuf or http/json";
 
 // kInvalidArgument unless `options.url` is an http(s) URL (for kGrpc: a ParseGrpcTarget endpoint,
 // and no signing) and, when signing, a region and credentials are set.

@@ -2,6 +2,7 @@
 // xrayd reaches a second xrayd through its --otlp-grpc receiver and is queryable there; nothing is
 // lost while the receiving daemon is down; --otlp-sigv4 is refused with grpc.
 #include <ctime>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -148,6 +149,50 @@ TEST(OtlpExportGrpcTest, SigV4IsRefusedWithGrpc) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("X-Ray's OTLP endpoint is OTLP/HTTP only"), std::string::npos)
       << result.err;
+}
+
+// Settings the gRPC channel does not apply are refused at start-up rather than ignored:
+// cfg.yaml NoVerifySSL with a TLS endpoint, and -p/--proxy-address.
+TEST(OtlpExportGrpcTest, NoVerifySslWithTlsAndProxyAreRefusedWithGrpc) {
+  const auto args = [](const std::string& dir, const std::string& endpoint,
+                       std::vector<std::string> extra) {
+    std::vector<std::string> all = {
+        "--offline",   "--data-dir",      dir,     "-b",          "127.0.0.1:0", "-t",
+        "127.0.0.1:0", "--otlp-http",     "off",   "--otlp-grpc", "off",         "--otlp-protocol",
+        "grpc",        "--otlp-endpoint", endpoint};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+  const std::string dir = MakeTempDir("otlp-export-grpc-tls");
+  {
+    std::ofstream cfg(dir + "/cfg.yaml");
+    cfg << "Version: 2\nNoVerifySSL: true\n";
+  }
+  CommandResult result =
+      RunXrayd(args(dir + "/data", "https://127.0.0.1:4317", {"-c", dir + "/cfg.yaml"}));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("NoVerifySSL is not applied to --otlp-protocol grpc"),
+            std::string::npos)
+      << result.err;
+
+  result = RunXrayd(args(MakeTempDir("otlp-export-grpc-proxy"), "127.0.0.1:4317",
+                         {"-p", "http://127.0.0.1:3128"}));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("-p/--proxy-address is not applied to --otlp-protocol grpc"),
+            std::string::npos)
+      << result.err;
+}
+
+// NoVerifySSL with a plaintext gRPC endpoint changes nothing for the channel: it starts.
+TEST(OtlpExportGrpcTest, NoVerifySslWithPlaintextGrpcStarts) {
+  const std::string dir = MakeTempDir("otlp-export-grpc-plain");
+  {
+    std::ofstream cfg(dir + "/cfg.yaml");
+    cfg << "Version: 2\nNoVerifySSL: true\n";
+  }
+  DaemonProcess daemon(dir + "/data", {"--otlp-endpoint", "http://127.0.0.1:4317",
+                                       "--otlp-protocol", "grpc", "-c", dir + "/cfg.yaml"});
+  EXPECT_TRUE(daemon.Started()) << daemon.Log();
 }
 
 }  // namespace
