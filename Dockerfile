@@ -16,6 +16,9 @@ WORKDIR /src
 COPY . .
 # The build context has no .git: `xrayd --version` names the commit given here (make image passes it).
 ARG XRAYD_GIT_COMMIT=unknown
+# Extra CA certificates for npm's TLS (a network whose HTTPS goes through a local CA): node reads
+# the file this names; empty by default. make image sets it when the host's npm uses such a file.
+ARG NODE_EXTRA_CA_CERTS=
 RUN XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_TESTS=OFF -DXRAYD_BUILD_BENCH=OFF \
  && XRAYD_GIT_COMMIT="$XRAYD_GIT_COMMIT" cmake --build build -j "$(nproc)" --target xrayd \
  && strip build/daemon/xrayd

@@ -18,8 +18,15 @@ iidfile=$(mktemp)
 trap 'rm -f "$iidfile"' EXIT
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit-dirty"; fi
+# Where the host reaches the npm registry through a local CA (npm's cafile, or NODE_EXTRA_CA_CERTS),
+# the build's npm gets the same file, mounted read-only for the RUN steps only: not in the image.
+ca_args=()
+host_ca="${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}"
+if [[ -n "$host_ca" && "$host_ca" != null && "$host_ca" != undefined && -r "$host_ca" ]]; then
+  ca_args=(--volume "$host_ca:/host-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/host-ca.crt)
+fi
 podman build --format docker ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} --iidfile "$iidfile" \
-  --build-arg XRAYD_GIT_COMMIT="$commit" -t "$IMAGE" .
+  "${ca_args[@]}" --build-arg XRAYD_GIT_COMMIT="$commit" -t "$IMAGE" .
 [[ -s "$iidfile" ]] || { echo "build-image: podman build did not finish" >&2; exit 1; }
 end=$(date +%s)
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")

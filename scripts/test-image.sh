@@ -6,8 +6,9 @@
 #   3. the process (PID 1) runs as the non-root user xrayd (uid 10001);
 #   4. a segment sent from the host to the published UDP port and one sent to the published TCP
 #      port (PutTraceSegments) come back through the API: POST /Traces and POST /TraceSummaries;
-#   5. SIGTERM (podman stop) right after a burst of BURST segments was accepted stops it with exit 0;
-#   6. a new container on the same volume serves every one of them: nothing lost.
+#   5. the web console is embedded (built by the image's own node/npm): GET /ui/traces is its page;
+#   6. SIGTERM (podman stop) right after a burst of BURST segments was accepted stops it with exit 0;
+#   7. a new container on the same volume serves every one of them: nothing lost.
 # Every wait polls its condition with a deadline. Installs podman, runc, curl, jq if missing.
 #   SKIP_BUILD=1  test the existing $IMAGE without building it
 set -euo pipefail
@@ -149,6 +150,9 @@ pass "UDP segment ($udp_trace) and TCP PutTraceSegments ($tcp_trace) served by P
 summaries=$(summary_count)
 [[ $summaries -eq 2 ]] || fail "POST /TraceSummaries found $summaries traces of $service, want 2"
 pass "POST /TraceSummaries lists both"
+console=$(curl -fsS -m 5 "$api/ui/traces") || fail "GET /ui/traces failed: the console is not in the image"
+grep -q '<script' <<<"$console" || fail "GET /ui/traces is not the console's page: $console"
+pass "GET /ui/traces serves the embedded console"
 
 # Burst, then SIGTERM as soon as every document was accepted (stored or still queued).
 # Ids from one read of /dev/urandom and documents built by bash: one process (cat) per datagram.
