@@ -43,13 +43,16 @@ struct Options {
   long pid = 0;
   uint64_t seed = 1;
   bool expect_zero_loss = false;
+  bool single_segment = false;  // Every document a new, complete single-segment trace.
+  double idle_timeout = 120;    // Seconds to wait for the daemon's CPU to go idle after storing.
 };
 
 void Usage() {
   std::fprintf(stderr,
                "usage: loadgen --target 127.0.0.1:PORT [--rate DOCS_PER_S] [--duration S]\n"
                "               [--metrics http://127.0.0.1:PORT/metrics] [--pid PID] [--seed N]\n"
-               "               [--wait-timeout S] [--expect-zero-loss]\n"
+               "               [--wait-timeout S] [--expect-zero-loss] [--single-segment]\n"
+               "               [--idle-timeout S]\n"
                "Only loopback targets (127.0.0.0/8, ::1) are accepted.\n");
 }
 
@@ -112,18 +115,25 @@ bool ParseOptions(int argc, char** argv, Options* opt) {
       opt->seed = std::strtoull(value().c_str(), nullptr, 10);
     } else if (arg == "--expect-zero-loss") {
       opt->expect_zero_loss = true;
+    } else if (arg == "--single-segment") {
+      opt->single_segment = true;
+    } else if (arg == "--idle-timeout") {
+      opt->idle_timeout = std::atof(value().c_str());
     } else {
       return false;
     }
   }
-  return opt->rate > 0 && opt->duration > 0 && opt->wait_timeout >= 0;
+  return opt->rate > 0 && opt->duration > 0 && opt->wait_timeout >= 0 && opt->idle_timeout >= 0;
 }
 
 // ---------------------------------------------------------------- document generator
 
 class DocumentGenerator {
  public:
-  explicit DocumentGenerator(uint64_t seed) : rng_(seed) {}
+  // `single_segment`: every document is a new trace of one complete segment (embedded subsegments
+  // only: no in-progress placeholder, no independent subsegments).
+  DocumentGenerator(uint64_t seed, bool single_segment)
+      : rng_(seed), single_segment_(single_segment) {}
 
   // Returns the next datagram (header line + one document). Traces are generated whole and their
   // documents handed out in order, so independent subsegments follow their parent segment.
@@ -314,7 +324,7 @@ class DocumentGenerator {
       body.append(",\"subsegments\":[").append(subs).append("]");
     }
 
-    if (Chance(0.03)) {  // in_progress placeholder first, complete version later
+    if (!single_segment_ && Chance(0.03)) {  // in_progress placeholder first, complete later
       std::string partial = body + ",\"in_progress\":true";
       Pad(&partial, target / 2);
       pending_.push_back(std::string(kHeader) + partial + '}');
@@ -323,7 +333,7 @@ class DocumentGenerator {
     Pad(&complete, target);
     pending_.push_back(std::string(kHeader) + complete + '}');
 
-    if (Chance(0.3)) {  // independent subsegments, parent = root or an embedded subsegment
+    if (!single_segment_ && Chance(0.3)) {  // independent subsegments: parent = root or embedded
       int n = Range(1, 2);
       for (int i = 0; i < n; ++i) {
         const std::string& parent = embedded_ids.empty() || Chance(0.5)
@@ -336,6 +346,7 @@ class DocumentGenerator {
   }
 
   std::mt19937_64 rng_;
+  const bool single_segment_;
   std::deque<std::string> pending_;
 };
 
@@ -592,7 +603,7 @@ int main(int argc, char** argv) {
   const double cpu_before = opt.pid > 0 ? ProcessCpuSeconds(opt.pid) : -1;
   const long rcvbuf_errors_before = UdpRcvbufErrors();
 
-  DocumentGenerator gen(opt.seed);
+  DocumentGenerator gen(opt.seed, opt.single_segment);
   std::printf("loadgen: sending to %s at %.0f docs/s for %.1f s\n", opt.target.c_str(), opt.rate,
               opt.duration);
   std::fflush(stdout);
@@ -631,6 +642,25 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+  const double cpu_stored = opt.pid > 0 ? ProcessCpuSeconds(opt.pid) : -1;
+  // Background work (summaries, checkpoints) continues after the last document is stored: the
+  // daemon's CPU is counted until it is idle, i.e. two 250 ms samples each under 1 % of a core.
+  double idle_seconds = -1;
+  if (opt.pid > 0 && cpu_stored >= 0) {
+    const auto idle_start = Clock::now();
+    const auto idle_deadline = idle_start + std::chrono::duration<double>(opt.idle_timeout);
+    double last = cpu_stored;
+    int quiet_samples = 0;
+    while (quiet_samples < 2 && Clock::now() < idle_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      const double now_cpu = ProcessCpuSeconds(opt.pid);
+      quiet_samples = now_cpu - last < 0.0025 ? quiet_samples + 1 : 0;
+      last = now_cpu;
+    }
+    if (quiet_samples >= 2) {
+      idle_seconds = std::chrono::duration<double>(Clock::now() - idle_start).count();
+    }
+  }
   const double cpu_after = opt.pid > 0 ? ProcessCpuSeconds(opt.pid) : -1;
   const long peak_rss_kib = opt.pid > 0 ? PeakRssKib(opt.pid) : -1;
   const long rcvbuf_errors = UdpRcvbufErrors() - rcvbuf_errors_before;
@@ -644,6 +674,7 @@ int main(int argc, char** argv) {
   const double achieved = static_cast<double>(sent.datagrams) / sent.seconds;
   const double cpu = cpu_before >= 0 && cpu_after >= 0 ? cpu_after - cpu_before : -1;
   const double cpu_us_per_segment = cpu >= 0 && stored > 0 ? cpu * 1e6 / stored : -1;
+  const double cpu_to_store = cpu_before >= 0 && cpu_stored >= 0 ? cpu_stored - cpu_before : -1;
 
   std::printf("sent       %" PRIu64 " documents (%" PRIu64 " datagrams, %.1f MB, %" PRIu64
               " send errors) in %.2f s = %.0f docs/s (target %.0f)\n",
@@ -665,8 +696,16 @@ int main(int argc, char** argv) {
     }
   }
   if (opt.pid > 0) {
-    std::printf("daemon cpu %.2f s (%.1f us per stored segment), peak RSS %.1f MiB\n", cpu,
-                cpu_us_per_segment, static_cast<double>(peak_rss_kib) / 1024);
+    std::printf(
+        "daemon cpu %.2f s until idle = %.1f us per stored document (%.2f s until all "
+        "were stored); peak RSS %.1f MiB\n",
+        cpu, cpu_us_per_segment, cpu_to_store, static_cast<double>(peak_rss_kib) / 1024);
+    if (idle_seconds >= 0) {
+      std::printf("idle       %.2f s after the last document was stored\n", idle_seconds);
+    } else {
+      std::printf("idle       NOT idle within %.0f s: the CPU figure stops there\n",
+                  opt.idle_timeout);
+    }
   }
   std::printf("{\"sent\":%" PRIu64 ",\"datagrams\":%" PRIu64 ",\"bytes\":%" PRIu64
               ",\"send_errors\":%" PRIu64
@@ -674,10 +713,11 @@ int main(int argc, char** argv) {
               "\"achieved_rate\":%.0f,\"received\":%.0f,\"accepted\":%.0f,\"stored\":%.0f,"
               "\"rejected\":%.0f,\"dropped\":%.0f,\"lost\":%.0f,\"drain_seconds\":%.3f,"
               "\"kernel_rcvbuf_errors\":%ld,\"daemon_cpu_seconds\":%.3f,"
-              "\"cpu_us_per_segment\":%.2f,\"peak_rss_kib\":%ld}\n",
+              "\"cpu_us_per_segment\":%.2f,\"cpu_seconds_until_stored\":%.3f,"
+              "\"idle_seconds\":%.3f,\"peak_rss_kib\":%ld}\n",
               sent.datagrams, sent.datagrams, sent.bytes, sent.send_errors, sent.seconds, opt.rate,
               achieved, received, accepted, stored, rejected, dropped, lost, drain_seconds,
-              rcvbuf_errors, cpu, cpu_us_per_segment, peak_rss_kib);
+              rcvbuf_errors, cpu, cpu_us_per_segment, cpu_to_store, idle_seconds, peak_rss_kib);
   if (opt.expect_zero_loss && (!metrics || lost > 0 || !metrics_ok)) {
     std::fprintf(stderr, "loadgen: --expect-zero-loss: %.0f documents lost\n", lost);
     return 1;

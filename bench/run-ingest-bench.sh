@@ -3,7 +3,9 @@
 # temporary data dir, runs loadgen at RATE docs/s for DURATION s, prints its report, stops the
 # daemon (SIGTERM) and reports the final database size. See bench/README.md.
 #   RATE=50000 DURATION=30 BUILD_DIR=build-bench JOBS=2 bench/run-ingest-bench.sh [loadgen args...]
-# Extra arguments go to loadgen (e.g. --expect-zero-loss, --seed 7). KEEP_DATA=1 keeps the data dir.
+# Extra arguments go to loadgen (e.g. --expect-zero-loss, --seed 7, --single-segment). KEEP_DATA=1
+# keeps the data dir. Reports: loss, daemon CPU per document counted until the daemon is idle, peak
+# RSS, and bytes on disk per byte sent.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,8 +61,9 @@ echo "xrayd pid $daemon_pid udp=127.0.0.1:$udp_port tcp=127.0.0.1:$tcp_port"
 
 echo "== loadgen: $RATE docs/s for $DURATION s"
 status=0
+report="$data_dir.report"
 "$loadgen" --target "127.0.0.1:$udp_port" --metrics "http://127.0.0.1:$tcp_port/metrics" \
-  --pid "$daemon_pid" --rate "$RATE" --duration "$DURATION" "$@" || status=$?
+  --pid "$daemon_pid" --rate "$RATE" --duration "$DURATION" "$@" | tee "$report" || status=$?
 
 echo "== stop xrayd (SIGTERM)"
 stop_start_ms=$(($(date +%s%N) / 1000000))
@@ -77,4 +80,12 @@ fi
 echo "== database size"
 du -sh "$data_dir" | sed "s|$data_dir|(data dir)|"
 find "$data_dir" -type f -printf '%10s  %P\n' | sort -k2
+# Bytes on disk (every file of the data dir after a clean stop) per byte of datagrams received.
+disk_bytes="$(find "$data_dir" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
+sent_bytes="$(grep -oE '"bytes":[0-9]+' "$report" | head -1 | cut -d: -f2 || true)"
+if [[ -n "$sent_bytes" && "$sent_bytes" -gt 0 ]]; then
+  awk -v d="$disk_bytes" -v s="$sent_bytes" \
+    'BEGIN { printf "disk       %d bytes for %d bytes sent = %.2f bytes on disk per byte\n", d, s, d / s }'
+fi
+rm -f "$report"
 exit "$status"
