@@ -1,6 +1,7 @@
 #include "query/trace_search.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -187,7 +188,16 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     }
   } end_snapshot{store, snapshot};
 
+  const auto began = std::chrono::steady_clock::now();
   SearchPage page;
+  // True when this call has done its share of work (candidates examined, or time).
+  const auto work_done = [&] {
+    if (page.examined >= request.max_examined) {
+      return true;
+    }
+    return request.time_budget.count() > 0 && page.examined >= request.budget_after_examined &&
+           std::chrono::steady_clock::now() - began >= request.time_budget;
+  };
   for (;;) {
     XRAYD_TRY_ASSIGN(auto candidates, store.FindCandidates(query));
     for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -222,7 +232,7 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
           return page;
         }
       }
-      if (!exhausted && page.examined >= request.max_examined) {
+      if (!exhausted && work_done()) {
         page.next_token = EncodeCursor(c, request.time_range_type, request.token_scope);
         return page;
       }

@@ -5,6 +5,7 @@
 // whole filter in C++ over each candidate's TraceModel, unless the SQL was exact for that
 // candidate's fresh summary. Thread-compatible: one call per TraceStore connection at a time.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -41,6 +42,12 @@ struct SearchRequest {
   // [local] Candidates evaluated per call: a filter that matches little over a large range
   // returns a short (even empty) page with a NextToken instead of holding the caller.
   std::size_t max_examined = 200000;
+  // [local] Time budget per call, zero for none: once `budget_after_examined` candidates were
+  // looked at and `time_budget` has passed since the call began, the page ends early with a
+  // NextToken, so a long scan yields the CPU between pages instead of holding it. Small searches
+  // (fewer candidates than that) always run to the end.
+  std::chrono::steady_clock::duration time_budget{};
+  std::size_t budget_after_examined = 1000;
 };
 
 struct SearchMatch {

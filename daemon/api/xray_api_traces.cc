@@ -1,5 +1,6 @@
 // GetTraceSummaries, BatchGetTraces and PutTraceSegments (docs/api.md).
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ namespace xrayd::daemon {
 namespace {
 
 constexpr std::size_t kSummariesPageSize = 100;  // [local] docs/api.md#gettracesummaries.
+// [local] A GetTraceSummaries call that has examined 1,000 candidates and run this long returns
+// its page with a NextToken (docs/api.md#gettracesummaries): ingest keeps the CPU between pages.
+constexpr auto kSummariesTimeBudget = std::chrono::milliseconds(100);
 constexpr std::size_t kMaxBatchGetTraceIds = 5;  // AWS: "Exceeding maximum query size: 5".
 constexpr std::size_t kMaxPutSegments = 50;      // AWS: "Exceeding maximum segment count: 50".
 
@@ -141,6 +145,7 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   search.start = *start;
   search.end = *end;
   search.page_size = kSummariesPageSize;
+  search.time_budget = kSummariesTimeBudget;
   search.next_token = token.value_or("");
   search.groups = services.groups;
   XRAYD_API_TRY_ASSIGN([[maybe_unused]] const bool sampled, ApplySampling(body, search));

@@ -5,6 +5,8 @@
 #include "query/trace_search.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -258,6 +260,50 @@ TEST_F(TraceSearchTest, TraceIdTimeRangeIsHalfOpen) {
     ids.push_back(m.info.trace_id);
   EXPECT_EQ(ids, (std::vector<std::string>{last, first}));
   (void)before;
+}
+
+// A search over its time budget ends its page early with a NextToken, after at least
+// budget_after_examined candidates; following the tokens gives exactly the unbudgeted answer.
+TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
+  for (int i = 0; i < 300; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
+    Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
+         R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
+         std::to_string(100 + i + (i % 3) * 0.5) + "}"},
+        1000);
+  }
+  auto filter = ParseFilter("responsetime > 0.2");
+  ASSERT_TRUE(filter);
+  SearchRequest request;
+  request.filter = &*filter;
+  request.end = kAllTime;
+  request.page_size = 1000;
+  request.token_scope = "budget";
+  auto whole = SearchTraces(*store_, request);
+  ASSERT_TRUE(whole);
+  ASSERT_TRUE(whole->next_token.empty());
+  ASSERT_EQ(whole->matches.size(), 200u);
+
+  request.time_budget = std::chrono::nanoseconds(1);
+  request.budget_after_examined = 64;
+  std::vector<std::string> ids;
+  int pages = 0;
+  for (; pages < 100; ++pages) {
+    auto page = SearchTraces(*store_, request);
+    ASSERT_TRUE(page) << page.error().message;
+    for (const SearchMatch& m : page->matches)
+      ids.push_back(m.info.trace_id);
+    if (page->next_token.empty())
+      break;
+    EXPECT_EQ(page->examined, 64u);
+    request.next_token = page->next_token;
+  }
+  EXPECT_EQ(pages, 300 / 64);  // Four full budgets, then the last 44 candidates.
+  std::vector<std::string> expected;
+  for (const SearchMatch& m : whole->matches)
+    expected.push_back(m.info.trace_id);
+  EXPECT_EQ(ids, expected);
 }
 
 TEST_F(TraceSearchTest, TokensAreBoundToTheirRequest) {
