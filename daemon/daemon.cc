@@ -35,6 +35,10 @@ namespace xrayd::daemon {
 
 namespace {
 
+// Nice value of the API's HTTP threads (queries, the console, PutTraceSegments over TCP); the
+// forwarders run at 5 too, the summary worker at 10.
+constexpr int kApiThreadNice = 5;
+
 // Undo actions of a start that has not finished. Unless Commit() is called, the destructor runs
 // them in reverse order of Add, so a failing step leaves nothing of the earlier ones running.
 class Rollback {
@@ -279,10 +283,13 @@ Status Daemon::Impl::StartApi(Rollback& rollback) {
   readers = std::make_unique<ReaderPool>(config.StorePath());
   AddRoutes();
   // Several HTTP threads so that a slow query never holds up SDK sampling polls. The guard
-  // (docs/security.md) takes its settings from the config and counts refusals in `metrics`.
-  http = std::make_unique<HttpServer>(
-      router,
-      HttpServerOptions{.threads = 4, .security = ApiSecurityFor(config), .metrics = &metrics});
+  // (docs/security.md) takes its settings from the config and counts refusals in `metrics`. The
+  // API's threads run at a lower priority than the UDP receivers and the storage writer: a person
+  // browsing traces during a flood makes the answers slower, not the datagrams dropped.
+  http = std::make_unique<HttpServer>(router, HttpServerOptions{.threads = 4,
+                                                                .security = ApiSecurityFor(config),
+                                                                .metrics = &metrics,
+                                                                .thread_nice = kApiThreadNice});
   if (Status s = http->Start(config.tcp); !s) {
     return s;
   }

@@ -1,12 +1,9 @@
 #include "daemon/summary_worker.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/log_limiter.h"
+#include "daemon/core/thread_priority.h"
 
 namespace xrayd::daemon {
 
@@ -38,9 +35,9 @@ void SummaryWorker::Stop() {
 }
 
 void SummaryWorker::Run() {
-  // Summaries only speed up search: they take the CPU that ingest leaves (Linux applies nice per
-  // thread), so a flood of segments never competes with them. Failure leaves the default priority.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  // Summaries only speed up search: they take the CPU that ingest leaves, so a flood of segments
+  // never competes with them.
+  LowerThisThreadPriority(10);
   LogLimiter limiter(std::chrono::seconds(60));
   bool busy = false;
   for (;;) {

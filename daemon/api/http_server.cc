@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/log_limiter.h"
+#include "daemon/core/thread_priority.h"
 #include "proto/text.h"
 
 namespace xrayd::daemon {
@@ -445,7 +446,10 @@ Status HttpServer::Start(const Endpoint& address) {
   }
   impl_->DoAccept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->io.run(); });
+    impl_->threads.emplace_back([this] {
+      LowerThisThreadPriority(impl_->options.thread_nice);
+      impl_->io.run();
+    });
   }
   return {};
 }

@@ -30,6 +30,7 @@ struct HttpServerOptions {
   int threads = 1;
   ApiSecurityOptions security{};  // The defaults already refuse rebinding and cross-site pages.
   Metrics* metrics = nullptr;     // Refusal counters; may be null. Must outlive the server.
+  int thread_nice = 0;            // daemon/core/thread_priority.h: > 0 yields the CPU to ingest.
 };
 
 class HttpServer {

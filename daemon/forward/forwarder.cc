@@ -1,9 +1,5 @@
 #include "daemon/forward/forwarder.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -16,23 +12,12 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/log_limiter.h"
+#include "daemon/core/thread_priority.h"
 #include "daemon/forward/batcher.h"
 #include "daemon/forward/segment_sender.h"
 #include "daemon/forward/spool_ledger.h"
 
 namespace xrayd::daemon {
-namespace {
-
-// Forwarding threads yield the CPU to the UDP receivers and the storage writer (Linux applies nice
-// per thread): under CPU pressure the spool absorbs the lag, whereas a writer that falls behind
-// makes receivers drop. Failure leaves the default priority.
-void LowerThreadPriority(int nice) {
-  if (nice > 0) {
-    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
-  }
-}
-
-}  // namespace
 
 // The dispatcher reads the spool through the ledger, forms batches with the batcher and queues
 // them; each sender thread takes a batch, delivers it with its SegmentSender and marks it done.
@@ -117,7 +102,7 @@ struct Forwarder::Impl {
   }
 
   void Dispatch() {
-    LowerThreadPriority(options.thread_nice);
+    LowerThisThreadPriority(options.thread_nice);
     LogLimiter limiter(std::chrono::seconds(10));
     const std::size_t read_ahead = static_cast<std::size_t>(options.concurrency) * 2 + 2;
     while (!stopping.load()) {
@@ -177,7 +162,7 @@ struct Forwarder::Impl {
   }
 
   void Send(int index) {
-    LowerThreadPriority(options.thread_nice);
+    LowerThisThreadPriority(options.thread_nice);
     HttpClient client(options.http);
     auto send = [&client](const ClientRequest& request) { return client.Send(request); };
     auto sleep = [this](std::chrono::milliseconds d) { return SleepFor(d); };

@@ -1,0 +1,12 @@
+#pragma once
+// Per-thread CPU priority. Linux applies nice to the calling thread alone, so background work
+// (forwarding, summaries, queries) can yield the CPU to the UDP receivers and the storage writer:
+// under CPU pressure the lower-priority work lags instead of ingest dropping datagrams.
+
+namespace xrayd::daemon {
+
+// Raises the calling thread's nice value to `nice` (1..19); 0 or less does nothing. Failure (e.g.
+// a seccomp profile refusing setpriority) leaves the default priority: never an error.
+void LowerThisThreadPriority(int nice);
+
+}  // namespace xrayd::daemon
