@@ -1,12 +1,10 @@
 #include "daemon/otlp/otlp_receiver.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "daemon/otlp/otlp_decode.h"
 #include "daemon/otlp/otlp_ingest.h"
+#include "proto/text.h"
 
 #include "xrayd/rpc_status.pb.h"
 
@@ -24,9 +22,7 @@ std::string HeaderValue(const HttpRequest& request, const std::string& name) {
   if (it == request.headers.end()) {
     return {};
   }
-  std::string value = it->second.substr(0, it->second.find(';'));
-  std::transform(value.begin(), value.end(), value.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::string value = proto::AsciiLower(it->second.substr(0, it->second.find(';')));
   value.erase(0, value.find_first_not_of(" \t"));
   value.erase(value.find_last_not_of(" \t") + 1);
   return value;

@@ -3,9 +3,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <utility>
+
+#include "proto/text.h"
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
@@ -19,9 +20,8 @@ class GrpcExportClient {
  public:
   GrpcExportClient(const GrpcTarget& target, const OtlpSenderOptions& options)
       : headers_(options.headers) {
-    for (auto& [name, value] : headers_) {
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (auto& header : headers_) {
+      header.first = proto::AsciiLower(header.first);
     }
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
