@@ -1,6 +1,7 @@
 #include "tests/integration/fake_otlp_support.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,10 +137,13 @@ std::vector<std::string> FakeOtlp::SpanIds() const {
 
 void FakeOtlp::AcceptLoop() {
   // One request per connection, served on this thread: the exporter's requests are sequential
-  // per sender thread and small.
+  // per sender thread and small. A connection that sends nothing (a stray client on a reused port)
+  // is given up after 2 s, so it cannot hold up the exporter's requests queued behind it.
   while (!stopping_.load()) {
     const int fd = listener_.Accept(std::chrono::milliseconds(50));
     if (fd >= 0) {
+      const timeval timeout{2, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       Serve(fd);
       ::close(fd);
     }
