@@ -18,6 +18,7 @@
 #include "daemon/checkpointer.h"
 #include "daemon/console/console_routes.h"
 #include "daemon/console/tail_hub.h"
+#include "daemon/core/thread_priority.h"
 #include "daemon/forward/forwarder.h"
 #include "daemon/forward/xray_proxy.h"
 #include "daemon/forward_setup.h"
@@ -34,10 +35,6 @@
 namespace xrayd::daemon {
 
 namespace {
-
-// Nice value of the API's HTTP threads (queries, the console, PutTraceSegments over TCP); the
-// forwarders run at 5 too, the summary worker at 10.
-constexpr int kApiThreadNice = 5;
 
 // Undo actions of a start that has not finished. Unless Commit() is called, the destructor runs
 // them in reverse order of Add, so a failing step leaves nothing of the earlier ones running.
@@ -289,7 +286,7 @@ Status Daemon::Impl::StartApi(Rollback& rollback) {
   http = std::make_unique<HttpServer>(router, HttpServerOptions{.threads = 4,
                                                                 .security = ApiSecurityFor(config),
                                                                 .metrics = &metrics,
-                                                                .thread_nice = kApiThreadNice});
+                                                                .thread_nice = kQueryThreadNice});
   if (Status s = http->Start(config.tcp); !s) {
     return s;
   }

@@ -44,8 +44,9 @@ declare -A allowed=(
   [otlp]="api|ingest|core"
   # The OTLP export is a second Forwarder (forward/) with its own sender: SigV4 (aws/), HTTP (net/).
   [otlp_export]="forward|api|aws|net|core"
-  # The console serves embedded files on the API's router (api/) and nothing else.
-  [console]="api"
+  # The console serves embedded files and the live tail on the API's router (api/); its tail thread
+  # takes the queries' priority (core/).
+  [console]="api|core"
 )
 for room in "${!allowed[@]}"; do
   ok="$room${allowed[$room]:+|${allowed[$room]}}"

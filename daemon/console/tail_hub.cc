@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/thread_priority.h"
+
 namespace xrayd::daemon::console {
 
 namespace {
@@ -158,6 +160,8 @@ void TailHub::Closed(std::uint64_t id) {
 }
 
 void TailHub::Run() {
+  // Its searches are queries like the API's: below the UDP receivers and the storage writer.
+  LowerThisThreadPriority(kQueryThreadNice);
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const SteadyClock::time_point now = SteadyClock::now();

@@ -5,6 +5,10 @@
 
 namespace xrayd::daemon {
 
+// Nice value of threads that answer queries (the API's HTTP threads, the console's tail); the
+// forwarders run at 5 too, the summary worker at 10.
+inline constexpr int kQueryThreadNice = 5;
+
 // Raises the calling thread's nice value to `nice` (1..19); 0 or less does nothing. Failure (e.g.
 // a seccomp profile refusing setpriority) leaves the default priority: never an error.
 void LowerThisThreadPriority(int nice);
