@@ -7,6 +7,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -108,6 +109,22 @@ bool HasAll(const FakeOtlp& fake, const std::set<std::string>& ids) {
   return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return have.count(id); });
 }
 
+// What a failed wait needs to tell where documents stopped: the daemon's log, its ingest and export
+// counters, and what the fake endpoint was sent.
+std::string Diagnosis(DaemonProcess& daemon, const FakeOtlp& fake) {
+  std::string out = daemon.Log() + "\n--- metrics ---\n";
+  std::istringstream metrics(HttpGet(daemon.TcpPort(), "/metrics").body);
+  for (std::string line; std::getline(metrics, line);) {
+    if (line.starts_with("xrayd_datagrams_received_total") ||
+        line.starts_with("xrayd_segments_stored_total") || line.starts_with("xrayd_otlp_export")) {
+      out += line + "\n";
+    }
+  }
+  out += "--- fake endpoint: " + std::to_string(fake.Requests()) + " requests, " +
+         std::to_string(fake.SpanIds().size()) + " spans\n";
+  return out;
+}
+
 std::uint16_t OtlpHttpPort(const DaemonProcess& daemon) {
   std::smatch match;
   const std::string log = daemon.Log();
@@ -130,7 +147,7 @@ TEST(OtlpExportTest, JsonEndpointGetsEverySpanFieldByField) {
         return HasAll(fake, {"70de5b6f19ff9a0a", "53995c3f42cd8ad8"});
       },
       20s))
-      << daemon.Log();
+      << Diagnosis(daemon, fake);
   const auto accepted = fake.Accepted();
   EXPECT_EQ(accepted[0].headers.at("content-type"), "application/json");
   EXPECT_EQ(accepted[0].headers.at("content-encoding"), "gzip");
@@ -257,7 +274,7 @@ TEST(OtlpExportTest, NothingIsLostThroughAnEndpointOutage) {
   EXPECT_EQ(fake.Requests(), 0u);
   fake.FailNext(2, 503);
   fake.SetDown(false);
-  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 30s)) << daemon.Log();
+  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 30s)) << Diagnosis(daemon, fake);
   EXPECT_EQ(fake.SpanIds().size(), static_cast<std::size_t>(kCount));
   EXPECT_GE(daemon.Metric("xrayd_otlp_export_failed_total{kind=\"5xx\"}"), 1);
   EXPECT_GE(daemon.Metric("xrayd_otlp_export_retries_total"), 2);
@@ -278,7 +295,7 @@ TEST(OtlpExportTest, NothingIsLostThroughARestartOfTheDaemon) {
       SendDocument(daemon.UdpPort(), SimpleSegment(200 + i));
       ids.insert(Hex16(200 + i));
     }
-    ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 20s)) << daemon.Log();
+    ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 20s)) << Diagnosis(daemon, fake);
     fake.SetDown(true);
     for (int i = 5; i < 15; ++i) {
       SendDocument(daemon.UdpPort(), SimpleSegment(200 + i));
@@ -292,7 +309,7 @@ TEST(OtlpExportTest, NothingIsLostThroughARestartOfTheDaemon) {
   fake.SetDown(false);
   DaemonProcess again(dir, args);
   ASSERT_TRUE(again.Started());
-  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 30s)) << again.Log();
+  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, ids); }, 30s)) << Diagnosis(again, fake);
   // The spooled documents were found at start-up (the 5 sent first may have been acknowledged
   // without their rows being deleted yet: then they go again, which at-least-once allows).
   EXPECT_TRUE(std::regex_search(
@@ -308,7 +325,8 @@ TEST(OtlpExportTest, SigV4SignsForServiceXray) {
       {"--otlp-http", "off", "--otlp-endpoint", fake.Url(), "--otlp-sigv4", "-n", "us-west-2"});
   ASSERT_TRUE(daemon.Started());
   SendDocument(daemon.UdpPort(), SimpleSegment(300));
-  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, {Hex16(300)}); }, 20s)) << daemon.Log();
+  ASSERT_TRUE(WaitUntil([&] { return HasAll(fake, {Hex16(300)}); }, 20s))
+      << Diagnosis(daemon, fake);
   const auto accepted = fake.Accepted();
   auto parsed = daemon::ParseAuthorization(accepted.at(0).headers.at("authorization"));
   ASSERT_TRUE(parsed);
