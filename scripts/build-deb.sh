@@ -60,7 +60,7 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 maintainer=$(sed -n 's/^Maintainer: //p' packaging/deb/control.in)
 {
   printf 'xrayd (%s) unstable; urgency=medium\n\n' "$version"
-  printf '  * Built from commit %s (%s).\n\n' "$commit" "$version_line"
+  printf '  * Built from commit %s.\n\n' "$commit"
   printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } | gzip -9n >"$stage/usr/share/doc/xrayd/changelog.gz"
 
