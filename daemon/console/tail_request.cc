@@ -3,22 +3,11 @@
 #include <charconv>
 #include <cmath>
 
+#include "proto/text.h"
+
 namespace xrayd::daemon::console {
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 std::optional<double> ParseSeconds(std::string_view text) {
   double value = 0;
@@ -42,8 +31,8 @@ std::optional<std::string> DecodeQueryComponent(std::string_view text) {
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
+      const int high = proto::HexDigitValue(text[i + 1]);
+      const int low = proto::HexDigitValue(text[i + 2]);
       if (high < 0 || low < 0) {
         return std::nullopt;
       }
