@@ -82,10 +82,12 @@ std::string MakeTempDir(const std::string& prefix) {
 DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args,
                              bool offline)
     : data_dir_(std::move(data_dir)) {
-  static int counter = 0;
-  // Beside the data dir, which may not exist yet (the daemon creates it).
-  log_path_ = std::filesystem::path(data_dir_).parent_path().string() + "/xrayd-" +
-              std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
+  // In a directory of its own, created empty before the daemon starts: the start-up line read
+  // below can only be this daemon's. (A name made of the test's pid could hold the log of an
+  // earlier test process with the same pid, read before the child truncates it: stale ports.)
+  log_dir_ = MakeTempDir("xrayd-log");
+  log_path_ = log_dir_ + "/xrayd.log";
+  std::ofstream(log_path_, std::ios::trunc).close();
   // No listener at the OTLP default ports (another process or test may hold them): a test that
   // wants one passes its own --otlp-http/--otlp-grpc, which comes later and wins.
   std::vector<std::string> args = {XRAYD_BINARY,  "--offline",   "--data-dir",  data_dir_,
@@ -124,6 +126,11 @@ DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
     WaitExit(pid_);
+  }
+  // Kept when the test failed, for a look at the daemon's log after the run.
+  if (!::testing::Test::HasFailure()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(log_dir_, ignored);
   }
 }
 

@@ -53,6 +53,7 @@ class DaemonProcess {
 
  private:
   std::string data_dir_;
+  std::string log_dir_;
   std::string log_path_;
   pid_t pid_ = -1;
   std::uint16_t udp_port_ = 0;
