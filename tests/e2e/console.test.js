@@ -185,10 +185,10 @@ async function NewPage(browser, errors, width, height) {
     }
   });
   page.on('requestfailed', (req) => {
-    // The tail's event stream never completes: the page aborting it (Pause, leaving the page)
-    // is not an error; any other failure of it is.
-    const aborted = req.failure()?.errorText === 'net::ERR_ABORTED';
-    if (!(aborted && new URL(req.url()).pathname === '/ui/api/tail')) {
+    // ERR_ABORTED is the page cancelling its own request: the tail's event stream on Pause or
+    // when leaving the page, a search or chart page still in flight when the filter, range or
+    // route changes (its AbortController). Not an error; any other failure is.
+    if (req.failure()?.errorText !== 'net::ERR_ABORTED') {
       errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
     }
   });
