@@ -29,6 +29,8 @@
 #include "daemon/otlp/otlp_receiver.h"
 #include "daemon/retention.h"
 #include "daemon/summary_worker.h"
+#include "query/summarizer.h"
+#include "query/trace_summary_row.h"
 #include "storage/alarm_store.h"
 #include "storage/trace_store.h"
 
@@ -78,6 +80,7 @@ struct Daemon::Impl {
   Status StartForwarding(Rollback& rollback);
   Status StartOtlpExport(Rollback& rollback);
   void StartWriter(Rollback& rollback);
+  query::SummaryListener SummaryListenerFor();
   Status StartBackgroundThreads(Rollback& rollback);
   Status StartAlarms(Rollback& rollback);
   Status StartApi(Rollback& rollback);
@@ -99,6 +102,8 @@ struct Daemon::Impl {
   OtlpExportSetup otlp_export_setup;     // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<otlp_export::OtlpExporter> exporter;  // Null without --otlp-endpoint.
   std::unique_ptr<SummaryWorker> summaries;
+  // New traces per group; told by the summary worker and by the writer (one-document traces).
+  std::unique_ptr<GroupTraceCounter> group_counter;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
   std::unique_ptr<storage::StateStore> state;  // state.db: groups and sampling rules.
@@ -194,6 +199,13 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
     writer_options.forward_spool = true;
     writer_options.export_acked = &exporter->Acknowledged();
   }
+  // A trace that arrives as one document is summarized in its own transaction.
+  writer_options.sole_summarizer = query::SoleDocumentSummaryRow;
+  writer_options.on_committed = [listener = SummaryListenerFor()](
+                                    std::span<const proto::Document> docs,
+                                    const storage::PutStats& stats, double received_at) {
+    query::ReportSoleDocumentSummaries(docs, stats.summarized, received_at, listener);
+  };
   writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
   writer->Start();
   rollback.Add([this] {
@@ -207,7 +219,24 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
   });
 }
 
-// Retention, then state.db and the summary worker whose hook counts new traces per group.
+// What the summary worker and the writer report summaries to: the group counter, and the live
+// tail, which only hears that something changed and searches on its own thread.
+query::SummaryListener Daemon::Impl::SummaryListenerFor() {
+  return query::SummaryListener{
+      .on_trace =
+          [this](const query::ModelSource& model, double first_received, bool first_summary) {
+            if (first_summary) {
+              group_counter->Count(model, first_received);
+            }
+          },
+      .on_round_end =
+          [this, tail = tail] {
+            group_counter->Flush();
+            tail->Notify();
+          }};
+}
+
+// Retention, then state.db, the group counter and the summary worker.
 Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
   retention = std::make_unique<Retention>(config.StorePath(),
                                           RetentionOptions{.max_age = config.retention_max_age,
@@ -230,19 +259,13 @@ Status Daemon::Impl::StartBackgroundThreads(Rollback& rollback) {
   }
   // Summaries for search; each new trace also counts towards its groups
   // (docs/groups.md#approximatetracecount) and their alarms' per-minute metric.
-  // The live tail only hears that something changed; it searches on its own thread.
-  query::SummarizedHook count =
-      MakeGroupCountingHook(*state, MakeGroupLookup(*state), metrics,
-                            [this](const std::string& group, double first_received) {
-                              alarm_service->CountGroupTrace(group, first_received);
-                            });
-  summaries = std::make_unique<SummaryWorker>(
-      config.StorePath(), SummaryWorkerOptions{}, metrics,
-      [count = std::move(count), tail = tail](const query::TraceModel& model, double first_received,
-                                              bool first_summary) {
-        count(model, first_received, first_summary);
-        tail->Notify();
+  group_counter = std::make_unique<GroupTraceCounter>(
+      *state, MakeGroupLookup(*state), metrics,
+      [this](const std::string& group, double minute, std::uint64_t traces) {
+        alarm_service->CountGroupTrace(group, minute, static_cast<std::int64_t>(traces));
       });
+  summaries = std::make_unique<SummaryWorker>(config.StorePath(), SummaryWorkerOptions{}, metrics,
+                                              SummaryListenerFor());
   if (Status s = summaries->Start(); !s) {
     return s;
   }
@@ -416,10 +439,10 @@ Status Daemon::Start() {
   if (Status s = d.StartOtlpExport(rollback); !s) {
     return s;
   }
-  d.StartWriter(rollback);
   if (Status s = d.StartBackgroundThreads(rollback); !s) {
     return s;
   }
+  d.StartWriter(rollback);  // After the group counter it reports to.
   if (Status s = d.StartApi(rollback); !s) {
     return s;
   }

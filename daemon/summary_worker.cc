@@ -8,11 +8,11 @@
 namespace xrayd::daemon {
 
 SummaryWorker::SummaryWorker(std::string store_path, SummaryWorkerOptions options, Metrics& metrics,
-                             query::SummarizedHook hook)
+                             query::SummaryListener listener)
     : store_path_(std::move(store_path)),
       options_(options),
       metrics_(metrics),
-      hook_(std::move(hook)) {}
+      listener_(std::move(listener)) {}
 
 SummaryWorker::~SummaryWorker() {
   Stop();
@@ -49,7 +49,7 @@ void SummaryWorker::Run() {
     }
     const double quiet_before = options_.clock->NowSeconds() - options_.quiet_seconds;
     auto done =
-        query::SummarizeStaleTraces(*store_, quiet_before, options_.traces_per_round, hook_);
+        query::SummarizeStaleTraces(*store_, quiet_before, options_.traces_per_round, listener_);
     if (done) {
       metrics_.traces_summarized.fetch_add(*done, std::memory_order_relaxed);
       busy = *done == options_.traces_per_round;

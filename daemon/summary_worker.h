@@ -27,9 +27,9 @@ struct SummaryWorkerOptions {
 
 class SummaryWorker {
  public:
-  // `metrics` must outlive the worker; `hook` runs on the worker thread.
+  // `metrics` must outlive the worker; `listener` is called on the worker thread.
   SummaryWorker(std::string store_path, SummaryWorkerOptions options, Metrics& metrics,
-                query::SummarizedHook hook = {});
+                query::SummaryListener listener = {});
   ~SummaryWorker();
   SummaryWorker(const SummaryWorker&) = delete;
   SummaryWorker& operator=(const SummaryWorker&) = delete;
@@ -44,7 +44,7 @@ class SummaryWorker {
   const std::string store_path_;
   const SummaryWorkerOptions options_;
   Metrics& metrics_;
-  const query::SummarizedHook hook_;
+  const query::SummaryListener listener_;
   std::unique_ptr<storage::TraceStore> store_;
   BackgroundThread thread_;
 };

@@ -45,6 +45,27 @@ struct Annotation {
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
 
+// What a trace's summary needs from a segment document that is its trace's only document (a segment
+// with its subsegments embedded: the common case), read during the ingest parse with the rules the
+// query layer's trace model applies to stored documents (query/sole_document_summary.h turns it
+// into the summary row). Strings are complete (not truncated); an absent member was absent or not
+// of the right JSON type.
+struct SoleTraceFacts {
+  // http.request.* strings; http.response.status when an integral number in [0, INT_MAX].
+  std::optional<std::string> http_url;
+  std::optional<std::string> http_method;
+  std::optional<std::string> http_user_agent;
+  std::optional<std::string> http_client_ip;
+  std::optional<int> http_status;
+  std::optional<std::string> user;
+  std::optional<std::string> resource_arn;
+  std::optional<std::string> instance_id;        // aws.ec2.instance_id
+  std::optional<std::string> availability_zone;  // aws.ec2.availability_zone
+  // Names of the nodes inferred from embedded aws/remote subsegments (docs/service-graph.md),
+  // depth-first, repeats kept.
+  std::vector<std::string> inferred_services;
+};
+
 struct Document {
   DocumentKind kind = DocumentKind::kSegment;
   std::string trace_id;   // Lower-cased, validated: 1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx.
@@ -77,6 +98,10 @@ struct Document {
   std::vector<Annotation> annotations;      // Document order, depth-first.
   std::uint32_t unindexed_annotations = 0;  // Annotations kept in raw but not indexable.
   std::uint32_t embedded_subsegments = 0;   // Subsegments nested in this document, all depths.
+
+  // Set for a segment (not an independent subsegment) whose parent_id, if any, names none of its
+  // own ids: what its trace's summary is when no other document joins the trace.
+  std::optional<SoleTraceFacts> sole_trace;
 
   // The document's JSON text: the body byte-for-byte minus trailing whitespace; for an element of
   // the array form, the element re-serialized minified (same JSON value, not the same bytes).

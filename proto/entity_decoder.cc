@@ -12,6 +12,8 @@
 #include "proto/entity_fields.h"
 #include "proto/ids.h"
 #include "proto/name_rules.h"
+#include "proto/sole_trace_facts.h"
+#include "proto/text.h"
 #include "proto/utf8.h"
 
 namespace xrayd::proto::internal {
@@ -195,6 +197,21 @@ void ExtractTopLevelFields(const EntityFields& fields, Document* doc) {
 tl::expected<void, Rejection> WalkSubsegments(simdjson::dom::element subsegments, int depth,
                                               Document* doc);
 
+// What an embedded subsegment adds to Document::sole_trace: an inferred service for an aws/remote
+// call. A subsegment whose id is the document's parent_id makes the document no trace root on its
+// own (the trace model then finds no root), so it gets no sole_trace.
+void NoteEmbeddedFacts(const EntityFields& fields, const Common& common, Document* doc) {
+  if (!doc->parent_id.empty() && EqualsIgnoreCase(common.id, doc->parent_id)) {
+    doc->sole_trace.reset();
+    return;
+  }
+  const auto ns = fields.String(Field::kNamespace);
+  if (ns && (*ns == "aws" || *ns == "remote")) {
+    doc->sole_trace->inferred_services.push_back(
+        InferredServiceName(fields, common.name, *ns == "aws"));
+  }
+}
+
 // Annotations, cause and children: what top-level and embedded entities share after CheckCommon.
 tl::expected<void, Rejection> WalkBody(const EntityFields& fields, std::string_view id, int depth,
                                        Document* doc) {
@@ -226,6 +243,9 @@ tl::expected<void, Rejection> WalkEmbedded(simdjson::dom::element element, int d
   }
   ++doc->embedded_subsegments;
   doc->in_progress = doc->in_progress || common->in_progress;
+  if (doc->sole_trace) {
+    NoteEmbeddedFacts(fields, *common, doc);
+  }
   return WalkBody(fields, common->id, depth, doc);
 }
 
@@ -292,6 +312,10 @@ tl::expected<Document, Rejection> DecodeEntity(simdjson::dom::object object, boo
   doc.end_time = common->end_time;
   doc.in_progress = common->in_progress;
   ExtractTopLevelFields(fields, &doc);
+  if (!*is_subsegment && doc.parent_id != doc.id) {
+    doc.sole_trace.emplace();
+    ReadSegmentFacts(fields, &*doc.sole_trace);
+  }
   if (auto walked = WalkBody(fields, doc.id, 0, &doc); !walked) {
     return tl::unexpected<Rejection>(std::move(walked.error()));
   }

@@ -11,6 +11,11 @@ std::optional<Field> FieldOf(std::string_view key) {
         return Field::kId;
       }
       break;
+    case 3:
+      if (key == "aws") {
+        return Field::kAws;
+      }
+      break;
     case 4:
       if (key == "name") {
         return Field::kName;

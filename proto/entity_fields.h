@@ -31,6 +31,7 @@ enum class Field : std::uint8_t {
   kNamespace,
   kAnnotations,
   kSubsegments,
+  kAws,
   kCount,  // Not a field: the number of fields.
 };
 

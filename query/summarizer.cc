@@ -1,5 +1,6 @@
 #include "query/summarizer.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -8,7 +9,7 @@
 namespace xrayd::query {
 
 Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quiet_before,
-                                         std::size_t limit, const SummarizedHook& hook) {
+                                         std::size_t limit, const SummaryListener& listener) {
   // Reads in one snapshot: the revisions listed are those of the documents read.
   XRAYD_TRY(store.BeginSnapshot());
   struct EndSnapshot {
@@ -24,9 +25,10 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
       // If more documents arrive before PutSummaries, the stored summary_revision (this older one)
       // keeps the trace stale and a later round redoes it.
       XRAYD_TRY_ASSIGN(auto docs, store.GetDocuments(trace.trace_id));
-      TraceModel model = BuildTraceModel(trace.trace_id, docs);
-      if (hook) {
-        hook(model, trace.first_received, trace.never_summarized);
+      const TraceModel model = BuildTraceModel(trace.trace_id, docs);
+      if (listener.on_trace) {
+        listener.on_trace([&model]() -> const TraceModel& { return model; }, trace.first_received,
+                          trace.never_summarized);
       }
       updates.push_back(storage::TraceStore::SummaryUpdate{.trace_id = trace.trace_id,
                                                            .revision = trace.revision,
@@ -37,7 +39,35 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
     return std::size_t{0};
   }
   XRAYD_TRY(store.PutSummaries(updates));
+  if (listener.on_round_end) {
+    listener.on_round_end();
+  }
   return updates.size();
+}
+
+void ReportSoleDocumentSummaries(std::span<const proto::Document> docs,
+                                 std::span<const std::size_t> summarized, double received_at,
+                                 const SummaryListener& listener) {
+  if (summarized.empty()) {
+    return;
+  }
+  for (std::size_t index : summarized) {
+    const proto::Document& doc = docs[index];
+    std::optional<TraceModel> model;
+    const ModelSource source = [&]() -> const TraceModel& {
+      if (!model) {
+        const storage::StoredDocument stored = storage::StoredDocumentOf(doc, received_at);
+        model = BuildTraceModel(doc.trace_id, std::span(&stored, 1));
+      }
+      return *model;
+    };
+    if (listener.on_trace) {
+      listener.on_trace(source, received_at, /*first_summary=*/true);
+    }
+  }
+  if (listener.on_round_end) {
+    listener.on_round_end();
+  }
 }
 
 }  // namespace xrayd::query

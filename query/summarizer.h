@@ -2,25 +2,45 @@
 // Keeps trace summaries (storage "Summaries", schema.h) up to date: finds traces whose documents
 // changed and have been quiet for a while, builds their TraceModel and stores the summary row.
 // Summaries only make search faster: a stale trace is still found (search evaluates it in C++).
+// A trace that arrives as one document is summarized by the storage writer itself
+// (storage::TraceStore::SetSoleDocumentSummarizer, query/trace_summary_row.h) and is never stale.
 
 #include <cstddef>
 #include <functional>
+#include <span>
 
+#include "proto/document.h"
 #include "proto/result.h"
 #include "query/trace_model.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::query {
 
-// Called for each trace summarized, with its model, first-received time and whether it is the
-// trace's first summary (e.g. to count new traces per group once).
-using SummarizedHook =
-    std::function<void(const TraceModel& model, double first_received, bool first_summary)>;
+// The model of one summarized trace, built on the first call (that may parse its documents), the
+// same object on later calls. Valid during the listener call it is passed to.
+using ModelSource = std::function<const TraceModel&()>;
+
+// Told about summaries on the thread that wrote them: the summary worker, and the storage writer
+// for one-document traces. Either member may be empty; both must be safe to call from two threads.
+struct SummaryListener {
+  // One trace summarized: its model (ask only when needed), first-received time (epoch seconds)
+  // and whether this is the trace's first summary (e.g. to count new traces per group once).
+  std::function<void(const ModelSource& model, double first_received, bool first_summary)>
+      on_trace = nullptr;
+  // After the traces of one worker round or one writer commit.
+  std::function<void()> on_round_end = nullptr;
+};
 
 // One round on `store` (a read-write connection): summarizes up to `limit` stale traces that
 // received nothing since `quiet_before` (epoch seconds), in one transaction. Returns how many.
 [[nodiscard]] Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store,
                                                        double quiet_before, std::size_t limit,
-                                                       const SummarizedHook& hook = {});
+                                                       const SummaryListener& listener = {});
+
+// Tells `listener` about the documents of `docs` that PutDocuments summarized (`summarized`, see
+// storage::PutStats), each the first summary of a new trace received at `received_at`.
+void ReportSoleDocumentSummaries(std::span<const proto::Document> docs,
+                                 std::span<const std::size_t> summarized, double received_at,
+                                 const SummaryListener& listener);
 
 }  // namespace xrayd::query

@@ -66,12 +66,16 @@ HttpFields ReadHttp(const nlohmann::ordered_json& entity) {
 }
 
 DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity) {
-  const HttpFields http = ReadHttp(entity);
-  const int status = http.status.value_or(0);
+  return DeriveStatus(TrueAt(entity, {"error"}), TrueAt(entity, {"fault"}),
+                      TrueAt(entity, {"throttle"}), ReadHttp(entity).status);
+}
+
+DerivedStatus DeriveStatus(bool error, bool fault, bool throttle, std::optional<int> http_status) {
+  const int status = http_status.value_or(0);
   DerivedStatus derived;
-  derived.fault = TrueAt(entity, {"fault"}) || (status >= 500 && status <= 599);
-  derived.throttle = TrueAt(entity, {"throttle"}) || status == 429;
-  derived.error = TrueAt(entity, {"error"}) || derived.throttle || (status >= 400 && status <= 499);
+  derived.fault = fault || (status >= 500 && status <= 599);
+  derived.throttle = throttle || status == 429;
+  derived.error = error || derived.throttle || (status >= 400 && status <= 499);
   derived.ok = !derived.fault && !derived.error;
   return derived;
 }

@@ -28,5 +28,7 @@ namespace xrayd::query::internal {
 // docs/segment-document.md#errors-faults-and-causes derived status from the entity's own
 // error/fault/throttle flags and http status.
 [[nodiscard]] DerivedStatus DeriveStatus(const nlohmann::ordered_json& entity);
+[[nodiscard]] DerivedStatus DeriveStatus(bool error, bool fault, bool throttle,
+                                         std::optional<int> http_status);
 
 }  // namespace xrayd::query::internal

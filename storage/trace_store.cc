@@ -191,6 +191,19 @@ Result<std::int64_t> TraceStore::Checkpoint(std::int64_t truncate_above_bytes) {
   return *frames * page_size;
 }
 
+StoredDocument StoredDocumentOf(const proto::Document& doc, double received_at) {
+  const bool complete = !doc.in_progress && doc.end_time;
+  return StoredDocument{.trace_id = doc.trace_id,
+                        .id = doc.id,
+                        .parent_id = doc.parent_id,
+                        .kind = doc.kind,
+                        .in_progress = doc.in_progress,
+                        .start_time = doc.start_time,
+                        .end_time = complete ? *doc.end_time : 0,
+                        .received_at = received_at,
+                        .raw = doc.raw};
+}
+
 Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view trace_id) {
   std::vector<StoredDocument> docs;
   TraceKey key;

@@ -5,6 +5,7 @@
 // consistent snapshot while the single writer commits.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,9 @@ struct PutStats {
       0;  // Keys beyond the 50 indexed keys of a trace (docs/segment-document.md#annotations).
   std::uint64_t spooled = 0;        // Documents appended to the forward queue (SetForwardSpool).
   std::uint64_t spooled_bytes = 0;  // Their raw bytes.
+  // Indexes (in the call's `docs`) of documents whose trace got its summary in the same
+  // transaction (TraceStore::SetSoleDocumentSummarizer): each a new trace of that one document.
+  std::vector<std::size_t> summarized;
 };
 
 // A document as stored, enough for trace assembly.
@@ -43,6 +47,10 @@ struct StoredDocument {
   double received_at = 0;  // Epoch seconds of the first write.
   std::string raw;         // Document JSON as received.
 };
+
+// `doc` as GetDocuments returns it once stored at `received_at` (end_time 0 unless it is complete,
+// raw as the JSON text).
+[[nodiscard]] StoredDocument StoredDocumentOf(const proto::Document& doc, double received_at);
 
 // One row of the traces table.
 struct TraceInfo {
@@ -219,6 +227,16 @@ class TraceStore {
   // traces_by_start_time stays bounded (storage/trace_store_window.cc). kIOError on SQLite errors.
   [[nodiscard]] Result<std::vector<std::string>> TraceIdsInWindow(double start, double end,
                                                                   std::size_t limit);
+
+  // The summary row of a trace whose only document is the argument, or nullopt
+  // (query/trace_summary_row.h).
+  using SoleDocumentSummarizer =
+      std::function<std::optional<TraceSummaryRow>(const proto::Document&)>;
+  // Writer thread only. When set, each later PutDocuments that creates a trace with exactly one
+  // document writes that trace's summary in the same transaction (it is then not stale: the
+  // summary worker never reads it back) and lists the document in PutStats::summarized. A trace
+  // that gains a document later becomes stale as usual.
+  void SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer);
 
   // Forwarding spool (schema.h, "Forward queue"); writer thread only. When `enabled`, every later
   // PutDocuments also appends each of its documents to forward_queue in the same transaction.

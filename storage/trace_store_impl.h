@@ -111,10 +111,24 @@ struct TraceDelta {
   std::int64_t bytes = 0;
   bool has_root = false;
   std::int64_t root_id = 0;
-  std::string_view root_name;  // View into the batch's Documents.
+  std::string_view root_name;     // View into the batch's Documents.
+  std::size_t last_document = 0;  // Index in the batch of the last document accepted.
   // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
+
+// Summary rows (schema.h, "Summaries"): written by the summary worker (PutSummaries) and by the
+// writer for a trace that is one document (SoleDocumentSummarizer).
+inline constexpr std::string_view kUpsertSummary = R"sql(
+INSERT OR REPLACE INTO trace_summaries(seq, response_time, duration, flags, http_status, http_url,
+                                       http_method, http_useragent, http_clientip)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
+inline constexpr std::string_view kInsertSummaryValue =
+    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
+    "VALUES(?1, ?2, 0, ?3, ?4)";
+// Writes `row` as the summary of trace `seq` with the two statements above.
+[[nodiscard]] Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t seq,
+                                     const TraceSummaryRow& row);
 
 // A document's key columns, parsed once from its ids.
 struct DocumentKey {
@@ -158,6 +172,9 @@ struct TraceStore::Impl {
   Statement traces_with_annotation;
   Statement spool_document;  // Forward queue append (schema.h, "Forward queue").
   Statement delete_forwarded;
+  Statement upsert_summary;  // Summaries written by the writer itself (SoleDocumentSummarizer).
+  Statement insert_summary_value;
+  TraceStore::SoleDocumentSummarizer sole_summarizer;
 
   bool forward_spool = false;
   std::int64_t forward_acked = 0;     // Highest acknowledged forward_queue seq.
@@ -185,7 +202,8 @@ struct TraceStore::Impl {
                                         PutStats& stats);
   [[nodiscard]] Status SyncCache();
   [[nodiscard]] Result<TraceDelta*> DeltaFor(const TraceKey& key);
-  [[nodiscard]] Status PutOne(const proto::Document& doc, double received_at, PutStats& stats);
+  [[nodiscard]] Status PutOne(const proto::Document& doc, std::size_t index, double received_at,
+                              PutStats& stats);
   [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
                                                     const DocumentKey& key, std::int64_t trace_seq,
                                                     double received_at);
@@ -198,7 +216,8 @@ struct TraceStore::Impl {
                                        const DocumentKey& key, std::string_view stored_raw);
   [[nodiscard]] Status IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                         PutStats& stats);
-  [[nodiscard]] Status FlushTraceDeltas(double received_at);
+  [[nodiscard]] Status FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
+                                        PutStats& stats);
   void DropCache();
   [[nodiscard]] Status SpoolForForwarding(const proto::Document& doc, double received_at,
                                           PutStats& stats);

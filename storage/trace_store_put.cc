@@ -41,8 +41,9 @@ constexpr std::string_view kSelectTrace =
 
 constexpr std::string_view kInsertTrace = R"sql(
 INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, in_progress_count,
-                   revision, bytes, root_id, root_name, annotation_keys, first_received)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5))sql";
+                   revision, bytes, root_id, root_name, annotation_keys, first_received,
+                   summary_revision)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13))sql";
 
 // ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
 constexpr std::string_view kUpdateTrace = R"sql(
@@ -144,8 +145,9 @@ Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& do
 
 // What the trace row gains from an accepted (inserted or replacing) document; a replaced version's
 // in-progress flag and bytes are taken back.
-void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, const DocumentKey& key,
-                     const DocumentWrite& write) {
+void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t index,
+                     const DocumentKey& key, const DocumentWrite& write) {
+  delta.last_document = index;
   if (delta.revision == 0) {
     delta.start_time = doc.start_time;
   } else {
@@ -209,6 +211,8 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
   XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
   XRAYD_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
+  XRAYD_TRY(PrepareInto(*db, kUpsertSummary, upsert_summary));
+  XRAYD_TRY(PrepareInto(*db, kInsertSummaryValue, insert_summary_value));
   return {};
 }
 
@@ -280,13 +284,13 @@ Status TraceStore::Impl::PutInTransaction(std::span<const proto::Document> docs,
     XRAYD_TRY(begin.Run());
   }
   XRAYD_TRY(SyncCache());
-  for (const proto::Document& doc : docs) {
-    XRAYD_TRY(PutOne(doc, received_at, stats));
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    XRAYD_TRY(PutOne(docs[i], i, received_at, stats));
     if (forward_spool) {
-      XRAYD_TRY(SpoolForForwarding(doc, received_at, stats));
+      XRAYD_TRY(SpoolForForwarding(docs[i], received_at, stats));
     }
   }
-  XRAYD_TRY(FlushTraceDeltas(received_at));
+  XRAYD_TRY(FlushTraceDeltas(docs, received_at, stats));
   XRAYD_TRY(DeleteForwarded());
   ResetOnExit reset(commit);
   return commit.Run();
@@ -344,7 +348,8 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
 
 // One document: decide insert, replace or keep (WriteDocument), then what the trace row gains and
 // the annotation index. The spool row is PutInTransaction's, after this.
-Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, PutStats& stats) {
+Status TraceStore::Impl::PutOne(const proto::Document& doc, std::size_t index, double received_at,
+                                PutStats& stats) {
   XRAYD_TRY_ASSIGN(const DocumentKey key, ParseDocumentKey(doc));
   XRAYD_TRY_ASSIGN(TraceDelta* const delta, DeltaFor(key.trace));
   XRAYD_TRY_ASSIGN(const DocumentWrite write,
@@ -364,7 +369,7 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, double received_at, 
       ++stats.replaced;
       break;
   }
-  AddToTraceDelta(*delta, doc, key, write);
+  AddToTraceDelta(*delta, doc, index, key, write);
   if (!doc.annotations.empty()) {
     XRAYD_TRY(IndexAnnotations(doc, *delta, stats));
   }
@@ -481,7 +486,8 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   return {};
 }
 
-Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
+Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
+                                          PutStats& stats) {
   for (std::size_t i = 0; i < delta_count; ++i) {
     const TraceDelta& delta = deltas[i];
     if (delta.revision == 0) {
@@ -489,6 +495,12 @@ Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
     }
     const CachedTrace& trace = *delta.trace;
     if (delta.is_new) {
+      // One document that makes a whole trace: its summary is known now, so it is never stale.
+      const bool sole = sole_summarizer && delta.revision == 1 && delta.documents == 1;
+      std::optional<TraceSummaryRow> summary;
+      if (sole) {
+        summary = sole_summarizer(docs[delta.last_document]);
+      }
       Statement& stmt = insert_trace;
       ResetOnExit reset(stmt);
       XRAYD_TRY(stmt.BindInt64(1, trace.seq));
@@ -507,7 +519,12 @@ Status TraceStore::Impl::FlushTraceDeltas(double received_at) {
       }
       XRAYD_TRY(stmt.BindText(11, delta.root_name));
       XRAYD_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_TRY(stmt.BindInt64(13, summary ? 1 : 0));
       XRAYD_TRY(stmt.Run());
+      if (summary) {
+        XRAYD_TRY(WriteSummaryRow(upsert_summary, insert_summary_value, trace.seq, *summary));
+        stats.summarized.push_back(delta.last_document);
+      }
       continue;
     }
     Statement& stmt = update_trace;
@@ -564,6 +581,10 @@ Status TraceStore::Impl::DeleteForwarded() {
   ResetOnExit reset(stmt);
   XRAYD_TRY(stmt.BindInt64(1, forward_acked));
   return stmt.Run();
+}
+
+void TraceStore::SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer) {
+  impl_->sole_summarizer = std::move(summarizer);
 }
 
 void TraceStore::SetForwardSpool(bool enabled) {

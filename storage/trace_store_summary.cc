@@ -17,17 +17,8 @@ ORDER BY seq LIMIT ?2)sql";
 
 constexpr std::string_view kSelectSeq = "SELECT seq, revision FROM traces WHERE trace_id = ?1";
 
-constexpr std::string_view kUpsertSummary = R"sql(
-INSERT OR REPLACE INTO trace_summaries(seq, response_time, duration, flags, http_status, http_url,
-                                       http_method, http_useragent, http_clientip)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
-
 constexpr std::string_view kMarkSummarized =
     "UPDATE traces SET summary_revision = ?2 WHERE seq = ?1";
-
-constexpr std::string_view kInsertValue =
-    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
-    "VALUES(?1, ?2, 0, ?3, ?4)";
 
 Status BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value) {
   return value ? stmt.BindText(index, *value) : stmt.BindNull(index);
@@ -65,28 +56,7 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
     seq = st.select_seq.ColumnInt64(0);
     revision = st.select_seq.ColumnInt64(1);
   }
-  const TraceSummaryRow& r = update.row;
-  {
-    ResetOnExit reset(st.upsert);
-    XRAYD_TRY(st.upsert.BindInt64(1, seq));
-    XRAYD_TRY(BindOptionalDouble(st.upsert, 2, r.response_time));
-    XRAYD_TRY(BindOptionalDouble(st.upsert, 3, r.duration));
-    XRAYD_TRY(st.upsert.BindInt64(4, r.flags));
-    XRAYD_TRY(r.http_status ? st.upsert.BindInt64(5, *r.http_status) : st.upsert.BindNull(5));
-    XRAYD_TRY(BindOptionalText(st.upsert, 6, r.http_url));
-    XRAYD_TRY(BindOptionalText(st.upsert, 7, r.http_method));
-    XRAYD_TRY(BindOptionalText(st.upsert, 8, r.http_useragent));
-    XRAYD_TRY(BindOptionalText(st.upsert, 9, r.http_clientip));
-    XRAYD_TRY(st.upsert.Run());
-  }
-  for (const auto& [value_key, value] : r.values) {
-    ResetOnExit reset(st.insert_value);
-    XRAYD_TRY(st.insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
-    XRAYD_TRY(st.insert_value.BindText(2, value_key));
-    XRAYD_TRY(st.insert_value.BindText(3, value));
-    XRAYD_TRY(st.insert_value.BindInt64(4, seq));
-    XRAYD_TRY(st.insert_value.Run());
-  }
+  XRAYD_TRY(WriteSummaryRow(st.upsert, st.insert_value, seq, update.row));
   // A trace that changed after its documents were read keeps an older summary_revision: stale.
   ResetOnExit reset(st.mark);
   XRAYD_TRY(st.mark.BindInt64(1, seq));
@@ -95,6 +65,32 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
 }
 
 }  // namespace
+
+Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t seq,
+                       const TraceSummaryRow& r) {
+  {
+    ResetOnExit reset(upsert);
+    XRAYD_TRY(upsert.BindInt64(1, seq));
+    XRAYD_TRY(BindOptionalDouble(upsert, 2, r.response_time));
+    XRAYD_TRY(BindOptionalDouble(upsert, 3, r.duration));
+    XRAYD_TRY(upsert.BindInt64(4, r.flags));
+    XRAYD_TRY(r.http_status ? upsert.BindInt64(5, *r.http_status) : upsert.BindNull(5));
+    XRAYD_TRY(BindOptionalText(upsert, 6, r.http_url));
+    XRAYD_TRY(BindOptionalText(upsert, 7, r.http_method));
+    XRAYD_TRY(BindOptionalText(upsert, 8, r.http_useragent));
+    XRAYD_TRY(BindOptionalText(upsert, 9, r.http_clientip));
+    XRAYD_TRY(upsert.Run());
+  }
+  for (const auto& [value_key, value] : r.values) {
+    ResetOnExit reset(insert_value);
+    XRAYD_TRY(insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
+    XRAYD_TRY(insert_value.BindText(2, value_key));
+    XRAYD_TRY(insert_value.BindText(3, value));
+    XRAYD_TRY(insert_value.BindInt64(4, seq));
+    XRAYD_TRY(insert_value.Run());
+  }
+  return {};
+}
 
 Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std::size_t limit) {
   XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(kStaleTraces));
@@ -121,7 +117,7 @@ Status TraceStore::PutSummaries(std::span<const SummaryUpdate> updates) {
   XRAYD_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
   XRAYD_TRY(PrepareInto(db, kUpsertSummary, st.upsert));
   XRAYD_TRY(PrepareInto(db, kMarkSummarized, st.mark));
-  XRAYD_TRY(PrepareInto(db, kInsertValue, st.insert_value));
+  XRAYD_TRY(PrepareInto(db, kInsertSummaryValue, st.insert_value));
   XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
   for (const SummaryUpdate& update : updates) {
     if (Status s = PutOneSummary(st, update); !s) {

@@ -99,9 +99,10 @@ std::vector<Sample> AlarmService::GroupSamples(const std::string& group, double 
   return samples;
 }
 
-void AlarmService::CountGroupTrace(const std::string& group, double first_received) {
+void AlarmService::CountGroupTrace(const std::string& group, double first_received,
+                                   std::int64_t traces) {
   auto minute = static_cast<std::int64_t>(std::floor(first_received / 60)) * 60;
-  if (Status s = store_.AddGroupTraces(group, minute); !s) {
+  if (Status s = store_.AddGroupTraces(group, minute, traces); !s) {
     spdlog::warn("alarms: cannot count a trace of group {}: {}", group, s.error().message);
     return;
   }

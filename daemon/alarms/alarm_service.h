@@ -63,9 +63,9 @@ class AlarmService {
   storage::AlarmStore& Store() { return store_; }
   const proto::Clock& Clock() const { return clock_; }
 
-  // Records one trace of `group` first received at `first_received` (epoch seconds) and asks for
-  // an evaluation round. For the summary worker's group-membership hook.
-  void CountGroupTrace(const std::string& group, double first_received);
+  // Records `traces` traces of `group` first received at `first_received` (epoch seconds; its
+  // minute counts) and asks for an evaluation round. For the group counter (group_counts.h).
+  void CountGroupTrace(const std::string& group, double first_received, std::int64_t traces = 1);
 
   // Starts/stops the evaluator thread (rounds every options.interval, or soon after data).
   void Start();

@@ -1,11 +1,15 @@
 #pragma once
-// ApproximateTraceCount (docs/groups.md#approximatetracecount), live in /metrics: the summary
-// worker counts each trace once, when it is first summarized, towards every group it is a member of
+// ApproximateTraceCount (docs/groups.md#approximatetracecount), live in /metrics: each trace counts
+// once, when it is first summarized, towards every group it is a member of
 // (xrayd_group_traces_total{group=...}). The per-minute view of `xrayd groups list` is
 // daemon/cli/store_group_counts.h.
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "daemon/core/metrics.h"
 #include "query/filter_groups.h"
@@ -14,15 +18,33 @@
 
 namespace xrayd::daemon {
 
-// Called once per (new trace, group it is a member of) with the group's name and the trace's
-// first-received time (epoch seconds); e.g. the alarms' per-minute counts.
-using GroupMemberCallback = std::function<void(const std::string& group, double first_received)>;
+// Told, per group and minute, how many new traces became members: the group's name, the minute's
+// start (epoch seconds) and the count; e.g. the alarms' per-minute counts.
+using GroupMembersCallback =
+    std::function<void(const std::string& group, double minute, std::uint64_t traces)>;
 
-// `state` and `metrics` must outlive the hook; it runs on the summary worker's thread, and so does
-// `on_member` (may be empty).
-[[nodiscard]] query::SummarizedHook MakeGroupCountingHook(const storage::StateStore& state,
-                                                          query::GroupLookup groups,
-                                                          Metrics& metrics,
-                                                          GroupMemberCallback on_member = {});
+// Counts new traces per group. Count decides membership at once (building the trace's model only
+// for a group with a filter); the counts wait in memory until Flush passes them on, so a flood of
+// traces costs one write per group and minute per round, not one per trace. Thread-safe: the
+// storage writer and the summary worker both count.
+class GroupTraceCounter {
+ public:
+  // `state` and `metrics` must outlive the counter; `on_members` may be empty.
+  GroupTraceCounter(const storage::StateStore& state, query::GroupLookup groups, Metrics& metrics,
+                    GroupMembersCallback on_members = {});
+
+  // One trace summarized for the first time, first received at `first_received`.
+  void Count(const query::ModelSource& model, double first_received);
+  // Passes the counts gathered since the last call to the metrics and `on_members`.
+  void Flush();
+
+ private:
+  const storage::StateStore& state_;
+  const query::GroupLookup groups_;
+  Metrics& metrics_;
+  const GroupMembersCallback on_members_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, double>, std::uint64_t> pending_;  // GUARDED_BY(mu_)
+};
 
 }  // namespace xrayd::daemon

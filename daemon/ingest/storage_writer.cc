@@ -34,6 +34,7 @@ void StorageWriter::Stop() {
 
 void StorageWriter::Run() {
   store_.SetForwardSpool(options_.forward_spool);
+  store_.SetSoleDocumentSummarizer(options_.sole_summarizer);
   while (true) {
     std::vector<IngestBatch> batches =
         queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait, options_.max_batch_bytes);
@@ -104,6 +105,7 @@ void StorageWriter::CountCommitted(std::size_t documents, const storage::PutStat
   metrics_.annotations_over_limit.fetch_add(stats.annotations_over_limit,
                                             std::memory_order_relaxed);
   metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
+  metrics_.traces_summarized.fetch_add(stats.summarized.size(), std::memory_order_relaxed);
   metrics_.forward.spooled_in_bytes.fetch_add(stats.spooled_bytes, std::memory_order_relaxed);
   metrics_.forward.spooled.fetch_add(stats.spooled, std::memory_order_relaxed);
 }
@@ -144,6 +146,9 @@ void StorageWriter::Write(std::span<const proto::Document> documents, double rec
     Result<storage::PutStats> stats = store_.PutDocuments(documents, received_at);
     if (stats) {
       CountCommitted(documents.size(), *stats);
+      if (options_.on_committed) {
+        options_.on_committed(documents, *stats, received_at);
+      }
       return;
     }
     metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);

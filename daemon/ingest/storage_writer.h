@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <thread>
@@ -39,6 +40,14 @@ struct StorageWriterOptions {
   // A second reader of the same spool (OTLP export, daemon/otlp_export/), or null: when both are
   // set, rows are deleted only up to the lower of the two watermarks.
   const std::atomic<std::int64_t>* export_acked = nullptr;
+  // When set, traces that arrive as one document get their summary in the same transaction
+  // (storage::TraceStore::SetSoleDocumentSummarizer).
+  storage::TraceStore::SoleDocumentSummarizer sole_summarizer = nullptr;
+  // Called on the writer's thread after each commit with the committed documents and what the
+  // store did with them (PutStats::summarized). May be empty.
+  std::function<void(std::span<const proto::Document> docs, const storage::PutStats& stats,
+                     double received_at)>
+      on_committed = nullptr;
   // Commit deadlines, the shutdown retry budget, log rate limits. Never null; must outlive the
   // writer. Waits on the queue and retry backoffs stay in real time.
   const proto::Clock* clock = &proto::SystemClock::Instance();

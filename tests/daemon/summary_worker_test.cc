@@ -59,7 +59,9 @@ TEST_F(SummaryWorkerTest, SummarizesATraceOnlyOnceItsClockSaysItIsQuiet) {
   SummaryWorker worker(
       Path(),
       SummaryWorkerOptions{.interval = milliseconds(5), .quiet_seconds = 30, .clock = &clock},
-      metrics_, [&](const query::TraceModel&, double, bool) { hooked.fetch_add(1); });
+      metrics_, query::SummaryListener{.on_trace = [&](const query::ModelSource&, double, bool) {
+        hooked.fetch_add(1);
+      }});
   ASSERT_TRUE(worker.Start());
 
   // Many rounds run meanwhile (real time), but on the clock the trace is only 29 s quiet.

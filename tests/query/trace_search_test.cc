@@ -19,6 +19,7 @@
 #include "query/filter_parser.h"
 #include "query/filter_sql.h"
 #include "query/summarizer.h"
+#include "query/trace_summary_row.h"
 #include "tests/query/filter_fixtures_support.h"
 
 namespace xrayd::query {
@@ -163,6 +164,35 @@ TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithStaleAndFreshSummaries)
   check_all("stale");
   SummarizeAll();
   check_all("fresh");
+}
+
+// The storage writer summarizes a trace that arrives as one document in the same transaction
+// (query::SoleDocumentSummaryRow); search must then give the evaluator's answer from those rows,
+// beside stale multi-document traces and after the worker summarized those too.
+TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithSummariesWrittenOnIngest) {
+  store_->SetSoleDocumentSummarizer(SoleDocumentSummaryRow);
+  PutFixtures();
+  auto stale = store_->StaleTraces(1e12, 100000);
+  ASSERT_TRUE(stale);
+  auto traces = store_->ListTraces(0, 100000);
+  ASSERT_TRUE(traces);
+  ASSERT_LT(stale->size(), traces->size()) << "no fixture was summarized on ingest";
+  ASSERT_GT(stale->size(), 0u) << "every fixture is one document: the mix is not tested";
+  const GroupLookup groups = OneGroup("high_response_time", "responsetime > 5");
+  auto check_all = [&](const char* phase) {
+    for (const testing::FilterExample& example : testing::FilterExamples()) {
+      if (example.rejected)
+        continue;
+      SCOPED_TRACE(std::string(phase) + " #" + std::to_string(example.number) + " " +
+                   example.expression);
+      const std::vector<std::string> expected = BruteForce(example.expression, groups);
+      EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
+      EXPECT_EQ(SearchAll(example.expression, 3, groups), expected);
+    }
+  };
+  check_all("one-document traces fresh");
+  SummarizeAll();
+  check_all("all fresh");
 }
 
 TEST_F(TraceSearchTest, ExactSqlSkipsEvaluationForFreshSummaries) {
