@@ -4,11 +4,10 @@
 
 #include <memory>
 
+#include "storage/document_frame.h"
+
 namespace xrayd::storage {
 namespace {
-
-// Level 1: ~3x on segment JSON at a few microseconds per kilobyte, on the writer's thread.
-constexpr int kCompressionLevel = 1;
 
 struct CctxFree {
   void operator()(ZSTD_CCtx* ctx) const noexcept { ZSTD_freeCCtx(ctx); }
@@ -27,10 +26,6 @@ ZSTD_DCtx* ThreadDecompressor() {
   return ctx.get();
 }
 
-tl::unexpected<Error> Corrupt(std::string_view why) {
-  return MakeError(ErrorCode::kMalformed, "stored document does not decode: " + std::string(why));
-}
-
 }  // namespace
 
 bool IsCompressedDocument(std::string_view blob) noexcept {
@@ -40,13 +35,28 @@ bool IsCompressedDocument(std::string_view blob) noexcept {
 }
 
 std::string EncodeDocument(std::string_view json) {
-  ZSTD_CCtx* ctx = ThreadCompressor();
+  return internal::EncodeFrame(json, ThreadCompressor(), nullptr);
+}
+
+Result<std::string> DecodeDocument(std::string_view blob) {
+  if (!IsCompressedDocument(blob)) {
+    return std::string(blob);
+  }
+  return internal::DecodeFrame(blob, ThreadDecompressor(), nullptr);
+}
+
+namespace internal {
+
+std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx, const ZSTD_CDict* dict) {
   if (ctx == nullptr) {
     return std::string(json);  // Out of memory for the context: store plain, still readable.
   }
   std::string frame(ZSTD_compressBound(json.size()), '\0');
-  const std::size_t size = ZSTD_compressCCtx(ctx, frame.data(), frame.size(), json.data(),
-                                             json.size(), kCompressionLevel);
+  const std::size_t size = dict == nullptr
+                               ? ZSTD_compressCCtx(ctx, frame.data(), frame.size(), json.data(),
+                                                   json.size(), kCompressionLevel)
+                               : ZSTD_compress_usingCDict(ctx, frame.data(), frame.size(),
+                                                          json.data(), json.size(), dict);
   if (ZSTD_isError(size) || size >= json.size()) {
     return std::string(json);
   }
@@ -54,31 +64,34 @@ std::string EncodeDocument(std::string_view json) {
   return frame;
 }
 
-Result<std::string> DecodeDocument(std::string_view blob) {
-  if (!IsCompressedDocument(blob)) {
-    return std::string(blob);
-  }
+tl::unexpected<Error> CorruptDocument(std::string_view why) {
+  return MakeError(ErrorCode::kMalformed, "stored document does not decode: " + std::string(why));
+}
+
+Result<std::string> DecodeFrame(std::string_view blob, ZSTD_DCtx* ctx, const ZSTD_DDict* dict) {
   const unsigned long long declared = ZSTD_getFrameContentSize(blob.data(), blob.size());
   if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN) {
-    return Corrupt("no content size in the frame header");
+    return CorruptDocument("no content size in the frame header");
   }
   if (declared > kMaxDecodedDocumentBytes) {
-    return Corrupt("frame declares " + std::to_string(declared) + " bytes");
+    return CorruptDocument("frame declares " + std::to_string(declared) + " bytes");
   }
-  ZSTD_DCtx* ctx = ThreadDecompressor();
   if (ctx == nullptr) {
     return MakeError(ErrorCode::kResourceExhausted, "no memory to decompress a stored document");
   }
   std::string json(static_cast<std::size_t>(declared), '\0');
   const std::size_t size =
-      ZSTD_decompressDCtx(ctx, json.data(), json.size(), blob.data(), blob.size());
+      dict == nullptr ? ZSTD_decompressDCtx(ctx, json.data(), json.size(), blob.data(), blob.size())
+                      : ZSTD_decompress_usingDDict(ctx, json.data(), json.size(), blob.data(),
+                                                   blob.size(), dict);
   if (ZSTD_isError(size)) {
-    return Corrupt(ZSTD_getErrorName(size));
+    return CorruptDocument(ZSTD_getErrorName(size));
   }
   if (size != json.size()) {
-    return Corrupt("frame content shorter than its header says");
+    return CorruptDocument("frame content shorter than its header says");
   }
   return json;
 }
 
+}  // namespace internal
 }  // namespace xrayd::storage

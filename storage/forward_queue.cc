@@ -29,7 +29,8 @@ Result<T> Fail(Error error) {
 
 }  // namespace
 
-ForwardQueueReader::ForwardQueueReader(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+ForwardQueueReader::ForwardQueueReader(std::unique_ptr<Database> db)
+    : db_(std::move(db)), dictionaries_(std::make_unique<DocumentDictionaries>(*db_)) {}
 ForwardQueueReader::~ForwardQueueReader() = default;
 
 Result<std::unique_ptr<ForwardQueueReader>> ForwardQueueReader::Open(const std::string& path) {
@@ -75,7 +76,7 @@ Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t 
     }
     // A stored document that no longer decodes (storage/document_codec.h) cannot be sent either.
     Result<std::string> raw =
-        stmt->ColumnIsNull(3) ? std::string() : DecodeDocument(stmt->ColumnText(3));
+        stmt->ColumnIsNull(3) ? std::string() : dictionaries_->Decode(stmt->ColumnText(3));
     const bool missing = stmt->ColumnIsNull(3) || !raw;
     if (missing) {
       raw = std::string();

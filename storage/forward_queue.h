@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "proto/result.h"
+#include "storage/document_dictionaries.h"
 
 namespace xrayd::storage {
 
@@ -61,6 +62,7 @@ class ForwardQueueReader {
  private:
   explicit ForwardQueueReader(std::unique_ptr<Database> db);
   std::unique_ptr<Database> db_;
+  std::unique_ptr<DocumentDictionaries> dictionaries_;  // Reads frames made with a dictionary.
 };
 
 }  // namespace xrayd::storage

@@ -92,6 +92,14 @@ ALTER TABLE forward_queue ADD COLUMN doc_seq INTEGER;
     // 4 -> 5: documents.raw may hold zstd frames (storage/document_codec.h). No rows change; the
     // version keeps builds that cannot read frames away from the store.
     "",
+    // 5 -> 6: compression dictionaries (storage/document_dictionaries.h); frames may name one.
+    R"sql(
+CREATE TABLE zstd_dictionaries(
+  dict_id INTEGER PRIMARY KEY,
+  created_at REAL NOT NULL,
+  content BLOB NOT NULL
+);
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {

@@ -67,6 +67,12 @@
 //   forwarder reads with its own connection (ForwardQueueReader) and the writer deletes what was
 //   forwarded (TraceStore::AckForwarded: every row with seq <= the acknowledged watermark).
 //
+// Dictionaries (version 6): zstd_dictionaries(dict_id INTEGER PRIMARY KEY = the dictionary's own
+//   zstd id, created_at, content). The writer trains one from the store's first documents and
+//   stores it in a transaction of its own before any frame names it; frames made with it carry its
+//   id in their header (storage/document_dictionaries.h). Rows are never deleted: every frame stays
+//   readable. Frames without a dictionary id and plain JSON rows read as in version 5.
+//
 // The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
 // cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
 
@@ -77,7 +83,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 5;
+inline constexpr std::int64_t kSchemaVersion = 6;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

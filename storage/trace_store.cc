@@ -161,6 +161,7 @@ Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, Op
   }
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(*db);
+  impl->dictionaries = std::make_unique<DocumentDictionaries>(*impl->db);
   if (options.read_only) {
     XRAYD_TRY(CheckSchema(*impl->db));
   } else {
@@ -233,7 +234,7 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
     doc.start_time = stmt.ColumnDouble(4);
     doc.end_time = stmt.ColumnDouble(5);  // NULL (in progress) reads as 0.
     doc.received_at = stmt.ColumnDouble(6);
-    XRAYD_TRY_ASSIGN(doc.raw, DecodeDocument(stmt.ColumnText(7)));
+    XRAYD_TRY_ASSIGN(doc.raw, impl_->dictionaries->Decode(stmt.ColumnText(7)));
   }
   return docs;
 }

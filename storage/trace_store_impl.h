@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "storage/database.h"
+#include "storage/document_dictionaries.h"
 #include "storage/statement.h"
 #include "storage/trace_store.h"
 
@@ -153,6 +154,7 @@ struct DocumentWrite {
 
 struct TraceStore::Impl {
   std::unique_ptr<Database> db;  // Declared first: destroyed after the statements.
+  std::unique_ptr<DocumentDictionaries> dictionaries;  // Encodes and decodes `raw`.
   Statement begin;
   Statement commit;
   Statement rollback;

@@ -235,6 +235,9 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
     impl.old = std::move(impl.young);
     impl.young.clear();
   }
+  // Between transactions: the dictionary is stored before any frame names it. A failure leaves the
+  // samples for the next batch; documents meanwhile compress without a dictionary.
+  (void)impl.dictionaries->TrainWhenReady();
   Status status = impl.PutInTransaction(docs, received_at, stats);
   for (std::size_t i = 0; i < impl.delta_count; ++i) {
     impl.deltas[i].annotations.clear();  // They point into `docs`.
@@ -380,7 +383,7 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, std::size_t index, d
 Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc,
                                                       const DocumentKey& key,
                                                       std::int64_t trace_seq, double received_at) {
-  const std::string stored_raw = EncodeDocument(doc.raw);
+  const std::string stored_raw = dictionaries->Encode(doc.raw);
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
@@ -421,7 +424,7 @@ Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& d
   std::string_view stored_json = doc.raw;
   Result<std::string> decoded;
   if (stored_blob != stored_raw) {
-    decoded = DecodeDocument(stored_blob);
+    decoded = dictionaries->Decode(stored_blob);
     stored_json = decoded ? std::string_view(*decoded) : std::string_view();
   }
   write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, stored_json, doc);

@@ -1,0 +1,172 @@
+// Compression dictionaries (storage/document_dictionaries.h) through a real store: the writer
+// trains one from its first documents and stores it before any frame names it; frames made with it
+// are smaller than frames without; the writer, a second (read-only) connection, the forward spool
+// and the writer after a restart all read them back; a frame whose dictionary is gone is an error.
+
+#include "storage/document_dictionaries.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "storage/database.h"
+#include "storage/document_codec.h"
+#include "storage/forward_queue.h"
+#include "storage/trace_store.h"
+#include "tests/storage/document_builder.h"
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace xrayd::storage {
+namespace {
+
+using testing::BuildDocument;
+
+std::string TempDbPath() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path = ::testing::TempDir() + "dictionaries_" + info->name() + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  return path;
+}
+
+// `count` one-document traces that look like a service's segments: the same keys and names, ids
+// and times that differ.
+std::vector<proto::Document> Segments(int first, int count) {
+  std::vector<proto::Document> docs;
+  for (int i = first; i < first + count; ++i) {
+    char trace[40];
+    std::snprintf(trace, sizeof trace, "1-5759e988-%024x", i);
+    char id[17];
+    std::snprintf(id, sizeof id, "%016x", i * 7919 + 1);
+    docs.push_back(BuildDocument(
+        {.trace_id = trace,
+         .id = id,
+         .name = i % 2 ? "checkout" : "inventory",
+         .start_time = 1000.0 + i,
+         .end_time = 1000.5 + i,
+         .extra = R"({"http":{"request":{"method":"POST","url":"https://shop.example.com/api/)" +
+                  std::to_string(i % 13) +
+                  R"("},"response":{"status":200}},"aws":{"ec2":{"instance_id":"i-0abc)" +
+                  std::to_string(i % 5) + R"("}}})"}));
+  }
+  return docs;
+}
+
+std::int64_t QueryInt(const std::string& path, const std::string& sql) {
+  auto db = Database::Open(path, DatabaseOptions{.read_only = true});
+  EXPECT_TRUE(db) << db.error().message;
+  auto value = (*db)->QueryInt(sql);
+  EXPECT_TRUE(value) << sql;
+  return value.value_or(-1);
+}
+
+std::unique_ptr<TraceStore> OpenOrDie(const std::string& path, OpenMode mode) {
+  auto store = TraceStore::Open(path, mode);
+  EXPECT_TRUE(store) << store.error().message;
+  return store ? std::move(*store) : nullptr;
+}
+
+// Stores enough documents to train, then one more batch that uses the dictionary. Returns every
+// document stored.
+std::vector<proto::Document> FillPastTraining(TraceStore& store) {
+  std::vector<proto::Document> all = Segments(0, kDictionarySamples);
+  EXPECT_TRUE(store.PutDocuments(all, 10));
+  const std::vector<proto::Document> after = Segments(kDictionarySamples, 200);
+  EXPECT_TRUE(store.PutDocuments(after, 11));
+  all.insert(all.end(), after.begin(), after.end());
+  return all;
+}
+
+void ExpectAllReadBack(TraceStore& store, const std::vector<proto::Document>& docs) {
+  for (const proto::Document& doc : docs) {
+    auto stored = store.GetDocuments(doc.trace_id);
+    ASSERT_TRUE(stored) << stored.error().message;
+    ASSERT_EQ(stored->size(), 1u) << doc.trace_id;
+    EXPECT_EQ(stored->front().raw, doc.raw);
+  }
+}
+
+TEST(DocumentDictionariesTest, TheWriterTrainsOnceAndLaterFramesAreSmaller) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::vector<proto::Document> docs = FillPastTraining(*store);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  // The batch after training: smaller than the same documents compressed without a dictionary.
+  std::int64_t without = 0;
+  for (std::size_t i = kDictionarySamples; i < docs.size(); ++i) {
+    without += static_cast<std::int64_t>(EncodeDocument(docs[i].raw).size());
+  }
+  const std::int64_t with = QueryInt(path, "SELECT sum(length(raw)) FROM documents WHERE seq > " +
+                                               std::to_string(kDictionarySamples));
+  EXPECT_LT(with * 2, without) << "with a dictionary " << with << " B, without " << without;
+  ExpectAllReadBack(*store, docs);
+}
+
+TEST(DocumentDictionariesTest, OtherConnectionsAndTheSpoolReadFramesMadeWithIt) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  store->SetForwardSpool(true);
+  const std::vector<proto::Document> docs = FillPastTraining(*store);
+  auto reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  ExpectAllReadBack(*reader, docs);
+  auto spool = ForwardQueueReader::Open(path);
+  ASSERT_TRUE(spool) << spool.error().message;
+  auto rows = (*spool)->ReadAfter(0, docs.size(), 64u << 20);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), docs.size());
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    EXPECT_FALSE((*rows)[i].missing);
+    EXPECT_EQ((*rows)[i].raw, docs[i].raw);
+  }
+}
+
+TEST(DocumentDictionariesTest, ARestartedWriterKeepsTheDictionaryItHas) {
+  const std::string path = TempDbPath();
+  std::vector<proto::Document> docs;
+  {
+    auto store = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(store, nullptr);
+    docs = FillPastTraining(*store);
+  }
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::vector<proto::Document> more = Segments(5000, 1500);
+  ASSERT_TRUE(store->PutDocuments(more, 12));
+  ASSERT_TRUE(store->PutDocuments(Segments(9000, 10), 13));
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  docs.insert(docs.end(), more.begin(), more.end());
+  ExpectAllReadBack(*store, docs);
+}
+
+TEST(DocumentDictionariesTest, AFrameWhoseDictionaryIsGoneIsAnErrorNotACrash) {
+  const std::string path = TempDbPath();
+  std::vector<proto::Document> docs;
+  {
+    auto store = OpenOrDie(path, OpenMode::kReadWrite);
+    ASSERT_NE(store, nullptr);
+    docs = FillPastTraining(*store);
+  }
+  {
+    auto db = Database::Open(path, DatabaseOptions{});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->Exec("DELETE FROM zstd_dictionaries"));
+  }
+  auto reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  auto stored = reader->GetDocuments(docs.back().trace_id);
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(stored.error().message.find("dictionary"), std::string::npos);
+  // Documents stored before the dictionary existed still read.
+  EXPECT_TRUE(reader->GetDocuments(docs.front().trace_id));
+}
+
+}  // namespace
+}  // namespace xrayd::storage
