@@ -20,8 +20,8 @@ Checkpointer::~Checkpointer() {
 }
 
 Status Checkpointer::Start() {
-  XRAYD_TRY_ASSIGN(auto store,
-                   storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite));
+  XRAYD_TRY_ASSIGN(auto store, storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWrite,
+                                                         storage::kMaintenanceCacheKib));
   store_ = std::move(store);
   thread_.Start([this] { Run(); });
   return {};

@@ -29,8 +29,9 @@ Retention::~Retention() {
 
 Status Retention::OpenForTesting() {
   // Checkpoints stay with the checkpointer thread.
-  XRAYD_TRY_ASSIGN(store_, storage::TraceStore::Open(
-                               store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint));
+  XRAYD_TRY_ASSIGN(
+      store_, storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint,
+                                        storage::kMaintenanceCacheKib));
   return {};
 }
 

@@ -19,8 +19,8 @@ SummaryWorker::~SummaryWorker() {
 }
 
 Status SummaryWorker::Start() {
-  auto store =
-      storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint);
+  auto store = storage::TraceStore::Open(store_path_, storage::OpenMode::kReadWriteNoAutoCheckpoint,
+                                         storage::kReaderCacheKib);
   if (!store) {
     return tl::unexpected(store.error());
   }

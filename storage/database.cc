@@ -110,4 +110,8 @@ bool Database::InAutocommit() const {
   return sqlite3_get_autocommit(db_) != 0;
 }
 
+SqliteMemory SqliteMemoryUse() {
+  return SqliteMemory{.used = sqlite3_memory_used(), .peak = sqlite3_memory_highwater(0)};
+}
+
 }  // namespace xrayd::storage

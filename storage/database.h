@@ -17,17 +17,25 @@ namespace xrayd::storage {
 struct DatabaseOptions {
   bool read_only = false;      // SQLITE_OPEN_READONLY: for readers while the daemon writes.
   int busy_timeout_ms = 5000;  // How long to wait for a lock held by another connection.
-  // Page cache per connection. The writer's hot set (index right edges, recent annotation buckets,
-  // recent traces rows) is small; a bigger cache measured slower (storage_bench: 64 MiB 15.3 us/doc
-  // vs 8 MiB 11.5 us/doc at 600k docs), large batches spill dirty pages to the WAL early.
+  // Page cache per connection; TraceStore::Open passes its own (storage/trace_store.h). The
+  // writer's hot set (index right edges, recent annotation buckets, recent traces rows) is small:
+  // storage_bench spends the same CPU per document with 2 MiB as with 8 MiB over 1 M documents
+  // (14.3 us), and a bigger cache measured slower (64 MiB 15.3 vs 8 MiB 11.5 us/doc at 600k docs);
+  // under load SQLite held ~4x the configured size, so the size shows in the daemon's RSS.
   std::int64_t cache_kib = 8192;
-  // 16 KiB pages: 1-4 KB documents rarely overflow and the WAL gets fewer, larger writes
-  // (measured with bench/storage_bench). Only takes effect when the file is created.
   int page_size = 16384;
   // Checkpoint after this much WAL: fewer checkpoints rewrite a hot index page fewer times.
   std::int64_t wal_autocheckpoint_kib = 32768;
   std::int64_t mmap_bytes = 0;  // PRAGMA mmap_size.
 };
+
+// Heap memory SQLite holds in this process (page caches of every connection, statements, schema),
+// in bytes: now, and the most since the process started.
+struct SqliteMemory {
+  std::int64_t used = 0;
+  std::int64_t peak = 0;
+};
+[[nodiscard]] SqliteMemory SqliteMemoryUse();
 
 class Database {
  public:

@@ -145,8 +145,10 @@ TraceStore::TraceStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 TraceStore::~TraceStore() = default;
 
-Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, OpenMode mode) {
+Result<std::unique_ptr<TraceStore>> TraceStore::Open(const std::string& path, OpenMode mode,
+                                                     std::int64_t cache_kib) {
   DatabaseOptions options;
+  options.cache_kib = cache_kib;
   options.read_only = mode == OpenMode::kReadOnly;
   if (mode == OpenMode::kReadWriteNoAutoCheckpoint) {
     options.wal_autocheckpoint_kib = 0;

@@ -146,13 +146,20 @@ enum class OpenMode {
 // far longer than any request/response trace, and it bounds the index scan of an old window.
 inline constexpr double kTraceWindowLookback = 86400;
 
+// Page cache sizes (KiB) of the daemon's connections to the store.
+inline constexpr std::int64_t kWriterCacheKib = 2048;
+inline constexpr std::int64_t kReaderCacheKib = 2048;      // API queries, summaries.
+inline constexpr std::int64_t kMaintenanceCacheKib = 512;  // Checkpoints, retention.
+
 class TraceStore {
  public:
   // Opens (and for kReadWrite creates and migrates) the store at `path`; ":memory:" works for
-  // tests. Fails with kIOError if SQLite cannot open or migrate the file, kInvalidArgument if a
-  // read-only open finds no store.
-  [[nodiscard]] static Result<std::unique_ptr<TraceStore>> Open(const std::string& path,
-                                                                OpenMode mode);
+  // tests. `cache_kib` sizes the connection's page cache: the writer's hot index pages want the
+  // default; a connection that only checkpoints, deletes or reads now and then needs little (the
+  // operating system caches the file). Fails with kIOError if SQLite cannot open or migrate the
+  // file, kInvalidArgument if a read-only open finds no store.
+  [[nodiscard]] static Result<std::unique_ptr<TraceStore>> Open(
+      const std::string& path, OpenMode mode, std::int64_t cache_kib = kWriterCacheKib);
   ~TraceStore();
   TraceStore(const TraceStore&) = delete;
   TraceStore& operator=(const TraceStore&) = delete;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "daemon/core/metrics.h"
+#include "storage/database.h"
 
 namespace xrayd::daemon {
 
@@ -98,6 +99,12 @@ void RenderStoreAndProcessMetrics(std::string& out, const Metrics& m) {
         "Documents deleted with their traces by retention.", Load(m.retention_documents_deleted));
   Gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory of this process (VmRSS).",
         Int(ResidentBytes()));
+  const storage::SqliteMemory sqlite = storage::SqliteMemoryUse();
+  Gauge(out, "xrayd_sqlite_memory_bytes", "gauge",
+        "Heap memory SQLite holds (page caches of every connection, statements).",
+        Int(sqlite.used));
+  Gauge(out, "xrayd_sqlite_memory_peak_bytes", "gauge",
+        "The most heap memory SQLite has held since the daemon started.", Int(sqlite.peak));
   std::ostringstream cpu;
   cpu << CpuSeconds();
   Gauge(out, "process_cpu_seconds_total", "counter", "User and system CPU time of this process.",

@@ -25,8 +25,8 @@ Result<ReaderPool::Lease> ReaderPool::Acquire() {
       return Lease(this, std::move(store));
     }
   }
-  XRAYD_TRY_ASSIGN(auto store,
-                   storage::TraceStore::Open(store_path_, storage::OpenMode::kReadOnly));
+  XRAYD_TRY_ASSIGN(auto store, storage::TraceStore::Open(store_path_, storage::OpenMode::kReadOnly,
+                                                         storage::kReaderCacheKib));
   return Lease(this, std::move(store));
 }
 
