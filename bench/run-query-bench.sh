@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Queries during ingest: xrayd (Release) on free loopback ports with a temporary data dir; loadgen
+# first stores PREFILL single-segment traces, then sends RATE docs/s for DURATION s while one client
+# runs GetTraceSummaries back to back (FILTER over the last 10 minutes, first page). Reports the
+# documents lost and the queries' latency (p50, p90, max, count). Loopback only. See bench/README.md.
+#   RATE=30000 DURATION=30 PREFILL=900000 BUILD_DIR=build-bench bench/run-query-bench.sh
+# The client is one curl process sending the queries one after the other on one connection.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RATE="${RATE:-30000}"
+DURATION="${DURATION:-30}"
+PREFILL="${PREFILL:-900000}"
+PREFILL_RATE="${PREFILL_RATE:-30000}"
+FILTER="${FILTER:-annotation.customer_tier = \\\"v7\\\" AND responsetime > 0.1}"
+BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
+JOBS="${JOBS:-2}"
+
+echo "== build (Release) in $BUILD_DIR"
+cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON -DXRAYD_BUILD_TESTS=OFF \
+  -DXRAYD_WERROR=OFF >/dev/null
+if ! cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >"$BUILD_DIR/bench-build.log" 2>&1; then
+  grep -E 'error|Error' "$BUILD_DIR/bench-build.log" | head -20 >&2
+  exit 1
+fi
+xrayd="$BUILD_DIR/daemon/xrayd"
+loadgen="$BUILD_DIR/bench/loadgen"
+
+data_dir="$(mktemp -d "${TMPDIR:-/tmp}/xrayd-query-bench.XXXXXX")"
+log="$data_dir.log"
+latencies="$data_dir.latencies"
+daemon_pid="" query_pid=""
+cleanup() {
+  [[ -n "$query_pid" ]] && kill "$query_pid" 2>/dev/null || true
+  [[ -n "$daemon_pid" ]] && kill -KILL "$daemon_pid" 2>/dev/null || true
+  rm -rf "$data_dir" "$log" "$latencies" "$data_dir.requests" "$data_dir.body"
+}
+trap cleanup EXIT
+
+"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
+daemon_pid=$!
+udp_port="" tcp_port=""
+for _ in $(seq 150); do
+  udp_port="$(grep -oE 'udp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
+  tcp_port="$(grep -oE 'tcp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
+  [[ -n "$udp_port" && -n "$tcp_port" ]] && break
+  sleep 0.1
+done
+[[ -n "$tcp_port" ]] || { cat "$log" >&2; exit 1; }
+metrics="http://127.0.0.1:$tcp_port/metrics"
+
+if [[ "$PREFILL" -gt 0 ]]; then
+  echo "== prefill: $PREFILL single-segment traces at $PREFILL_RATE/s"
+  "$loadgen" --target "127.0.0.1:$udp_port" --metrics "$metrics" --pid "$daemon_pid" \
+    --rate "$PREFILL_RATE" --duration "$(awk -v n="$PREFILL" -v r="$PREFILL_RATE" 'BEGIN { print n / r }')" \
+    --single-segment --seed 1 | grep -E '^(sent|lost)'
+fi
+
+echo "== queries back to back: $FILTER"
+# One curl process sends every query over one kept-alive connection, one after the other, so the
+# client costs little CPU; the window covers the whole run.
+now="$(date +%s)"
+printf '{"StartTime": %d, "EndTime": %d, "FilterExpression": "%s"}' \
+  "$((now - 600))" "$((now + DURATION + 600))" "$FILTER" >"$data_dir.body"
+requests="$data_dir.requests"
+for _ in $(seq 20000); do
+  printf 'url = "http://127.0.0.1:%s/TraceSummaries"\nrequest = "POST"\nheader = "Content-Type: application/json"\ndata = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\nnext\n' \
+    "$tcp_port" "$data_dir.body"
+done >"$requests"
+curl -s -K "$requests" >"$latencies" &
+query_pid=$!
+
+echo "== loadgen: $RATE docs/s for $DURATION s (single-segment traces)"
+"$loadgen" --target "127.0.0.1:$udp_port" --metrics "$metrics" --pid "$daemon_pid" \
+  --rate "$RATE" --duration "$DURATION" --single-segment --seed 2 --idle-timeout 1 | grep -E '^(sent|daemon|lost|drain)'
+kill "$query_pid" 2>/dev/null || true
+wait "$query_pid" 2>/dev/null || true
+query_pid=""
+
+echo "== query latency while ingesting"
+awk '$1 != 200 { bad++ } $1 == 200 { print $2 }' "$latencies" | sort -n | awk '
+  { v[NR] = $1 }
+  END {
+    if (NR == 0) { print "no successful query"; exit 1 }
+    printf "queries    %d answered 200; p50 %.0f ms, p90 %.0f ms, max %.0f ms\n",
+      NR, v[int(NR * 0.5 + 0.5)] * 1000, v[int(NR * 0.9 + 0.5)] * 1000, v[NR] * 1000
+  }'
+awk '$1 != 200 { bad++ } END { if (bad) printf "queries    %d did not answer 200\n", bad }' "$latencies"
