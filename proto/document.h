@@ -108,4 +108,8 @@ struct Document {
   std::string raw;
 };
 
+// The heap memory `doc` holds, in bytes, approximately: the object, the heap buffers of its strings
+// and vectors, and an allocator header per allocation. What bounds the ingest queue (-m).
+[[nodiscard]] std::size_t ApproximateMemory(const Document& doc) noexcept;
+
 }  // namespace xrayd::proto

@@ -4,19 +4,15 @@
 
 namespace xrayd::daemon {
 
-namespace {
-// Per-document bookkeeping (strings, vector slots) on top of the raw JSON, so that the capacity
-// bounds memory rather than only payload bytes.
-constexpr std::size_t kDocumentOverhead = 256;
-}  // namespace
-
 IngestQueue::IngestQueue(std::size_t capacity_bytes, Metrics* metrics)
     : capacity_bytes_(capacity_bytes), metrics_(metrics) {}
 
 std::size_t IngestQueue::BatchBytes(const IngestBatch& batch) noexcept {
   std::size_t bytes = 0;
   for (const proto::Document& doc : batch.documents) {
-    bytes += doc.raw.size() + kDocumentOverhead;
+    // What the document holds in memory (its fields, annotations, summary facts), not only its
+    // JSON: the capacity bounds the daemon's memory.
+    bytes += proto::ApproximateMemory(doc);
   }
   return bytes;
 }

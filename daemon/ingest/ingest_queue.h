@@ -1,7 +1,8 @@
 #pragma once
 // IngestQueue: the bounded hand-off from receivers (UDP listener, later the HTTP API) to the
 // storage writer. Multi-producer, single-consumer. Producers never block: TryPush refuses when the
-// queue holds `capacity_bytes` of raw documents, and the caller counts the drop. Thread-safe.
+// queue holds `capacity_bytes` of documents (proto::ApproximateMemory), and the caller counts the
+// drop. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>

@@ -1,0 +1,53 @@
+#include "proto/document.h"
+
+namespace xrayd::proto {
+namespace {
+
+// glibc malloc's per-chunk header and rounding, on average.
+constexpr std::size_t kAllocationOverhead = 16;
+
+// Heap bytes of a string: none while it fits in the object (short-string optimization).
+std::size_t HeapOf(const std::string& s) noexcept {
+  return s.capacity() > 15 ? s.capacity() + 1 + kAllocationOverhead : 0;
+}
+
+std::size_t HeapOf(const std::optional<std::string>& s) noexcept {
+  return s ? HeapOf(*s) : 0;
+}
+
+template <typename T>
+std::size_t VectorHeap(const std::vector<T>& v) noexcept {
+  return v.capacity() == 0 ? 0 : v.capacity() * sizeof(T) + kAllocationOverhead;
+}
+
+std::size_t FactsMemory(const SoleTraceFacts& facts) noexcept {
+  std::size_t bytes = HeapOf(facts.http_url) + HeapOf(facts.http_method) +
+                      HeapOf(facts.http_user_agent) + HeapOf(facts.http_client_ip) +
+                      HeapOf(facts.user) + HeapOf(facts.resource_arn) + HeapOf(facts.instance_id) +
+                      HeapOf(facts.availability_zone) + VectorHeap(facts.inferred_services);
+  for (const std::string& service : facts.inferred_services) {
+    bytes += HeapOf(service);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::size_t ApproximateMemory(const Document& doc) noexcept {
+  std::size_t bytes = sizeof(Document) + HeapOf(doc.trace_id) + HeapOf(doc.id) +
+                      HeapOf(doc.parent_id) + HeapOf(doc.name) + HeapOf(doc.http_method) +
+                      HeapOf(doc.http_url) + HeapOf(doc.http_user_agent) +
+                      HeapOf(doc.http_client_ip) + HeapOf(doc.user) + HeapOf(doc.origin) +
+                      HeapOf(doc.resource_arn) + HeapOf(doc.namespace_) + HeapOf(doc.raw) +
+                      VectorHeap(doc.annotations);
+  for (const Annotation& annotation : doc.annotations) {
+    bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value) +
+             HeapOf(annotation.entity_id);
+  }
+  if (doc.sole_trace) {
+    bytes += FactsMemory(*doc.sole_trace);
+  }
+  return bytes;
+}
+
+}  // namespace xrayd::proto
