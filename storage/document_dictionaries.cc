@@ -52,6 +52,10 @@ struct DocumentDictionaries::Impl {
   std::vector<std::size_t> sample_sizes;
   int training_failures = 0;
 
+  bool EnoughSamples() const {
+    return sample_sizes.size() >= kDictionarySamples || samples.size() >= kDictionarySampleBytes;
+  }
+
   Status LoadWriting() {
     writing_loaded = true;
     XRAYD_TRY_ASSIGN(Statement stmt, db.Prepare(kSelectNewest));
@@ -109,10 +113,10 @@ std::string DocumentDictionaries::Encode(std::string_view json) {
     (void)impl.LoadWriting();  // Unreadable: compress without; the next TrainWhenReady may store.
   }
   if (impl.writing == nullptr) {
-    if (impl.training_failures < kMaxTrainingFailures &&
-        impl.sample_sizes.size() < kDictionarySamples) {
-      impl.samples.append(json);
-      impl.sample_sizes.push_back(json.size());
+    if (impl.training_failures < kMaxTrainingFailures && !impl.EnoughSamples()) {
+      const std::string_view sample = json.substr(0, kDictionarySampleMaxBytes);
+      impl.samples.append(sample);
+      impl.sample_sizes.push_back(sample.size());
     }
     return EncodeDocument(json);
   }
@@ -121,7 +125,7 @@ std::string DocumentDictionaries::Encode(std::string_view json) {
 
 Status DocumentDictionaries::TrainWhenReady() {
   Impl& impl = *impl_;
-  if (impl.writing != nullptr || impl.sample_sizes.size() < kDictionarySamples) {
+  if (impl.writing != nullptr || !impl.EnoughSamples()) {
     return {};
   }
   std::string dict(kDictionaryBytes, '\0');

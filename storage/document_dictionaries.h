@@ -18,8 +18,12 @@
 
 namespace xrayd::storage {
 
-// Training takes the first this-many documents (about 1 MiB of typical segments, ~80 ms once).
+// Training takes the first this-many documents (about 1 MiB of typical segments, ~80 ms once), or
+// fewer when their samples reach kDictionarySampleBytes: each sample is the first
+// kDictionarySampleMaxBytes of a document, so large documents never hold much memory.
 inline constexpr std::size_t kDictionarySamples = 1000;
+inline constexpr std::size_t kDictionarySampleMaxBytes = 2048;
+inline constexpr std::size_t kDictionarySampleBytes = 1u << 20;
 inline constexpr std::size_t kDictionaryBytes = 16384;
 
 class DocumentDictionaries {
@@ -40,7 +44,7 @@ class DocumentDictionaries {
   // also kept as a training sample.
   [[nodiscard]] std::string Encode(std::string_view json);
 
-  // Writer side, outside any transaction: once kDictionarySamples samples are kept, trains the
+  // Writer side, outside any transaction: once enough samples are kept, trains the
   // store's dictionary, stores it in a transaction of its own and compresses with it from then on.
   // A training that fails (too few distinct samples) starts gathering again; after three failures
   // the store stays without a dictionary. kIOError/kResourceExhausted when it cannot be stored: the

@@ -107,6 +107,26 @@ TEST(DocumentDictionariesTest, TheWriterTrainsOnceAndLaterFramesAreSmaller) {
   ExpectAllReadBack(*store, docs);
 }
 
+TEST(DocumentDictionariesTest, LargeDocumentsGiveBoundedSamplesAndTrainSooner) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  // Each sample is at most kDictionarySampleMaxBytes, so these 20 KB documents reach
+  // kDictionarySampleBytes of samples well before kDictionarySamples documents.
+  constexpr std::size_t kCount = kDictionarySampleBytes / kDictionarySampleMaxBytes + 10;
+  static_assert(kCount < kDictionarySamples);
+  std::vector<proto::Document> large = Segments(0, kCount);
+  for (std::size_t i = 0; i < large.size(); ++i) {
+    large[i] = BuildDocument({.trace_id = large[i].trace_id,
+                              .id = large[i].id,
+                              .extra = std::string(20000, static_cast<char>('a' + i % 26))});
+  }
+  ASSERT_TRUE(store->PutDocuments(large, 10));
+  ASSERT_TRUE(store->PutDocuments(Segments(5000, 10), 11));
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  ExpectAllReadBack(*store, large);
+}
+
 TEST(DocumentDictionariesTest, OtherConnectionsAndTheSpoolReadFramesMadeWithIt) {
   const std::string path = TempDbPath();
   auto store = OpenOrDie(path, OpenMode::kReadWrite);
