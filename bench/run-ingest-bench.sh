@@ -4,8 +4,8 @@
 # daemon (SIGTERM) and reports the final database size. See bench/README.md.
 #   RATE=50000 DURATION=30 BUILD_DIR=build-bench JOBS=2 bench/run-ingest-bench.sh [loadgen args...]
 # Extra arguments go to loadgen (e.g. --expect-zero-loss, --seed 7, --single-segment). KEEP_DATA=1
-# keeps the data dir. Reports: loss, daemon CPU per document counted until the daemon is idle, peak
-# RSS, and bytes on disk per byte sent.
+# keeps the data dir; SKIP_BUILD=1 uses BUILD_DIR as it is. Reports: loss, daemon CPU per document
+# counted until the daemon is idle, peak RSS, and bytes on disk per byte sent.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,14 +14,8 @@ DURATION="${DURATION:-30}"
 BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
 JOBS="${JOBS:-2}"
 
-echo "== build (Release) in $BUILD_DIR"
-cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON -DXRAYD_BUILD_TESTS=OFF \
-  -DXRAYD_WERROR=OFF >/dev/null  # gcc 12 -O3 has -Wrestrict false positives
-if ! cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >"$BUILD_DIR/bench-build.log" 2>&1; then
-  grep -E 'error|Error' "$BUILD_DIR/bench-build.log" | head -20 >&2
-  echo "build failed, full log: $BUILD_DIR/bench-build.log" >&2
-  exit 1
-fi
+source "$repo/bench/bench-lib.sh"
+bench_build "$BUILD_DIR" "$JOBS" xrayd loadgen
 xrayd="$BUILD_DIR/daemon/xrayd"
 loadgen="$BUILD_DIR/bench/loadgen"
 
@@ -43,20 +37,7 @@ trap cleanup EXIT
 echo "== start xrayd (data dir $data_dir)"
 "$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
 daemon_pid=$!
-udp_port="" tcp_port=""
-for _ in $(seq 150); do  # up to 15 s
-  udp_port="$(grep -oE 'udp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  tcp_port="$(grep -oE 'tcp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  if [[ -n "$udp_port" && -n "$tcp_port" ]] || ! kill -0 "$daemon_pid" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
-if [[ -z "$udp_port" || -z "$tcp_port" ]]; then
-  echo "xrayd did not print its ports; log:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+bench_wait_ports "$daemon_pid" "$log" udp tcp
 echo "xrayd pid $daemon_pid udp=127.0.0.1:$udp_port tcp=127.0.0.1:$tcp_port"
 
 echo "== loadgen: $RATE docs/s for $DURATION s"

@@ -13,16 +13,8 @@ BATCH="${BATCH:-512}"
 BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
 JOBS="${JOBS:-2}"
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  echo "== build (Release) in $BUILD_DIR"
-  cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON \
-    -DXRAYD_BUILD_TESTS=OFF -DXRAYD_WERROR=OFF >/dev/null
-  if ! cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd otlp_loadgen \
-    >"$BUILD_DIR/otlp-bench-build.log" 2>&1; then
-    grep -E 'error|Error' "$BUILD_DIR/otlp-bench-build.log" | head -20 >&2
-    exit 1
-  fi
-fi
+source "$repo/bench/bench-lib.sh"
+bench_build "$BUILD_DIR" "$JOBS" xrayd otlp_loadgen
 xrayd="$BUILD_DIR/daemon/xrayd"
 loadgen="$BUILD_DIR/bench/otlp_loadgen"
 
@@ -40,20 +32,8 @@ trap cleanup EXIT
 "$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 \
   --otlp-http 127.0.0.1:0 --otlp-grpc off 2>"$log" &
 daemon_pid=$!
-tcp_port="" otlp_port=""
-for _ in $(seq 150); do  # up to 15 s
-  tcp_port="$(grep -oE 'tcp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  otlp_port="$(grep -oE 'otlp_http=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  if [[ -n "$tcp_port" && -n "$otlp_port" ]] || ! kill -0 "$daemon_pid" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
-if [[ -z "$tcp_port" || -z "$otlp_port" ]]; then
-  echo "xrayd did not print its ports; log:" >&2
-  cat "$log" >&2
-  exit 1
-fi
+bench_wait_ports "$daemon_pid" "$log" tcp otlp_http
+otlp_port="$otlp_http_port"
 echo "== xrayd pid $daemon_pid otlp_http=127.0.0.1:$otlp_port; $BATCHES x $BATCH spans"
 status=0
 "$loadgen" --port "$otlp_port" --metrics-port "$tcp_port" --pid "$daemon_pid" \

@@ -4,7 +4,7 @@
 # runs GetTraceSummaries back to back (FILTER over the last 10 minutes, first page). Reports the
 # documents lost and the queries' latency (p50, p90, max, count). Loopback only. See bench/README.md.
 #   RATE=30000 DURATION=30 PREFILL=900000 BUILD_DIR=build-bench bench/run-query-bench.sh
-# The client is one curl process sending the queries one after the other on one connection.
+# The client is curl, 20 queries per process and connection, one after the other.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,13 +16,8 @@ FILTER="${FILTER:-annotation.customer_tier = \\\"v7\\\" AND responsetime > 0.1}"
 BUILD_DIR="${BUILD_DIR:-$repo/build-bench}"
 JOBS="${JOBS:-2}"
 
-echo "== build (Release) in $BUILD_DIR"
-cmake -S "$repo" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DXRAYD_BUILD_BENCH=ON -DXRAYD_BUILD_TESTS=OFF \
-  -DXRAYD_WERROR=OFF >/dev/null
-if ! cmake --build "$BUILD_DIR" -j "$JOBS" --target xrayd loadgen >"$BUILD_DIR/bench-build.log" 2>&1; then
-  grep -E 'error|Error' "$BUILD_DIR/bench-build.log" | head -20 >&2
-  exit 1
-fi
+source "$repo/bench/bench-lib.sh"
+bench_build "$BUILD_DIR" "$JOBS" xrayd loadgen
 xrayd="$BUILD_DIR/daemon/xrayd"
 loadgen="$BUILD_DIR/bench/loadgen"
 
@@ -33,20 +28,13 @@ daemon_pid="" query_pid=""
 cleanup() {
   [[ -n "$query_pid" ]] && kill "$query_pid" 2>/dev/null || true
   [[ -n "$daemon_pid" ]] && kill -KILL "$daemon_pid" 2>/dev/null || true
-  rm -rf "$data_dir" "$log" "$latencies" "$data_dir.requests" "$data_dir.body"
+  rm -rf "$data_dir" "$log" "$latencies" "$data_dir.requests" "$data_dir.body" "$data_dir.stop"
 }
 trap cleanup EXIT
 
 "$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
 daemon_pid=$!
-udp_port="" tcp_port=""
-for _ in $(seq 150); do
-  udp_port="$(grep -oE 'udp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  tcp_port="$(grep -oE 'tcp=127\.0\.0\.1:[0-9]+' "$log" | head -1 | cut -d: -f2 || true)"
-  [[ -n "$udp_port" && -n "$tcp_port" ]] && break
-  sleep 0.1
-done
-[[ -n "$tcp_port" ]] || { cat "$log" >&2; exit 1; }
+bench_wait_ports "$daemon_pid" "$log" udp tcp
 metrics="http://127.0.0.1:$tcp_port/metrics"
 
 if [[ "$PREFILL" -gt 0 ]]; then
@@ -57,24 +45,27 @@ if [[ "$PREFILL" -gt 0 ]]; then
 fi
 
 echo "== queries back to back: $FILTER"
-# One curl process sends every query over one kept-alive connection, one after the other, so the
-# client costs little CPU; the window covers the whole run.
+# A curl process sends 20 queries over one kept-alive connection, one after the other, then the
+# next takes over: the client costs little CPU. The window covers the whole run. The client stops
+# after the batch it is in when sending ends (curl writes its lines when it exits).
 now="$(date +%s)"
 printf '{"StartTime": %d, "EndTime": %d, "FilterExpression": "%s"}' \
   "$((now - 600))" "$((now + DURATION + 600))" "$FILTER" >"$data_dir.body"
 requests="$data_dir.requests"
-for _ in $(seq 20000); do
-  printf 'url = "http://127.0.0.1:%s/TraceSummaries"\nrequest = "POST"\nheader = "Content-Type: application/json"\ndata = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\nnext\n' \
+for i in $(seq 20); do
+  [[ "$i" -gt 1 ]] && echo next
+  printf 'url = "http://127.0.0.1:%s/TraceSummaries"\nrequest = "POST"\nheader = "Content-Type: application/json"\ndata = "@%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\n' \
     "$tcp_port" "$data_dir.body"
 done >"$requests"
-curl -s -K "$requests" >"$latencies" &
+stop="$data_dir.stop"
+(while [[ ! -e "$stop" ]]; do curl -s -K "$requests"; done >"$latencies") &
 query_pid=$!
 
 echo "== loadgen: $RATE docs/s for $DURATION s (single-segment traces)"
 "$loadgen" --target "127.0.0.1:$udp_port" --metrics "$metrics" --pid "$daemon_pid" \
   --rate "$RATE" --duration "$DURATION" --single-segment --seed 2 --idle-timeout 1 | grep -E '^(sent|daemon|lost|drain)'
-kill "$query_pid" 2>/dev/null || true
-wait "$query_pid" 2>/dev/null || true
+touch "$stop"
+wait "$query_pid" || true
 query_pid=""
 
 echo "== query latency while ingesting"

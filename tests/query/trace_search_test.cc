@@ -127,6 +127,23 @@ class TraceSearchTest : public ::testing::Test {
     return out;
   }
 
+  // Every accepted spec example: search (one page, and pages of two) gives the evaluator's answer,
+  // and that answer is the fixture table's.
+  void CheckSpecExamples(const std::string& phase, const GroupLookup& groups) {
+    for (const testing::FilterExample& example : testing::FilterExamples()) {
+      if (example.rejected)
+        continue;
+      SCOPED_TRACE(phase + " #" + std::to_string(example.number) + " " + example.expression);
+      const std::vector<std::string> expected = BruteForce(example.expression, groups);
+      EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
+      EXPECT_EQ(SearchAll(example.expression, 2, groups), expected);
+      if (example.expression.find("group.") == std::string::npos) {
+        // The fixture table's exact sets (written for the evaluator) hold through search too.
+        EXPECT_EQ(expected, example.matches);
+      }
+    }
+  }
+
   std::unique_ptr<storage::TraceStore> store_;
 };
 
@@ -146,24 +163,9 @@ GroupLookup OneGroup(const std::string& name, const std::string& filter) {
 TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithStaleAndFreshSummaries) {
   PutFixtures();
   const GroupLookup groups = OneGroup("high_response_time", "responsetime > 5");
-  auto check_all = [&](const char* phase) {
-    for (const testing::FilterExample& example : testing::FilterExamples()) {
-      if (example.rejected)
-        continue;
-      SCOPED_TRACE(std::string(phase) + " #" + std::to_string(example.number) + " " +
-                   example.expression);
-      const std::vector<std::string> expected = BruteForce(example.expression, groups);
-      EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
-      EXPECT_EQ(SearchAll(example.expression, 2, groups), expected);
-      if (example.expression.find("group.") == std::string::npos) {
-        // The fixture table's exact sets (written for the evaluator) hold through search too.
-        EXPECT_EQ(expected, example.matches);
-      }
-    }
-  };
-  check_all("stale");
+  CheckSpecExamples("stale", groups);
   SummarizeAll();
-  check_all("fresh");
+  CheckSpecExamples("fresh", groups);
 }
 
 // The storage writer summarizes a trace that arrives as one document in the same transaction
@@ -179,20 +181,9 @@ TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithSummariesWrittenOnInges
   ASSERT_LT(stale->size(), traces->size()) << "no fixture was summarized on ingest";
   ASSERT_GT(stale->size(), 0u) << "every fixture is one document: the mix is not tested";
   const GroupLookup groups = OneGroup("high_response_time", "responsetime > 5");
-  auto check_all = [&](const char* phase) {
-    for (const testing::FilterExample& example : testing::FilterExamples()) {
-      if (example.rejected)
-        continue;
-      SCOPED_TRACE(std::string(phase) + " #" + std::to_string(example.number) + " " +
-                   example.expression);
-      const std::vector<std::string> expected = BruteForce(example.expression, groups);
-      EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
-      EXPECT_EQ(SearchAll(example.expression, 3, groups), expected);
-    }
-  };
-  check_all("one-document traces fresh");
+  CheckSpecExamples("one-document traces fresh", groups);
   SummarizeAll();
-  check_all("all fresh");
+  CheckSpecExamples("all fresh", groups);
 }
 
 TEST_F(TraceSearchTest, ExactSqlSkipsEvaluationForFreshSummaries) {
