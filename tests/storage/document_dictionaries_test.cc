@@ -81,6 +81,13 @@ std::vector<proto::Document> FillPastTraining(TraceStore& store) {
   return all;
 }
 
+// FillPastTraining in a writer that is closed afterwards (the store as a restart finds it).
+std::vector<proto::Document> FillPastTrainingAndClose(const std::string& path) {
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  EXPECT_NE(store, nullptr);
+  return store ? FillPastTraining(*store) : std::vector<proto::Document>{};
+}
+
 void ExpectAllReadBack(TraceStore& store, const std::vector<proto::Document>& docs) {
   for (const proto::Document& doc : docs) {
     auto stored = store.GetDocuments(doc.trace_id);
@@ -149,12 +156,8 @@ TEST(DocumentDictionariesTest, OtherConnectionsAndTheSpoolReadFramesMadeWithIt) 
 
 TEST(DocumentDictionariesTest, ARestartedWriterKeepsTheDictionaryItHas) {
   const std::string path = TempDbPath();
-  std::vector<proto::Document> docs;
-  {
-    auto store = OpenOrDie(path, OpenMode::kReadWrite);
-    ASSERT_NE(store, nullptr);
-    docs = FillPastTraining(*store);
-  }
+  std::vector<proto::Document> docs = FillPastTrainingAndClose(path);
+  ASSERT_FALSE(docs.empty());
   auto store = OpenOrDie(path, OpenMode::kReadWrite);
   ASSERT_NE(store, nullptr);
   const std::vector<proto::Document> more = Segments(5000, 1500);
@@ -167,12 +170,8 @@ TEST(DocumentDictionariesTest, ARestartedWriterKeepsTheDictionaryItHas) {
 
 TEST(DocumentDictionariesTest, AFrameWhoseDictionaryIsGoneIsAnErrorNotACrash) {
   const std::string path = TempDbPath();
-  std::vector<proto::Document> docs;
-  {
-    auto store = OpenOrDie(path, OpenMode::kReadWrite);
-    ASSERT_NE(store, nullptr);
-    docs = FillPastTraining(*store);
-  }
+  std::vector<proto::Document> docs = FillPastTrainingAndClose(path);
+  ASSERT_FALSE(docs.empty());
   {
     auto db = Database::Open(path, DatabaseOptions{});
     ASSERT_TRUE(db);
