@@ -137,18 +137,31 @@ std::vector<PeriodValue> Periods(AlarmService& service, const std::string& group
     return out;
   }
   std::vector<Sample> samples = service.GroupSamples(group, start, end);
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.timestamp < b.timestamp; });
+  // Walks the samples, not the periods: a 1 s period over a year is 3e7 periods, mostly empty.
   const double p = static_cast<double>(period);
-  for (double t = std::floor(start / p) * p; t < end; t += p) {
-    std::vector<double> values;
-    for (const Sample& s : samples) {
-      if (s.timestamp >= t && s.timestamp < t + p) {
-        values.push_back(s.value);
-      }
-    }
+  const double first = std::floor(start / p) * p;
+  std::vector<double> values;
+  double current = 0;
+  auto close = [&] {
     if (!values.empty()) {
-      out.push_back({t, Aggregate(statistic, values), values.size()});
+      out.push_back({current, Aggregate(statistic, values), values.size()});
+      values.clear();
     }
+  };
+  for (const Sample& s : samples) {
+    const double t = std::floor(s.timestamp / p) * p;
+    if (t < first || t >= end) {
+      continue;
+    }
+    if (!values.empty() && t != current) {
+      close();
+    }
+    current = t;
+    values.push_back(s.value);
   }
+  close();
   return out;
 }
 
