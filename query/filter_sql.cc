@@ -109,7 +109,9 @@ Part FlagTest(std::int64_t flag, const Comparison& c) {
 Part ValueExists(std::string_view key, const Comparison& c) {
   Part part;
   part.exact = false;
-  part.sql = "EXISTS(SELECT 1 FROM annotations a WHERE a.bucket = (t.seq >> 10) AND a.key = ?";
+  part.sql =
+      "EXISTS(SELECT 1 FROM annotations a WHERE a.bucket = (t.seq >> 10) AND "
+      "a.key_id = (SELECT id FROM annotation_key_names WHERE key = ?)";
   part.params.emplace_back(std::string(key));
   if (c.op) {
     if (const auto* text = std::get_if<std::string>(&c.value)) {

@@ -1,6 +1,7 @@
 #include "storage/schema.h"
 
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,6 +101,30 @@ CREATE TABLE zstd_dictionaries(
   content BLOB NOT NULL
 );
 )sql",
+    // 6 -> 7: annotation keys by id (see schema.h, "Annotation keys"). The reserved keys' ids are
+    // fixed (storage/annotation_keys.cc). traces.annotation_keys rows stay TEXT until rewritten.
+    R"sql(
+CREATE TABLE annotation_key_names(
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE
+);
+INSERT INTO annotation_key_names(id, key)
+  VALUES(1, '$service'), (2, '$user'), (3, '$az'), (4, '$instance'), (5, '$arn');
+INSERT OR IGNORE INTO annotation_key_names(key) SELECT DISTINCT key FROM annotations;
+CREATE TABLE annotations_by_key_id(
+  bucket INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  vtype INTEGER NOT NULL,
+  value NOT NULL,
+  trace_seq INTEGER NOT NULL,
+  PRIMARY KEY(bucket, key_id, vtype, value, trace_seq)
+) WITHOUT ROWID;
+INSERT INTO annotations_by_key_id(bucket, key_id, vtype, value, trace_seq)
+  SELECT a.bucket, k.id, a.vtype, a.value, a.trace_seq
+  FROM annotations a JOIN annotation_key_names k ON k.key = a.key;
+DROP TABLE annotations;
+ALTER TABLE annotations_by_key_id RENAME TO annotations;
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {
@@ -110,6 +135,15 @@ Result<std::int64_t> UserVersion(Database& db) {
 
 Status Migrate(Database& db) {
   return MigrateUserVersion(db, kMigrations, "store schema");
+}
+
+Status MigrateTo(Database& db, std::int64_t version) {
+  if (version < 0 || version > kSchemaVersion) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no store schema version " + std::to_string(version));
+  }
+  return MigrateUserVersion(db, std::span(kMigrations).first(static_cast<std::size_t>(version)),
+                            "store schema");
 }
 
 Status CheckSchema(Database& db) {

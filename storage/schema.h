@@ -16,9 +16,10 @@
 //   keys; in_progress_count = stored documents that are in progress (partial <=> > 0); revision =
 //   accepted writes; bytes = sum of the stored raw sizes; root_id (NULL until it arrives)/root_name
 //   = the segment without parent_id; annotation_keys = the annotation keys indexed for the trace,
-//   comma-separated in first-come order, at most 50 (docs/segment-document.md#annotations; keys
-//   match [A-Za-z0-9_]+). Indexed by updated_at (traces list --since) and start_time (time-range
-//   queries).
+//   in first-come order, at most 50 (docs/segment-document.md#annotations): a BLOB of key ids
+//   (storage/annotation_keys.h) since version 7; rows written before stay TEXT "k1,k2,..." (keys
+//   match [A-Za-z0-9_]+) until the writer next changes them. Indexed by updated_at (traces list
+//   --since) and start_time (time-range queries).
 // documents (rowid seq = arrival order of the key): UNIQUE(trace_seq, id), also the per-trace path;
 //   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
 //   progress; raw BLOB is the document as received, kept as a zstd frame when that is smaller
@@ -26,15 +27,20 @@
 //   same); bytes = the JSON's size; received_at = first write. The writer inserts
 //   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored
 //   row.
-// annotations (WITHOUT ROWID): PK(bucket, key, vtype, value, trace_seq), deduplicated, where
+// annotations (WITHOUT ROWID): PK(bucket, key_id, vtype, value, trace_seq), deduplicated, where
 //   bucket = trace_seq >> 10 (kAnnotationBucketBits: 1024 traces per bucket). vtype 0 string (value
 //   TEXT), 1 number (value REAL), 2 bool (value INTEGER 0/1). `value` has no type affinity.
 //   The bucket prefix keeps the inserts of a batch inside the newest buckets, so a commit dirties a
 //   few index pages instead of pages all over a key-ordered index. Queries MUST constrain vtype and
 //   visit buckets: for each bucket in [lo, hi] (a recursive CTE, or a loop), one index range
-//   `bucket = ? AND key = ? AND vtype = ? AND value {=,<,>,BETWEEN} ?`. For a time range, lo/hi
+//   `bucket = ? AND key_id = ? AND vtype = ? AND value {=,<,>,BETWEEN} ?`. For a time range, lo/hi
 //   come from the traces in range (min/max seq via traces_by_start_time, >> 10); all time:
 //   min/max(bucket). Join traces ON seq = trace_seq for the trace id.
+// Annotation keys (version 7): annotation_key_names(id INTEGER PRIMARY KEY, key TEXT UNIQUE);
+//   annotations.key_id refers to it, so a key's text is stored once. Queries name a key with
+//   `key_id = (SELECT id FROM annotation_key_names WHERE key = ?)` (NULL, matching nothing, for a
+//   key never indexed). Ids are never deleted or reused. The reserved keys below have fixed ids
+//   1-5 (storage/annotation_keys.cc); only the writer (TraceStore::PutDocuments) adds names.
 //
 // Summaries (version 2), a cache for search (docs/filter-language.md#how-search-evaluates-filters),
 // never the source of truth:
@@ -83,11 +89,14 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 6;
+inline constexpr std::int64_t kSchemaVersion = 7;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.
 [[nodiscard]] Status Migrate(Database& db);
+// As Migrate, but stops at `version` (<= kSchemaVersion): how tests make a store as an older build
+// left it.
+[[nodiscard]] Status MigrateTo(Database& db, std::int64_t version);
 
 // Checks that a (read-only) database holds a store this build can read.
 // Fails with kInvalidArgument if it holds no store or another schema version.

@@ -107,6 +107,10 @@ bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
+bool Statement::ColumnIsText(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_TEXT;
+}
+
 std::int64_t Statement::ColumnInt64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }

@@ -42,6 +42,7 @@ class Statement {
 
   // Column readers, valid after Step() returned true and until the next Step/Reset.
   bool ColumnIsNull(int column) const;
+  bool ColumnIsText(int column) const;
   std::int64_t ColumnInt64(int column) const;
   double ColumnDouble(int column) const;
   std::string_view ColumnText(int column) const;  // Also reads blobs.

@@ -29,7 +29,9 @@ WITH RECURSIVE
                  UNION ALL SELECT n + 1 FROM buckets, range WHERE n < range.hi)
 SELECT t.trace_id
 FROM buckets
-  JOIN annotations a ON a.bucket = buckets.n AND a.key = ?1 AND a.vtype = ?2 AND a.value = ?3
+  JOIN annotations a ON a.bucket = buckets.n
+    AND a.key_id = (SELECT id FROM annotation_key_names WHERE key = ?1)
+    AND a.vtype = ?2 AND a.value = ?3
   JOIN traces t ON t.seq = a.trace_seq
 ORDER BY t.trace_id)sql";
 

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/annotation_keys.h"
 #include "storage/database.h"
 #include "storage/document_dictionaries.h"
 #include "storage/statement.h"
@@ -91,7 +92,7 @@ inline constexpr int kAnnotationBucketBits = 10;
 // The writer's memory of one trace, valid while the cache is (see TraceStore::Impl::cache_valid).
 struct CachedTrace {
   std::int64_t seq = 0;
-  std::string keys;  // Indexed annotation keys, comma-separated, first come first.
+  std::string keys;  // Ids of the indexed annotation keys (a key set, storage/annotation_keys.h).
   std::uint32_t key_count = 0;
   std::uint64_t batch = 0;  // Batch in which `delta` was assigned.
   std::uint32_t delta = 0;  // Index into Impl::deltas while batch == Impl::batch.
@@ -125,7 +126,7 @@ INSERT OR REPLACE INTO trace_summaries(seq, response_time, duration, flags, http
                                        http_method, http_useragent, http_clientip)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
 inline constexpr std::string_view kInsertSummaryValue =
-    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
+    "INSERT OR IGNORE INTO annotations(bucket, key_id, vtype, value, trace_seq) "
     "VALUES(?1, ?2, 0, ?3, ?4)";
 // Writes `row` as the summary of trace `seq` with the two statements above.
 [[nodiscard]] Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t seq,
@@ -177,6 +178,7 @@ struct TraceStore::Impl {
   Statement upsert_summary;  // Summaries written by the writer itself (SoleDocumentSummarizer).
   Statement insert_summary_value;
   TraceStore::SoleDocumentSummarizer sole_summarizer;
+  AnnotationKeyIds key_ids;  // Writer only.
 
   bool forward_spool = false;
   std::int64_t forward_acked = 0;     // Highest acknowledged forward_queue seq.

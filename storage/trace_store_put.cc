@@ -66,7 +66,7 @@ constexpr std::string_view kSpoolDocument =
 constexpr std::string_view kDeleteForwarded = "DELETE FROM forward_queue WHERE seq <= ?1";
 
 constexpr std::string_view kInsertAnnotation =
-    "INSERT OR IGNORE INTO annotations(bucket, key, vtype, value, trace_seq) "
+    "INSERT OR IGNORE INTO annotations(bucket, key_id, vtype, value, trace_seq) "
     "VALUES(?1, ?2, ?3, ?4, ?5)";
 
 // docs/segment-document.md#annotations: indexed annotation keys per trace.
@@ -81,26 +81,6 @@ bool IsRoot(const proto::Document& doc) {
 
 std::string_view AsBytes(const TraceKey& key) {
   return {reinterpret_cast<const char*>(key.data()), key.size()};
-}
-
-// `keys` is "k1,k2,..."; keys match [A-Za-z0-9_]+ (proto drops others), so ',' cannot occur in one.
-bool HasKey(std::string_view keys, std::string_view key) {
-  while (!keys.empty()) {
-    const std::size_t comma = keys.find(',');
-    if (keys.substr(0, comma) == key) {
-      return true;
-    }
-    if (comma == std::string_view::npos) {
-      break;
-    }
-    keys.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-std::uint32_t CountKeys(std::string_view keys) {
-  return keys.empty() ? 0
-                      : static_cast<std::uint32_t>(std::count(keys.begin(), keys.end(), ',') + 1);
 }
 
 std::size_t HashAnnotation(const proto::Annotation& a) {
@@ -213,7 +193,7 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
   XRAYD_TRY(PrepareInto(*db, kUpsertSummary, upsert_summary));
   XRAYD_TRY(PrepareInto(*db, kInsertSummaryValue, insert_summary_value));
-  return {};
+  return key_ids.Prepare(*db);
 }
 
 void TraceStore::Impl::DropCache() {
@@ -247,6 +227,7 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   if (!status) {
     // The cache may name rows and keys that the rollback removes.
     impl.DropCache();
+    impl.key_ids.Forget();  // Ids assigned in the rolled-back transaction are gone.
     if (!impl.db->InAutocommit()) {
       // SQLite may already have rolled back (e.g. on SQLITE_FULL); only roll back an open one.
       // A failed ROLLBACK leaves nothing to do but report the original error.
@@ -313,8 +294,12 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
       CachedTrace entry;
       if (row) {
         entry.seq = select_trace.ColumnInt64(0);
-        entry.keys = std::string(select_trace.ColumnText(1));
-        entry.key_count = CountKeys(entry.keys);
+        if (select_trace.ColumnIsText(1)) {  // Written before version 7: key names.
+          XRAYD_TRY_ASSIGN(entry.keys, key_ids.SetFromNames(select_trace.ColumnText(1)));
+        } else {
+          entry.keys = std::string(select_trace.ColumnText(1));
+        }
+        entry.key_count = KeySetSize(entry.keys);
       } else {
         entry.seq = next_seq++;
         is_new = true;
@@ -450,15 +435,13 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   for (const proto::Annotation& annotation : doc.annotations) {
     // docs/segment-document.md#annotations [local]: the first 50 distinct keys of the trace, in
     // arrival then document order.
-    if (!HasKey(trace.keys, annotation.key)) {
+    XRAYD_TRY_ASSIGN(const std::int64_t key_id, key_ids.IdOf(annotation.key));
+    if (!KeySetHas(trace.keys, key_id)) {
       if (trace.key_count >= kMaxIndexedKeys) {
         ++stats.annotations_over_limit;
         continue;
       }
-      if (!trace.keys.empty()) {
-        trace.keys += ',';
-      }
-      trace.keys += annotation.key;
+      AppendKeyId(trace.keys, key_id);
       ++trace.key_count;
       delta.keys_changed = true;
     }
@@ -477,7 +460,7 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
     ResetOnExit reset(stmt);
     const proto::AnnotationValue& value = annotation.value;
     XRAYD_TRY(stmt.BindInt64(1, bucket));
-    XRAYD_TRY(stmt.BindText(2, annotation.key));
+    XRAYD_TRY(stmt.BindInt64(2, key_id));
     XRAYD_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(value.type)));
     XRAYD_TRY(BindAnnotationValue(stmt, 4, value));
     XRAYD_TRY(stmt.BindInt64(5, trace.seq));
@@ -521,7 +504,7 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
         XRAYD_TRY(stmt.BindNull(10));
       }
       XRAYD_TRY(stmt.BindText(11, delta.root_name));
-      XRAYD_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_TRY(stmt.BindBlob(12, trace.keys));
       XRAYD_TRY(stmt.BindInt64(13, summary ? 1 : 0));
       XRAYD_TRY(stmt.Run());
       if (summary) {
@@ -548,7 +531,7 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     }
     XRAYD_TRY(stmt.BindText(11, delta.root_name));
     if (delta.keys_changed) {
-      XRAYD_TRY(stmt.BindText(12, trace.keys));
+      XRAYD_TRY(stmt.BindBlob(12, trace.keys));
     } else {
       XRAYD_TRY(stmt.BindNull(12));
     }

@@ -82,9 +82,13 @@ Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t 
     XRAYD_TRY(upsert.Run());
   }
   for (const auto& [value_key, value] : r.values) {
+    const std::optional<std::int64_t> key_id = ReservedKeyId(value_key);
+    if (!key_id) {
+      return MakeError(ErrorCode::kInternal, "summary value under an unreserved key " + value_key);
+    }
     ResetOnExit reset(insert_value);
     XRAYD_TRY(insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
-    XRAYD_TRY(insert_value.BindText(2, value_key));
+    XRAYD_TRY(insert_value.BindInt64(2, *key_id));
     XRAYD_TRY(insert_value.BindText(3, value));
     XRAYD_TRY(insert_value.BindInt64(4, seq));
     XRAYD_TRY(insert_value.Run());

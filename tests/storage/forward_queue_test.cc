@@ -259,20 +259,15 @@ TEST(ForwardQueueTest, MigrationFromVersionThreeKeepsTheSpooledCopies) {
   const std::string v3_raw_a = R"({"name":"old-a","id":"0000000000000a01"})";
   const std::string v3_raw_b = R"({"name":"old-b","id":"0000000000000a02"})";
   {
-    // A version-3 store: today's schema minus doc_seq and the dictionaries, user_version 3, rows
-    // as v3 wrote them.
-    { ASSERT_TRUE(TraceStore::Open(path, OpenMode::kReadWrite)); }
+    // A version-3 store with rows as version 3 wrote them.
     auto db = Database::Open(path, DatabaseOptions{});
     ASSERT_TRUE(db) << db.error().message;
-    ASSERT_TRUE(
-        (*db)->Exec("ALTER TABLE forward_queue DROP COLUMN doc_seq;"
-                    "DROP TABLE zstd_dictionaries;"
-                    "PRAGMA user_version=3;"
-                    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
-                    std::to_string(v3_raw_a.size()) + ", '" + v3_raw_a +
-                    "');"
-                    "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
-                    std::to_string(v3_raw_b.size()) + ", '" + v3_raw_b + "');"));
+    ASSERT_TRUE(MigrateTo(**db, 3));
+    ASSERT_TRUE((*db)->Exec("INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                            std::to_string(v3_raw_a.size()) + ", '" + v3_raw_a +
+                            "');"
+                            "INSERT INTO forward_queue(received_at, bytes, raw) VALUES(1.0, " +
+                            std::to_string(v3_raw_b.size()) + ", '" + v3_raw_b + "');"));
   }
   auto store = TraceStore::Open(path, OpenMode::kReadWrite);
   ASSERT_TRUE(store) << store.error().message;
