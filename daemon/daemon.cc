@@ -32,6 +32,7 @@
 #include "query/summarizer.h"
 #include "query/trace_summary_row.h"
 #include "storage/alarm_store.h"
+#include "storage/frame_encoder.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::daemon {
@@ -93,6 +94,7 @@ struct Daemon::Impl {
   Metrics metrics;
   IngestQueue queue;
   std::unique_ptr<storage::TraceStore> store;
+  std::shared_ptr<const storage::FrameEncoder> frame_encoder;  // The store's, for the receivers.
   std::unique_ptr<StorageWriter> writer;
   std::unique_ptr<Checkpointer> checkpointer;
   std::unique_ptr<Retention> retention;  // Deletes old traces; refreshes the store gauges.
@@ -140,6 +142,8 @@ Status Daemon::Impl::OpenStore(Rollback& rollback) {
     return tl::unexpected(opened.error());
   }
   store = std::move(*opened);
+  // Taken before the writer thread starts: the store's connection is the writer's from then on.
+  frame_encoder = store->SharedFrameEncoder();
   rollback.Add([this] { store.reset(); });
   checkpointer =
       std::make_unique<Checkpointer>(config.StorePath(), std::chrono::milliseconds(250), metrics);
@@ -372,6 +376,7 @@ Status Daemon::Impl::StartOtlpGrpc(Rollback& rollback) {
 
 Status Daemon::Impl::StartUdp(Rollback& rollback) {
   udp = std::make_unique<UdpListener>(queue, metrics);
+  udp->EncodeWith(frame_encoder);
   if (Status s = udp->Start(config.udp, config.receive_buffer_bytes); !s) {
     return s;
   }

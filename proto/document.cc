@@ -39,7 +39,7 @@ std::size_t ApproximateMemory(const Document& doc) noexcept {
                       HeapOf(doc.http_url) + HeapOf(doc.http_user_agent) +
                       HeapOf(doc.http_client_ip) + HeapOf(doc.user) + HeapOf(doc.origin) +
                       HeapOf(doc.resource_arn) + HeapOf(doc.namespace_) + HeapOf(doc.raw) +
-                      VectorHeap(doc.annotations);
+                      HeapOf(doc.stored_raw) + VectorHeap(doc.annotations);
   for (const Annotation& annotation : doc.annotations) {
     bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value) +
              HeapOf(annotation.entity_id);

@@ -106,6 +106,10 @@ struct Document {
   // The document's JSON text: the body byte-for-byte minus trailing whitespace; for an element of
   // the array form, the element re-serialized minified (same JSON value, not the same bytes).
   std::string raw;
+
+  // raw as the store keeps it (storage/document_codec.h), when a receiver made it off the storage
+  // writer's thread (storage::FrameEncoder); empty: the writer makes it. Opaque outside storage/.
+  std::string stored_raw;
 };
 
 // The heap memory `doc` holds, in bytes, approximately: the object, the heap buffers of its strings

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "storage/document_frame.h"
@@ -15,11 +16,6 @@ struct CctxFree {
 struct DctxFree {
   void operator()(ZSTD_DCtx* ctx) const noexcept { ZSTD_freeDCtx(ctx); }
 };
-
-ZSTD_CCtx* ThreadCompressor() {
-  thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> ctx(ZSTD_createCCtx());
-  return ctx.get();
-}
 
 ZSTD_DCtx* ThreadDecompressor() {
   thread_local std::unique_ptr<ZSTD_DCtx, DctxFree> ctx(ZSTD_createDCtx());
@@ -35,7 +31,7 @@ bool IsCompressedDocument(std::string_view blob) noexcept {
 }
 
 std::string EncodeDocument(std::string_view json) {
-  return internal::EncodeFrame(json, ThreadCompressor(), nullptr);
+  return internal::EncodeFrame(json, internal::ThreadCompressor(), nullptr);
 }
 
 Result<std::string> DecodeDocument(std::string_view blob) {
@@ -47,11 +43,24 @@ Result<std::string> DecodeDocument(std::string_view blob) {
 
 namespace internal {
 
+ZSTD_CCtx* ThreadCompressor() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> ctx(ZSTD_createCCtx());
+  return ctx.get();
+}
+
 std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx, const ZSTD_CDict* dict) {
   if (ctx == nullptr) {
     return std::string(json);  // Out of memory for the context: store plain, still readable.
   }
-  std::string frame(ZSTD_compressBound(json.size()), '\0');
+  // Compressed into a per-thread buffer, then copied: the result holds no spare capacity (it may
+  // wait in the ingest queue, which counts its memory). Rare large documents get their own buffer,
+  // so that the thread's does not keep their size.
+  constexpr std::size_t kThreadBufferMax = 256 * 1024;
+  thread_local std::string thread_buffer;
+  std::string own_buffer;
+  const std::size_t bound = ZSTD_compressBound(json.size());
+  std::string& frame = bound <= kThreadBufferMax ? thread_buffer : own_buffer;
+  frame.resize(std::max(frame.size(), bound));
   const std::size_t size = dict == nullptr
                                ? ZSTD_compressCCtx(ctx, frame.data(), frame.size(), json.data(),
                                                    json.size(), kCompressionLevel)
@@ -60,8 +69,7 @@ std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx, const ZSTD_CDict*
   if (ZSTD_isError(size) || size >= json.size()) {
     return std::string(json);
   }
-  frame.resize(size);
-  return frame;
+  return std::string(frame.data(), size);
 }
 
 tl::unexpected<Error> CorruptDocument(std::string_view why) {

@@ -9,6 +9,7 @@
 
 #include "storage/document_codec.h"
 #include "storage/document_frame.h"
+#include "storage/frame_encoder.h"
 
 namespace xrayd::storage {
 namespace {
@@ -21,14 +22,8 @@ constexpr std::string_view kSelectById = "SELECT content FROM zstd_dictionaries 
 constexpr std::string_view kInsert =
     "INSERT INTO zstd_dictionaries(dict_id, created_at, content) VALUES(?1, ?2, ?3)";
 
-struct CDictFree {
-  void operator()(ZSTD_CDict* dict) const noexcept { ZSTD_freeCDict(dict); }
-};
 struct DDictFree {
   void operator()(ZSTD_DDict* dict) const noexcept { ZSTD_freeDDict(dict); }
-};
-struct CctxFree {
-  void operator()(ZSTD_CCtx* ctx) const noexcept { ZSTD_freeCCtx(ctx); }
 };
 struct DctxFree {
   void operator()(ZSTD_DCtx* ctx) const noexcept { ZSTD_freeDCtx(ctx); }
@@ -40,11 +35,10 @@ struct DocumentDictionaries::Impl {
   explicit Impl(Database& database) : db(database) {}
 
   Database& db;
-  std::unique_ptr<ZSTD_CCtx, CctxFree> cctx{ZSTD_createCCtx()};
   std::unique_ptr<ZSTD_DCtx, DctxFree> dctx{ZSTD_createDCtx()};
-  // Writing: the store's dictionary, once loaded or trained.
+  // Writing: compresses with the store's dictionary once it is loaded or trained.
   bool writing_loaded = false;
-  std::unique_ptr<ZSTD_CDict, CDictFree> writing;
+  std::shared_ptr<FrameEncoder> writing = std::make_shared<FrameEncoder>();
   // Reading: dictionaries by id, loaded on first use (a store has one or a few).
   std::map<unsigned, std::unique_ptr<ZSTD_DDict, DDictFree>> reading;
   // Training samples, concatenated, and their sizes.
@@ -61,10 +55,23 @@ struct DocumentDictionaries::Impl {
     XRAYD_TRY_ASSIGN(Statement stmt, db.Prepare(kSelectNewest));
     XRAYD_TRY_ASSIGN(const bool row, stmt.Step());
     if (row) {
-      const std::string_view content = stmt.ColumnText(1);
-      writing.reset(ZSTD_createCDict(content.data(), content.size(), internal::kCompressionLevel));
+      writing->Publish(stmt.ColumnText(1));
     }
     return {};
+  }
+
+  void LoadWritingOnce() {
+    if (!writing_loaded) {
+      (void)LoadWriting();  // Unreadable: compress without; the next TrainWhenReady may store.
+    }
+  }
+
+  void KeepSample(std::string_view json) {
+    if (!writing->HasDictionary() && training_failures < kMaxTrainingFailures && !EnoughSamples()) {
+      const std::string_view sample = json.substr(0, kDictionarySampleMaxBytes);
+      samples.append(sample);
+      sample_sizes.push_back(sample.size());
+    }
   }
 
   Result<const ZSTD_DDict*> Reading(unsigned id) {
@@ -92,7 +99,12 @@ DocumentDictionaries::DocumentDictionaries(Database& db) : impl_(std::make_uniqu
 DocumentDictionaries::~DocumentDictionaries() = default;
 
 bool DocumentDictionaries::HasWritingDictionary() const {
-  return impl_->writing != nullptr;
+  return impl_->writing->HasDictionary();
+}
+
+std::shared_ptr<const FrameEncoder> DocumentDictionaries::SharedEncoder() {
+  impl_->LoadWritingOnce();
+  return impl_->writing;
 }
 
 Result<std::string> DocumentDictionaries::Decode(std::string_view blob) {
@@ -108,24 +120,25 @@ Result<std::string> DocumentDictionaries::Decode(std::string_view blob) {
 }
 
 std::string DocumentDictionaries::Encode(std::string_view json) {
-  Impl& impl = *impl_;
-  if (!impl.writing_loaded) {
-    (void)impl.LoadWriting();  // Unreadable: compress without; the next TrainWhenReady may store.
+  impl_->LoadWritingOnce();
+  impl_->KeepSample(json);
+  return impl_->writing->Encode(json);
+}
+
+std::string_view DocumentDictionaries::Encode(std::string_view json, std::string_view encoded,
+                                              std::string& scratch) {
+  if (encoded.empty()) {
+    scratch = Encode(json);
+    return scratch;
   }
-  if (impl.writing == nullptr) {
-    if (impl.training_failures < kMaxTrainingFailures && !impl.EnoughSamples()) {
-      const std::string_view sample = json.substr(0, kDictionarySampleMaxBytes);
-      impl.samples.append(sample);
-      impl.sample_sizes.push_back(sample.size());
-    }
-    return EncodeDocument(json);
-  }
-  return internal::EncodeFrame(json, impl.cctx.get(), impl.writing.get());
+  impl_->LoadWritingOnce();
+  impl_->KeepSample(json);
+  return encoded;
 }
 
 Status DocumentDictionaries::TrainWhenReady() {
   Impl& impl = *impl_;
-  if (impl.writing != nullptr || !impl.EnoughSamples()) {
+  if (impl.writing->HasDictionary() || !impl.EnoughSamples()) {
     return {};
   }
   std::string dict(kDictionaryBytes, '\0');
@@ -156,7 +169,7 @@ Status DocumentDictionaries::TrainWhenReady() {
     return stored;
   }
   // Only a committed dictionary is used: a frame never names one that a reader cannot find.
-  impl.writing.reset(ZSTD_createCDict(dict.data(), dict.size(), internal::kCompressionLevel));
+  impl.writing->Publish(dict);
   impl.samples = std::string();
   impl.sample_sizes = std::vector<std::size_t>();
   return {};

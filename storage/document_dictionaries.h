@@ -15,6 +15,7 @@
 
 #include "proto/result.h"
 #include "storage/database.h"
+#include "storage/frame_encoder.h"
 
 namespace xrayd::storage {
 
@@ -43,6 +44,16 @@ class DocumentDictionaries {
   // one (loaded from the store on the first call), else as EncodeDocument. Until then `json` is
   // also kept as a training sample.
   [[nodiscard]] std::string Encode(std::string_view json);
+
+  // Writer side. As Encode, for a document whose stored form `encoded` another thread may have made
+  // with SharedEncoder() (empty: it did not): keeps the training sample and returns `encoded`, or
+  // encodes `json` into `scratch` and returns that.
+  [[nodiscard]] std::string_view Encode(std::string_view json, std::string_view encoded,
+                                        std::string& scratch);
+
+  // Writer side. What Encode compresses with, for other threads to make stored forms with: it
+  // follows the store's dictionary as it is loaded or trained.
+  [[nodiscard]] std::shared_ptr<const FrameEncoder> SharedEncoder();
 
   // Writer side, outside any transaction: once enough samples are kept, trains the
   // store's dictionary, stores it in a transaction of its own and compresses with it from then on.

@@ -17,6 +17,9 @@ namespace xrayd::storage::internal {
 [[nodiscard]] Result<std::string> DecodeFrame(std::string_view blob, ZSTD_DCtx* ctx,
                                               const ZSTD_DDict* dict);
 
+// This thread's compression context (null: out of memory).
+[[nodiscard]] ZSTD_CCtx* ThreadCompressor();
+
 // The stored form of `json` compressed with `ctx` and `dict` (null: none) at kCompressionLevel: the
 // frame if it is smaller, else `json` unchanged (also when `ctx` is null or zstd fails).
 [[nodiscard]] std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx,

@@ -19,6 +19,8 @@
 
 namespace xrayd::storage {
 
+class FrameEncoder;
+
 // What one PutDocuments call did, for metrics.
 struct PutStats {
   std::uint64_t inserted = 0;  // New (trace_id, id) stored.
@@ -244,6 +246,11 @@ class TraceStore {
   // summary worker never reads it back) and lists the document in PutStats::summarized. A trace
   // that gains a document later becomes stale as usual.
   void SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer);
+
+  // For the writer's store. Makes documents' stored forms on other threads, with the store's
+  // compression dictionary as the writer loads or trains it: a Document whose stored_raw it made
+  // is written without being compressed again on the writer's thread.
+  [[nodiscard]] std::shared_ptr<const FrameEncoder> SharedFrameEncoder();
 
   // Forwarding spool (schema.h, "Forward queue"); writer thread only. When `enabled`, every later
   // PutDocuments also appends each of its documents to forward_queue in the same transaction.

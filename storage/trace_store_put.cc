@@ -368,7 +368,8 @@ Status TraceStore::Impl::PutOne(const proto::Document& doc, std::size_t index, d
 Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc,
                                                       const DocumentKey& key,
                                                       std::int64_t trace_seq, double received_at) {
-  const std::string stored_raw = dictionaries->Encode(doc.raw);
+  std::string encoded_here;
+  const std::string_view stored_raw = dictionaries->Encode(doc.raw, doc.stored_raw, encoded_here);
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
@@ -571,6 +572,10 @@ Status TraceStore::Impl::DeleteForwarded() {
 
 void TraceStore::SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer) {
   impl_->sole_summarizer = std::move(summarizer);
+}
+
+std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {
+  return impl_->dictionaries->SharedEncoder();
 }
 
 void TraceStore::SetForwardSpool(bool enabled) {

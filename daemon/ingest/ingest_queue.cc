@@ -17,6 +17,11 @@ std::size_t IngestQueue::BatchBytes(const IngestBatch& batch) noexcept {
   return bytes;
 }
 
+bool IngestQueue::HasRoomFor(std::size_t bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !closed_ && bytes_ + bytes <= capacity_bytes_;
+}
+
 bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
   if (batch.documents.empty()) {
     return true;

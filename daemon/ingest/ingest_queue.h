@@ -34,6 +34,10 @@ class IngestQueue {
   // exceed the capacity or the queue is closed. An empty batch is accepted and ignored.
   bool TryPush(IngestBatch& batch) noexcept;
 
+  // A hint, for work worth doing only on a batch the queue would take: whether `bytes` more fit
+  // now. TryPush decides.
+  bool HasRoomFor(std::size_t bytes) const;
+
   // Waits up to `wait` for documents, then moves out whole batches holding up to `max_documents`
   // documents and `max_bytes` (as BatchBytes counts them) in total (at least one batch if any is
   // queued). Returns an empty vector on timeout, or when the queue is closed and empty.

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/ingest/datagram_processor.h"
+#include "storage/frame_encoder.h"
 
 namespace xrayd::daemon {
 
@@ -75,6 +76,11 @@ struct UdpListener::Impl {
                                      h.msg_len);
         processor.Process(bytes, truncated, &peers[static_cast<std::size_t>(i)], batch);
       }
+      if (encoder != nullptr && queue.HasRoomFor(IngestQueue::BatchBytes(batch))) {
+        for (proto::Document& doc : batch.documents) {
+          doc.stored_raw = encoder->Encode(doc.raw);
+        }
+      }
       const std::size_t docs = batch.documents.size();
       if (!queue.TryPush(batch)) {
         processor.CountQueueFull(docs);
@@ -89,6 +95,7 @@ struct UdpListener::Impl {
   Metrics& metrics;
   const proto::Clock& clock;
   DatagramProcessor processor;
+  std::shared_ptr<const storage::FrameEncoder> encoder;
   net::io_context io;
   udp::socket socket;
   std::thread thread;
@@ -105,6 +112,10 @@ UdpListener::UdpListener(IngestQueue& queue, Metrics& metrics, const proto::Cloc
 
 UdpListener::~UdpListener() {
   Stop();
+}
+
+void UdpListener::EncodeWith(std::shared_ptr<const storage::FrameEncoder> encoder) {
+  impl_->encoder = std::move(encoder);
 }
 
 Status UdpListener::Start(const Endpoint& address, std::size_t receive_buffer_bytes) {

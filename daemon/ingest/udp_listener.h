@@ -13,6 +13,10 @@
 #include "proto/clock.h"
 #include "proto/result.h"
 
+namespace xrayd::storage {
+class FrameEncoder;
+}
+
 namespace xrayd::daemon {
 
 class UdpListener {
@@ -23,6 +27,10 @@ class UdpListener {
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
+
+  // Before Start: accepted documents get their stored form (proto::Document::stored_raw) made by
+  // `encoder` on the receive thread, so that the storage writer does not compress them.
+  void EncodeWith(std::shared_ptr<const storage::FrameEncoder> encoder);
 
   // Binds `address` (port 0 picks one), asks for a `receive_buffer_bytes` socket buffer and starts
   // the receive thread. Fails with kIOError if the address cannot be bound.

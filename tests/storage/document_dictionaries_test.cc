@@ -14,6 +14,7 @@
 #include "storage/database.h"
 #include "storage/document_codec.h"
 #include "storage/forward_queue.h"
+#include "storage/frame_encoder.h"
 #include "storage/trace_store.h"
 #include "tests/storage/document_builder.h"
 
@@ -185,6 +186,59 @@ TEST(DocumentDictionariesTest, AFrameWhoseDictionaryIsGoneIsAnErrorNotACrash) {
   EXPECT_NE(stored.error().message.find("dictionary"), std::string::npos);
   // Documents stored before the dictionary existed still read.
   EXPECT_TRUE(reader->GetDocuments(docs.front().trace_id));
+}
+
+// Receivers compress with the writer's shared encoder: before training its frames name no
+// dictionary and the writer still keeps the training samples; once the writer has a dictionary,
+// the encoder's frames use it, the writer stores them as they were made, and every reader reads
+// them. A restarted writer's encoder has the dictionary from the start.
+TEST(DocumentDictionariesTest, TheSharedEncoderFollowsTheStoresDictionary) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::shared_ptr<const FrameEncoder> encoder = store->SharedFrameEncoder();
+  ASSERT_NE(encoder, nullptr);
+  EXPECT_FALSE(encoder->HasDictionary());
+  auto encoded = [&](std::vector<proto::Document> docs) {
+    for (proto::Document& doc : docs) {
+      doc.stored_raw = encoder->Encode(doc.raw);
+    }
+    return docs;
+  };
+  std::vector<proto::Document> all = encoded(Segments(0, kDictionarySamples));
+  ASSERT_TRUE(store->PutDocuments(all, 10));
+  // The writer trains before its next transaction.
+  const std::vector<proto::Document> next = encoded(Segments(kDictionarySamples, 1));
+  ASSERT_TRUE(store->PutDocuments(next, 11));
+  all.insert(all.end(), next.begin(), next.end());
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  EXPECT_TRUE(encoder->HasDictionary());
+
+  const std::vector<proto::Document> after = encoded(Segments(kDictionarySamples + 1, 200));
+  ASSERT_TRUE(store->PutDocuments(after, 12));
+  std::size_t with = 0;
+  std::size_t without = 0;
+  for (const proto::Document& doc : after) {
+    with += doc.stored_raw.size();
+    without += EncodeDocument(doc.raw).size();
+  }
+  EXPECT_LT(with * 2, without) << "with the dictionary " << with << " B, without " << without;
+  auto db = Database::Open(path, DatabaseOptions{.read_only = true});
+  ASSERT_TRUE(db);
+  auto stored = (*db)->Prepare("SELECT raw FROM documents ORDER BY seq");
+  ASSERT_TRUE(stored);
+  all.insert(all.end(), after.begin(), after.end());
+  for (const proto::Document& doc : all) {
+    auto row = stored->Step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(stored->ColumnText(0), doc.stored_raw);
+  }
+  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly), all);
+
+  store.reset();
+  store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->SharedFrameEncoder()->HasDictionary());
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+#pragma once
+// FrameEncoder: makes a document's stored form (the `raw` column, storage/document_codec.h) on any
+// thread, with the store's compression dictionary once the writer has one
+// (storage/document_dictionaries.h). Receivers use it so that the storage writer, the ingest
+// pipeline's one serial stage, does not spend its time compressing.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace xrayd::storage {
+
+class FrameEncoder {
+ public:
+  FrameEncoder();
+  ~FrameEncoder();
+  FrameEncoder(const FrameEncoder&) = delete;
+  FrameEncoder& operator=(const FrameEncoder&) = delete;
+
+  // The stored form of `json`: a frame made with the published dictionary, or EncodeDocument(json)
+  // before one is published. Thread-safe.
+  [[nodiscard]] std::string Encode(std::string_view json) const;
+
+  // Makes `content`, a dictionary already committed to the store, the one Encode uses from now on:
+  // a frame never names a dictionary that readers cannot find. Called by the writer.
+  void Publish(std::string_view content);
+
+  [[nodiscard]] bool HasDictionary() const;
+
+ private:
+  struct Dictionary;
+  std::atomic<std::shared_ptr<const Dictionary>> dictionary_;
+};
+
+}  // namespace xrayd::storage
