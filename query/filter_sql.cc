@@ -101,7 +101,7 @@ Part FlagTest(std::int64_t flag, const Comparison& c) {
     }
   }
   Part part;
-  part.sql = "(coalesce(s.flags, 0) & " + std::to_string(flag) + ") " + (want ? "!= 0" : "= 0");
+  part.sql = "(coalesce(t.flags, 0) & " + std::to_string(flag) + ") " + (want ? "!= 0" : "= 0");
   return part;
 }
 
@@ -248,19 +248,19 @@ class Compiler {
   Part CompileComparison(const Comparison& c) {
     switch (c.field.keyword) {
       case Keyword::kResponseTime:
-        return ColumnTest("s.response_time", c);
+        return ColumnTest("t.response_time", c);
       case Keyword::kDuration:
-        return ColumnTest("s.duration", c);
+        return ColumnTest("t.duration", c);
       case Keyword::kHttpStatus:
-        return ColumnTest("s.http_status", c);
+        return ColumnTest("t.http_status", c);
       case Keyword::kHttpUrl:
-        return ColumnTest("s.http_url", c);
+        return ColumnTest("t.http_url", c);
       case Keyword::kHttpMethod:
-        return ColumnTest("s.http_method", c);
+        return ColumnTest("t.http_method", c);
       case Keyword::kHttpUserAgent:
-        return ColumnTest("s.http_useragent", c);
+        return ColumnTest("t.http_useragent", c);
       case Keyword::kHttpClientIp:
-        return ColumnTest("s.http_clientip", c);
+        return ColumnTest("t.http_clientip", c);
       case Keyword::kOk:
         return FlagTest(storage::kSummaryFlagOk, c);
       case Keyword::kError:

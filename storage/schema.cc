@@ -125,6 +125,26 @@ INSERT INTO annotations_by_key_id(bucket, key_id, vtype, value, trace_seq)
 DROP TABLE annotations;
 ALTER TABLE annotations_by_key_id RENAME TO annotations;
 )sql",
+    // 7 -> 8: summary columns in the traces row (see schema.h, "Summaries"), so that a trace and
+    // its summary are one row to write and to read.
+    R"sql(
+ALTER TABLE traces ADD COLUMN response_time REAL;
+ALTER TABLE traces ADD COLUMN duration REAL;
+ALTER TABLE traces ADD COLUMN flags INTEGER;
+ALTER TABLE traces ADD COLUMN http_status INTEGER;
+ALTER TABLE traces ADD COLUMN http_url TEXT;
+ALTER TABLE traces ADD COLUMN http_method TEXT;
+ALTER TABLE traces ADD COLUMN http_useragent TEXT;
+ALTER TABLE traces ADD COLUMN http_clientip TEXT;
+UPDATE traces SET (response_time, duration, flags, http_status, http_url, http_method,
+                   http_useragent, http_clientip) =
+  (SELECT response_time, duration, flags, http_status, http_url, http_method, http_useragent,
+          http_clientip
+   FROM trace_summaries s WHERE s.seq = traces.seq)
+WHERE seq IN (SELECT seq FROM trace_summaries);
+DROP TRIGGER traces_delete_summary;
+DROP TABLE trace_summaries;
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {

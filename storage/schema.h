@@ -42,18 +42,20 @@
 //   key never indexed). Ids are never deleted or reused. The reserved keys below have fixed ids
 //   1-5 (storage/annotation_keys.cc); only the writer (TraceStore::PutDocuments) adds names.
 //
-// Summaries (version 2), a cache for search (docs/filter-language.md#how-search-evaluates-filters),
-// never the source of truth:
+// Summaries (version 2; in the traces row since version 8), a cache for search
+// (docs/filter-language.md#how-search-evaluates-filters), never the source of truth:
 //   traces.first_received = receive time of the trace's first write (group membership,
-//   docs/groups.md#membership). traces.summary_revision = the revision trace_summaries and the
+//   docs/groups.md#membership). traces.summary_revision = the revision the summary columns and the
 //   reserved annotation rows were computed from; < revision means stale (partial index
-//   traces_unsummarized lists those traces). trace_summaries (seq = traces.seq): trace-level filter
-//   values from the TraceModel: response_time/duration NULL when absent, flags = kSummaryFlag*
-//   bits, http_* NULL when absent. Deleted with the traces row (trigger). Multi-valued trace fields
-//   go to the annotations table under reserved keys that start with '$' (annotation keys never do):
-//   "$user", "$az",
-//   "$instance", "$arn", "$service" (node names), all vtype 0. Like annotations they are additive,
-//   so they are a superset: search re-checks candidates against the stored documents.
+//   traces_unsummarized lists those traces). The summary columns of traces (response_time,
+//   duration, flags, http_status, http_url, http_method, http_useragent, http_clientip) are the
+//   trace-level filter values from the TraceModel: all NULL until a summary is written; then
+//   response_time/duration/http_* NULL when absent and flags = kSummaryFlag* bits. (Versions 2-7
+//   kept them in a table trace_summaries; version 8 moved them.) Multi-valued trace fields go to
+//   the annotations table under reserved keys that start with '$' (annotation keys never do):
+//   "$user", "$az", "$instance", "$arn", "$service" (node names), all vtype 0. Like annotations
+//   they are additive, so they are a superset: search re-checks candidates against the stored
+//   documents.
 //   Search treats a stale trace as a candidate whatever its summary says.
 //
 // Forward queue (version 3; doc_seq since version 4), the durable spool of documents to forward to
@@ -89,7 +91,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 7;
+inline constexpr std::int64_t kSchemaVersion = 8;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

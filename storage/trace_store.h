@@ -115,9 +115,9 @@ struct CandidateQuery {
   double start = 0;
   double end = 0;
   double lookback = 0;
-  // SQL boolean expression over `t` (traces), `s` (trace_summaries, LEFT JOINed: columns NULL when
-  // no summary) and correlated subqueries on `annotations a` (constrain a.bucket = t.seq >> 10,
-  // a.key, a.vtype, a.trace_seq = t.seq); `?` placeholders only, bound from `params` in order.
+  // SQL boolean expression over `t` (traces, with its summary columns: NULL when no summary) and
+  // correlated subqueries on `annotations a` (constrain a.bucket = t.seq >> 10, a.key_id,
+  // a.vtype, a.trace_seq = t.seq); `?` placeholders only, bound from `params` in order.
   // Empty = true. REQUIRES: built by code, never from user text (user text goes in params).
   std::string predicate;
   std::vector<SqlValue> params;

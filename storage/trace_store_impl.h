@@ -119,18 +119,26 @@ struct TraceDelta {
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
 
-// Summary rows (schema.h, "Summaries"): written by the summary worker (PutSummaries) and by the
-// writer for a trace that is one document (SoleDocumentSummarizer).
-inline constexpr std::string_view kUpsertSummary = R"sql(
-INSERT OR REPLACE INTO trace_summaries(seq, response_time, duration, flags, http_status, http_url,
-                                       http_method, http_useragent, http_clientip)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql";
+// Summaries (schema.h, "Summaries"): written by the summary worker (PutSummaries), and by the
+// writer in the traces row it inserts for a trace that is one document (SoleDocumentSummarizer).
+// The summary columns of traces, in the order BindSummaryColumns binds them.
+inline constexpr std::string_view kSummaryColumns =
+    "response_time, duration, flags, http_status, http_url, http_method, http_useragent, "
+    "http_clientip";
+inline constexpr std::string_view kUpdateSummary = R"sql(
+UPDATE traces SET response_time = ?2, duration = ?3, flags = ?4, http_status = ?5, http_url = ?6,
+                  http_method = ?7, http_useragent = ?8, http_clientip = ?9
+WHERE seq = ?1)sql";
 inline constexpr std::string_view kInsertSummaryValue =
     "INSERT OR IGNORE INTO annotations(bucket, key_id, vtype, value, trace_seq) "
     "VALUES(?1, ?2, 0, ?3, ?4)";
-// Writes `row` as the summary of trace `seq` with the two statements above.
-[[nodiscard]] Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t seq,
-                                     const TraceSummaryRow& row);
+// Binds `row`'s columns to ?first..?first+7 in kSummaryColumns order; a null `row` binds NULLs (no
+// summary).
+[[nodiscard]] Status BindSummaryColumns(Statement& stmt, int first, const TraceSummaryRow* row);
+// Adds `row`'s multi-valued fields of trace `seq` to the annotations index with
+// kInsertSummaryValue.
+[[nodiscard]] Status WriteSummaryValues(Statement& insert_value, std::int64_t seq,
+                                        const TraceSummaryRow& row);
 
 // A document's key columns, parsed once from its ids.
 struct DocumentKey {
@@ -175,8 +183,7 @@ struct TraceStore::Impl {
   Statement traces_with_annotation;
   Statement spool_document;  // Forward queue append (schema.h, "Forward queue").
   Statement delete_forwarded;
-  Statement upsert_summary;  // Summaries written by the writer itself (SoleDocumentSummarizer).
-  Statement insert_summary_value;
+  Statement insert_summary_value;  // Summaries written by the writer (SoleDocumentSummarizer).
   TraceStore::SoleDocumentSummarizer sole_summarizer;
   AnnotationKeyIds key_ids;  // Writer only.
 

@@ -39,11 +39,16 @@ WHERE seq = ?1)sql";
 constexpr std::string_view kSelectTrace =
     "SELECT seq, annotation_keys FROM traces WHERE trace_id = ?1";
 
-constexpr std::string_view kInsertTrace = R"sql(
-INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, in_progress_count,
-                   revision, bytes, root_id, root_name, annotation_keys, first_received,
-                   summary_revision)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13))sql";
+// ?14..?21: the summary columns (kSummaryColumns), NULL when the trace has no summary yet.
+std::string InsertTraceSql() {
+  return "INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, "
+         "in_progress_count, revision, bytes, root_id, root_name, annotation_keys, first_received, "
+         "summary_revision, " +
+         std::string(kSummaryColumns) +
+         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13, ?14, ?15, ?16, ?17, "
+         "?18, "
+         "?19, ?20, ?21)";
+}
 
 // ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
 constexpr std::string_view kUpdateTrace = R"sql(
@@ -186,12 +191,11 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kSelectDocument, select_document));
   XRAYD_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
   XRAYD_TRY(PrepareInto(*db, kSelectTrace, select_trace));
-  XRAYD_TRY(PrepareInto(*db, kInsertTrace, insert_trace));
+  XRAYD_TRY(PrepareInto(*db, InsertTraceSql(), insert_trace));
   XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
   XRAYD_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
   XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
   XRAYD_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
-  XRAYD_TRY(PrepareInto(*db, kUpsertSummary, upsert_summary));
   XRAYD_TRY(PrepareInto(*db, kInsertSummaryValue, insert_summary_value));
   return key_ids.Prepare(*db);
 }
@@ -507,9 +511,10 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       XRAYD_TRY(stmt.BindText(11, delta.root_name));
       XRAYD_TRY(stmt.BindBlob(12, trace.keys));
       XRAYD_TRY(stmt.BindInt64(13, summary ? 1 : 0));
+      XRAYD_TRY(BindSummaryColumns(stmt, 14, summary ? &*summary : nullptr));
       XRAYD_TRY(stmt.Run());
       if (summary) {
-        XRAYD_TRY(WriteSummaryRow(upsert_summary, insert_summary_value, trace.seq, *summary));
+        XRAYD_TRY(WriteSummaryValues(insert_summary_value, trace.seq, *summary));
         stats.summarized.push_back(delta.last_document);
       }
       continue;

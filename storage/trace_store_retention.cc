@@ -30,7 +30,6 @@ constexpr std::string_view kDeleteAnnotations = R"sql(
 DELETE FROM annotations
 WHERE bucket = ?1 AND trace_seq IN (SELECT seq FROM temp.retention_victims))sql";
 
-// The traces_delete_summary trigger removes the trace_summaries row.
 constexpr std::string_view kDeleteTrace = "DELETE FROM traces WHERE seq = ?1";
 
 constexpr std::string_view kOldest = "SELECT min(updated_at) FROM traces";

@@ -90,7 +90,7 @@ CandidateRange StartTimeRange(const CandidateQuery& query) {
 std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id) {
   std::string sql = "SELECT " + std::string(kTraceColumns) +
                     ", t.seq, t.first_received, t.summary_revision = t.revision"
-                    " FROM traces t LEFT JOIN trace_summaries s ON s.seq = t.seq WHERE " +
+                    " FROM traces t WHERE " +
                     range.sql;
   if (!query.predicate.empty()) {
     sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";

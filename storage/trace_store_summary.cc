@@ -32,7 +32,7 @@ Status BindOptionalDouble(Statement& stmt, int index, const std::optional<double
 // background thread, so preparing is noise next to the writes).
 struct SummaryStatements {
   Statement select_seq;
-  Statement upsert;
+  Statement update;
   Statement mark;
   Statement insert_value;
 };
@@ -56,7 +56,13 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
     seq = st.select_seq.ColumnInt64(0);
     revision = st.select_seq.ColumnInt64(1);
   }
-  XRAYD_TRY(WriteSummaryRow(st.upsert, st.insert_value, seq, update.row));
+  {
+    ResetOnExit reset(st.update);
+    XRAYD_TRY(st.update.BindInt64(1, seq));
+    XRAYD_TRY(BindSummaryColumns(st.update, 2, &update.row));
+    XRAYD_TRY(st.update.Run());
+  }
+  XRAYD_TRY(WriteSummaryValues(st.insert_value, seq, update.row));
   // A trace that changed after its documents were read keeps an older summary_revision: stale.
   ResetOnExit reset(st.mark);
   XRAYD_TRY(st.mark.BindInt64(1, seq));
@@ -66,21 +72,24 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
 
 }  // namespace
 
-Status WriteSummaryRow(Statement& upsert, Statement& insert_value, std::int64_t seq,
-                       const TraceSummaryRow& r) {
-  {
-    ResetOnExit reset(upsert);
-    XRAYD_TRY(upsert.BindInt64(1, seq));
-    XRAYD_TRY(BindOptionalDouble(upsert, 2, r.response_time));
-    XRAYD_TRY(BindOptionalDouble(upsert, 3, r.duration));
-    XRAYD_TRY(upsert.BindInt64(4, r.flags));
-    XRAYD_TRY(r.http_status ? upsert.BindInt64(5, *r.http_status) : upsert.BindNull(5));
-    XRAYD_TRY(BindOptionalText(upsert, 6, r.http_url));
-    XRAYD_TRY(BindOptionalText(upsert, 7, r.http_method));
-    XRAYD_TRY(BindOptionalText(upsert, 8, r.http_useragent));
-    XRAYD_TRY(BindOptionalText(upsert, 9, r.http_clientip));
-    XRAYD_TRY(upsert.Run());
+Status BindSummaryColumns(Statement& stmt, int first, const TraceSummaryRow* r) {
+  if (r == nullptr) {
+    for (int i = 0; i < 8; ++i) {
+      XRAYD_TRY(stmt.BindNull(first + i));
+    }
+    return {};
   }
+  XRAYD_TRY(BindOptionalDouble(stmt, first, r->response_time));
+  XRAYD_TRY(BindOptionalDouble(stmt, first + 1, r->duration));
+  XRAYD_TRY(stmt.BindInt64(first + 2, r->flags));
+  XRAYD_TRY(r->http_status ? stmt.BindInt64(first + 3, *r->http_status) : stmt.BindNull(first + 3));
+  XRAYD_TRY(BindOptionalText(stmt, first + 4, r->http_url));
+  XRAYD_TRY(BindOptionalText(stmt, first + 5, r->http_method));
+  XRAYD_TRY(BindOptionalText(stmt, first + 6, r->http_useragent));
+  return BindOptionalText(stmt, first + 7, r->http_clientip);
+}
+
+Status WriteSummaryValues(Statement& insert_value, std::int64_t seq, const TraceSummaryRow& r) {
   for (const auto& [value_key, value] : r.values) {
     const std::optional<std::int64_t> key_id = ReservedKeyId(value_key);
     if (!key_id) {
@@ -119,7 +128,7 @@ Status TraceStore::PutSummaries(std::span<const SummaryUpdate> updates) {
   Database& db = *impl_->db;
   SummaryStatements st;
   XRAYD_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
-  XRAYD_TRY(PrepareInto(db, kUpsertSummary, st.upsert));
+  XRAYD_TRY(PrepareInto(db, kUpdateSummary, st.update));
   XRAYD_TRY(PrepareInto(db, kMarkSummarized, st.mark));
   XRAYD_TRY(PrepareInto(db, kInsertSummaryValue, st.insert_value));
   XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
