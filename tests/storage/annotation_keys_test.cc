@@ -26,12 +26,7 @@ constexpr char kSecond[] = "53995c3f42cd8ad8";
 constexpr char kThird[] = "0a1b2c3d4e5f6071";
 
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "annotation_keys_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("annotation_keys_");
 }
 
 std::unique_ptr<TraceStore> OpenWriter(const std::string& path) {

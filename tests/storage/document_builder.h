@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/document.h"
@@ -26,6 +27,10 @@ struct DocSpec {
 };
 
 proto::Document BuildDocument(const DocSpec& spec);
+
+// A database path for the running test, under GoogleTest's temp dir: `prefix` + the test's name,
+// with any file (and WAL/SHM files) an earlier run left removed.
+std::string FreshDbPath(std::string_view prefix);
 
 proto::Annotation StringAnnotation(std::string key, std::string value);
 proto::Annotation NumberAnnotation(std::string key, double value);

@@ -1,10 +1,22 @@
+#include <filesystem>
+#include <string>
 #include <utility>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/storage/document_builder.h"
 
 namespace xrayd::storage::testing {
+
+std::string FreshDbPath(std::string_view prefix) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path = ::testing::TempDir() + std::string(prefix) + info->name() + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  return path;
+}
 
 proto::Document BuildDocument(const DocSpec& spec) {
   proto::Document doc;

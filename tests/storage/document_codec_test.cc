@@ -38,12 +38,7 @@ std::string SegmentJson(int n) {
 }
 
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "document_codec_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("document_codec_");
 }
 
 // The `raw` column of every document row, in arrival order.

@@ -26,12 +26,7 @@ namespace {
 using testing::BuildDocument;
 
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "dictionaries_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("dictionaries_");
 }
 
 // `count` one-document traces that look like a service's segments: the same keys and names, ids

@@ -20,12 +20,7 @@ using testing::BuildDocument;
 using testing::DocSpec;
 
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "forward_queue_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("forward_queue_");
 }
 
 std::vector<proto::Document> Docs(int n, int first = 0) {

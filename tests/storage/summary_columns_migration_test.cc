@@ -17,12 +17,7 @@ namespace xrayd::storage {
 namespace {
 
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "summary_columns_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("summary_columns_");
 }
 
 std::vector<std::string> CandidateIds(TraceStore& store, const std::string& predicate) {

@@ -30,14 +30,8 @@ std::unique_ptr<TraceStore> OpenOrDie(const std::string& path, OpenMode mode) {
   return store ? std::move(*store) : nullptr;
 }
 
-// A fresh file path per test, under GoogleTest's temp dir.
 std::string TempDbPath() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = ::testing::TempDir() + "trace_store_" + info->name() + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(path + suffix);
-  }
-  return path;
+  return testing::FreshDbPath("trace_store_");
 }
 
 PutStats PutOrDie(TraceStore& store, const std::vector<proto::Document>& docs, double at) {
