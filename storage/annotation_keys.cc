@@ -80,24 +80,36 @@ Status AnnotationKeyIds::Prepare(Database& db) {
   return PrepareInto(db, kSelectId, select_);
 }
 
-Result<std::int64_t> AnnotationKeyIds::IdOf(std::string_view key) {
+Result<std::optional<std::int64_t>> AnnotationKeyIds::Find(std::string_view key) {
   if (auto it = ids_.find(key); it != ids_.end()) {
     return it->second;
+  }
+  ResetOnExit reset(select_);
+  XRAYD_TRY(select_.BindText(1, key));
+  XRAYD_TRY_ASSIGN(const bool found, select_.Step());
+  if (!found) {
+    return std::optional<std::int64_t>();
+  }
+  const std::int64_t id = select_.ColumnInt64(0);
+  ids_.emplace(std::string(key), id);
+  return id;
+}
+
+Result<std::int64_t> AnnotationKeyIds::IdOf(std::string_view key) {
+  XRAYD_TRY_ASSIGN(const std::optional<std::int64_t> known, Find(key));
+  if (known) {
+    return *known;
   }
   {
     ResetOnExit reset(insert_);
     XRAYD_TRY(insert_.BindText(1, key));
     XRAYD_TRY(insert_.Run());
   }
-  ResetOnExit reset(select_);
-  XRAYD_TRY(select_.BindText(1, key));
-  XRAYD_TRY_ASSIGN(const bool found, select_.Step());
-  if (!found) {
+  XRAYD_TRY_ASSIGN(const std::optional<std::int64_t> inserted, Find(key));
+  if (!inserted) {
     return MakeError(ErrorCode::kInternal, "annotation key not stored after insert");
   }
-  const std::int64_t id = select_.ColumnInt64(0);
-  ids_.emplace(std::string(key), id);
-  return id;
+  return *inserted;
 }
 
 Result<std::string> AnnotationKeyIds::SetFromNames(std::string_view names) {

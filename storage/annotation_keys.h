@@ -36,6 +36,8 @@ class AnnotationKeyIds {
   [[nodiscard]] Status Prepare(Database& db);
   // The key's id, inserting the name in the current write transaction when it is new.
   [[nodiscard]] Result<std::int64_t> IdOf(std::string_view key);
+  // The key's id if it has one; inserts nothing.
+  [[nodiscard]] Result<std::optional<std::int64_t>> Find(std::string_view key);
   // A version <= 6 traces.annotation_keys value ("k1,k2,...") as a key set.
   [[nodiscard]] Result<std::string> SetFromNames(std::string_view names);
   void Forget() { ids_.clear(); }

@@ -45,9 +45,8 @@ std::string InsertTraceSql() {
          "in_progress_count, revision, bytes, root_id, root_name, annotation_keys, first_received, "
          "summary_revision, " +
          std::string(kSummaryColumns) +
-         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13, ?14, ?15, ?16, ?17, "
-         "?18, "
-         "?19, ?20, ?21)";
+         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13, "
+         "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 }
 
 // ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
@@ -440,12 +439,19 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   for (const proto::Annotation& annotation : doc.annotations) {
     // docs/segment-document.md#annotations [local]: the first 50 distinct keys of the trace, in
     // arrival then document order.
-    XRAYD_TRY_ASSIGN(const std::int64_t key_id, key_ids.IdOf(annotation.key));
-    if (!KeySetHas(trace.keys, key_id)) {
-      if (trace.key_count >= kMaxIndexedKeys) {
+    std::int64_t key_id = 0;
+    if (trace.key_count >= kMaxIndexedKeys) {
+      // Full: only a key the trace has is indexed, and a key it lacks gets no name.
+      XRAYD_TRY_ASSIGN(const std::optional<std::int64_t> known, key_ids.Find(annotation.key));
+      if (!known || !KeySetHas(trace.keys, *known)) {
         ++stats.annotations_over_limit;
         continue;
       }
+      key_id = *known;
+    } else {
+      XRAYD_TRY_ASSIGN(key_id, key_ids.IdOf(annotation.key));
+    }
+    if (!KeySetHas(trace.keys, key_id)) {
       AppendKeyId(trace.keys, key_id);
       ++trace.key_count;
       delta.keys_changed = true;

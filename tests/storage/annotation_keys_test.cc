@@ -133,6 +133,12 @@ TEST(AnnotationKeysTest, KeyLimitSurvivesReopening) {
   EXPECT_EQ(stats.annotations_over_limit, 1u);
   EXPECT_EQ(Lookup(*store, "key49", "again"), std::vector<std::string>{kTraceA});
   EXPECT_TRUE(Lookup(*store, "fresh", "x").empty());
+  // A key no trace indexes gets no name.
+  auto db = Database::Open(path, DatabaseOptions{.read_only = true});
+  ASSERT_TRUE(db);
+  EXPECT_EQ(
+      (*db)->QueryInt("SELECT count(*) FROM annotation_key_names WHERE key = 'fresh'").value_or(-1),
+      0);
 }
 
 // A key first seen in a batch that rolled back gets a name again in the next one.
