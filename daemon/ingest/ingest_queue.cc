@@ -33,6 +33,7 @@ bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
     if (closed_ || bytes_ + bytes > capacity_bytes_) {
       return false;
     }
+    batch.bytes = bytes;
     batches_.push_back(std::move(batch));
     bytes_ += bytes;
     documents_ += docs;
@@ -56,7 +57,7 @@ std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
   std::size_t taken_bytes = 0;
   while (!batches_.empty()) {
     IngestBatch& front = batches_.front();
-    const std::size_t front_bytes = BatchBytes(front);
+    const std::size_t front_bytes = front.bytes;
     if (!out.empty() &&
         (taken + front.documents.size() > max_documents || taken_bytes + front_bytes > max_bytes)) {
       break;

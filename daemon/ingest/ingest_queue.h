@@ -21,6 +21,9 @@ struct Metrics;
 struct IngestBatch {
   std::vector<proto::Document> documents;
   double received_at = 0;
+  // What the queue counts for the batch (IngestQueue::BatchBytes), set by TryPush, so that the
+  // documents are measured once.
+  std::size_t bytes = 0;
 };
 
 class IngestQueue {

@@ -51,7 +51,7 @@ void StorageWriter::Run() {
     std::size_t bytes = 0;
     for (const IngestBatch& batch : batches) {
       documents += batch.documents.size();
-      bytes += IngestQueue::BatchBytes(batch);
+      bytes += batch.bytes;
     }
     const auto deadline = options_.clock->SteadyNow() + options_.commit_interval;
     while (documents < options_.max_batch_documents && bytes < options_.max_batch_bytes &&
@@ -66,7 +66,7 @@ void StorageWriter::Run() {
                          options_.max_batch_bytes - bytes);
       for (IngestBatch& batch : more) {
         documents += batch.documents.size();
-        bytes += IngestQueue::BatchBytes(batch);
+        bytes += batch.bytes;
         batches.push_back(std::move(batch));
       }
     }
