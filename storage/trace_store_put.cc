@@ -450,11 +450,11 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
       key_id = *known;
     } else {
       XRAYD_TRY_ASSIGN(key_id, key_ids.IdOf(annotation.key));
-    }
-    if (!KeySetHas(trace.keys, key_id)) {
-      AppendKeyId(trace.keys, key_id);
-      ++trace.key_count;
-      delta.keys_changed = true;
+      if (!KeySetHas(trace.keys, key_id)) {
+        AppendKeyId(trace.keys, key_id);
+        ++trace.key_count;
+        delta.keys_changed = true;
+      }
     }
     // The same (key, value) again in this batch: already inserted (or already present).
     const std::size_t hash = HashAnnotation(annotation);
