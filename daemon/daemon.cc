@@ -104,7 +104,7 @@ struct Daemon::Impl {
   OtlpExportSetup otlp_export_setup;     // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<otlp_export::OtlpExporter> exporter;  // Null without --otlp-endpoint.
   std::unique_ptr<SummaryWorker> summaries;
-  // New traces per group; told by the summary worker and by the writer (one-document traces).
+  // New traces per group; told by the summary worker and by the writer (new traces stored in one batch).
   std::unique_ptr<GroupTraceCounter> group_counter;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
@@ -203,12 +203,12 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
     writer_options.forward_spool = true;
     writer_options.export_acked = &exporter->Acknowledged();
   }
-  // A trace that arrives as one document is summarized in its own transaction.
-  writer_options.sole_summarizer = query::SoleDocumentSummaryRow;
+  // A trace whose documents arrive in one batch is summarized in their transaction.
+  writer_options.new_trace_summarizer = query::NewTraceSummaryRow;
   writer_options.on_committed = [listener = SummaryListenerFor()](
                                     std::span<const proto::Document> docs,
                                     const storage::PutStats& stats, double received_at) {
-    query::ReportSoleDocumentSummaries(docs, stats.summarized, received_at, listener);
+    query::ReportNewTraceSummaries(docs, stats, received_at, listener);
   };
   writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
   writer->Start();

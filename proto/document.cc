@@ -20,13 +20,14 @@ std::size_t VectorHeap(const std::vector<T>& v) noexcept {
   return v.capacity() == 0 ? 0 : v.capacity() * sizeof(T) + kAllocationOverhead;
 }
 
-std::size_t FactsMemory(const SoleTraceFacts& facts) noexcept {
+std::size_t FactsMemory(const SummaryFacts& facts) noexcept {
   std::size_t bytes = HeapOf(facts.http_url) + HeapOf(facts.http_method) +
                       HeapOf(facts.http_user_agent) + HeapOf(facts.http_client_ip) +
                       HeapOf(facts.user) + HeapOf(facts.resource_arn) + HeapOf(facts.instance_id) +
-                      HeapOf(facts.availability_zone) + VectorHeap(facts.inferred_services);
-  for (const std::string& service : facts.inferred_services) {
-    bytes += HeapOf(service);
+                      HeapOf(facts.availability_zone) + VectorHeap(facts.embedded_ids) +
+                      VectorHeap(facts.remote_calls);
+  for (const RemoteCall& call : facts.remote_calls) {
+    bytes += HeapOf(call.service);
   }
   return bytes;
 }
@@ -44,8 +45,8 @@ std::size_t ApproximateMemory(const Document& doc) noexcept {
     bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value) +
              HeapOf(annotation.entity_id);
   }
-  if (doc.sole_trace) {
-    bytes += FactsMemory(*doc.sole_trace);
+  if (doc.summary_facts) {
+    bytes += FactsMemory(*doc.summary_facts);
   }
   return bytes;
 }

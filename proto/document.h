@@ -45,12 +45,20 @@ struct Annotation {
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
 
-// What a trace's summary needs from a segment document that is its trace's only document (a segment
-// with its subsegments embedded: the common case), read during the ingest parse with the rules the
-// query layer's trace model applies to stored documents (query/sole_document_summary.h turns it
-// into the summary row). Strings are complete (not truncated); an absent member was absent or not
-// of the right JSON type.
-struct SoleTraceFacts {
+// An embedded (or independent) subsegment of namespace "aws" or "remote": a call to another
+// service (docs/service-graph.md). `id` is the subsegment's id as a number; `service` the name of
+// the node the trace model infers for it when no segment of the trace names it as its parent.
+struct RemoteCall {
+  std::uint64_t id = 0;
+  std::string service;
+};
+
+// What a new trace's summary needs from one of its documents, read during the ingest parse with the
+// rules the query layer's trace model applies to stored documents (query/trace_summary_row.h
+// combines the facts of all the trace's documents into its summary row). Strings are complete (not
+// truncated); an absent member was absent or not of the right JSON type. The segment members stay
+// empty for an independent subsegment.
+struct SummaryFacts {
   // http.request.* strings; http.response.status when an integral number in [0, INT_MAX].
   std::optional<std::string> http_url;
   std::optional<std::string> http_method;
@@ -61,9 +69,14 @@ struct SoleTraceFacts {
   std::optional<std::string> resource_arn;
   std::optional<std::string> instance_id;        // aws.ec2.instance_id
   std::optional<std::string> availability_zone;  // aws.ec2.availability_zone
-  // Names of the nodes inferred from embedded aws/remote subsegments (docs/service-graph.md),
-  // depth-first, repeats kept.
-  std::vector<std::string> inferred_services;
+  // The document's own id and parent_id (0: none) as numbers, and the ids of its embedded
+  // subsegments (all depths), which other documents may name as their parent.
+  std::uint64_t id = 0;
+  std::uint64_t parent_id = 0;
+  std::vector<std::uint64_t> embedded_ids;
+  // The document itself (an independent subsegment) and its embedded subsegments of namespace aws
+  // or remote, depth-first.
+  std::vector<RemoteCall> remote_calls;
 };
 
 struct Document {
@@ -99,9 +112,9 @@ struct Document {
   std::uint32_t unindexed_annotations = 0;  // Annotations kept in raw but not indexable.
   std::uint32_t embedded_subsegments = 0;   // Subsegments nested in this document, all depths.
 
-  // Set for a segment (not an independent subsegment) whose parent_id, if any, names none of its
-  // own ids: what its trace's summary is when no other document joins the trace.
-  std::optional<SoleTraceFacts> sole_trace;
+  // Set when every id in the document (its id, parent_id and embedded subsegments' ids) is written
+  // in lower case, as the trace model compares ids by their text.
+  std::optional<SummaryFacts> summary_facts;
 
   // The document's JSON text: the body byte-for-byte minus trailing whitespace; for an element of
   // the array form, the element re-serialized minified (same JSON value, not the same bytes).

@@ -12,7 +12,7 @@
 #include "proto/entity_fields.h"
 #include "proto/ids.h"
 #include "proto/name_rules.h"
-#include "proto/sole_trace_facts.h"
+#include "proto/summary_facts.h"
 #include "proto/text.h"
 #include "proto/utf8.h"
 
@@ -197,18 +197,34 @@ void ExtractTopLevelFields(const EntityFields& fields, Document* doc) {
 tl::expected<void, Rejection> WalkSubsegments(simdjson::dom::element subsegments, int depth,
                                               Document* doc);
 
-// What an embedded subsegment adds to Document::sole_trace: an inferred service for an aws/remote
-// call. A subsegment whose id is the document's parent_id makes the document no trace root on its
-// own (the trace model then finds no root), so it gets no sole_trace.
-void NoteEmbeddedFacts(const EntityFields& fields, const Common& common, Document* doc) {
-  if (!doc->parent_id.empty() && EqualsIgnoreCase(common.id, doc->parent_id)) {
-    doc->sole_trace.reset();
+// Records an id in Document::summary_facts, or drops the facts when the id is not written in lower
+// case (the trace model matches ids by their text).
+void NoteId(std::string_view id, std::uint64_t* into, Document* doc) {
+  const std::optional<std::uint64_t> value = LowerHexIdValue(id);
+  if (!value) {
+    doc->summary_facts.reset();
     return;
   }
+  *into = *value;
+}
+
+// What an aws/remote (sub)segment adds to Document::summary_facts: a call to the service the trace
+// model infers for it.
+void NoteRemoteCall(const EntityFields& fields, const Common& common, std::uint64_t id,
+                    SummaryFacts* facts) {
   const auto ns = fields.String(Field::kNamespace);
   if (ns && (*ns == "aws" || *ns == "remote")) {
-    doc->sole_trace->inferred_services.push_back(
-        InferredServiceName(fields, common.name, *ns == "aws"));
+    facts->remote_calls.push_back(
+        RemoteCall{id, InferredServiceName(fields, common.name, *ns == "aws")});
+  }
+}
+
+void NoteEmbeddedFacts(const EntityFields& fields, const Common& common, Document* doc) {
+  std::uint64_t id = 0;
+  NoteId(common.id, &id, doc);
+  if (doc->summary_facts) {
+    doc->summary_facts->embedded_ids.push_back(id);
+    NoteRemoteCall(fields, common, id, &*doc->summary_facts);
   }
 }
 
@@ -243,7 +259,7 @@ tl::expected<void, Rejection> WalkEmbedded(simdjson::dom::element element, int d
   }
   ++doc->embedded_subsegments;
   doc->in_progress = doc->in_progress || common->in_progress;
-  if (doc->sole_trace) {
+  if (doc->summary_facts) {
     NoteEmbeddedFacts(fields, *common, doc);
   }
   return WalkBody(fields, common->id, depth, doc);
@@ -312,9 +328,17 @@ tl::expected<Document, Rejection> DecodeEntity(simdjson::dom::object object, boo
   doc.end_time = common->end_time;
   doc.in_progress = common->in_progress;
   ExtractTopLevelFields(fields, &doc);
-  if (!*is_subsegment && doc.parent_id != doc.id) {
-    doc.sole_trace.emplace();
-    ReadSegmentFacts(fields, &*doc.sole_trace);
+  doc.summary_facts.emplace();
+  NoteId(common->id, &doc.summary_facts->id, &doc);
+  if (parent_id && doc.summary_facts) {
+    NoteId(*parent_id, &doc.summary_facts->parent_id, &doc);
+  }
+  if (doc.summary_facts) {
+    if (*is_subsegment) {
+      NoteRemoteCall(fields, *common, doc.summary_facts->id, &*doc.summary_facts);
+    } else {
+      ReadSegmentFacts(fields, &*doc.summary_facts);
+    }
   }
   if (auto walked = WalkBody(fields, doc.id, 0, &doc); !walked) {
     return tl::unexpected<Rejection>(std::move(walked.error()));

@@ -27,6 +27,23 @@ bool IsValidId(std::string_view text) noexcept {
   return text.size() == kIdLength && AllHex(text);
 }
 
+std::optional<std::uint64_t> LowerHexIdValue(std::string_view text) noexcept {
+  if (text.size() != kIdLength) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value << 4 | static_cast<std::uint64_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      value = value << 4 | static_cast<std::uint64_t>(c - 'a' + 10);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return value;
+}
+
 std::string LowerHex(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

@@ -4,6 +4,8 @@
 // functions, thread-safe.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,9 @@ bool IsValidTraceId(std::string_view text) noexcept;
 
 // True iff `text` matches ^[0-9a-fA-F]{16}$ (segment, subsegment, parent and exception ids).
 bool IsValidId(std::string_view text) noexcept;
+
+// The value of a valid id (IsValidId) written in lower case, or nullopt for anything else.
+std::optional<std::uint64_t> LowerHexIdValue(std::string_view text) noexcept;
 
 // `text` with ASCII A-F lower-cased; other bytes unchanged.
 std::string LowerHex(std::string_view text);

@@ -45,19 +45,25 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
   return updates.size();
 }
 
-void ReportSoleDocumentSummaries(std::span<const proto::Document> docs,
-                                 std::span<const std::size_t> summarized, double received_at,
-                                 const SummaryListener& listener) {
-  if (summarized.empty()) {
+void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
+                             double received_at, const SummaryListener& listener) {
+  if (stats.summarized.empty()) {
     return;
   }
-  for (std::size_t index : summarized) {
-    const proto::Document& doc = docs[index];
+  std::size_t begin = 0;
+  for (const std::size_t end : stats.summarized) {
+    const std::span<const std::size_t> indexes =
+        std::span(stats.summarized_documents).subspan(begin, end - begin);
+    begin = end;
     std::optional<TraceModel> model;
     const ModelSource source = [&]() -> const TraceModel& {
       if (!model) {
-        const storage::StoredDocument stored = storage::StoredDocumentOf(doc, received_at);
-        model = BuildTraceModel(doc.trace_id, std::span(&stored, 1));
+        std::vector<storage::StoredDocument> stored;
+        stored.reserve(indexes.size());
+        for (const std::size_t index : indexes) {
+          stored.push_back(storage::StoredDocumentOf(docs[index], received_at));
+        }
+        model = BuildTraceModel(docs[indexes.front()].trace_id, stored);
       }
       return *model;
     };

@@ -2,8 +2,9 @@
 // Keeps trace summaries (storage "Summaries", schema.h) up to date: finds traces whose documents
 // changed and have been quiet for a while, builds their TraceModel and stores the summary row.
 // Summaries only make search faster: a stale trace is still found (search evaluates it in C++).
-// A trace that arrives as one document is summarized by the storage writer itself
-// (storage::TraceStore::SetSoleDocumentSummarizer, query/trace_summary_row.h) and is never stale.
+// A new trace whose documents all arrive in one write batch is summarized by the storage writer
+// itself (storage::TraceStore::SetNewTraceSummarizer, query/trace_summary_row.h): it is not stale
+// unless more documents join it later.
 
 #include <cstddef>
 #include <functional>
@@ -21,7 +22,7 @@ namespace xrayd::query {
 using ModelSource = std::function<const TraceModel&()>;
 
 // Told about summaries on the thread that wrote them: the summary worker, and the storage writer
-// for one-document traces. Either member may be empty; both must be safe to call from two threads.
+// for new traces. Either member may be empty; both must be safe to call from two threads.
 struct SummaryListener {
   // One trace summarized: its model (ask only when needed), first-received time (epoch seconds)
   // and whether this is the trace's first summary (e.g. to count new traces per group once).
@@ -37,10 +38,9 @@ struct SummaryListener {
                                                        double quiet_before, std::size_t limit,
                                                        const SummaryListener& listener = {});
 
-// Tells `listener` about the documents of `docs` that PutDocuments summarized (`summarized`, see
-// storage::PutStats), each the first summary of a new trace received at `received_at`.
-void ReportSoleDocumentSummaries(std::span<const proto::Document> docs,
-                                 std::span<const std::size_t> summarized, double received_at,
-                                 const SummaryListener& listener);
+// Tells `listener` about the new traces whose summaries PutDocuments wrote (storage::PutStats::
+// summarized, with indexes into `docs`), each its trace's first summary, received at `received_at`.
+void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
+                             double received_at, const SummaryListener& listener);
 
 }  // namespace xrayd::query

@@ -1,6 +1,9 @@
 #include "query/trace_summary_row.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "query/trace_assembler.h"
 #include "query/trace_fields.h"
@@ -74,38 +77,110 @@ storage::TraceSummaryRow SummaryRowFromModel(const TraceModel& model) {
   return row;
 }
 
-// Mirrors BuildTraceModel for one segment document: it is the root segment, its node and the
-// client node carry its name, each aws/remote subsegment adds an inferred node, and the trace's
-// duration counts only documents stored as complete (subsegments included).
-std::optional<storage::TraceSummaryRow> SoleDocumentSummaryRow(const proto::Document& doc) {
-  if (!doc.sole_trace) {
-    return std::nullopt;
+namespace {
+
+bool Contains(const std::vector<std::uint64_t>& set, std::uint64_t id) {
+  return std::find(set.begin(), set.end(), id) != set.end();
+}
+
+// The trace model's root (query/trace_graph.h): of the segments whose parent_id is absent or names
+// no id in the trace, the first by (start_time, id).
+const proto::Document* FindRoot(std::span<const proto::Document* const> docs,
+                                const std::vector<std::uint64_t>& ids) {
+  const proto::Document* root = nullptr;
+  for (const proto::Document* doc : docs) {
+    const proto::SummaryFacts& facts = *doc->summary_facts;
+    if (doc->kind != proto::DocumentKind::kSegment ||
+        (!doc->parent_id.empty() && Contains(ids, facts.parent_id))) {
+      continue;
+    }
+    if (root == nullptr || std::pair(doc->start_time, facts.id) <
+                               std::pair(root->start_time, root->summary_facts->id)) {
+      root = doc;
+    }
   }
-  const proto::SoleTraceFacts& facts = *doc.sole_trace;
-  storage::TraceSummaryRow row;
-  if (doc.end_time) {
-    row.response_time = RoundToMicroseconds(*doc.end_time - doc.start_time);
+  return root;
+}
+
+void AddRootFacts(const proto::Document& root, storage::TraceSummaryRow& row) {
+  const proto::SummaryFacts& facts = *root.summary_facts;
+  if (root.end_time) {
+    row.response_time = RoundToMicroseconds(*root.end_time - root.start_time);
   }
-  row.duration = doc.in_progress || !doc.end_time
-                     ? 0.0
-                     : RoundToMicroseconds(std::max(0.0, *doc.end_time - doc.start_time));
-  row.flags =
-      StatusFlags(internal::DeriveStatus(doc.error, doc.fault, doc.throttle, facts.http_status)) |
-      TraceFlags(doc.in_progress, !facts.inferred_services.empty());
+  row.flags |=
+      StatusFlags(internal::DeriveStatus(root.error, root.fault, root.throttle, facts.http_status));
   if (facts.http_status)
     row.http_status = *facts.http_status;
   row.http_url = facts.http_url;
   row.http_method = facts.http_method;
   row.http_useragent = facts.http_user_agent;
   row.http_clientip = facts.http_client_ip;
-  AddValue(row, kUserKey, facts.user);
-  AddValue(row, kAvailabilityZoneKey, facts.availability_zone);
-  AddValue(row, kInstanceKey, facts.instance_id);
-  AddValue(row, kResourceArnKey, facts.resource_arn);
-  row.values.emplace_back(kServiceKey, doc.name);
-  for (const std::string& service : facts.inferred_services) {
-    row.values.emplace_back(kServiceKey, service);
+}
+
+}  // namespace
+
+// Mirrors BuildTraceModel: ids, parents and the root come from every document; a remote call
+// infers a node unless a segment names it as its parent; the duration counts only documents
+// stored as complete; users, zones, instances and ARNs come from segments.
+std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
+    std::span<const proto::Document* const> docs) {
+  // Reused per thread: the writer calls this for every new trace.
+  thread_local std::vector<std::uint64_t> ids;
+  thread_local std::vector<std::uint64_t> segment_ids;
+  thread_local std::vector<std::uint64_t> parents;  // Of segments: calls that reach a segment.
+  ids.clear();
+  segment_ids.clear();
+  parents.clear();
+  for (const proto::Document* doc : docs) {
+    if (!doc->summary_facts) {
+      return std::nullopt;
+    }
+    const proto::SummaryFacts& facts = *doc->summary_facts;
+    ids.push_back(facts.id);
+    ids.insert(ids.end(), facts.embedded_ids.begin(), facts.embedded_ids.end());
+    if (doc->kind == proto::DocumentKind::kSegment) {
+      segment_ids.push_back(facts.id);
+      segment_ids.insert(segment_ids.end(), facts.embedded_ids.begin(), facts.embedded_ids.end());
+      if (!doc->parent_id.empty()) {
+        parents.push_back(facts.parent_id);
+      }
+    }
   }
+  storage::TraceSummaryRow row;
+  bool partial = false;
+  bool inferred = false;
+  double min_start = 0;
+  std::optional<double> max_end;
+  for (const proto::Document* doc : docs) {
+    const proto::SummaryFacts& facts = *doc->summary_facts;
+    if (doc->kind == proto::DocumentKind::kSubsegment && !Contains(segment_ids, facts.parent_id)) {
+      return std::nullopt;
+    }
+    min_start = doc == docs.front() ? doc->start_time : std::min(min_start, doc->start_time);
+    partial = partial || doc->in_progress;
+    if (!doc->in_progress && doc->end_time) {
+      max_end = max_end ? std::max(*max_end, *doc->end_time) : *doc->end_time;
+    }
+    for (const proto::RemoteCall& call : facts.remote_calls) {
+      if (!Contains(parents, call.id)) {
+        inferred = true;
+        row.values.emplace_back(kServiceKey, call.service);
+      }
+    }
+    if (doc->kind != proto::DocumentKind::kSegment) {
+      continue;
+    }
+    row.values.emplace_back(kServiceKey, doc->name);
+    AddValue(row, kUserKey, facts.user);
+    AddValue(row, kAvailabilityZoneKey, facts.availability_zone);
+    AddValue(row, kInstanceKey, facts.instance_id);
+    AddValue(row, kResourceArnKey, facts.resource_arn);
+  }
+  row.duration = max_end ? RoundToMicroseconds(std::max(0.0, *max_end - min_start)) : 0.0;
+  if (const proto::Document* root = FindRoot(docs, ids)) {
+    AddRootFacts(*root, row);
+  }
+  row.flags |= TraceFlags(partial, inferred);
   return row;
 }
 

@@ -4,6 +4,7 @@
 // the SQL predicate of query/filter_sql.h over a fresh summary agrees with the evaluator.
 
 #include <optional>
+#include <span>
 
 #include "proto/document.h"
 #include "query/trace_model.h"
@@ -13,11 +14,12 @@ namespace xrayd::query {
 
 [[nodiscard]] storage::TraceSummaryRow SummaryRowFromModel(const TraceModel& model);
 
-// The row of a trace whose only document is `doc`, from the facts its ingest parse kept
-// (proto::Document::sole_trace), without parsing the JSON again: equal to
-// SummaryRowFromModel(BuildTraceModel(...)) of that trace, `values` taken as a set. nullopt when
-// `doc` has no such facts.
-[[nodiscard]] std::optional<storage::TraceSummaryRow> SoleDocumentSummaryRow(
-    const proto::Document& doc);
+// The row of a new trace whose documents are `docs` (each key once, as stored), from the facts
+// their ingest parse kept (proto::Document::summary_facts), without parsing the JSON again: equal
+// to SummaryRowFromModel(BuildTraceModel(...)) of that trace, `values` taken as a set. nullopt when
+// a document has no facts, or when an independent subsegment's parent is not in a segment
+// document (the model's placement of such chains and orphans is left to it).
+[[nodiscard]] std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
+    std::span<const proto::Document* const> docs);
 
 }  // namespace xrayd::query

@@ -32,9 +32,11 @@ struct PutStats {
       0;  // Keys beyond the 50 indexed keys of a trace (docs/segment-document.md#annotations).
   std::uint64_t spooled = 0;        // Documents appended to the forward queue (SetForwardSpool).
   std::uint64_t spooled_bytes = 0;  // Their raw bytes.
-  // Indexes (in the call's `docs`) of documents whose trace got its summary in the same
-  // transaction (TraceStore::SetSoleDocumentSummarizer): each a new trace of that one document.
+  // New traces that got their summary in the same transaction (TraceStore::SetNewTraceSummarizer).
+  // Trace i's stored documents are summarized_documents[summarized[i - 1] .. summarized[i]) (from
+  // 0 for the first): indexes in the call's `docs`.
   std::vector<std::size_t> summarized;
+  std::vector<std::size_t> summarized_documents;
 };
 
 // A document as stored, enough for trace assembly.
@@ -237,15 +239,15 @@ class TraceStore {
   [[nodiscard]] Result<std::vector<std::string>> TraceIdsInWindow(double start, double end,
                                                                   std::size_t limit);
 
-  // The summary row of a trace whose only document is the argument, or nullopt
+  // The summary row of a new trace whose stored documents are the argument, or nullopt
   // (query/trace_summary_row.h).
-  using SoleDocumentSummarizer =
-      std::function<std::optional<TraceSummaryRow>(const proto::Document&)>;
-  // Writer thread only. When set, each later PutDocuments that creates a trace with exactly one
-  // document writes that trace's summary in the same transaction (it is then not stale: the
-  // summary worker never reads it back) and lists the document in PutStats::summarized. A trace
-  // that gains a document later becomes stale as usual.
-  void SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer);
+  using NewTraceSummarizer =
+      std::function<std::optional<TraceSummaryRow>(std::span<const proto::Document* const>)>;
+  // Writer thread only. When set, each later PutDocuments that creates a trace writes that trace's
+  // summary in the same transaction when the summarizer gives one (the trace is then not stale:
+  // the summary worker never reads it back) and lists it in PutStats::summarized. A trace that
+  // gains a document in a later call becomes stale as usual.
+  void SetNewTraceSummarizer(NewTraceSummarizer summarizer);
 
   // For the writer's store. Makes documents' stored forms on other threads, with the store's
   // compression dictionary as the writer loads or trains it: a Document whose stored_raw it made

@@ -115,12 +115,15 @@ struct TraceDelta {
   std::int64_t root_id = 0;
   std::string_view root_name;     // View into the batch's Documents.
   std::size_t last_document = 0;  // Index in the batch of the last document accepted.
+  // (document id, index in the batch) of the versions accepted in this batch, one per id: for a
+  // new trace, its stored documents.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> versions;
   // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
 
 // Summaries (schema.h, "Summaries"): written by the summary worker (PutSummaries), and by the
-// writer in the traces row it inserts for a trace that is one document (SoleDocumentSummarizer).
+// writer in the traces row it inserts for a new trace (NewTraceSummarizer).
 // The summary columns of traces, in the order BindSummaryColumns binds them.
 inline constexpr std::string_view kSummaryColumns =
     "response_time, duration, flags, http_status, http_url, http_method, http_useragent, "
@@ -183,8 +186,8 @@ struct TraceStore::Impl {
   Statement traces_with_annotation;
   Statement spool_document;  // Forward queue append (schema.h, "Forward queue").
   Statement delete_forwarded;
-  Statement insert_summary_value;  // Summaries written by the writer (SoleDocumentSummarizer).
-  TraceStore::SoleDocumentSummarizer sole_summarizer;
+  Statement insert_summary_value;  // Summaries written by the writer (NewTraceSummarizer).
+  TraceStore::NewTraceSummarizer new_trace_summarizer;
   AnnotationKeyIds key_ids;  // Writer only.
 
   bool forward_spool = false;
@@ -203,6 +206,7 @@ struct TraceStore::Impl {
   std::int64_t next_seq = 1;  // Next traces.seq to assign; valid with the cache.
   std::uint64_t batch = 0;
   std::vector<TraceDelta> deltas;  // Reused; the first `delta_count` are this batch's.
+  std::vector<const proto::Document*> new_trace_documents;  // Reused by FlushTraceDeltas.
   std::size_t delta_count = 0;
 
   [[nodiscard]] Status PrepareAll();

@@ -145,6 +145,13 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
   delta.documents += write.outcome == DocumentWrite::Outcome::kInserted ? 1 : 0;
   delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
   delta.bytes += static_cast<std::int64_t>(doc.raw.size()) - write.prev_bytes;
+  const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
+                                    [&](const auto& v) { return v.first == key.id; });
+  if (version == delta.versions.end()) {
+    delta.versions.emplace_back(key.id, static_cast<std::uint32_t>(index));
+  } else {
+    version->second = static_cast<std::uint32_t>(index);
+  }
   if (IsRoot(doc)) {
     delta.has_root = true;
     delta.root_id = key.id;
@@ -333,6 +340,7 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
   delta.has_root = false;
   delta.root_id = 0;
   delta.root_name = {};
+  delta.versions.clear();
   delta.annotations.clear();
   return &delta;
 }
@@ -492,11 +500,15 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     }
     const CachedTrace& trace = *delta.trace;
     if (delta.is_new) {
-      // One document that makes a whole trace: its summary is known now, so it is never stale.
-      const bool sole = sole_summarizer && delta.revision == 1 && delta.documents == 1;
+      // All of a new trace's documents are in this batch: its summary is known now, so it is not
+      // stale.
       std::optional<TraceSummaryRow> summary;
-      if (sole) {
-        summary = sole_summarizer(docs[delta.last_document]);
+      if (new_trace_summarizer) {
+        new_trace_documents.clear();
+        for (const auto& [id, index] : delta.versions) {
+          new_trace_documents.push_back(&docs[index]);
+        }
+        summary = new_trace_summarizer(new_trace_documents);
       }
       Statement& stmt = insert_trace;
       ResetOnExit reset(stmt);
@@ -516,12 +528,15 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       }
       XRAYD_TRY(stmt.BindText(11, delta.root_name));
       XRAYD_TRY(stmt.BindBlob(12, trace.keys));
-      XRAYD_TRY(stmt.BindInt64(13, summary ? 1 : 0));
+      XRAYD_TRY(stmt.BindInt64(13, summary ? delta.revision : 0));
       XRAYD_TRY(BindSummaryColumns(stmt, 14, summary ? &*summary : nullptr));
       XRAYD_TRY(stmt.Run());
       if (summary) {
         XRAYD_TRY(WriteSummaryValues(insert_summary_value, trace.seq, *summary));
-        stats.summarized.push_back(delta.last_document);
+        for (const auto& [id, index] : delta.versions) {
+          stats.summarized_documents.push_back(index);
+        }
+        stats.summarized.push_back(stats.summarized_documents.size());
       }
       continue;
     }
@@ -581,8 +596,8 @@ Status TraceStore::Impl::DeleteForwarded() {
   return stmt.Run();
 }
 
-void TraceStore::SetSoleDocumentSummarizer(SoleDocumentSummarizer summarizer) {
-  impl_->sole_summarizer = std::move(summarizer);
+void TraceStore::SetNewTraceSummarizer(NewTraceSummarizer summarizer) {
+  impl_->new_trace_summarizer = std::move(summarizer);
 }
 
 std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {

@@ -34,7 +34,7 @@ void StorageWriter::Stop() {
 
 void StorageWriter::Run() {
   store_.SetForwardSpool(options_.forward_spool);
-  store_.SetSoleDocumentSummarizer(options_.sole_summarizer);
+  store_.SetNewTraceSummarizer(options_.new_trace_summarizer);
   while (true) {
     std::vector<IngestBatch> batches =
         queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait, options_.max_batch_bytes);

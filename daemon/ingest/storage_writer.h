@@ -40,9 +40,9 @@ struct StorageWriterOptions {
   // A second reader of the same spool (OTLP export, daemon/otlp_export/), or null: when both are
   // set, rows are deleted only up to the lower of the two watermarks.
   const std::atomic<std::int64_t>* export_acked = nullptr;
-  // When set, traces that arrive as one document get their summary in the same transaction
-  // (storage::TraceStore::SetSoleDocumentSummarizer).
-  storage::TraceStore::SoleDocumentSummarizer sole_summarizer = nullptr;
+  // When set, new traces whose documents arrive in one batch get their summary in its transaction
+  // (storage::TraceStore::SetNewTraceSummarizer).
+  storage::TraceStore::NewTraceSummarizer new_trace_summarizer = nullptr;
   // Called on the writer's thread after each commit with the committed documents and what the
   // store did with them (PutStats::summarized). May be empty.
   std::function<void(std::span<const proto::Document> docs, const storage::PutStats& stats,

@@ -24,10 +24,12 @@ TEST(DocumentMemoryTest, CountsTheObjectItsJsonAndEveryHeapBuffer) {
   }
   EXPECT_GE(ApproximateMemory(doc), with_raw + 10 * (sizeof(Annotation) + 100 + 26));
   const std::size_t with_annotations = ApproximateMemory(doc);
-  doc.sole_trace.emplace();
-  doc.sole_trace->http_url = std::string(300, 'u');
-  doc.sole_trace->inferred_services.assign(4, std::string(40, 's'));
-  EXPECT_GE(ApproximateMemory(doc), with_annotations + 300 + 4 * (sizeof(std::string) + 40));
+  doc.summary_facts.emplace();
+  doc.summary_facts->http_url = std::string(300, 'u');
+  doc.summary_facts->embedded_ids.assign(8, 1);
+  doc.summary_facts->remote_calls.assign(4, RemoteCall{1, std::string(40, 's')});
+  EXPECT_GE(ApproximateMemory(doc),
+            with_annotations + 300 + 8 * sizeof(std::uint64_t) + 4 * (sizeof(RemoteCall) + 40));
 }
 
 TEST(DocumentMemoryTest, ADecodedSegmentWeighsMoreThanItsJson) {

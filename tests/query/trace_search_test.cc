@@ -169,10 +169,10 @@ TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithStaleAndFreshSummaries)
 }
 
 // The storage writer summarizes a trace that arrives as one document in the same transaction
-// (query::SoleDocumentSummaryRow); search must then give the evaluator's answer from those rows,
+// (query::NewTraceSummaryRow); search must then give the evaluator's answer from those rows,
 // beside stale multi-document traces and after the worker summarized those too.
 TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithSummariesWrittenOnIngest) {
-  store_->SetSoleDocumentSummarizer(SoleDocumentSummaryRow);
+  store_->SetNewTraceSummarizer(NewTraceSummaryRow);
   PutFixtures();
   auto stale = store_->StaleTraces(1e12, 100000);
   ASSERT_TRUE(stale);

@@ -1,6 +1,6 @@
-// TraceStore::SetSoleDocumentSummarizer: a trace created by one document gets its summary in the
-// documents' own transaction; anything that makes it more than that document leaves it to the
-// summary worker (stale), and a kept (duplicate) version changes nothing.
+// TraceStore::SetNewTraceSummarizer: a trace created by one batch gets its summary, from the
+// versions the batch stored, in the documents' own transaction; a document arriving in a later
+// batch leaves it to the summary worker (stale), and a kept (duplicate) version changes nothing.
 
 #include <filesystem>
 #include <optional>
@@ -23,19 +23,23 @@ using testing::kTraceB;
 
 constexpr char kSub[] = "53995c3f42cd8ad8";
 
-// Stands in for query::SoleDocumentSummaryRow: storage only decides when to ask and what to write.
-std::optional<TraceSummaryRow> TestSummary(const proto::Document& doc) {
-  if (doc.name == "no-summary") {
-    return std::nullopt;
-  }
+// Stands in for query::NewTraceSummaryRow: storage only decides when to ask and what to write.
+// The row names every document's name and the response time of the last one; a document named
+// "no-summary" gives no row.
+std::optional<TraceSummaryRow> TestSummary(std::span<const proto::Document* const> docs) {
   TraceSummaryRow row;
-  row.response_time =
-      doc.end_time ? std::optional<double>(*doc.end_time - doc.start_time) : std::nullopt;
-  row.values.emplace_back("$service", doc.name);
+  for (const proto::Document* doc : docs) {
+    if (doc->name == "no-summary") {
+      return std::nullopt;
+    }
+    row.response_time =
+        doc->end_time ? std::optional<double>(*doc->end_time - doc->start_time) : std::nullopt;
+    row.values.emplace_back("$service", doc->name);
+  }
   return row;
 }
 
-class SoleSummaryTest : public ::testing::Test {
+class NewTraceSummaryOnIngestTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(":memory:"); }
 
@@ -43,7 +47,7 @@ class SoleSummaryTest : public ::testing::Test {
     auto store = TraceStore::Open(path, OpenMode::kReadWrite);
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-    store_->SetSoleDocumentSummarizer(TestSummary);
+    store_->SetNewTraceSummarizer(TestSummary);
   }
 
   PutStats Put(const std::vector<proto::Document>& docs, double at) {
@@ -74,25 +78,48 @@ class SoleSummaryTest : public ::testing::Test {
   std::unique_ptr<TraceStore> store_;
 };
 
-TEST_F(SoleSummaryTest, AOneDocumentTraceIsSummarizedInItsOwnTransaction) {
+TEST_F(NewTraceSummaryOnIngestTest, AOneDocumentTraceIsSummarizedInItsOwnTransaction) {
   const PutStats stats =
       Put({BuildDocument({.name = "api"}), BuildDocument({.trace_id = kTraceB, .name = "db"})}, 10);
-  EXPECT_EQ(stats.summarized, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(stats.summarized, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(stats.summarized_documents, (std::vector<std::size_t>{0, 1}));
   EXPECT_TRUE(Stale().empty());
   EXPECT_EQ(WithService("api"), std::vector<std::string>{kTraceA});
   EXPECT_EQ(WithService("db"), std::vector<std::string>{kTraceB});
 }
 
-TEST_F(SoleSummaryTest, TwoDocumentsOfANewTraceInOneBatchAreLeftToTheWorker) {
+TEST_F(NewTraceSummaryOnIngestTest, AllDocumentsOfANewTraceInOneBatchAreSummarizedTogether) {
   const PutStats stats =
-      Put({BuildDocument({.id = kSub, .parent_id = "70de5b6f19ff9a0a", .subsegment = true}),
-           BuildDocument({})},
+      Put({BuildDocument({.trace_id = kTraceB, .name = "other"}),
+           BuildDocument(
+               {.id = kSub, .parent_id = "70de5b6f19ff9a0a", .subsegment = true, .name = "work"}),
+           BuildDocument({.name = "api"})},
           10);
-  EXPECT_TRUE(stats.summarized.empty());
-  EXPECT_EQ(Stale(), std::vector<std::string>{kTraceA});
+  EXPECT_EQ(stats.summarized, (std::vector<std::size_t>{1, 3}));
+  EXPECT_EQ(stats.summarized_documents, (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_TRUE(Stale().empty());
+  EXPECT_EQ(WithService("work"), std::vector<std::string>{kTraceA});
+  EXPECT_EQ(WithService("api"), std::vector<std::string>{kTraceA});
 }
 
-TEST_F(SoleSummaryTest, ADocumentArrivingLaterMakesTheTraceStaleButNotNew) {
+TEST_F(NewTraceSummaryOnIngestTest, AnInProgressVersionReplacedInTheSameBatchIsSummarizedAsStored) {
+  const PutStats stats =
+      Put({BuildDocument({.end_time = std::nullopt}), BuildDocument({.end_time = 1003})}, 10);
+  EXPECT_EQ(stats.replaced, 1u);
+  EXPECT_EQ(stats.summarized_documents, std::vector<std::size_t>{1});
+  // Two accepted versions, one summary of the stored one: the trace is not stale.
+  EXPECT_TRUE(Stale().empty());
+}
+
+TEST_F(NewTraceSummaryOnIngestTest, ADuplicateInTheSameBatchIsSummarizedOnce) {
+  const proto::Document doc = BuildDocument({});
+  const PutStats stats = Put({doc, doc}, 10);
+  EXPECT_EQ(stats.duplicates, 1u);
+  EXPECT_EQ(stats.summarized_documents, std::vector<std::size_t>{0});
+  EXPECT_TRUE(Stale().empty());
+}
+
+TEST_F(NewTraceSummaryOnIngestTest, ADocumentArrivingLaterMakesTheTraceStaleButNotNew) {
   Put({BuildDocument({})}, 10);
   const PutStats stats =
       Put({BuildDocument({.id = kSub, .parent_id = "70de5b6f19ff9a0a", .subsegment = true})}, 11);
@@ -105,7 +132,7 @@ TEST_F(SoleSummaryTest, ADocumentArrivingLaterMakesTheTraceStaleButNotNew) {
   EXPECT_FALSE(stale->front().never_summarized);
 }
 
-TEST_F(SoleSummaryTest, ADuplicateKeepsTheSummaryFresh) {
+TEST_F(NewTraceSummaryOnIngestTest, ADuplicateKeepsTheSummaryFresh) {
   const proto::Document doc = BuildDocument({});
   Put({doc}, 10);
   const PutStats again = Put({doc}, 11);
@@ -114,7 +141,7 @@ TEST_F(SoleSummaryTest, ADuplicateKeepsTheSummaryFresh) {
   EXPECT_TRUE(Stale().empty());
 }
 
-TEST_F(SoleSummaryTest, TheCompleteVersionOfAnInProgressSegmentMakesItStale) {
+TEST_F(NewTraceSummaryOnIngestTest, TheCompleteVersionOfAnInProgressSegmentMakesItStale) {
   EXPECT_EQ(Put({BuildDocument({.end_time = std::nullopt})}, 10).summarized.size(), 1u);
   const PutStats stats = Put({BuildDocument({.end_time = 1003})}, 11);
   EXPECT_EQ(stats.replaced, 1u);
@@ -122,20 +149,20 @@ TEST_F(SoleSummaryTest, TheCompleteVersionOfAnInProgressSegmentMakesItStale) {
   EXPECT_EQ(Stale(), std::vector<std::string>{kTraceA});
 }
 
-TEST_F(SoleSummaryTest, ADocumentWithoutASummaryIsLeftStale) {
+TEST_F(NewTraceSummaryOnIngestTest, ADocumentWithoutASummaryIsLeftStale) {
   const PutStats stats = Put({BuildDocument({.name = "no-summary"})}, 10);
   EXPECT_TRUE(stats.summarized.empty());
   EXPECT_EQ(Stale(), std::vector<std::string>{kTraceA});
   EXPECT_TRUE(WithService("no-summary").empty());
 }
 
-TEST_F(SoleSummaryTest, WithoutASummarizerNothingIsSummarizedOnIngest) {
-  store_->SetSoleDocumentSummarizer({});
+TEST_F(NewTraceSummaryOnIngestTest, WithoutASummarizerNothingIsSummarizedOnIngest) {
+  store_->SetNewTraceSummarizer({});
   EXPECT_TRUE(Put({BuildDocument({})}, 10).summarized.empty());
   EXPECT_EQ(Stale(), std::vector<std::string>{kTraceA});
 }
 
-TEST_F(SoleSummaryTest, TheSummaryIsCommittedWithTheDocument) {
+TEST_F(NewTraceSummaryOnIngestTest, TheSummaryIsCommittedWithTheDocument) {
   const std::string path = ::testing::TempDir() + "sole_summary_reopen.db";
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::filesystem::remove(path + suffix);

@@ -1,10 +1,11 @@
 #pragma once
-// Checks query::SoleDocumentSummaryRow against its definition: the row SummaryRowFromModel gives
-// for the trace model BuildTraceModel builds from the stored document alone. Shared by the unit
-// test and the summary fuzzer.
+// Checks query::NewTraceSummaryRow against its definition: the row SummaryRowFromModel gives for
+// the trace model BuildTraceModel builds from the same stored documents. Shared by the unit test
+// and the summary fuzzer.
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,9 +18,12 @@
 
 namespace xrayd::testing {
 
-inline storage::TraceSummaryRow ModelRowOfSoleDocument(const proto::Document& doc) {
-  const storage::StoredDocument stored = storage::StoredDocumentOf(doc, 0);
-  return query::SummaryRowFromModel(query::BuildTraceModel(doc.trace_id, std::span(&stored, 1)));
+inline storage::TraceSummaryRow ModelRowOf(std::span<const proto::Document* const> docs) {
+  std::vector<storage::StoredDocument> stored;
+  for (const proto::Document* doc : docs) {
+    stored.push_back(storage::StoredDocumentOf(*doc, 0));
+  }
+  return query::SummaryRowFromModel(query::BuildTraceModel(docs.front()->trace_id, stored));
 }
 
 // Values as a sorted set: the store keeps them with INSERT OR IGNORE, so order and repeats do not
@@ -60,14 +64,14 @@ inline std::string DescribeRow(const storage::TraceSummaryRow& row) {
   return out.str();
 }
 
-// Empty when SoleDocumentSummaryRow(doc) agrees with the model (or has no row for doc), else both
-// rows described.
-inline std::string SoleSummaryMismatch(const proto::Document& doc) {
-  const std::optional<storage::TraceSummaryRow> fast = query::SoleDocumentSummaryRow(doc);
+// Empty when NewTraceSummaryRow(docs) agrees with the model (or has no row for them), else both
+// rows described. `docs`: one trace's stored documents, each id once.
+inline std::string NewTraceSummaryMismatch(std::span<const proto::Document* const> docs) {
+  const std::optional<storage::TraceSummaryRow> fast = query::NewTraceSummaryRow(docs);
   if (!fast) {
     return {};
   }
-  const storage::TraceSummaryRow model = ModelRowOfSoleDocument(doc);
+  const storage::TraceSummaryRow model = ModelRowOf(docs);
   const bool same =
       fast->response_time == model.response_time && fast->duration == model.duration &&
       fast->flags == model.flags && fast->http_status == model.http_status &&
@@ -78,6 +82,11 @@ inline std::string SoleSummaryMismatch(const proto::Document& doc) {
     return {};
   }
   return "from the ingest parse: " + DescribeRow(*fast) + "\nfrom the model: " + DescribeRow(model);
+}
+
+inline std::string NewTraceSummaryMismatch(const proto::Document& doc) {
+  const proto::Document* const docs[] = {&doc};
+  return NewTraceSummaryMismatch(docs);
 }
 
 }  // namespace xrayd::testing

@@ -1,4 +1,4 @@
-#include "proto/sole_trace_facts.h"
+#include "proto/summary_facts.h"
 
 #include <cmath>
 #include <initializer_list>
@@ -68,7 +68,7 @@ std::optional<int> StatusAt(simdjson::dom::element value,
 
 }  // namespace
 
-void ReadSegmentFacts(const EntityFields& fields, SoleTraceFacts* facts) {
+void ReadSegmentFacts(const EntityFields& fields, SummaryFacts* facts) {
   if (fields.Has(Field::kHttp)) {
     const simdjson::dom::element http = fields.Get(Field::kHttp);
     facts->http_url = StringCopyAt(http, {"request", "url"});
