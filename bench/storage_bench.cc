@@ -79,9 +79,8 @@ class Generator {
     return std::string("1-") + epoch + "-" + Hex(24);
   }
 
-  Annotation MakeAnnotation(const std::string& entity) {
+  Annotation MakeAnnotation() {
     Annotation a;
-    a.entity_id = entity;
     switch (Uniform(0, 5)) {
       case 0:
         a.key = "customer_id";
@@ -144,12 +143,10 @@ class Generator {
     if (!in_progress) {
       d.end_time = end;
     }
-    d.http_method = "GET";
-    d.http_url = "https://api.example.com/orders/" + std::to_string(Uniform(1, 99999));
-    d.http_status = 200;
+    const std::string url = "https://api.example.com/orders/" + std::to_string(Uniform(1, 99999));
     const std::size_t annotations = Uniform(2, 3);
     for (std::size_t i = 0; i < annotations; ++i) {
-      d.annotations.push_back(MakeAnnotation(id));
+      d.annotations.push_back(MakeAnnotation());
     }
     std::string raw = "{\"name\":\"" + name + "\",\"id\":\"" + id + "\",\"trace_id\":\"" +
                       trace_id + "\",\"start_time\":" + std::to_string(start);
@@ -161,7 +158,7 @@ class Generator {
       raw += ",\"parent_id\":\"" + parent + "\"";
     }
     raw +=
-        ",\"http\":{\"request\":{\"method\":\"GET\",\"url\":\"" + d.http_url +
+        ",\"http\":{\"request\":{\"method\":\"GET\",\"url\":\"" + url +
         "\"},\"response\":{\"status\":200,\"content_length\":" + std::to_string(Uniform(10, 9999)) +
         "}},\"annotations\":{";
     for (std::size_t i = 0; i < d.annotations.size(); ++i) {

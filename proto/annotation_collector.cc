@@ -48,8 +48,7 @@ std::optional<AnnotationValue> IndexableValue(simdjson::dom::element value) {
 
 }  // namespace
 
-void CollectAnnotations(simdjson::dom::element annotations, std::string_view entity_id,
-                        Document* doc) {
+void CollectAnnotations(simdjson::dom::element annotations, Document* doc) {
   simdjson::dom::object object;
   if (annotations.get(object) != simdjson::SUCCESS) {
     ++doc->unindexed_annotations;
@@ -64,8 +63,7 @@ void CollectAnnotations(simdjson::dom::element annotations, std::string_view ent
       ++doc->unindexed_annotations;
       continue;
     }
-    doc->annotations.push_back(
-        Annotation{std::string(field.key), std::move(*value), std::string(entity_id)});
+    doc->annotations.push_back(Annotation{std::string(field.key), std::move(*value)});
   }
 }
 

@@ -10,10 +10,9 @@
 
 namespace xrayd::proto::internal {
 
-// Appends the indexable annotations of `annotations` to doc->annotations with entity_id
-// `entity_id` (already lower-cased), in document order, and counts the others. A value that is not
-// an object counts as one unindexed annotation. REQUIRES: doc != nullptr.
-void CollectAnnotations(simdjson::dom::element annotations, std::string_view entity_id,
-                        Document* doc);
+// Appends the indexable annotations of `annotations` to doc->annotations, in document order, and
+// counts the others. A value that is not an object counts as one unindexed annotation.
+// REQUIRES: doc != nullptr.
+void CollectAnnotations(simdjson::dom::element annotations, Document* doc);
 
 }  // namespace xrayd::proto::internal

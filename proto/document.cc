@@ -36,14 +36,10 @@ std::size_t FactsMemory(const SummaryFacts& facts) noexcept {
 
 std::size_t ApproximateMemory(const Document& doc) noexcept {
   std::size_t bytes = sizeof(Document) + HeapOf(doc.trace_id) + HeapOf(doc.id) +
-                      HeapOf(doc.parent_id) + HeapOf(doc.name) + HeapOf(doc.http_method) +
-                      HeapOf(doc.http_url) + HeapOf(doc.http_user_agent) +
-                      HeapOf(doc.http_client_ip) + HeapOf(doc.user) + HeapOf(doc.origin) +
-                      HeapOf(doc.resource_arn) + HeapOf(doc.namespace_) + HeapOf(doc.raw) +
+                      HeapOf(doc.parent_id) + HeapOf(doc.name) + HeapOf(doc.raw) +
                       HeapOf(doc.stored_raw) + VectorHeap(doc.annotations);
   for (const Annotation& annotation : doc.annotations) {
-    bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value) +
-             HeapOf(annotation.entity_id);
+    bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value);
   }
   if (doc.summary_facts) {
     bytes += FactsMemory(*doc.summary_facts);

@@ -40,7 +40,6 @@ struct AnnotationValue {
 struct Annotation {
   std::string key;
   AnnotationValue value;
-  std::string entity_id;  // id of the (sub)segment that carried it.
 
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
@@ -93,20 +92,6 @@ struct Document {
   bool error = false;
   bool fault = false;
   bool throttle = false;
-  std::optional<int> http_status;
-  // http.request.* and user are truncated to 250 characters for indexing
-  // (docs/segment-document.md#segment-fields); raw keeps the full value. Empty when absent or not a
-  // string.
-  std::string http_method;
-  std::string http_url;
-  std::string http_user_agent;
-  std::string http_client_ip;
-  std::string user;
-  std::string origin;
-  std::string resource_arn;
-  // "aws" or "remote"; empty for anything else (local work, docs/segment-document.md#subsegments).
-  // The trailing underscore avoids the keyword, hence the NOLINT.
-  std::string namespace_;  // NOLINT(readability-identifier-naming)
 
   std::vector<Annotation> annotations;      // Document order, depth-first.
   std::uint32_t unindexed_annotations = 0;  // Annotations kept in raw but not indexable.

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,9 +18,6 @@
 namespace xrayd::proto::internal {
 namespace {
 
-// docs/segment-document.md#segment-fields: indexed strings are truncated to 250 characters for
-// indexing; raw stays unchanged.
-constexpr std::size_t kMaxIndexedStringChars = 250;
 // How much of an offending value a rejection detail quotes.
 constexpr std::size_t kMaxQuotedChars = 64;
 
@@ -138,60 +134,12 @@ bool Flag(const EntityFields& fields, Field which) {
   return fields.Has(which) && fields.Get(which).get(value) == simdjson::SUCCESS && value;
 }
 
-std::string IndexedString(std::optional<std::string_view> text) {
-  return text ? std::string(TruncateUtf8(*text, kMaxIndexedStringChars)) : std::string();
-}
-
-std::string IndexedString(simdjson::dom::object object, std::string_view key) {
-  std::string_view text;
-  if (object[key].get(text) != simdjson::SUCCESS) {
-    return {};
-  }
-  return std::string(TruncateUtf8(text, kMaxIndexedStringChars));
-}
-
-// http.request.{method,url,user_agent,client_ip} and http.response.status; wrong types are ignored.
-void ExtractHttp(simdjson::dom::element http, Document* doc) {
-  simdjson::dom::object http_object;
-  if (http.get(http_object) != simdjson::SUCCESS) {
-    return;
-  }
-  simdjson::dom::object request;
-  if (http_object["request"].get(request) == simdjson::SUCCESS) {
-    doc->http_method = IndexedString(request, "method");
-    doc->http_url = IndexedString(request, "url");
-    doc->http_user_agent = IndexedString(request, "user_agent");
-    doc->http_client_ip = IndexedString(request, "client_ip");
-  }
-  simdjson::dom::object response;
-  std::int64_t status = 0;
-  if (http_object["response"].get(response) == simdjson::SUCCESS &&
-      response["status"].get(status) == simdjson::SUCCESS &&
-      status >= std::numeric_limits<int>::min() && status <= std::numeric_limits<int>::max()) {
-    doc->http_status = static_cast<int>(status);
-  }
-}
-
-void ExtractTopLevelFields(const EntityFields& fields, Document* doc) {
+// The status flags of the document's own top level
+// (docs/segment-document.md#errors-faults-and-causes).
+void ExtractTopLevelFlags(const EntityFields& fields, Document* doc) {
   doc->error = Flag(fields, Field::kError);
   doc->fault = Flag(fields, Field::kFault);
   doc->throttle = Flag(fields, Field::kThrottle);
-  if (fields.Has(Field::kHttp)) {
-    ExtractHttp(fields.Get(Field::kHttp), doc);
-  }
-  doc->user = IndexedString(fields.String(Field::kUser));
-  if (const auto origin = fields.String(Field::kOrigin)) {
-    doc->origin = std::string(*origin);
-  }
-  if (const auto arn = fields.String(Field::kResourceArn)) {
-    doc->resource_arn = std::string(*arn);
-  }
-  // docs/segment-document.md#subsegments: anything but "aws" or "remote" means local work, stored
-  // as empty.
-  const auto ns = fields.String(Field::kNamespace);
-  if (ns && (*ns == "aws" || *ns == "remote")) {
-    doc->namespace_ = std::string(*ns);
-  }
 }
 
 tl::expected<void, Rejection> WalkSubsegments(simdjson::dom::element subsegments, int depth,
@@ -229,13 +177,12 @@ void NoteEmbeddedFacts(const EntityFields& fields, const Common& common, Documen
 }
 
 // Annotations, cause and children: what top-level and embedded entities share after CheckCommon.
-tl::expected<void, Rejection> WalkBody(const EntityFields& fields, std::string_view id, int depth,
-                                       Document* doc) {
+tl::expected<void, Rejection> WalkBody(const EntityFields& fields, int depth, Document* doc) {
   if (auto cause = CheckCause(fields); !cause) {
     return cause;
   }
   if (fields.Has(Field::kAnnotations)) {
-    CollectAnnotations(fields.Get(Field::kAnnotations), LowerHex(id), doc);
+    CollectAnnotations(fields.Get(Field::kAnnotations), doc);
   }
   if (fields.Has(Field::kSubsegments)) {
     return WalkSubsegments(fields.Get(Field::kSubsegments), depth + 1, doc);
@@ -262,7 +209,7 @@ tl::expected<void, Rejection> WalkEmbedded(simdjson::dom::element element, int d
   if (doc->summary_facts) {
     NoteEmbeddedFacts(fields, *common, doc);
   }
-  return WalkBody(fields, common->id, depth, doc);
+  return WalkBody(fields, depth, doc);
 }
 
 // `depth` is the nesting level of the elements of `subsegments`: 1 for a segment's own children.
@@ -327,7 +274,7 @@ tl::expected<Document, Rejection> DecodeEntity(simdjson::dom::object object, boo
   doc.start_time = common->start_time;
   doc.end_time = common->end_time;
   doc.in_progress = common->in_progress;
-  ExtractTopLevelFields(fields, &doc);
+  ExtractTopLevelFlags(fields, &doc);
   doc.summary_facts.emplace();
   NoteId(common->id, &doc.summary_facts->id, &doc);
   if (parent_id && doc.summary_facts) {
@@ -340,7 +287,7 @@ tl::expected<Document, Rejection> DecodeEntity(simdjson::dom::object object, boo
       ReadSegmentFacts(fields, &*doc.summary_facts);
     }
   }
-  if (auto walked = WalkBody(fields, doc.id, 0, &doc); !walked) {
+  if (auto walked = WalkBody(fields, 0, &doc); !walked) {
     return tl::unexpected<Rejection>(std::move(walked.error()));
   }
   return doc;

@@ -54,11 +54,9 @@ std::vector<proto::Document> Traces(int first, int count, std::size_t pad = 200)
       a.key = "n";
       a.value.type = proto::AnnotationValue::Type::kNumber;
       a.value.number_value = n;
-      a.entity_id = doc.id;
       proto::Annotation shared;
       shared.key = "env";
       shared.value.string_value = "test";
-      shared.entity_id = doc.id;
       doc.annotations = {a, shared};
       doc.raw = "{\"id\":\"" + doc.id + "\",\"pad\":\"" +
                 testing_support::IncompressibleText(pad, std::hash<std::string>{}(doc.id)) + "\"}";

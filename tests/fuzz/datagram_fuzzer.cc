@@ -49,11 +49,9 @@ void CheckDocument(const Document& doc) {
   Check(std::isfinite(doc.start_time));
   Check(!doc.end_time || std::isfinite(*doc.end_time));
   Check(doc.end_time || doc.in_progress);  // Embedded in_progress may set it with end_time too.
-  Check(doc.namespace_.empty() || doc.namespace_ == "aws" || doc.namespace_ == "remote");
   Check(!doc.raw.empty());
   for (const auto& annotation : doc.annotations) {
     Check(xrayd::proto::IsIndexableAnnotationKey(annotation.key));
-    Check(xrayd::proto::IsValidId(annotation.entity_id) && IsLowerHex(annotation.entity_id));
     if (annotation.value.type == xrayd::proto::AnnotationValue::Type::kNumber) {
       Check(std::isfinite(annotation.value.number_value));
     } else if (annotation.value.type == xrayd::proto::AnnotationValue::Type::kString) {

@@ -1,6 +1,8 @@
 #include "proto/document_decoder.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -60,15 +62,9 @@ TEST(DocumentDecoderTest, DecodesSegmentWithEmbeddedSubsegments) {
   EXPECT_TRUE(doc.fault);
   EXPECT_FALSE(doc.error);
   EXPECT_TRUE(doc.throttle);
-  EXPECT_EQ(doc.http_status, 503);
-  EXPECT_EQ(doc.http_method, "GET");
-  EXPECT_EQ(doc.http_url, "http://localhost:8000/");
-  EXPECT_EQ(doc.http_client_ip, "127.0.0.1");
-  EXPECT_EQ(doc.http_user_agent, "curl/8");
-  EXPECT_EQ(doc.user, "alice");
-  EXPECT_EQ(doc.origin, "AWS::EC2::Instance");
-  EXPECT_EQ(doc.resource_arn, "arn:aws:ec2:us-west-2:000000000000:instance/i-1");
-  EXPECT_EQ(doc.namespace_, "");
+  // An embedded id is written in upper case: the trace model would match it by its text, so the
+  // decoder keeps no summary facts and the trace is summarized from its stored documents.
+  EXPECT_FALSE(doc.summary_facts.has_value());
   EXPECT_EQ(doc.embedded_subsegments, 3U);
   EXPECT_EQ(doc.unindexed_annotations, 0U);
   // raw is the body verbatim, minus the trailing newline.
@@ -78,16 +74,13 @@ TEST(DocumentDecoderTest, DecodesSegmentWithEmbeddedSubsegments) {
   EXPECT_EQ(doc.annotations[0].key, "customer");
   EXPECT_EQ(doc.annotations[0].value.type, AnnotationValue::Type::kString);
   EXPECT_EQ(doc.annotations[0].value.string_value, "c-1");
-  EXPECT_EQ(doc.annotations[0].entity_id, "bda182a644eee9b3");
   EXPECT_EQ(doc.annotations[1].value.type, AnnotationValue::Type::kNumber);
   EXPECT_DOUBLE_EQ(doc.annotations[1].value.number_value, 3);
   EXPECT_DOUBLE_EQ(doc.annotations[2].value.number_value, 0.5);
   EXPECT_EQ(doc.annotations[3].value.type, AnnotationValue::Type::kBool);
   EXPECT_TRUE(doc.annotations[3].value.bool_value);
   EXPECT_EQ(doc.annotations[4].key, "table");
-  EXPECT_EQ(doc.annotations[4].entity_id, "7df694142c905d8d");
   EXPECT_EQ(doc.annotations[5].key, "retry");
-  EXPECT_EQ(doc.annotations[5].entity_id, "0000000000000abc");  // Lower-cased.
 }
 
 TEST(DocumentDecoderTest, DecodesIndependentSubsegment) {
@@ -99,9 +92,30 @@ TEST(DocumentDecoderTest, DecodesIndependentSubsegment) {
   ASSERT_EQ(docs.size(), 1U);
   EXPECT_EQ(docs[0].kind, DocumentKind::kSubsegment);
   EXPECT_EQ(docs[0].parent_id, "defdfd9912dc5a56");
-  EXPECT_EQ(docs[0].namespace_, "remote");
-  EXPECT_EQ(docs[0].http_status, 200);
   EXPECT_FALSE(docs[0].in_progress);
+  EXPECT_FALSE(docs[0].summary_facts.has_value());  // The parent_id is in upper case.
+}
+
+TEST(DocumentDecoderTest, KeepsTheSummaryFactsOfAnIndependentSubsegment) {
+  const auto docs =
+      DecodeOk(R"({"type":"subsegment","trace_id":"1-581cf771-a006649127e371903a2de979",
+      "parent_id":"defdfd9912dc5a56","id":"53995c3f42cd8ad8","name":"DynamoDB",
+      "start_time":1478293361.271,"end_time":1478293361.449,"namespace":"aws",
+      "aws":{"table_name":"orders"},"user":"not-a-segment-field-here",
+      "subsegments":[{"id":"0000000000000001","name":"retry","start_time":1478293361.3,
+      "end_time":1478293361.4,"namespace":"remote"}]})");
+  ASSERT_EQ(docs.size(), 1U);
+  ASSERT_TRUE(docs[0].summary_facts.has_value());
+  const SummaryFacts& facts = *docs[0].summary_facts;
+  EXPECT_EQ(facts.id, 0x53995c3f42cd8ad8U);
+  EXPECT_EQ(facts.parent_id, 0xdefdfd9912dc5a56U);
+  EXPECT_EQ(facts.embedded_ids, std::vector<std::uint64_t>{1});
+  ASSERT_EQ(facts.remote_calls.size(), 2U);
+  EXPECT_EQ(facts.remote_calls[0].id, facts.id);
+  EXPECT_EQ(facts.remote_calls[0].service, "orders");  // The node inferred for the table.
+  EXPECT_EQ(facts.remote_calls[1].id, 1U);
+  EXPECT_EQ(facts.remote_calls[1].service, "retry");
+  EXPECT_FALSE(facts.user.has_value());  // Segment fields are read from segments only.
 }
 
 TEST(DocumentDecoderTest, DecodesArrayOfSubsegmentsAsSeparateDocuments) {
@@ -198,11 +212,13 @@ TEST(DocumentDecoderTest, IgnoresOptionalFieldsOfTheWrongType) {
   ASSERT_EQ(docs.size(), 1U);
   EXPECT_FALSE(docs[0].error);
   EXPECT_FALSE(docs[0].fault);
-  EXPECT_FALSE(docs[0].http_status.has_value());
-  EXPECT_EQ(docs[0].http_method, "");
-  EXPECT_EQ(docs[0].user, "");
-  EXPECT_EQ(docs[0].origin, "");
-  EXPECT_EQ(docs[0].namespace_, "");
+  ASSERT_TRUE(docs[0].summary_facts.has_value());
+  const SummaryFacts& facts = *docs[0].summary_facts;
+  EXPECT_FALSE(facts.http_status.has_value());
+  EXPECT_FALSE(facts.http_method.has_value());
+  EXPECT_FALSE(facts.user.has_value());
+  EXPECT_FALSE(facts.resource_arn.has_value());
+  EXPECT_TRUE(facts.remote_calls.empty());
 }
 
 TEST(DocumentDecoderTest, NullFieldsCountAsAbsent) {
@@ -214,7 +230,7 @@ TEST(DocumentDecoderTest, NullFieldsCountAsAbsent) {
   EXPECT_EQ(docs[0].unindexed_annotations, 0U);
 }
 
-TEST(DocumentDecoderTest, TruncatesIndexedStringsButNotRaw) {
+TEST(DocumentDecoderTest, KeepsLongStringsWhole) {
   const std::string url = "http://x/" + std::string(400, 'a');
   const std::string body = R"({"trace_id":"1-5f187253-6a106696d56b1f4ef9eba2ed",
       "id":"5cc4a447f5d4d696","name":"n","start_time":1,"end_time":2,
@@ -222,8 +238,9 @@ TEST(DocumentDecoderTest, TruncatesIndexedStringsButNotRaw) {
                            R"(","http":{"request":{"url":")" + url + R"("}}})";
   const auto docs = DecodeOk(body);
   ASSERT_EQ(docs.size(), 1U);
-  EXPECT_EQ(docs[0].user.size(), 250U);
-  EXPECT_EQ(docs[0].http_url, url.substr(0, 250));
+  ASSERT_TRUE(docs[0].summary_facts.has_value());
+  EXPECT_EQ(docs[0].summary_facts->user, std::string(300, 'u'));
+  EXPECT_EQ(docs[0].summary_facts->http_url, url);
   EXPECT_EQ(docs[0].raw, body);
 }
 

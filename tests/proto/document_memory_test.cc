@@ -19,8 +19,7 @@ TEST(DocumentMemoryTest, CountsTheObjectItsJsonAndEveryHeapBuffer) {
   for (int i = 0; i < 10; ++i) {
     doc.annotations.push_back(
         Annotation{.key = "a_key_longer_than_fifteen_" + std::to_string(i),
-                   .value = AnnotationValue{.string_value = std::string(100, 'v')},
-                   .entity_id = "70de5b6f19ff9a0a"});
+                   .value = AnnotationValue{.string_value = std::string(100, 'v')}});
   }
   EXPECT_GE(ApproximateMemory(doc), with_raw + 10 * (sizeof(Annotation) + 100 + 26));
   const std::size_t with_annotations = ApproximateMemory(doc);

@@ -137,15 +137,20 @@ TEST(SdkTestdataTest, ServerSegmentFieldsAreExtracted) {
   EXPECT_EQ(doc.trace_id, nlohmann::json::parse(body).at("trace_id").get<std::string>());
   EXPECT_TRUE(doc.parent_id.empty());
   EXPECT_EQ(doc.name, "orders-api");
-  EXPECT_EQ(doc.http_method, "GET");
-  EXPECT_EQ(doc.http_url.rfind("http://127.0.0.1:", 0), 0U) << doc.http_url;
-  EXPECT_TRUE(doc.http_url.ends_with("/orders/42")) << doc.http_url;
-  EXPECT_EQ(doc.http_status, 200);
-  EXPECT_EQ(doc.http_client_ip, "127.0.0.1");
-  EXPECT_EQ(doc.http_user_agent, "node");  // fetch (undici) in the capture program.
-  EXPECT_EQ(doc.user, "alice");
+  ASSERT_TRUE(doc.summary_facts.has_value());
+  const SummaryFacts& facts = *doc.summary_facts;
+  EXPECT_EQ(facts.http_method, "GET");
+  EXPECT_EQ(facts.http_url.value_or("").rfind("http://127.0.0.1:", 0), 0U);
+  EXPECT_TRUE(facts.http_url.value_or("").ends_with("/orders/42"));
+  EXPECT_EQ(facts.http_status, 200);
+  EXPECT_EQ(facts.http_client_ip, "127.0.0.1");
+  EXPECT_EQ(facts.http_user_agent, "node");  // fetch (undici) in the capture program.
+  EXPECT_EQ(facts.user, "alice");
   EXPECT_FALSE(doc.fault || doc.error || doc.throttle);
-  EXPECT_TRUE(doc.namespace_.empty());
+  // The remote call and the DynamoDB call, as the service graph infers them.
+  ASSERT_EQ(facts.remote_calls.size(), 2U);
+  EXPECT_EQ(facts.remote_calls[1].service, "orders");
+  EXPECT_EQ(facts.embedded_ids.size(), doc.embedded_subsegments);
   ASSERT_EQ(doc.annotations.size(), 3U);  // Document order.
   EXPECT_EQ(doc.annotations[0].key, "customer_tier");
   EXPECT_EQ(doc.annotations[0].value.type, AnnotationValue::Type::kString);
@@ -156,9 +161,6 @@ TEST(SdkTestdataTest, ServerSegmentFieldsAreExtracted) {
   EXPECT_EQ(doc.annotations[2].key, "express_shipping");
   EXPECT_EQ(doc.annotations[2].value.type, AnnotationValue::Type::kBool);
   EXPECT_FALSE(doc.annotations[2].value.bool_value);
-  for (const Annotation& annotation : doc.annotations) {
-    EXPECT_EQ(annotation.entity_id, doc.id);
-  }
   // What the decoder keeps only in raw: the metadata and the two subsegments as the SDK wrote them.
   const auto json = nlohmann::json::parse(doc.raw);
   EXPECT_EQ(json.at("metadata").at("debug").at("cache").at("key"), "order:42");
@@ -174,12 +176,13 @@ TEST(SdkTestdataTest, ServerSegmentFieldsAreExtracted) {
 
 TEST(SdkTestdataTest, FaultSegmentWithDynamoDbErrorAndExceptionCause) {
   const Document doc = DecodeOne(Body("create-order-fault.01-segment.txt"));
-  EXPECT_EQ(doc.http_method, "POST");
-  EXPECT_EQ(doc.http_status, 500);
+  ASSERT_TRUE(doc.summary_facts.has_value());
+  EXPECT_EQ(doc.summary_facts->http_method, "POST");
+  EXPECT_EQ(doc.summary_facts->http_status, 500);
   EXPECT_TRUE(doc.fault);
   EXPECT_FALSE(doc.error);  // 500 is a fault only; the 400 is the PutItem subsegment's.
   EXPECT_FALSE(doc.throttle);
-  EXPECT_EQ(doc.user, "bob");
+  EXPECT_EQ(doc.summary_facts->user, "bob");
   ASSERT_EQ(doc.annotations.size(), 2U);
   EXPECT_EQ(doc.annotations[0].key, "customer_tier");
   EXPECT_EQ(doc.annotations[0].value.string_value, "silver");
@@ -199,12 +202,13 @@ TEST(SdkTestdataTest, FaultSegmentWithDynamoDbErrorAndExceptionCause) {
 
 TEST(SdkTestdataTest, ThrottledSegment) {
   const Document doc = DecodeOne(Body("get-order-throttled.01-segment.txt"));
-  EXPECT_EQ(doc.http_status, 429);
+  ASSERT_TRUE(doc.summary_facts.has_value());
+  EXPECT_EQ(doc.summary_facts->http_status, 429);
   EXPECT_TRUE(doc.throttle);
   EXPECT_TRUE(doc.error);
   EXPECT_FALSE(doc.fault);
   EXPECT_TRUE(doc.annotations.empty());
-  EXPECT_TRUE(doc.user.empty());
+  EXPECT_FALSE(doc.summary_facts->user.has_value());
 }
 
 TEST(SdkTestdataTest, StreamedSubsegmentsPointIntoTheirSegment) {
@@ -223,21 +227,24 @@ TEST(SdkTestdataTest, StreamedSubsegmentsPointIntoTheirSegment) {
     EXPECT_EQ(doc.kind, DocumentKind::kSubsegment);
     EXPECT_EQ(doc.trace_id, segment.trace_id);
     EXPECT_EQ(doc.parent_id, build_report.at("id").get<std::string>());
-    EXPECT_TRUE(doc.namespace_.empty());
+    ASSERT_TRUE(doc.summary_facts.has_value());
+    EXPECT_TRUE(doc.summary_facts->remote_calls.empty());
     ASSERT_EQ(doc.annotations.size(), 1U);
     EXPECT_EQ(doc.annotations[0].key, "page");
     EXPECT_DOUBLE_EQ(doc.annotations[0].value.number_value, page);
-    EXPECT_EQ(doc.annotations[0].entity_id, doc.id);
     EXPECT_GE(doc.start_time, segment.start_time);
     EXPECT_LE(*doc.end_time, *segment.end_time);
   }
   const Document call = DecodeOne(Body("report-streamed.04-subsegment-127.0.0.1.txt"));
   EXPECT_EQ(call.kind, DocumentKind::kSubsegment);
   EXPECT_EQ(call.parent_id, build_report.at("id").get<std::string>());
-  EXPECT_EQ(call.namespace_, "remote");
-  EXPECT_EQ(call.http_method, "GET");
-  EXPECT_EQ(call.http_status, 200);
-  EXPECT_EQ(call.http_url, "http://127.0.0.1/stock/42");  // The SDK drops the port.
+  ASSERT_TRUE(call.summary_facts.has_value());
+  // A call to the remote host: the node the graph infers for it.
+  ASSERT_EQ(call.summary_facts->remote_calls.size(), 1U);
+  EXPECT_EQ(call.summary_facts->remote_calls[0].service, "127.0.0.1");
+  EXPECT_EQ(call.summary_facts->remote_calls[0].id, call.summary_facts->id);
+  const auto call_json = nlohmann::json::parse(call.raw);
+  EXPECT_EQ(call_json.at("http").at("request").at("url"), "http://127.0.0.1/stock/42");
 }
 
 TEST(SdkTestdataTest, StreamedSubsegmentsDecodeAsOneArray) {
@@ -255,7 +262,8 @@ TEST(SdkTestdataTest, StreamedSubsegmentsDecodeAsOneArray) {
   ASSERT_TRUE(docs.has_value()) << docs.error().detail;
   ASSERT_EQ(docs->size(), 4U);
   EXPECT_EQ((*docs)[0].name, "render-page-1");
-  EXPECT_EQ((*docs)[3].namespace_, "remote");
+  ASSERT_TRUE((*docs)[3].summary_facts.has_value());
+  EXPECT_EQ((*docs)[3].summary_facts->remote_calls.size(), 1U);
 }
 
 TEST(SdkTestdataTest, InProgressFlushThenClosedSegment) {
@@ -270,7 +278,8 @@ TEST(SdkTestdataTest, InProgressFlushThenClosedSegment) {
   EXPECT_DOUBLE_EQ(open.start_time, closed.start_time);
   ASSERT_EQ(closed.annotations.size(), 1U);
   EXPECT_EQ(closed.annotations[0].value.string_value, "nightly");
-  EXPECT_TRUE(open.http_method.empty());  // Not an HTTP segment.
+  ASSERT_TRUE(open.summary_facts.has_value());
+  EXPECT_FALSE(open.summary_facts->http_method.has_value());  // Not an HTTP segment.
 }
 
 // One captured document with one field changed -> the expected verdict.
