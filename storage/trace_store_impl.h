@@ -176,6 +176,7 @@ struct TraceStore::Impl {
   Statement select_document;
   Statement replace_document;
   Statement select_trace;
+  Statement max_trace_id;
   Statement insert_trace;
   Statement update_trace;
   Statement insert_annotation;
@@ -204,6 +205,10 @@ struct TraceStore::Impl {
   bool cache_valid = false;
   std::int64_t seen_data_version = -1;
   std::int64_t next_seq = 1;  // Next traces.seq to assign; valid with the cache.
+  // The largest trace id that may be stored but not cached (valid with the cache): the store's
+  // largest when the cache was loaded, raised by every entry dropped from `old`. A trace id above
+  // it that the cache lacks is new, without a SELECT.
+  TraceKey uncached_max{};
   std::uint64_t batch = 0;
   std::vector<TraceDelta> deltas;  // Reused; the first `delta_count` are this batch's.
   std::vector<const proto::Document*> new_trace_documents;  // Reused by FlushTraceDeltas.

@@ -4,6 +4,7 @@
 // an in-memory cache, so a known trace costs no SELECT.
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <utility>
@@ -19,6 +20,7 @@ namespace {
 
 constexpr std::string_view kDataVersion = "PRAGMA data_version";
 constexpr std::string_view kMaxTraceSeq = "SELECT coalesce(max(seq), 0) FROM traces";
+constexpr std::string_view kMaxTraceId = "SELECT max(trace_id) FROM traces";
 
 constexpr std::string_view kInsertDocument = R"sql(
 INSERT INTO documents(trace_seq, id, kind, parent_id, in_progress, start_time, end_time, bytes,
@@ -193,6 +195,7 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, "ROLLBACK", rollback));
   XRAYD_TRY(PrepareInto(*db, kDataVersion, data_version));
   XRAYD_TRY(PrepareInto(*db, kMaxTraceSeq, max_trace_seq));
+  XRAYD_TRY(PrepareInto(*db, kMaxTraceId, max_trace_id));
   XRAYD_TRY(PrepareInto(*db, kInsertDocument, insert_document));
   XRAYD_TRY(PrepareInto(*db, kSelectDocument, select_document));
   XRAYD_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
@@ -222,6 +225,9 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   ++impl.batch;
   impl.delta_count = 0;
   if (impl.young.size() >= kCacheTraces / 2) {
+    for (const auto& [key, trace] : impl.old) {
+      impl.uncached_max = std::max(impl.uncached_max, key);
+    }
     impl.old = std::move(impl.young);
     impl.young.clear();
   }
@@ -263,9 +269,19 @@ Status TraceStore::Impl::SyncCache() {
     }
   }
   if (!cache_valid) {
-    ResetOnExit reset(max_trace_seq);
-    XRAYD_TRY_ASSIGN(auto row, max_trace_seq.Step());
-    next_seq = (row ? max_trace_seq.ColumnInt64(0) : 0) + 1;
+    {
+      ResetOnExit reset(max_trace_seq);
+      XRAYD_TRY_ASSIGN(auto row, max_trace_seq.Step());
+      next_seq = (row ? max_trace_seq.ColumnInt64(0) : 0) + 1;
+    }
+    ResetOnExit reset(max_trace_id);
+    XRAYD_TRY_ASSIGN(auto row, max_trace_id.Step());
+    const std::string_view largest = row ? max_trace_id.ColumnText(0) : std::string_view();
+    // Stored ids are 16 bytes; anything else (none stored) leaves every id above the floor.
+    uncached_max = {};
+    if (largest.size() == uncached_max.size()) {
+      std::memcpy(uncached_max.data(), largest.data(), largest.size());
+    }
     cache_valid = true;
   }
   return {};
@@ -296,6 +312,12 @@ Result<TraceDelta*> TraceStore::Impl::DeltaFor(const TraceKey& key) {
   if (it == young.end()) {
     if (auto old_it = old.find(key); old_it != old.end()) {
       it = young.insert(old.extract(old_it)).position;
+    } else if (key > uncached_max) {
+      // Not cached and above every id stored outside the cache: a new trace.
+      CachedTrace entry;
+      entry.seq = next_seq++;
+      it = young.emplace(key, std::move(entry)).first;
+      is_new = true;
     } else {
       // Not cached: an older trace, or a new one.
       ResetOnExit reset(select_trace);

@@ -1,5 +1,6 @@
 #include "storage/trace_store.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -354,6 +355,48 @@ TEST_F(TraceStoreTest, RetentionDeletesTheLeastRecentlyUpdatedTracesWithTheirRow
   EXPECT_EQ(rest->traces, 1);
   EXPECT_EQ(rest->documents, 2);
   EXPECT_EQ(store_->CountDocuments().value_or(-1), 0);
+}
+
+// The writer remembers the traces it wrote lately and skips the SELECT by id for a trace id above
+// every id it may have forgotten: a trace dropped from its memory must still be found.
+TEST_F(TraceStoreTest, ATraceTheWriterNoLongerRemembersStillGainsDocuments) {
+  PutOrDie(*store_, {BuildDocument({})}, 10);  // kTraceA, the smallest id below.
+  std::vector<proto::Document> batch;
+  char trace_id[40];
+  for (int i = 0; i < 100000; ++i) {
+    // Ids above kTraceA, in increasing order, as traces arrive in time.
+    std::snprintf(trace_id, sizeof trace_id, "1-5759e989-%024x", i);
+    batch.push_back(BuildDocument({.trace_id = trace_id}));
+    if (batch.size() == 2000) {
+      PutOrDie(*store_, batch, 11);
+      batch.clear();
+    }
+  }
+  const PutStats stats =
+      PutOrDie(*store_, {BuildDocument({.id = kSub, .parent_id = kRoot, .subsegment = true})}, 12);
+  EXPECT_EQ(stats.inserted, 1u);
+  EXPECT_EQ(InfoOrDie(*store_, kTraceA).documents, 2);
+}
+
+TEST(TraceStoreFileTest, TracesOtherConnectionsWroteAreFoundByTheirId) {
+  const std::string path = TempDbPath();
+  auto first = OpenOrDie(path, OpenMode::kReadWrite);
+  auto second = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  PutOrDie(*first, {BuildDocument({})}, 10);
+  PutOrDie(*second, {BuildDocument({.trace_id = kTraceB})}, 11);  // The largest id stored.
+  PutOrDie(
+      *first,
+      {BuildDocument({.trace_id = kTraceB, .id = kSub, .parent_id = kRoot, .subsegment = true})},
+      12);
+  EXPECT_EQ(InfoOrDie(*first, kTraceB).documents, 2);
+  first.reset();
+  auto reopened = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(reopened, nullptr);
+  PutOrDie(*reopened, {BuildDocument({.trace_id = kTraceB, .id = kDownstream, .parent_id = kSub})},
+           13);
+  EXPECT_EQ(InfoOrDie(*reopened, kTraceB).documents, 3);
 }
 
 TEST(TraceStoreFileTest, SurvivesCloseAndReopen) {
