@@ -195,6 +195,10 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     if (page.examined >= request.max_examined) {
       return true;
     }
+    if (request.cancelled && page.examined % kCancelCheckInterval == 0 && request.cancelled()) {
+      page.cancelled = true;
+      return true;
+    }
     return request.time_budget.count() > 0 && page.examined >= request.budget_after_examined &&
            std::chrono::steady_clock::now() - began >= request.time_budget;
   };

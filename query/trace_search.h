@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +49,12 @@ struct SearchRequest {
   // (fewer candidates than that) always run to the end.
   std::chrono::steady_clock::duration time_budget{};
   std::size_t budget_after_examined = 1000;
+  // Asked every kCancelCheckInterval candidates, when set: true ends the search at once (the page
+  // is marked cancelled), e.g. when the client that asked has gone away.
+  std::function<bool()> cancelled;
 };
+
+inline constexpr std::size_t kCancelCheckInterval = 64;
 
 struct SearchMatch {
   storage::TraceInfo info;
@@ -61,6 +67,7 @@ struct SearchPage {
   std::string next_token;            // Empty when there is nothing further.
   std::uint64_t examined = 0;        // Candidates looked at (TracesProcessedCount).
   std::uint64_t evaluated = 0;       // Of which evaluated in C++ (had to build a TraceModel).
+  bool cancelled = false;            // SearchRequest::cancelled ended it.
 };
 
 // kInvalidArgument for an unreadable next_token or start > end; store errors as they come.

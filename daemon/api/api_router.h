@@ -20,6 +20,9 @@ struct HttpRequest {
   std::string target;                          // Path and query, e.g. "/metrics?x=1".
   std::map<std::string, std::string> headers;  // Lower-cased names.
   std::string body;
+  // Set by the HTTP server: true once the client has closed the connection (it will never read the
+  // response). Never blocks; a system call per call, so long handlers ask now and then.
+  std::function<bool()> client_gone;
 };
 
 struct HttpResponse {

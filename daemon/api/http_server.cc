@@ -1,7 +1,9 @@
 #include "daemon/api/http_server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -42,6 +44,18 @@ HttpRequest ToRequest(const http::request<http::string_body>& in) {
   }
   out.body = in.body();
   return out;
+}
+
+// Whether the peer of connected socket `fd` has closed its side or reset the connection: a
+// non-blocking peek that finds end of stream or a connection error. Bytes waiting (a pipelined
+// request) mean the client is still there.
+bool PeerClosed(int fd) {
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) {
+    return false;
+  }
+  return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 // `head_only`: the answer to a HEAD, with the headers (Content-Length too) of the body it leaves
@@ -186,7 +200,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return DoClose();
     }
     const auto& request = parser_->get();
-    const HttpRequest plain = ToRequest(request);
+    HttpRequest plain = ToRequest(request);
+    // Handlers run on this strand while the socket stays open, so the descriptor outlives them.
+    plain.client_gone = [fd = stream_.socket().native_handle()] { return PeerClosed(fd); };
     GuardDecision decision = context_.guard->Check(plain);
     HttpResponse response;
     if (decision.response) {

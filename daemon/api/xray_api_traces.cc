@@ -148,6 +148,7 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   search.time_budget = kSummariesTimeBudget;
   search.next_token = token.value_or("");
   search.groups = services.groups;
+  search.cancelled = request.client_gone;
   XRAYD_API_TRY_ASSIGN([[maybe_unused]] const bool sampled, ApplySampling(body, search));
   search.token_scope = nlohmann::json{
       {"s", *start},
@@ -163,6 +164,9 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
   auto page = query::SearchTraces(**reader, search);
   if (!page)
     return InvalidFromError(page.error());
+  if (page->cancelled && services.metrics != nullptr) {
+    services.metrics->searches_cancelled.fetch_add(1, std::memory_order_relaxed);
+  }
 
   nlohmann::json summaries = nlohmann::json::array();
   for (const query::SearchMatch& match : page->matches) {

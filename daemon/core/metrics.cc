@@ -115,10 +115,13 @@ std::string RenderPrometheus(const Metrics& m) {
   Counter(out, "xrayd_storage_checkpoints_total", "WAL checkpoints run in the background.",
           Load(m.checkpoints));
   Counter(out, "xrayd_traces_summarized_total",
-          "Trace summaries computed for search after the trace went quiet.",
+          "Trace summaries written for search (on ingest, or after the trace went quiet).",
           Load(m.traces_summarized));
   Counter(out, "xrayd_summary_errors_total", "Summary rounds that failed and were retried.",
           Load(m.summary_errors));
+  Counter(out, "xrayd_searches_cancelled_total",
+          "Trace searches stopped early because the client closed its connection.",
+          Load(m.searches_cancelled));
   Family(out, "xrayd_storage_wal_bytes", "gauge",
          "Size of the SQLite write-ahead log after the last checkpoint.");
   Sample(out, "xrayd_storage_wal_bytes", "", m.wal_bytes.load(std::memory_order_relaxed));

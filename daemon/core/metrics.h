@@ -91,6 +91,7 @@ struct Metrics {
   ForwardMetrics forward;         // Forwarding to AWS X-Ray (daemon/forward_metrics.h).
   GroupTraceCounts group_traces;  // New traces that are members of each group.
   std::array<Counter, kApiRefusalCount> api_refused{};  // HTTP requests, by ApiRefusal.
+  Counter searches_cancelled{0};  // Trace searches stopped because their client went away.
 
   void CountRejected(proto::RejectReason reason) noexcept {
     rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);

@@ -2,8 +2,14 @@
 // feed the same store; GetTraceSummaries filters, pages and reports errors as AWS does;
 // BatchGetTraces enforces AWS's limits.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -200,6 +206,48 @@ TEST_F(TraceApiTest, PagesOfAHundredWithTokens) {
   EXPECT_FALSE(second.contains("NextToken"));
   // A token only resumes the request it came from.
   Summaries(R"(user = "bob")", 400, first["NextToken"]);
+}
+
+// Sends `request` on a new loopback connection to `port` and closes it without reading the answer.
+void SendAndHangUp(std::uint16_t port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  ::close(fd);
+}
+
+// A search evaluates every candidate of service("checkout") from its documents; the client that
+// asked hangs up at once, so the search stops at its first check instead of filling the page.
+TEST_F(TraceApiTest, ASearchWhoseClientHungUpStops) {
+  json documents = json::array();
+  const double start = Now() - 20;
+  for (int i = 0; i < 200; ++i) {
+    documents.push_back(Segment(TraceId(2000 + i), "0000000000002" + std::to_string(100 + i), start,
+                                0.1, "dave", false));
+    if (documents.size() == 50) {
+      Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+      documents = json::array();
+    }
+  }
+  daemon_->WaitForMetric("xrayd_segments_stored_total", 212);
+  EXPECT_EQ(daemon_->Metric("xrayd_searches_cancelled_total"), 0);
+  const std::string body = json{{"StartTime", window_start_},
+                                {"EndTime", window_start_ + 7200},
+                                {"FilterExpression", R"(service("checkout"))"}}
+                               .dump();
+  SendAndHangUp(daemon_->TcpPort(),
+                "POST /TraceSummaries HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(daemon_->WaitForMetric("xrayd_searches_cancelled_total", 1), 1);
+  // A client that stays gets its whole page.
+  EXPECT_EQ(Summaries(R"(service("checkout"))")["TraceSummaries"].size(), 100u);
+  EXPECT_EQ(daemon_->Metric("xrayd_searches_cancelled_total"), 1);
 }
 
 }  // namespace

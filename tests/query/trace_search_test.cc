@@ -327,6 +327,34 @@ TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
   EXPECT_EQ(ids, expected);
 }
 
+// A search whose requester has gone away stops at the next check, with what it found so far.
+TEST_F(TraceSearchTest, ACancelledSearchStopsAtTheNextCheck) {
+  for (int i = 0; i < 300; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
+    Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
+         R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
+         std::to_string(100 + i + 1) + "}"},
+        1000);
+  }
+  SearchRequest request;
+  request.end = kAllTime;
+  request.page_size = 1000;
+  int asked = 0;
+  request.cancelled = [&] { return ++asked == 2; };
+  auto page = SearchTraces(*store_, request);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_TRUE(page->cancelled);
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(page->examined, 2 * kCancelCheckInterval);
+  EXPECT_EQ(page->matches.size(), 2 * kCancelCheckInterval);
+  request.cancelled = [] { return false; };
+  auto whole = SearchTraces(*store_, request);
+  ASSERT_TRUE(whole);
+  EXPECT_FALSE(whole->cancelled);
+  EXPECT_EQ(whole->matches.size(), 300u);
+}
+
 TEST_F(TraceSearchTest, TokensAreBoundToTheirRequest) {
   PutFixtures();
   auto filter = ParseFilter("");

@@ -176,13 +176,15 @@ TEST(CloudWatchProtocolTest, DetectsEachProtocol) {
   HttpRequest cbor{"POST",
                    std::string(kCborPathPrefix) + "DescribeAlarms",
                    {{"smithy-protocol", "rpc-v2-cbor"}},
-                   ""};
+                   "",
+                   {}};
   HttpRequest json{
-      "POST", "/", {{"x-amz-target", "GraniteServiceVersion20100801.ListMetrics"}}, "{}"};
+      "POST", "/", {{"x-amz-target", "GraniteServiceVersion20100801.ListMetrics"}}, "{}", {}};
   HttpRequest query{"POST",
                     "/",
                     {{"content-type", "application/x-www-form-urlencoded"}},
-                    "Action=ListMetrics&Version=2010-08-01"};
+                    "Action=ListMetrics&Version=2010-08-01",
+                    {}};
   auto [c, ce] = DecodeRequest(cbor);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->protocol, Protocol::kCbor);
@@ -207,7 +209,8 @@ TEST(CloudWatchProtocolTest, CborTimestampsAreTagOneAndRequestsWithTagsDecode) {
       "POST",
       std::string(kCborPathPrefix) + "GetMetricData",
       {{"smithy-protocol", "rpc-v2-cbor"}},
-      EncodeCbor({{"StartTime", Timestamp(1700000000)}, {"n", -3}, {"s", "x"}, {"a", {1, "two"}}})};
+      EncodeCbor({{"StartTime", Timestamp(1700000000)}, {"n", -3}, {"s", "x"}, {"a", {1, "two"}}}),
+      {}};
   auto [decoded, error] = DecodeRequest(request);
   ASSERT_TRUE(decoded) << error.message;
   EXPECT_EQ(decoded->params["StartTime"], 1700000000.0);
