@@ -94,6 +94,24 @@ class TraceApiTest : public ::testing::Test {
     return Post(*daemon_, "/TraceSummaries", body, status);
   }
 
+  // Stores `count` traces of `user` (response time 0.1 s), trace ids numbered from `first`, through
+  // PutTraceSegments 50 documents at a time (AWS's limit), and waits until the daemon has stored
+  // `stored_total` documents in all.
+  void PutUserTraces(int first, int count, const std::string& user, std::int64_t stored_total) {
+    json documents = json::array();
+    const double start = Now() - 20;
+    for (int i = 0; i < count; ++i) {
+      char id[17];
+      std::snprintf(id, sizeof id, "%016x", static_cast<unsigned>(first + i));
+      documents.push_back(Segment(TraceId(first + i), id, start, 0.1, user, false));
+      if (documents.size() == 50 || i + 1 == count) {
+        Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
+        documents = json::array();
+      }
+    }
+    daemon_->WaitForMetric("xrayd_segments_stored_total", stored_total);
+  }
+
   const double window_start_ = Now() - 3600;
   std::string dir_;
   std::unique_ptr<DaemonProcess> daemon_;
@@ -186,18 +204,7 @@ TEST_F(TraceApiTest, PutTraceSegmentsReportsBadDocumentsAndLimits) {
 }
 
 TEST_F(TraceApiTest, PagesOfAHundredWithTokens) {
-  json documents = json::array();
-  const double start = Now() - 20;
-  for (int i = 0; i < 130; ++i) {
-    documents.push_back(Segment(TraceId(1000 + i), "0000000000001" + std::to_string(100 + i), start,
-                                0.1, "carol", false));
-    if (documents.size() == 50) {
-      Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
-      documents = json::array();
-    }
-  }
-  Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
-  daemon_->WaitForMetric("xrayd_segments_stored_total", 142);
+  PutUserTraces(1000, 130, "carol", 142);
   json first = Summaries(R"(user = "carol")");
   ASSERT_EQ(first["TraceSummaries"].size(), 100u);
   ASSERT_TRUE(first.contains("NextToken"));
@@ -224,17 +231,7 @@ void SendAndHangUp(std::uint16_t port, const std::string& request) {
 // A search evaluates every candidate of service("checkout") from its documents; the client that
 // asked hangs up at once, so the search stops at its first check instead of filling the page.
 TEST_F(TraceApiTest, ASearchWhoseClientHungUpStops) {
-  json documents = json::array();
-  const double start = Now() - 20;
-  for (int i = 0; i < 200; ++i) {
-    documents.push_back(Segment(TraceId(2000 + i), "0000000000002" + std::to_string(100 + i), start,
-                                0.1, "dave", false));
-    if (documents.size() == 50) {
-      Post(*daemon_, "/TraceSegments", {{"TraceSegmentDocuments", documents}}, 200);
-      documents = json::array();
-    }
-  }
-  daemon_->WaitForMetric("xrayd_segments_stored_total", 212);
+  PutUserTraces(2000, 200, "dave", 212);
   EXPECT_EQ(daemon_->Metric("xrayd_searches_cancelled_total"), 0);
   const std::string body = json{{"StartTime", window_start_},
                                 {"EndTime", window_start_ + 7200},

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -141,6 +142,19 @@ class TraceSearchTest : public ::testing::Test {
         // The fixture table's exact sets (written for the evaluator) hold through search too.
         EXPECT_EQ(expected, example.matches);
       }
+    }
+  }
+
+  // Trace i of `count` (from 0): one segment starting at 100 + i that responds in
+  // `response_time(i)` seconds.
+  void PutNumberedTraces(int count, const std::function<double(int)>& response_time) {
+    for (int i = 0; i < count; ++i) {
+      char id[64];
+      std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
+      Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
+           R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
+           std::to_string(100 + i + response_time(i)) + "}"},
+          1000);
     }
   }
 
@@ -286,14 +300,7 @@ TEST_F(TraceSearchTest, TraceIdTimeRangeIsHalfOpen) {
 // A search over its time budget ends its page early with a NextToken, after at least
 // budget_after_examined candidates; following the tokens gives exactly the unbudgeted answer.
 TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
-  for (int i = 0; i < 300; ++i) {
-    char id[64];
-    std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
-    Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
-         R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
-         std::to_string(100 + i + (i % 3) * 0.5) + "}"},
-        1000);
-  }
+  PutNumberedTraces(300, [](int i) { return (i % 3) * 0.5; });
   auto filter = ParseFilter("responsetime > 0.2");
   ASSERT_TRUE(filter);
   SearchRequest request;
@@ -329,14 +336,7 @@ TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
 
 // A search whose requester has gone away stops at the next check, with what it found so far.
 TEST_F(TraceSearchTest, ACancelledSearchStopsAtTheNextCheck) {
-  for (int i = 0; i < 300; ++i) {
-    char id[64];
-    std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
-    Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
-         R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
-         std::to_string(100 + i + 1) + "}"},
-        1000);
-  }
+  PutNumberedTraces(300, [](int) { return 1.0; });
   SearchRequest request;
   request.end = kAllTime;
   request.page_size = 1000;
