@@ -104,7 +104,8 @@ struct Daemon::Impl {
   OtlpExportSetup otlp_export_setup;     // Decided at Start (daemon/forward_setup.h).
   std::unique_ptr<otlp_export::OtlpExporter> exporter;  // Null without --otlp-endpoint.
   std::unique_ptr<SummaryWorker> summaries;
-  // New traces per group; told by the summary worker and by the writer (new traces stored in one batch).
+  // New traces per group; told by the summary worker and by the writer (new traces stored in one
+  // batch).
   std::unique_ptr<GroupTraceCounter> group_counter;
   std::unique_ptr<UdpListener> udp;
   std::unique_ptr<ReaderPool> readers;
