@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -248,12 +249,18 @@ TEST(NewTraceSummaryTest, CapturedSdkTracesMatchTheTraceModelsRow) {
     }
   }
   int several = 0;
-  for (auto& [trace_id, docs] : traces) {
+  for (auto& entry : traces) {
+    const std::string& trace_id = entry.first;
+    std::vector<proto::Document>& docs = entry.second;
     // The store keeps one version per id: the complete one.
-    std::erase_if(docs, [&](const proto::Document& doc) {
-      return doc.in_progress && std::count_if(docs.begin(), docs.end(), [&](const auto& other) {
-                                  return other.id == doc.id;
-                                }) > 1;
+    std::set<std::string> complete;
+    for (const proto::Document& doc : docs) {
+      if (!doc.in_progress) {
+        complete.insert(doc.id);
+      }
+    }
+    std::erase_if(docs, [&complete](const proto::Document& doc) {
+      return doc.in_progress && complete.contains(doc.id);
     });
     const std::vector<const proto::Document*> trace = Pointers(docs);
     ASSERT_TRUE(NewTraceSummaryRow(trace).has_value()) << trace_id;
