@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/trace_store.h"
+#include "tests/support/temp_dirs.h"
 #include "tests/support/test_daemon_config.h"
 #include "tests/support/wait_until.h"
 
@@ -36,8 +37,7 @@ bool SendUdp6(std::uint16_t port, const std::string& payload) {
 }
 
 std::string TempDir() {
-  std::string tmpl = testing::TempDir() + "/daemon-XXXXXX";
-  return mkdtemp(tmpl.data());
+  return testing_support::MakeScratchDir("daemon");
 }
 
 std::size_t ThreadCount() {

@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dirs.h"
 #include "tests/support/wait_until.h"
 
 namespace xrayd::testing_support {
@@ -71,12 +72,7 @@ int WaitExit(pid_t pid) {
 }  // namespace
 
 std::string MakeTempDir(const std::string& prefix) {
-  std::string tmpl = ::testing::TempDir() + "/" + prefix + "-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  const char* dir = mkdtemp(buf.data());
-  EXPECT_NE(dir, nullptr);
-  return dir == nullptr ? std::string() : std::string(dir);
+  return MakeScratchDir(prefix);
 }
 
 DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args,

@@ -73,7 +73,8 @@ HttpResult HttpGet(std::uint16_t port, const std::string& path);
 HttpResult HttpPost(std::uint16_t port, const std::string& path, const std::string& body);
 // Runs the xrayd binary with `args`, capturing stdout and stderr.
 CommandResult RunXrayd(const std::vector<std::string>& args);
-// A fresh empty directory under the test temp dir.
+// A fresh empty directory under the test temp dir, removed when the test process exits normally
+// (tests/support/temp_dirs.h).
 std::string MakeTempDir(const std::string& prefix);
 
 }  // namespace xrayd::testing_support
