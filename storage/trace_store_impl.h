@@ -113,10 +113,9 @@ struct TraceDelta {
   std::int64_t bytes = 0;
   bool has_root = false;
   std::int64_t root_id = 0;
-  std::string_view root_name;     // View into the batch's Documents.
-  std::size_t last_document = 0;  // Index in the batch of the last document accepted.
-  // (document id, index in the batch) of the versions accepted in this batch, one per id: for a
-  // new trace, its stored documents.
+  std::string_view root_name;  // View into the batch's Documents.
+  // For a new trace, (document id, index in the batch) of the versions accepted in this batch, one
+  // per id: its stored documents. Empty for a trace stored before this batch.
   std::vector<std::pair<std::int64_t, std::uint32_t>> versions;
   // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;

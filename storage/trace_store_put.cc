@@ -1,7 +1,8 @@
 // TraceStore::PutDocuments: the storage writer's hot path. One transaction per call; one plain
 // INSERT per document (a conflict, which is rare, takes a SELECT and maybe an UPDATE); trace rows
 // are aggregated in memory and written once per trace per call. Trace ids map to traces.seq through
-// an in-memory cache, so a known trace costs no SELECT.
+// an in-memory cache, so a known trace costs no SELECT, nor does a new one whose id is above every
+// id the cache may have forgotten (TraceStore::Impl::uncached_max).
 
 #include <algorithm>
 #include <cstring>
@@ -133,7 +134,6 @@ Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& do
 // in-progress flag and bytes are taken back.
 void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t index,
                      const DocumentKey& key, const DocumentWrite& write) {
-  delta.last_document = index;
   if (delta.revision == 0) {
     delta.start_time = doc.start_time;
   } else {
@@ -147,12 +147,14 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
   delta.documents += write.outcome == DocumentWrite::Outcome::kInserted ? 1 : 0;
   delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
   delta.bytes += static_cast<std::int64_t>(doc.raw.size()) - write.prev_bytes;
-  const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
-                                    [&](const auto& v) { return v.first == key.id; });
-  if (version == delta.versions.end()) {
-    delta.versions.emplace_back(key.id, static_cast<std::uint32_t>(index));
-  } else {
-    version->second = static_cast<std::uint32_t>(index);
+  if (delta.is_new) {  // Only a new trace's versions are summarized (FlushTraceDeltas).
+    const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
+                                      [&](const auto& v) { return v.first == key.id; });
+    if (version == delta.versions.end()) {
+      delta.versions.emplace_back(key.id, static_cast<std::uint32_t>(index));
+    } else {
+      version->second = static_cast<std::uint32_t>(index);
+    }
   }
   if (IsRoot(doc)) {
     delta.has_root = true;
