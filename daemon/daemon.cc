@@ -206,10 +206,12 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
   }
   // A trace whose documents arrive in one batch is summarized in their transaction.
   writer_options.new_trace_summarizer = query::NewTraceSummaryRow;
-  writer_options.on_committed = [listener = SummaryListenerFor()](
+  writer_options.on_committed = [listener = SummaryListenerFor(), store = store.get()](
                                     std::span<const proto::Document> docs,
                                     const storage::PutStats& stats, double received_at) {
-    query::ReportNewTraceSummaries(docs, stats, received_at, listener);
+    query::ReportNewTraceSummaries(
+        docs, stats, received_at, listener,
+        [store](const proto::Document& doc) { return store->DocumentJson(doc); });
   };
   writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
   writer->Start();

@@ -108,7 +108,16 @@ struct Document {
   // raw as the store keeps it (storage/document_codec.h), when a receiver made it off the storage
   // writer's thread (storage::FrameEncoder); empty: the writer makes it. Opaque outside storage/.
   std::string stored_raw;
+
+  // Set when the receiver released `raw` (empty from then on) because `stored_raw` holds the same
+  // JSON: raw's length. Storage decodes stored_raw where it needs the text (JsonSize, below).
+  std::size_t released_raw_size = 0;
 };
+
+// The length of the document's JSON text, whether `raw` holds it or was released.
+[[nodiscard]] inline std::size_t JsonSize(const Document& doc) noexcept {
+  return doc.raw.empty() ? doc.released_raw_size : doc.raw.size();
+}
 
 // The heap memory `doc` holds, in bytes, approximately: the object, the heap buffers of its strings
 // and vectors, and an allocator header per allocation. What bounds the ingest queue (-m).

@@ -46,7 +46,8 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
 }
 
 void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
-                             double received_at, const SummaryListener& listener) {
+                             double received_at, const SummaryListener& listener,
+                             const DocumentJsonOf& json_of) {
   if (stats.summarized.empty()) {
     return;
   }
@@ -61,7 +62,15 @@ void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storag
         std::vector<storage::StoredDocument> stored;
         stored.reserve(indexes.size());
         for (const std::size_t index : indexes) {
-          stored.push_back(storage::StoredDocumentOf(docs[index], received_at));
+          storage::StoredDocument doc = storage::StoredDocumentOf(docs[index], received_at);
+          if (doc.raw.empty()) {
+            Result<std::string> json = json_of(docs[index]);
+            if (!json) {
+              continue;
+            }
+            doc.raw = std::move(*json);
+          }
+          stored.push_back(std::move(doc));
         }
         model = BuildTraceModel(docs[indexes.front()].trace_id, stored);
       }

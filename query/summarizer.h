@@ -38,9 +38,15 @@ struct SummaryListener {
                                                        double quiet_before, std::size_t limit,
                                                        const SummaryListener& listener = {});
 
+// The JSON text of a document PutDocuments stored (storage::TraceStore::DocumentJson).
+using DocumentJsonOf = std::function<Result<std::string>(const proto::Document&)>;
+
 // Tells `listener` about the new traces whose summaries PutDocuments wrote (storage::PutStats::
 // summarized, with indexes into `docs`), each its trace's first summary, received at `received_at`.
+// A trace's model, when the listener asks for it, is built from its documents' `json_of`; a
+// document whose text does not decode is left out of it.
 void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
-                             double received_at, const SummaryListener& listener);
+                             double received_at, const SummaryListener& listener,
+                             const DocumentJsonOf& json_of);
 
 }  // namespace xrayd::query

@@ -67,7 +67,8 @@ struct DocumentDictionaries::Impl {
   }
 
   void KeepSample(std::string_view json) {
-    if (!writing->HasDictionary() && training_failures < kMaxTrainingFailures && !EnoughSamples()) {
+    if (!json.empty() && !writing->HasDictionary() && training_failures < kMaxTrainingFailures &&
+        !EnoughSamples()) {
       const std::string_view sample = json.substr(0, kDictionarySampleMaxBytes);
       samples.append(sample);
       sample_sizes.push_back(sample.size());

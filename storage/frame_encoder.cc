@@ -28,6 +28,15 @@ std::string FrameEncoder::Encode(std::string_view json) const {
   return internal::EncodeFrame(json, internal::ThreadCompressor(), dictionary->cdict);
 }
 
+void FrameEncoder::EncodeAndRelease(proto::Document& doc) const {
+  const bool release = HasDictionary();
+  doc.stored_raw = Encode(doc.raw);
+  if (release && !doc.raw.empty()) {
+    doc.released_raw_size = doc.raw.size();
+    std::string().swap(doc.raw);
+  }
+}
+
 void FrameEncoder::Publish(std::string_view content) {
   dictionary_.store(std::make_shared<const Dictionary>(content), std::memory_order_release);
 }

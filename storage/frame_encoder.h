@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/document.h"
+
 namespace xrayd::storage {
 
 class FrameEncoder {
@@ -21,6 +23,12 @@ class FrameEncoder {
   // The stored form of `json`: a frame made with the published dictionary, or EncodeDocument(json)
   // before one is published. Thread-safe.
   [[nodiscard]] std::string Encode(std::string_view json) const;
+
+  // Sets doc.stored_raw to Encode(doc.raw). Once a dictionary is published (the store takes no
+  // more training samples, which need the text) it also releases doc.raw, keeping its length in
+  // doc.released_raw_size, so that a queued document holds only its compressed form; the store
+  // decodes stored_raw where it needs the text. Thread-safe.
+  void EncodeAndRelease(proto::Document& doc) const;
 
   // Makes `content`, a dictionary already committed to the store, the one Encode uses from now on:
   // a frame never names a dictionary that readers cannot find. Called by the writer.

@@ -53,7 +53,7 @@ struct StoredDocument {
 };
 
 // `doc` as GetDocuments returns it once stored at `received_at` (end_time 0 unless it is complete,
-// raw as the JSON text).
+// raw as the JSON text: empty when the encoder released it, see TraceStore::DocumentJson).
 [[nodiscard]] StoredDocument StoredDocumentOf(const proto::Document& doc, double received_at);
 
 // One row of the traces table.
@@ -253,6 +253,10 @@ class TraceStore {
   // compression dictionary as the writer loads or trains it: a Document whose stored_raw it made
   // is written without being compressed again on the writer's thread.
   [[nodiscard]] std::shared_ptr<const FrameEncoder> SharedFrameEncoder();
+
+  // For the writer's store, on its thread: the JSON text of a document given to PutDocuments, also
+  // when the encoder released `raw` (decoded from stored_raw). kMalformed if it does not decode.
+  [[nodiscard]] Result<std::string> DocumentJson(const proto::Document& doc);
 
   // Forwarding spool (schema.h, "Forward queue"); writer thread only. When `enabled`, every later
   // PutDocuments also appends each of its documents to forward_queue in the same transaction.

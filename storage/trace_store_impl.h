@@ -226,7 +226,7 @@ struct TraceStore::Impl {
   [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
                                                     const DocumentKey& key, std::int64_t trace_seq,
                                                     double received_at);
-  // `stored_raw` is doc.raw as the `raw` column keeps it (storage/document_codec.h).
+  // `stored_raw` is the document's JSON as the `raw` column keeps it (storage/document_codec.h).
   [[nodiscard]] Result<DocumentWrite> ResolveConflict(const proto::Document& doc,
                                                       const DocumentKey& key,
                                                       std::int64_t trace_seq,

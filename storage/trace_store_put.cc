@@ -126,7 +126,7 @@ Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& do
   } else {
     XRAYD_TRY(stmt.BindNull(first + 4));
   }
-  XRAYD_TRY(stmt.BindInt64(first + 5, static_cast<std::int64_t>(doc.raw.size())));
+  XRAYD_TRY(stmt.BindInt64(first + 5, static_cast<std::int64_t>(proto::JsonSize(doc))));
   return stmt.BindBlob(first + 6, stored_raw);
 }
 
@@ -146,7 +146,7 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
   ++delta.revision;
   delta.documents += write.outcome == DocumentWrite::Outcome::kInserted ? 1 : 0;
   delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
-  delta.bytes += static_cast<std::int64_t>(doc.raw.size()) - write.prev_bytes;
+  delta.bytes += static_cast<std::int64_t>(proto::JsonSize(doc)) - write.prev_bytes;
   if (delta.is_new) {  // Only a new trace's versions are summarized (FlushTraceDeltas).
     const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
                                       [&](const auto& v) { return v.first == key.id; });
@@ -178,12 +178,13 @@ Result<DocumentKey> ParseDocumentKey(const proto::Document& doc) {
 }
 
 // The rule for a document whose key is stored already: kStaleInProgress, kDuplicate or kReplaced.
-DocumentWrite::Outcome DecideOnStoredVersion(bool stored_in_progress, std::string_view stored_json,
+// `same_json`: the stored version's JSON text equals the document's.
+DocumentWrite::Outcome DecideOnStoredVersion(bool stored_in_progress, bool same_json,
                                              const proto::Document& doc) {
   if (!stored_in_progress && doc.in_progress) {
     return DocumentWrite::Outcome::kStaleInProgress;
   }
-  if (stored_json == std::string_view(doc.raw)) {
+  if (same_json) {
     return DocumentWrite::Outcome::kDuplicate;
   }
   return DocumentWrite::Outcome::kReplaced;
@@ -439,16 +440,21 @@ Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& d
   DocumentWrite write{.seq = stored.ColumnInt64(0),
                       .prev_in_progress = stored.ColumnInt64(1),
                       .prev_bytes = stored.ColumnInt64(2)};
-  // Equal encodings are equal documents; otherwise compare the JSON (the stored row may be plain).
-  // A stored version that does not decode compares unequal, so a new version replaces it.
+  // Equal encodings are equal documents; otherwise compare the JSON (the stored row may be plain,
+  // or made with another dictionary). A version that does not decode compares unequal, so the new
+  // version replaces the stored one.
   const std::string_view stored_blob = stored.ColumnText(3);
-  std::string_view stored_json = doc.raw;
-  Result<std::string> decoded;
-  if (stored_blob != stored_raw) {
-    decoded = dictionaries->Decode(stored_blob);
-    stored_json = decoded ? std::string_view(*decoded) : std::string_view();
+  bool same_json = stored_blob == stored_raw;
+  if (!same_json) {
+    const Result<std::string> stored_json = dictionaries->Decode(stored_blob);
+    if (doc.raw.empty()) {
+      const Result<std::string> doc_json = dictionaries->Decode(stored_raw);
+      same_json = stored_json && doc_json && *stored_json == *doc_json;
+    } else {
+      same_json = stored_json && *stored_json == doc.raw;
+    }
   }
-  write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, stored_json, doc);
+  write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, same_json, doc);
   if (write.outcome == DocumentWrite::Outcome::kReplaced) {
     XRAYD_TRY(ReplaceDocument(write.seq, doc, key, stored_raw));
   }
@@ -600,11 +606,11 @@ Status TraceStore::Impl::SpoolForForwarding(const proto::Document& doc, double r
   Statement& stmt = spool_document;
   ResetOnExit reset(stmt);
   XRAYD_TRY(stmt.BindDouble(1, received_at));
-  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(doc.raw.size())));
+  XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(proto::JsonSize(doc))));
   XRAYD_TRY(stmt.BindInt64(3, put_document_seq));
   XRAYD_TRY(stmt.Run());
   ++stats.spooled;
-  stats.spooled_bytes += doc.raw.size();
+  stats.spooled_bytes += proto::JsonSize(doc);
   return {};
 }
 
@@ -626,6 +632,13 @@ void TraceStore::SetNewTraceSummarizer(NewTraceSummarizer summarizer) {
 
 std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {
   return impl_->dictionaries->SharedEncoder();
+}
+
+Result<std::string> TraceStore::DocumentJson(const proto::Document& doc) {
+  if (!doc.raw.empty()) {
+    return doc.raw;
+  }
+  return impl_->dictionaries->Decode(doc.stored_raw);
 }
 
 void TraceStore::SetForwardSpool(bool enabled) {

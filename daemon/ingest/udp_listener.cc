@@ -78,7 +78,7 @@ struct UdpListener::Impl {
       }
       if (encoder != nullptr && queue.HasRoomFor(IngestQueue::BatchBytes(batch))) {
         for (proto::Document& doc : batch.documents) {
-          doc.stored_raw = encoder->Encode(doc.raw);
+          encoder->EncodeAndRelease(doc);
         }
       }
       const std::size_t docs = batch.documents.size();

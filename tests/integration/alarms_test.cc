@@ -3,6 +3,7 @@
 // ApproximateTraceCount, the alarm's state following them, its webhook and command actions,
 // persistence in state.db, and CloudWatch's error shapes for bad input.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "storage/database.h"
 #include "tests/integration/alarms_support.h"
 #include "tests/integration/daemon_process_support.h"
 #include "tests/support/wait_until.h"
@@ -180,6 +182,60 @@ TEST(AlarmsTest, TracesOfAGroupFireTheAlarmItsWebhookAndCommandRunAndItReturnsTo
                      {{"AlarmName", "GoldTraffic"}, {"HistoryItemType", "StateUpdate"}});
   ASSERT_EQ(history.status, 200) << history.body;
   EXPECT_EQ(json::parse(history.body)["AlarmHistoryItems"].size(), 3u) << history.body;
+  EXPECT_EQ(daemon.Stop(), 0);
+}
+
+// Once the store has trained its compression dictionary (from its first 1,000 documents), the
+// receiver queues documents compressed, without their text; the group counter still sees every
+// trace's annotations.
+TEST(AlarmsTest, TracesReceivedAfterTheStoresDictionaryAreCounted) {
+  const std::string dir = MakeTempDir("alarms_dictionary");
+  DaemonProcess daemon(dir);
+  ASSERT_TRUE(daemon.Started()) << daemon.Log();
+  CreateGroup(daemon, "Gold", "annotation.tier = \"gold\"");
+  std::int64_t sent = 0;
+  for (int round = 0; round < 11; ++round) {  // In rounds: the socket buffer never overflows.
+    for (int i = 0; i < 100; ++i, ++sent) {
+      SendTierSegment(daemon.UdpPort(), "silver");
+    }
+    ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", sent), sent);
+  }
+  // The writer trains before the transaction after the 1,000th document.
+  SendTierSegment(daemon.UdpPort(), "silver");
+  ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", ++sent), sent);
+  {
+    auto db =
+        storage::Database::Open(dir + "/traces.db", storage::DatabaseOptions{.read_only = true});
+    ASSERT_TRUE(db);
+    EXPECT_EQ((*db)->QueryInt("SELECT count(*) FROM zstd_dictionaries").value_or(-1), 1);
+  }
+
+  WaitForRoomInMinute();
+  const double sent_at = Now();
+  for (int i = 0; i < 3; ++i, ++sent) {
+    SendTierSegment(daemon.UdpPort(), "gold");
+  }
+  ASSERT_EQ(daemon.WaitForMetric("xrayd_segments_stored_total", sent), sent);
+  const double minute = std::floor(sent_at / 60) * 60;
+  double counted = -1;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        HttpResult stats =
+            CloudWatchJson(daemon.TcpPort(), "GetMetricStatistics",
+                           {{"Namespace", "AWS/X-Ray"},
+                            {"MetricName", "ApproximateTraceCount"},
+                            {"Dimensions", {{{"Name", "GroupName"}, {"Value", "Gold"}}}},
+                            {"StartTime", minute - 600},
+                            {"EndTime", minute + 600},
+                            {"Period", 60},
+                            {"Statistics", {"Sum"}}});
+        json points = json::parse(stats.body, nullptr, false)["Datapoints"];
+        counted = points.size() == 1 ? points[0]["Sum"].get<double>() : 0;
+        return counted >= 3;
+      },
+      seconds(10)))
+      << "gold traces counted: " << counted;
+  EXPECT_EQ(counted, 3);
   EXPECT_EQ(daemon.Stop(), 0);
 }
 

@@ -236,5 +236,84 @@ TEST(DocumentDictionariesTest, TheSharedEncoderFollowsTheStoresDictionary) {
   EXPECT_TRUE(store->SharedFrameEncoder()->HasDictionary());
 }
 
+// A receiver releases a document's JSON text once the store has a dictionary (before, the writer
+// still takes training samples from it): the queued document holds only its compressed form, and
+// storing it keeps every figure the text gave (its length, its text when read back).
+TEST(DocumentDictionariesTest, AReleasedDocumentIsStoredAsItsText) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::shared_ptr<const FrameEncoder> encoder = store->SharedFrameEncoder();
+  proto::Document early = Segments(kDictionarySamples + 500, 1).front();
+  const std::string early_json = early.raw;
+  encoder->EncodeAndRelease(early);
+  EXPECT_EQ(early.raw, early_json) << "no dictionary yet: the text is a training sample";
+  EXPECT_FALSE(early.stored_raw.empty());
+
+  const std::vector<proto::Document> before = FillPastTraining(*store);
+  ASSERT_TRUE(encoder->HasDictionary());
+  const std::vector<proto::Document> texts = Segments(kDictionarySamples + 200, 50);
+  std::vector<proto::Document> released = texts;
+  std::int64_t json_bytes = 0;
+  for (proto::Document& doc : released) {
+    const std::string json = doc.raw;
+    const std::size_t held = proto::ApproximateMemory(doc);
+    encoder->EncodeAndRelease(doc);
+    EXPECT_TRUE(doc.raw.empty());
+    EXPECT_EQ(proto::JsonSize(doc), json.size());
+    EXPECT_LE(proto::ApproximateMemory(doc) + json.size(), held + doc.stored_raw.size() + 64);
+    auto text = store->DocumentJson(doc);
+    ASSERT_TRUE(text) << text.error().message;
+    EXPECT_EQ(*text, json);
+    json_bytes += static_cast<std::int64_t>(json.size());
+  }
+  auto stats = store->PutDocuments(released, 12);
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(stats->inserted, released.size());
+  EXPECT_EQ(QueryInt(path, "SELECT sum(bytes) FROM documents WHERE seq > " +
+                               std::to_string(before.size())),
+            json_bytes);
+  auto info = store->GetTraceInfo(released.front().trace_id);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->bytes, static_cast<std::int64_t>(texts.front().raw.size()));
+  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly), texts);
+}
+
+// A released document whose key is stored is compared by its text: the same text is a duplicate,
+// also when the stored version was written before the dictionary existed (another encoding), and
+// a different text replaces it.
+TEST(DocumentDictionariesTest, AReleasedDocumentIsComparedByItsText) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::shared_ptr<const FrameEncoder> encoder = store->SharedFrameEncoder();
+  const std::vector<proto::Document> all = FillPastTraining(*store);
+  ASSERT_TRUE(encoder->HasDictionary());
+
+  proto::Document first = all.front();  // Stored before training: no dictionary in its frame.
+  encoder->EncodeAndRelease(first);
+  ASSERT_TRUE(first.raw.empty());
+  auto again = store->PutDocuments(std::vector{first}, 13);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_EQ(again->replaced, 0u);
+
+  proto::Document changed = all.front();
+  changed.raw.insert(changed.raw.size() - 1, R"(,"metadata":{"retry":true})");
+  const std::string changed_json = changed.raw;
+  encoder->EncodeAndRelease(changed);
+  auto replaced = store->PutDocuments(std::vector{changed, changed}, 14);
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(replaced->replaced, 1u);
+  EXPECT_EQ(replaced->duplicates, 1u);
+  auto stored = store->GetDocuments(changed.trace_id);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->front().raw, changed_json);
+  auto info = store->GetTraceInfo(changed.trace_id);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->bytes, static_cast<std::int64_t>(changed_json.size()));
+}
+
 }  // namespace
 }  // namespace xrayd::storage
