@@ -83,6 +83,18 @@ json DescribeAlarm(const DaemonProcess& daemon, const std::string& name) {
   return body["MetricAlarms"][0];
 }
 
+// GetMetricStatistics parameters: group Gold's ApproximateTraceCount per minute, from ten minutes
+// before `minute` to ten minutes after.
+json GoldTraceCounts(double minute, const json& statistics) {
+  return {{"Namespace", "AWS/X-Ray"},
+          {"MetricName", "ApproximateTraceCount"},
+          {"Dimensions", {{{"Name", "GroupName"}, {"Value", "Gold"}}}},
+          {"StartTime", minute - 600},
+          {"EndTime", minute + 600},
+          {"Period", 60},
+          {"Statistics", statistics}};
+}
+
 std::string StateOf(const DaemonProcess& daemon, const std::string& name) {
   json alarm = DescribeAlarm(daemon, name);
   return alarm.is_object() ? alarm.value("StateValue", "") : "";
@@ -144,13 +156,7 @@ TEST(AlarmsTest, TracesOfAGroupFireTheAlarmItsWebhookAndCommandRunAndItReturnsTo
   // answered in CBOR).
   const double minute = std::floor(sent_at / 60) * 60;
   HttpResult stats = CloudWatchCbor(daemon.TcpPort(), "GetMetricStatistics",
-                                    {{"Namespace", "AWS/X-Ray"},
-                                     {"MetricName", "ApproximateTraceCount"},
-                                     {"Dimensions", {{{"Name", "GroupName"}, {"Value", "Gold"}}}},
-                                     {"StartTime", minute - 600},
-                                     {"EndTime", minute + 600},
-                                     {"Period", 60},
-                                     {"Statistics", {"Sum", "SampleCount"}}});
+                                    GoldTraceCounts(minute, {"Sum", "SampleCount"}));
   ASSERT_EQ(stats.status, 200) << stats.body;
   json points = FromCbor(stats.body)["Datapoints"];
   ASSERT_EQ(points.size(), 1u) << FromCbor(stats.body).dump();
@@ -220,15 +226,8 @@ TEST(AlarmsTest, TracesReceivedAfterTheStoresDictionaryAreCounted) {
   double counted = -1;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        HttpResult stats =
-            CloudWatchJson(daemon.TcpPort(), "GetMetricStatistics",
-                           {{"Namespace", "AWS/X-Ray"},
-                            {"MetricName", "ApproximateTraceCount"},
-                            {"Dimensions", {{{"Name", "GroupName"}, {"Value", "Gold"}}}},
-                            {"StartTime", minute - 600},
-                            {"EndTime", minute + 600},
-                            {"Period", 60},
-                            {"Statistics", {"Sum"}}});
+        HttpResult stats = CloudWatchJson(daemon.TcpPort(), "GetMetricStatistics",
+                                          GoldTraceCounts(minute, {"Sum"}));
         json points = json::parse(stats.body, nullptr, false)["Datapoints"];
         counted = points.size() == 1 ? points[0]["Sum"].get<double>() : 0;
         return counted >= 3;
