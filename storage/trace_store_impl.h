@@ -226,6 +226,8 @@ struct TraceStore::Impl {
   [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
                                                     const DocumentKey& key, std::int64_t trace_seq,
                                                     double received_at);
+  // See TraceStore::DocumentJson.
+  [[nodiscard]] Result<std::string> DocumentJson(const proto::Document& doc);
   // `stored_raw` is the document's JSON as the `raw` column keeps it (storage/document_codec.h).
   [[nodiscard]] Result<DocumentWrite> ResolveConflict(const proto::Document& doc,
                                                       const DocumentKey& key,

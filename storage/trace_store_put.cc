@@ -451,12 +451,8 @@ Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& d
   bool same_json = stored_blob == stored_raw;
   if (!same_json) {
     const Result<std::string> stored_json = dictionaries->Decode(stored_blob);
-    if (doc.raw.empty()) {
-      const Result<std::string> doc_json = dictionaries->Decode(stored_raw);
-      same_json = stored_json && doc_json && *stored_json == *doc_json;
-    } else {
-      same_json = stored_json && *stored_json == doc.raw;
-    }
+    const Result<std::string> doc_json = DocumentJson(doc);
+    same_json = stored_json && doc_json && *stored_json == *doc_json;
   }
   write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, same_json, doc);
   if (write.outcome == DocumentWrite::Outcome::kReplaced) {
@@ -638,11 +634,15 @@ std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {
   return impl_->dictionaries->SharedEncoder();
 }
 
-Result<std::string> TraceStore::DocumentJson(const proto::Document& doc) {
+Result<std::string> TraceStore::Impl::DocumentJson(const proto::Document& doc) {
   if (!doc.raw.empty()) {
     return doc.raw;
   }
-  return impl_->dictionaries->Decode(doc.stored_raw);
+  return dictionaries->Decode(doc.stored_raw);
+}
+
+Result<std::string> TraceStore::DocumentJson(const proto::Document& doc) {
+  return impl_->DocumentJson(doc);
 }
 
 void TraceStore::SetForwardSpool(bool enabled) {
