@@ -4,7 +4,8 @@
 # daemon (SIGTERM) and reports the final database size. See bench/README.md.
 #   RATE=50000 DURATION=30 BUILD_DIR=build-bench JOBS=2 bench/run-ingest-bench.sh [loadgen args...]
 # Extra arguments go to loadgen (e.g. --expect-zero-loss, --seed 7, --single-segment). KEEP_DATA=1
-# keeps the data dir; SKIP_BUILD=1 uses BUILD_DIR as it is. Reports: loss, daemon CPU per document
+# keeps the data dir; SKIP_BUILD=1 uses BUILD_DIR as it is; XRAYD_ARGS adds daemon flags (e.g.
+# XRAYD_ARGS="-m 64"), split on spaces. Reports: loss, daemon CPU per document
 # counted until the daemon is idle, peak RSS, and bytes on disk per byte sent.
 set -euo pipefail
 
@@ -35,7 +36,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== start xrayd (data dir $data_dir)"
-"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
+# shellcheck disable=SC2086 # XRAYD_ARGS is a list of flags.
+"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 ${XRAYD_ARGS:-} 2>"$log" &
 daemon_pid=$!
 bench_wait_ports "$daemon_pid" "$log" udp tcp
 echo "xrayd pid $daemon_pid udp=127.0.0.1:$udp_port tcp=127.0.0.1:$tcp_port"

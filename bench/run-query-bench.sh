@@ -4,7 +4,8 @@
 # runs GetTraceSummaries back to back (FILTER over the last 10 minutes, first page). Reports the
 # documents lost and the queries' latency (p50, p90, max, count). Loopback only. See bench/README.md.
 #   RATE=30000 DURATION=30 PREFILL=900000 BUILD_DIR=build-bench bench/run-query-bench.sh
-# The client is curl, 20 queries per process and connection, one after the other.
+# The client is curl, 20 queries per process and connection, one after the other. XRAYD_ARGS adds
+# daemon flags (e.g. XRAYD_ARGS="-m 64"), split on spaces.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 2>"$log" &
+# shellcheck disable=SC2086 # XRAYD_ARGS is a list of flags.
+"$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 ${XRAYD_ARGS:-} 2>"$log" &
 daemon_pid=$!
 bench_wait_ports "$daemon_pid" "$log" udp tcp
 metrics="http://127.0.0.1:$tcp_port/metrics"
