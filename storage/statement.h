@@ -54,4 +54,17 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Resets a statement when the scope ends, so that no statement keeps a read snapshot or a
+// half-run write alive after an early return.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Statement& stmt) : stmt_(stmt) {}
+  ~ResetOnExit() { stmt_.Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  Statement& stmt_;
+};
+
 }  // namespace xrayd::storage

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -15,25 +16,13 @@
 #include <vector>
 
 #include "storage/annotation_keys.h"
+#include "storage/annotation_rows.h"
 #include "storage/database.h"
 #include "storage/document_dictionaries.h"
 #include "storage/statement.h"
 #include "storage/trace_store.h"
 
 namespace xrayd::storage {
-
-// Resets a statement when the scope ends, so that no statement keeps a read snapshot or a
-// half-run write alive after an early return.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(Statement& stmt) : stmt_(stmt) {}
-  ~ResetOnExit() { stmt_.Reset(); }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  Statement& stmt_;
-};
 
 // Prepares `sql` into `out` (statements live as long as the connection).
 [[nodiscard]] inline Status PrepareInto(Database& db, std::string_view sql, Statement& out) {
@@ -131,15 +120,12 @@ inline constexpr std::string_view kUpdateSummary = R"sql(
 UPDATE traces SET response_time = ?2, duration = ?3, flags = ?4, http_status = ?5, http_url = ?6,
                   http_method = ?7, http_useragent = ?8, http_clientip = ?9
 WHERE seq = ?1)sql";
-inline constexpr std::string_view kInsertSummaryValue =
-    "INSERT OR IGNORE INTO annotations(bucket, key_id, vtype, value, trace_seq) "
-    "VALUES(?1, ?2, 0, ?3, ?4)";
 // Binds `row`'s columns to ?first..?first+7 in kSummaryColumns order; a null `row` binds NULLs (no
 // summary).
 [[nodiscard]] Status BindSummaryColumns(Statement& stmt, int first, const TraceSummaryRow* row);
-// Adds `row`'s multi-valued fields of trace `seq` to the annotations index with
-// kInsertSummaryValue.
-[[nodiscard]] Status WriteSummaryValues(Statement& insert_value, std::int64_t seq,
+// Queues `row`'s multi-valued fields of trace `seq` as annotation index rows under their reserved
+// keys (schema.h, "Summaries"). `row` must outlive `rows`' next Flush or Clear.
+[[nodiscard]] Status WriteSummaryValues(AnnotationRows& rows, std::int64_t seq,
                                         const TraceSummaryRow& row);
 
 // A document's key columns, parsed once from its ids.
@@ -178,7 +164,11 @@ struct TraceStore::Impl {
   Statement max_trace_id;
   Statement insert_trace;
   Statement update_trace;
-  Statement insert_annotation;
+  // This transaction's annotation index rows, written at its end (annotation_rows.h): the
+  // documents' annotations, and the summary values of the new traces it summarizes.
+  AnnotationRows annotation_rows;
+  AnnotationRows summary_value_rows;
+  std::deque<TraceSummaryRow> new_trace_summaries;  // Named by summary_value_rows until written.
   Statement get_documents;
   Statement get_trace;
   Statement list_traces;
@@ -186,7 +176,6 @@ struct TraceStore::Impl {
   Statement traces_with_annotation;
   Statement spool_document;  // Forward queue append (schema.h, "Forward queue").
   Statement delete_forwarded;
-  Statement insert_summary_value;  // Summaries written by the writer (NewTraceSummarizer).
   TraceStore::NewTraceSummarizer new_trace_summarizer;
   AnnotationKeyIds key_ids;  // Writer only.
 

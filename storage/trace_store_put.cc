@@ -72,10 +72,6 @@ constexpr std::string_view kSpoolDocument =
     "INSERT INTO forward_queue(received_at, bytes, raw, doc_seq) VALUES(?1, ?2, x'', ?3)";
 constexpr std::string_view kDeleteForwarded = "DELETE FROM forward_queue WHERE seq <= ?1";
 
-constexpr std::string_view kInsertAnnotation =
-    "INSERT OR IGNORE INTO annotations(bucket, key_id, vtype, value, trace_seq) "
-    "VALUES(?1, ?2, ?3, ?4, ?5)";
-
 // docs/segment-document.md#annotations: indexed annotation keys per trace.
 constexpr std::size_t kMaxIndexedKeys = 50;
 // Traces remembered by the writer: `young` is rotated into `old` at half of this. An entry holds
@@ -208,10 +204,10 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kSelectTrace, select_trace));
   XRAYD_TRY(PrepareInto(*db, InsertTraceSql(), insert_trace));
   XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
-  XRAYD_TRY(PrepareInto(*db, kInsertAnnotation, insert_annotation));
+  XRAYD_TRY(annotation_rows.Prepare(*db));
+  XRAYD_TRY(summary_value_rows.Prepare(*db));
   XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
   XRAYD_TRY(PrepareInto(*db, kDeleteForwarded, delete_forwarded));
-  XRAYD_TRY(PrepareInto(*db, kInsertSummaryValue, insert_summary_value));
   return key_ids.Prepare(*db);
 }
 
@@ -247,6 +243,9 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
     impl.deltas[i].root_name = {};
   }
   impl.delta_count = 0;
+  impl.annotation_rows.Clear();  // Empty unless the transaction failed before writing them.
+  impl.summary_value_rows.Clear();
+  impl.new_trace_summaries.clear();
   if (!status) {
     // The cache may name rows and keys that the rollback removes.
     impl.DropCache();
@@ -505,18 +504,7 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
       continue;
     }
     delta.annotations.emplace_back(hash, &annotation);
-    Statement& stmt = insert_annotation;
-    ResetOnExit reset(stmt);
-    const proto::AnnotationValue& value = annotation.value;
-    XRAYD_TRY(stmt.BindInt64(1, bucket));
-    XRAYD_TRY(stmt.BindInt64(2, key_id));
-    XRAYD_TRY(stmt.BindInt64(3, static_cast<std::int64_t>(value.type)));
-    XRAYD_TRY(BindAnnotationValue(stmt, 4, value));
-    XRAYD_TRY(stmt.BindInt64(5, trace.seq));
-    XRAYD_TRY(stmt.Run());
-    if (db->Changes() > 0) {
-      ++stats.annotations_indexed;
-    }
+    annotation_rows.Add(bucket, key_id, annotation.value, trace.seq);  // FlushTraceDeltas writes.
   }
   return {};
 }
@@ -562,7 +550,9 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       XRAYD_TRY(BindSummaryColumns(stmt, 14, summary ? &*summary : nullptr));
       XRAYD_TRY(stmt.Run());
       if (summary) {
-        XRAYD_TRY(WriteSummaryValues(insert_summary_value, trace.seq, *summary));
+        // Kept until the rows that name its values are written, below.
+        const TraceSummaryRow& kept = new_trace_summaries.emplace_back(std::move(*summary));
+        XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
         for (const auto& [id, index] : delta.versions) {
           stats.summarized_documents.push_back(index);
         }
@@ -594,6 +584,10 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     }
     XRAYD_TRY(stmt.Run());
   }
+  XRAYD_TRY_ASSIGN(const std::int64_t indexed, annotation_rows.Flush(*db));
+  stats.annotations_indexed += static_cast<std::uint64_t>(indexed);
+  XRAYD_TRY(summary_value_rows.Flush(*db));
+  new_trace_summaries.clear();
   return {};
 }
 

@@ -34,7 +34,7 @@ struct SummaryStatements {
   Statement select_seq;
   Statement update;
   Statement mark;
-  Statement insert_value;
+  AnnotationRows values;  // Written before the commit; the updates outlive it.
 };
 
 Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& update) {
@@ -62,7 +62,7 @@ Status PutOneSummary(SummaryStatements& st, const TraceStore::SummaryUpdate& upd
     XRAYD_TRY(BindSummaryColumns(st.update, 2, &update.row));
     XRAYD_TRY(st.update.Run());
   }
-  XRAYD_TRY(WriteSummaryValues(st.insert_value, seq, update.row));
+  XRAYD_TRY(WriteSummaryValues(st.values, seq, update.row));
   // A trace that changed after its documents were read keeps an older summary_revision: stale.
   ResetOnExit reset(st.mark);
   XRAYD_TRY(st.mark.BindInt64(1, seq));
@@ -89,18 +89,13 @@ Status BindSummaryColumns(Statement& stmt, int first, const TraceSummaryRow* r) 
   return BindOptionalText(stmt, first + 7, r->http_clientip);
 }
 
-Status WriteSummaryValues(Statement& insert_value, std::int64_t seq, const TraceSummaryRow& r) {
+Status WriteSummaryValues(AnnotationRows& rows, std::int64_t seq, const TraceSummaryRow& r) {
   for (const auto& [value_key, value] : r.values) {
     const std::optional<std::int64_t> key_id = ReservedKeyId(value_key);
     if (!key_id) {
       return MakeError(ErrorCode::kInternal, "summary value under an unreserved key " + value_key);
     }
-    ResetOnExit reset(insert_value);
-    XRAYD_TRY(insert_value.BindInt64(1, seq >> kAnnotationBucketBits));
-    XRAYD_TRY(insert_value.BindInt64(2, *key_id));
-    XRAYD_TRY(insert_value.BindText(3, value));
-    XRAYD_TRY(insert_value.BindInt64(4, seq));
-    XRAYD_TRY(insert_value.Run());
+    rows.AddText(seq >> kAnnotationBucketBits, *key_id, value, seq);
   }
   return {};
 }
@@ -130,13 +125,17 @@ Status TraceStore::PutSummaries(std::span<const SummaryUpdate> updates) {
   XRAYD_TRY(PrepareInto(db, kSelectSeq, st.select_seq));
   XRAYD_TRY(PrepareInto(db, kUpdateSummary, st.update));
   XRAYD_TRY(PrepareInto(db, kMarkSummarized, st.mark));
-  XRAYD_TRY(PrepareInto(db, kInsertSummaryValue, st.insert_value));
+  XRAYD_TRY(st.values.Prepare(db));
   XRAYD_TRY(db.Exec("BEGIN IMMEDIATE"));
   for (const SummaryUpdate& update : updates) {
     if (Status s = PutOneSummary(st, update); !s) {
       (void)db.Exec("ROLLBACK");
       return s;
     }
+  }
+  if (Result<std::int64_t> written = st.values.Flush(db); !written) {
+    (void)db.Exec("ROLLBACK");
+    return tl::unexpected<Error>(std::move(written.error()));
   }
   if (Status s = db.Exec("COMMIT"); !s) {
     (void)db.Exec("ROLLBACK");
