@@ -40,7 +40,7 @@ std::uint64_t TextOrder(std::string_view text) {
 
 // The primary key's order as SQLite compares it (numbers numerically, text bytewise: BINARY
 // collation), except that -0.0 sorts before 0.0: the order only groups neighbouring rows.
-bool IndexOrderLess(const AnnotationRows::Row& a, const AnnotationRows::Row& b) {
+bool AnnotationRows::IndexOrderLess(const Row& a, const Row& b) {
   if (a.bucket != b.bucket) {
     return a.bucket < b.bucket;
   }

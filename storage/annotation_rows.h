@@ -56,7 +56,8 @@ class AnnotationRows {
     std::string_view text;  // kString's value.
     std::int64_t trace_seq;
   };
-  friend bool IndexOrderLess(const Row& a, const Row& b);
+  // The primary key's order (see the definition for the one difference).
+  static bool IndexOrderLess(const Row& a, const Row& b);
 
   [[nodiscard]] static Status BindRow(Statement& stmt, int first, const Row& row);
 
