@@ -1,5 +1,7 @@
 #include "daemon/ingest/ingest_queue.h"
 
+#include <algorithm>
+
 #include "daemon/core/metrics.h"
 
 namespace xrayd::daemon {
@@ -28,6 +30,7 @@ bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
   }
   const std::size_t bytes = BatchBytes(batch);
   const std::size_t docs = batch.documents.size();
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_ || bytes_ + bytes > capacity_bytes_) {
@@ -42,17 +45,27 @@ bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
       metrics_->queue_documents.store(static_cast<std::int64_t>(documents_),
                                       std::memory_order_relaxed);
     }
+    wake = WakeDue();
   }
-  not_empty_.notify_one();
+  if (wake) {
+    not_empty_.notify_one();
+  }
   return true;
 }
 
+bool IngestQueue::WakeDue() const {
+  return closed_ ||
+         (documents_ > 0 && (documents_ >= wake_documents_ || bytes_ >= capacity_bytes_ / 2));
+}
+
 std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
-                                              std::chrono::milliseconds wait,
-                                              std::size_t max_bytes) {
+                                              std::chrono::milliseconds wait, std::size_t max_bytes,
+                                              std::size_t wake_documents) {
   std::vector<IngestBatch> out;
   std::unique_lock<std::mutex> lock(mu_);
-  not_empty_.wait_for(lock, wait, [this] { return !batches_.empty() || closed_; });
+  wake_documents_ = std::max<std::size_t>(wake_documents, 1);
+  not_empty_.wait_for(lock, wait, [this] { return WakeDue(); });
+  wake_documents_ = 1;
   std::size_t taken = 0;
   std::size_t taken_bytes = 0;
   while (!batches_.empty()) {

@@ -41,11 +41,15 @@ class IngestQueue {
   // now. TryPush decides.
   bool HasRoomFor(std::size_t bytes) const;
 
-  // Waits up to `wait` for documents, then moves out whole batches holding up to `max_documents`
-  // documents and `max_bytes` (as BatchBytes counts them) in total (at least one batch if any is
-  // queued). Returns an empty vector on timeout, or when the queue is closed and empty.
+  // Waits up to `wait` until `wake_documents` documents are queued (or half the capacity's bytes,
+  // or the queue is closed), then moves out whole batches holding up to `max_documents` documents
+  // and `max_bytes` (as BatchBytes counts them) in total: at least one batch if any is queued, also
+  // when the wait ran out first. Returns an empty vector on timeout with nothing queued, or when
+  // the queue is closed and empty. A waiting consumer is woken only when its threshold is reached,
+  // not by every push.
   std::vector<IngestBatch> PopUpTo(std::size_t max_documents, std::chrono::milliseconds wait,
-                                   std::size_t max_bytes = static_cast<std::size_t>(-1));
+                                   std::size_t max_bytes = static_cast<std::size_t>(-1),
+                                   std::size_t wake_documents = 1);
 
   // After Close, TryPush refuses; PopUpTo still drains what is queued.
   void Close();
@@ -58,6 +62,9 @@ class IngestQueue {
   static std::size_t BatchBytes(const IngestBatch& batch) noexcept;
 
  private:
+  // True when a waiting PopUpTo should return. REQUIRES: mu_ held.
+  bool WakeDue() const;
+
   const std::size_t capacity_bytes_;
   Metrics* const metrics_;
   mutable std::mutex mu_;
@@ -66,6 +73,8 @@ class IngestQueue {
   std::size_t bytes_ = 0;            // GUARDED_BY(mu_)
   std::size_t documents_ = 0;        // GUARDED_BY(mu_)
   bool closed_ = false;              // GUARDED_BY(mu_)
+  // The waiting consumer's threshold (PopUpTo's wake_documents); 1 when none waits.
+  std::size_t wake_documents_ = 1;  // GUARDED_BY(mu_)
 };
 
 }  // namespace xrayd::daemon

@@ -60,10 +60,10 @@ void StorageWriter::Run() {
       if (now >= deadline) {
         break;
       }
-      std::vector<IngestBatch> more =
-          queue_.PopUpTo(options_.max_batch_documents - documents,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
-                         options_.max_batch_bytes - bytes);
+      const std::size_t room = options_.max_batch_documents - documents;
+      std::vector<IngestBatch> more = queue_.PopUpTo(
+          room, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+          options_.max_batch_bytes - bytes, std::min(room, options_.gather_wake_documents));
       for (IngestBatch& batch : more) {
         documents += batch.documents.size();
         bytes += batch.bytes;

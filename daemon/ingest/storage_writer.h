@@ -29,6 +29,10 @@ struct StorageWriterOptions {
   // Larger transactions rewrite each hot index page fewer times; 200 ms keeps documents readable
   // well within a second of arrival.
   std::chrono::milliseconds commit_interval{200};
+  // While a transaction gathers documents, the writer sleeps until this many are queued (or the
+  // transaction's room, if smaller, or its commit interval ends) instead of waking for every
+  // receive batch: each wake is a futex round trip, ~5 % of the daemon's CPU at 20,000 docs/s.
+  std::size_t gather_wake_documents = 512;
   std::chrono::milliseconds idle_wait{50};
   // On Stop, how long a failing store keeps being retried before the rest is counted as dropped.
   std::chrono::milliseconds shutdown_retry_budget{3000};

@@ -72,5 +72,62 @@ TEST(IngestQueueTest, PopWakesWhenAProducerPushes) {
   EXPECT_EQ(popped.size(), 1u);
 }
 
+// A consumer waiting for 5 documents is woken by the push that reaches 5, with everything queued:
+// it does not return with the first push's documents (it would return 1 batch, not 3).
+TEST(IngestQueueTest, PopWithAThresholdWakesWhenItIsReached) {
+  IngestQueue queue(1 << 20, nullptr);
+  std::thread producer([&queue] {
+    for (std::size_t documents : {2, 2, 1}) {
+      IngestBatch batch = MakeBatch(documents, 10);
+      ASSERT_TRUE(queue.TryPush(batch));
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto popped = queue.PopUpTo(100, std::chrono::seconds(30), static_cast<std::size_t>(-1), 5);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  producer.join();
+  // Woken by the third push (not by the 30 s timeout); a batch or two may be left if the consumer
+  // ran between pushes, which the threshold forbids.
+  EXPECT_EQ(popped.size(), 3u);
+  EXPECT_LT(waited, std::chrono::seconds(20));
+}
+
+// Below the threshold, the wait runs out and what is queued is returned.
+TEST(IngestQueueTest, PopWithAThresholdReturnsWhatIsQueuedWhenTheWaitEnds) {
+  IngestQueue queue(1 << 20, nullptr);
+  IngestBatch batch = MakeBatch(2, 10);
+  ASSERT_TRUE(queue.TryPush(batch));
+  const auto start = std::chrono::steady_clock::now();
+  auto popped = queue.PopUpTo(100, std::chrono::milliseconds(50), static_cast<std::size_t>(-1), 5);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  ASSERT_EQ(popped.size(), 1u);
+  EXPECT_EQ(popped[0].documents.size(), 2u);
+}
+
+// A queue half full wakes the consumer whatever its threshold: memory is not held back.
+TEST(IngestQueueTest, PopWithAThresholdWakesWhenTheQueueIsHalfFull) {
+  const std::size_t one = IngestQueue::BatchBytes(MakeBatch(1, 1000));
+  IngestQueue queue(4 * one, nullptr);
+  IngestBatch first = MakeBatch(2, 1000);
+  ASSERT_TRUE(queue.TryPush(first));
+  const auto start = std::chrono::steady_clock::now();
+  auto popped = queue.PopUpTo(100, std::chrono::seconds(30), static_cast<std::size_t>(-1), 100);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(popped.size(), 1u);
+}
+
+// Close wakes a consumer waiting below its threshold.
+TEST(IngestQueueTest, CloseWakesAConsumerWaitingForMore) {
+  IngestQueue queue(1 << 20, nullptr);
+  IngestBatch batch = MakeBatch(1, 10);
+  ASSERT_TRUE(queue.TryPush(batch));
+  std::thread closer([&queue] { queue.Close(); });
+  const auto start = std::chrono::steady_clock::now();
+  auto popped = queue.PopUpTo(100, std::chrono::seconds(30), static_cast<std::size_t>(-1), 100);
+  closer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(popped.size(), 1u);
+}
+
 }  // namespace
 }  // namespace xrayd::daemon
