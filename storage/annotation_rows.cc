@@ -36,7 +36,38 @@ std::uint64_t TextOrder(std::string_view text) {
   return order;
 }
 
+// A number's value, or a bool's as 0 or 1 (0 for a string).
+double NumberOf(const proto::AnnotationValue& value) {
+  switch (value.type) {
+    case proto::AnnotationValue::Type::kNumber:
+      return value.number_value;
+    case proto::AnnotationValue::Type::kBool:
+      return value.bool_value ? 1 : 0;
+    case proto::AnnotationValue::Type::kString:
+      break;
+  }
+  return 0;
+}
+
+// BindAnnotationValue's rule, for a value held as its type, number (a bool's 0 or 1) and text.
+Status BindValue(Statement& stmt, int index, proto::AnnotationValue::Type type, double number,
+                 std::string_view text) {
+  switch (type) {
+    case proto::AnnotationValue::Type::kString:
+      return stmt.BindText(index, text);
+    case proto::AnnotationValue::Type::kNumber:
+      return stmt.BindDouble(index, number);
+    case proto::AnnotationValue::Type::kBool:
+      return stmt.BindInt64(index, number != 0 ? 1 : 0);
+  }
+  return MakeError(ErrorCode::kInternal, "unknown annotation type");
+}
+
 }  // namespace
+
+Status BindAnnotationValue(Statement& stmt, int index, const proto::AnnotationValue& value) {
+  return BindValue(stmt, index, value.type, NumberOf(value), value.string_value);
+}
 
 // The primary key's order as SQLite compares it (numbers numerically, text bytewise: BINARY
 // collation), except that -0.0 sorts before 0.0: the order only groups neighbouring rows.
@@ -69,29 +100,16 @@ Status AnnotationRows::Prepare(Database& db) {
 
 void AnnotationRows::Add(std::int64_t bucket, std::int64_t key_id,
                          const proto::AnnotationValue& value, std::int64_t trace_seq) {
-  using Type = proto::AnnotationValue::Type;
-  Row row{.bucket = bucket,
-          .key_id = key_id,
-          .type = value.type,
-          .order = 0,
-          .number = 0,
-          .text = {},
-          .trace_seq = trace_seq};
-  switch (value.type) {
-    case Type::kString:
-      row.text = value.string_value;
-      row.order = TextOrder(row.text);
-      break;
-    case Type::kNumber:
-      row.number = value.number_value;
-      row.order = NumberOrder(row.number);
-      break;
-    case Type::kBool:
-      row.number = value.bool_value ? 1 : 0;
-      row.order = NumberOrder(row.number);
-      break;
-  }
-  rows_.push_back(row);
+  const bool is_text = value.type == proto::AnnotationValue::Type::kString;
+  const double number = NumberOf(value);
+  const std::string_view text = is_text ? std::string_view(value.string_value) : std::string_view();
+  rows_.push_back(Row{.bucket = bucket,
+                      .key_id = key_id,
+                      .type = value.type,
+                      .order = is_text ? TextOrder(text) : NumberOrder(number),
+                      .number = number,
+                      .text = text,
+                      .trace_seq = trace_seq});
 }
 
 void AnnotationRows::AddText(std::int64_t bucket, std::int64_t key_id, std::string_view text,
@@ -106,21 +124,10 @@ void AnnotationRows::AddText(std::int64_t bucket, std::int64_t key_id, std::stri
 }
 
 Status AnnotationRows::BindRow(Statement& stmt, int first, const Row& row) {
-  using Type = proto::AnnotationValue::Type;
   XRAYD_TRY(stmt.BindInt64(first, row.bucket));
   XRAYD_TRY(stmt.BindInt64(first + 1, row.key_id));
   XRAYD_TRY(stmt.BindInt64(first + 2, static_cast<std::int64_t>(row.type)));
-  switch (row.type) {
-    case Type::kString:
-      XRAYD_TRY(stmt.BindText(first + 3, row.text));
-      break;
-    case Type::kNumber:
-      XRAYD_TRY(stmt.BindDouble(first + 3, row.number));
-      break;
-    case Type::kBool:
-      XRAYD_TRY(stmt.BindInt64(first + 3, row.number != 0 ? 1 : 0));
-      break;
-  }
+  XRAYD_TRY(BindValue(stmt, first + 3, row.type, row.number, row.text));
   return stmt.BindInt64(first + 4, row.trace_seq);
 }
 

@@ -19,6 +19,12 @@ namespace xrayd::storage {
 
 class Database;
 
+// Binds an annotation value to parameter `index` as the annotations index stores it (schema.h):
+// a string as TEXT, a number as REAL, a bool as INTEGER 0 or 1. Every write and lookup of the
+// index binds values this way, so that they compare equal.
+[[nodiscard]] Status BindAnnotationValue(Statement& stmt, int index,
+                                         const proto::AnnotationValue& value);
+
 class AnnotationRows {
  public:
   // Rows bound per run of the multi-row INSERT (5 parameters each).

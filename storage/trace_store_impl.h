@@ -31,20 +31,6 @@ namespace xrayd::storage {
   return {};
 }
 
-// Binds an annotation value as the schema stores it (see schema.h): TEXT, REAL or INTEGER 0/1.
-[[nodiscard]] inline Status BindAnnotationValue(Statement& stmt, int index,
-                                                const proto::AnnotationValue& value) {
-  switch (value.type) {
-    case proto::AnnotationValue::Type::kString:
-      return stmt.BindText(index, value.string_value);
-    case proto::AnnotationValue::Type::kNumber:
-      return stmt.BindDouble(index, value.number_value);
-    case proto::AnnotationValue::Type::kBool:
-      return stmt.BindInt64(index, value.bool_value ? 1 : 0);
-  }
-  return MakeError(ErrorCode::kInternal, "unknown annotation type");
-}
-
 // Binary forms of the ids (see schema.h). A trace id "1-xxxxxxxx-<24 hex>" is 16 bytes: the 4-byte
 // epoch big-endian, then the 12 random bytes, so memcmp order is trace-id (time) order. A 16-hex id
 // is the 64-bit value reinterpreted as a signed INTEGER.
