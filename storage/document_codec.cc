@@ -30,15 +30,14 @@ bool IsCompressedDocument(std::string_view blob) noexcept {
          static_cast<unsigned char>(blob[2]) == 0x2f && static_cast<unsigned char>(blob[3]) == 0xfd;
 }
 
-std::string EncodeDocument(std::string_view json) {
-  return internal::EncodeFrame(json, internal::ThreadCompressor(), nullptr);
+std::string EncodeDocument(std::string_view json, const RowFields* fields) {
+  return internal::EncodeFrame(json, internal::ThreadCompressor(), nullptr, fields);
 }
 
-Result<std::string> DecodeDocument(std::string_view blob) {
-  if (!IsCompressedDocument(blob)) {
-    return std::string(blob);
-  }
-  return internal::DecodeFrame(blob, ThreadDecompressor(), nullptr);
+Result<std::string> DecodeDocument(std::string_view blob, const RowFields* fields) {
+  return internal::DecodeStored(blob, fields, [](std::string_view frame) {
+    return internal::DecodeFrame(frame, ThreadDecompressor(), nullptr);
+  });
 }
 
 namespace internal {
@@ -48,28 +47,37 @@ ZSTD_CCtx* ThreadCompressor() {
   return ctx.get();
 }
 
-std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx, const ZSTD_CDict* dict) {
+std::string EncodeFrame(std::string_view json, ZSTD_CCtx* ctx, const ZSTD_CDict* dict,
+                        const RowFields* fields) {
   if (ctx == nullptr) {
     return std::string(json);  // Out of memory for the context: store plain, still readable.
   }
+  ElidedText elided;
+  if (fields != nullptr) {
+    elided = ElideRowFields(json, *fields);
+  }
+  const std::string_view input = elided.header.empty() ? json : std::string_view(elided.text);
   // Compressed into a per-thread buffer, then copied: the result holds no spare capacity (it may
   // wait in the ingest queue, which counts its memory). Rare large documents get their own buffer,
   // so that the thread's does not keep their size.
   constexpr std::size_t kThreadBufferMax = 256 * 1024;
   thread_local std::string thread_buffer;
   std::string own_buffer;
-  const std::size_t bound = ZSTD_compressBound(json.size());
+  const std::size_t bound = ZSTD_compressBound(input.size());
   std::string& frame = bound <= kThreadBufferMax ? thread_buffer : own_buffer;
   frame.resize(std::max(frame.size(), bound));
   const std::size_t size = dict == nullptr
-                               ? ZSTD_compressCCtx(ctx, frame.data(), frame.size(), json.data(),
-                                                   json.size(), kCompressionLevel)
+                               ? ZSTD_compressCCtx(ctx, frame.data(), frame.size(), input.data(),
+                                                   input.size(), kCompressionLevel)
                                : ZSTD_compress_usingCDict(ctx, frame.data(), frame.size(),
-                                                          json.data(), json.size(), dict);
-  if (ZSTD_isError(size) || size >= json.size()) {
+                                                          input.data(), input.size(), dict);
+  if (ZSTD_isError(size) || elided.header.size() + size >= json.size()) {
     return std::string(json);
   }
-  return std::string(frame.data(), size);
+  std::string stored;
+  stored.reserve(elided.header.size() + size);
+  stored.append(elided.header).append(frame.data(), size);
+  return stored;
 }
 
 tl::unexpected<Error> CorruptDocument(std::string_view why) {

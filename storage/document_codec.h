@@ -1,9 +1,10 @@
 #pragma once
 // How a document's JSON is kept in the `raw` column of `documents` (storage/schema.h): a zstd frame
-// when that is smaller, else the JSON itself. The two are told apart by their first bytes (a zstd
-// frame starts with 28 b5 2f fd; JSON text never does), so rows written before compression, and
-// documents too small to gain, are read back unchanged. Thread-safe: each thread keeps its own
-// compression state.
+// when that is smaller, else the JSON itself; given the document's row values, an elided frame
+// (storage/field_elision.h) that leaves their text out. They are told apart by their first bytes
+// (a zstd frame starts with 28 b5 2f fd, an elided frame with 1e; JSON text starts with neither),
+// so rows written before compression, and documents too small to gain, are read back unchanged.
+// Thread-safe: each thread keeps its own compression state.
 
 #include <cstddef>
 #include <string>
@@ -17,12 +18,16 @@ namespace xrayd::storage {
 // far below it).
 inline constexpr std::size_t kMaxDecodedDocumentBytes = 64u << 20;
 
+struct RowFields;
+
 // The stored form of `json`: a zstd frame (fast level) if it is smaller, else `json` unchanged.
-std::string EncodeDocument(std::string_view json);
+// With `fields`, the row values stored with the document, the frame may leave them out.
+std::string EncodeDocument(std::string_view json, const RowFields* fields = nullptr);
 
 // The JSON of a stored `blob`. kMalformed for a frame that does not decode (truncated, corrupt,
-// over kMaxDecodedDocumentBytes); anything that is not a zstd frame is returned unchanged.
-Result<std::string> DecodeDocument(std::string_view blob);
+// over kMaxDecodedDocumentBytes, elided but read without `fields`); anything that is not a frame
+// is returned unchanged. `fields` must be the row values the document was stored with.
+Result<std::string> DecodeDocument(std::string_view blob, const RowFields* fields = nullptr);
 
 // True iff `blob` starts with the zstd frame magic number.
 bool IsCompressedDocument(std::string_view blob) noexcept;

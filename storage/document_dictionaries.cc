@@ -108,28 +108,28 @@ std::shared_ptr<const FrameEncoder> DocumentDictionaries::SharedEncoder() {
   return impl_->writing;
 }
 
-Result<std::string> DocumentDictionaries::Decode(std::string_view blob) {
-  if (!IsCompressedDocument(blob)) {
-    return std::string(blob);
-  }
-  const unsigned id = ZSTD_getDictID_fromFrame(blob.data(), blob.size());
-  if (id == 0) {
-    return DecodeDocument(blob);
-  }
-  XRAYD_TRY_ASSIGN(const ZSTD_DDict* dict, impl_->Reading(id));
-  return internal::DecodeFrame(blob, impl_->dctx.get(), dict);
+Result<std::string> DocumentDictionaries::Decode(std::string_view blob, const RowFields* fields) {
+  return internal::DecodeStored(
+      blob, fields, [this](std::string_view frame) -> Result<std::string> {
+        const unsigned id = ZSTD_getDictID_fromFrame(frame.data(), frame.size());
+        if (id == 0) {
+          return DecodeDocument(frame);
+        }
+        XRAYD_TRY_ASSIGN(const ZSTD_DDict* dict, impl_->Reading(id));
+        return internal::DecodeFrame(frame, impl_->dctx.get(), dict);
+      });
 }
 
-std::string DocumentDictionaries::Encode(std::string_view json) {
+std::string DocumentDictionaries::Encode(std::string_view json, const RowFields* fields) {
   impl_->LoadWritingOnce();
   impl_->KeepSample(json);
-  return impl_->writing->Encode(json);
+  return impl_->writing->Encode(json, fields);
 }
 
 std::string_view DocumentDictionaries::Encode(std::string_view json, std::string_view encoded,
-                                              std::string& scratch) {
+                                              std::string& scratch, const RowFields* fields) {
   if (encoded.empty()) {
-    scratch = Encode(json);
+    scratch = Encode(json, fields);
     return scratch;
   }
   impl_->LoadWritingOnce();

@@ -36,21 +36,22 @@ class DocumentDictionaries {
   DocumentDictionaries& operator=(const DocumentDictionaries&) = delete;
 
   // The JSON of a stored blob, as DecodeDocument (storage/document_codec.h) but also for frames
-  // made with one of the store's dictionaries. kMalformed when a frame does not decode or names a
+  // made with one of the store's dictionaries. `fields`: the row values the document was stored
+  // with (an elided frame needs them). kMalformed when a frame does not decode or names a
   // dictionary the store does not have; kIOError when the dictionary cannot be read.
-  [[nodiscard]] Result<std::string> Decode(std::string_view blob);
+  [[nodiscard]] Result<std::string> Decode(std::string_view blob, const RowFields* fields);
 
-  // Writer side. The stored form of `json`: compressed with the store's dictionary once there is
-  // one (loaded from the store on the first call), else as EncodeDocument. Until then `json` is
-  // also kept as a training sample.
-  [[nodiscard]] std::string Encode(std::string_view json);
+  // Writer side. The stored form of `json` (row values `fields`, null: none known): compressed
+  // with the store's dictionary once there is one (loaded from the store on the first call), else
+  // as EncodeDocument. Until then `json` is also kept as a training sample.
+  [[nodiscard]] std::string Encode(std::string_view json, const RowFields* fields);
 
   // Writer side. As Encode, for a document whose stored form `encoded` another thread may have made
   // with SharedEncoder() (empty: it did not): keeps the training sample and returns `encoded`, or
   // encodes `json` into `scratch` and returns that. `json` is empty when the other thread released
   // the text (FrameEncoder::EncodeAndRelease); no sample is kept then.
   [[nodiscard]] std::string_view Encode(std::string_view json, std::string_view encoded,
-                                        std::string& scratch);
+                                        std::string& scratch, const RowFields* fields);
 
   // Writer side. What Encode compresses with, for other threads to make stored forms with: it
   // follows the store's dictionary as it is loaded or trained.

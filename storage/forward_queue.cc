@@ -1,9 +1,12 @@
 #include "storage/forward_queue.h"
 
+#include <cstring>
+#include <optional>
 #include <utility>
 
 #include "storage/database.h"
 #include "storage/document_codec.h"
+#include "storage/document_ids.h"
 #include "storage/schema.h"
 #include "storage/statement.h"
 
@@ -11,10 +14,13 @@ namespace xrayd::storage {
 namespace {
 
 // A v4 row refers to the stored document (doc_seq); a v3 row carries its own copy (schema.h).
-// Column 3 is NULL when the referred document is gone.
+// Column 3 is NULL when the referred document is gone; columns 4-8 are the referred document's
+// trace id and row values (storage/document_ids.h), which its frame may leave out.
 constexpr std::string_view kReadAfter = R"sql(
-SELECT q.seq, q.received_at, q.bytes, iif(q.doc_seq IS NULL, q.raw, d.raw)
+SELECT q.seq, q.received_at, q.bytes, iif(q.doc_seq IS NULL, q.raw, d.raw),
+       t.trace_id, d.id, d.parent_id, d.start_time, d.end_time
 FROM forward_queue AS q LEFT JOIN documents AS d ON d.seq = q.doc_seq
+  LEFT JOIN traces AS t ON t.seq = d.trace_seq
 WHERE q.seq > ?1 ORDER BY q.seq LIMIT ?2)sql";
 constexpr std::string_view kSizesAfter =
     "SELECT seq, bytes FROM forward_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2";
@@ -75,8 +81,16 @@ Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t 
       break;
     }
     // A stored document that no longer decodes (storage/document_codec.h) cannot be sent either.
+    std::optional<RowFields> fields;
+    if (const std::string_view trace = stmt->ColumnText(4); trace.size() == sizeof(TraceKey)) {
+      TraceKey key;
+      std::memcpy(key.data(), trace.data(), key.size());
+      fields = ReadRowFields(*stmt, 5, key);
+    }
     Result<std::string> raw =
-        stmt->ColumnIsNull(3) ? std::string() : dictionaries_->Decode(stmt->ColumnText(3));
+        stmt->ColumnIsNull(3)
+            ? std::string()
+            : dictionaries_->Decode(stmt->ColumnText(3), fields ? &*fields : nullptr);
     const bool missing = stmt->ColumnIsNull(3) || !raw;
     if (missing) {
       raw = std::string();

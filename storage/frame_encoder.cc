@@ -20,17 +20,20 @@ struct FrameEncoder::Dictionary {
 FrameEncoder::FrameEncoder() = default;
 FrameEncoder::~FrameEncoder() = default;
 
-std::string FrameEncoder::Encode(std::string_view json) const {
+std::string FrameEncoder::Encode(std::string_view json, const RowFields* fields) const {
   const std::shared_ptr<const Dictionary> dictionary = dictionary_.load(std::memory_order_acquire);
   if (dictionary == nullptr || dictionary->cdict == nullptr) {
-    return EncodeDocument(json);
+    return EncodeDocument(json, fields);
   }
-  return internal::EncodeFrame(json, internal::ThreadCompressor(), dictionary->cdict);
+  return internal::EncodeFrame(json, internal::ThreadCompressor(), dictionary->cdict, fields);
 }
 
 void FrameEncoder::EncodeAndRelease(proto::Document& doc) const {
   const bool release = HasDictionary();
-  doc.stored_raw = Encode(doc.raw);
+  const Result<DocumentKey> key = ParseDocumentKey(doc);
+  const std::optional<RowFields> fields =
+      key ? std::optional<RowFields>(RowFieldsOf(*key, doc)) : std::nullopt;
+  doc.stored_raw = Encode(doc.raw, fields ? &*fields : nullptr);
   if (release && !doc.raw.empty()) {
     doc.released_raw_size = doc.raw.size();
     std::string().swap(doc.raw);

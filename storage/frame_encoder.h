@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "proto/document.h"
+#include "storage/document_ids.h"
 
 namespace xrayd::storage {
 
@@ -20,11 +21,12 @@ class FrameEncoder {
   FrameEncoder(const FrameEncoder&) = delete;
   FrameEncoder& operator=(const FrameEncoder&) = delete;
 
-  // The stored form of `json`: a frame made with the published dictionary, or EncodeDocument(json)
-  // before one is published. Thread-safe.
-  [[nodiscard]] std::string Encode(std::string_view json) const;
+  // The stored form of `json` (row values `fields`, null: none known): a frame made with the
+  // published dictionary, or EncodeDocument(json, fields) before one is published. Thread-safe.
+  [[nodiscard]] std::string Encode(std::string_view json, const RowFields* fields) const;
 
-  // Sets doc.stored_raw to Encode(doc.raw). Once a dictionary is published (the store takes no
+  // Sets doc.stored_raw to Encode(doc.raw) with the document's row values (none when its ids do
+  // not parse: the store rejects it then). Once a dictionary is published (the store takes no
   // more training samples, which need the text) it also releases doc.raw, keeping its length in
   // doc.released_raw_size, so that a queued document holds only its compressed form; the store
   // decodes stored_raw where it needs the text. Thread-safe.

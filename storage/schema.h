@@ -24,9 +24,10 @@
 //   kind 0 segment / 1 independent subsegment; parent_id NULL when absent; end_time NULL while in
 //   progress; raw BLOB is the document as received, kept as a zstd frame when that is smaller
 //   (version 5; storage/document_codec.h; rows of earlier versions stay plain JSON and read the
-//   same); bytes = the JSON's size; received_at = first write. The writer inserts
-//   with ON CONFLICT DO NOTHING; only a conflict (replacement, duplicate, stale) reads the stored
-//   row.
+//   same), since version 9 without the text of the row's ids and times when the frame is an elided
+//   one (storage/field_elision.h: reading it takes the trace's id and the row); bytes = the JSON's
+//   size; received_at = first write. The writer inserts with ON CONFLICT DO NOTHING; only a
+//   conflict (replacement, duplicate, stale) reads the stored row.
 // annotations (WITHOUT ROWID): PK(bucket, key_id, vtype, value, trace_seq), deduplicated, where
 //   bucket = trace_seq >> 10 (kAnnotationBucketBits: 1024 traces per bucket). vtype 0 string (value
 //   TEXT), 1 number (value REAL), 2 bool (value INTEGER 0/1). `value` has no type affinity.
@@ -91,7 +92,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 8;
+inline constexpr std::int64_t kSchemaVersion = 9;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

@@ -15,7 +15,7 @@ namespace xrayd::storage {
 namespace {
 
 constexpr std::string_view kGetDocuments = R"sql(
-SELECT d.id, d.parent_id, d.kind, d.in_progress, d.start_time, d.end_time, d.received_at, d.raw
+SELECT d.id, d.parent_id, d.start_time, d.end_time, d.kind, d.in_progress, d.received_at, d.raw
 FROM traces t JOIN documents d ON d.trace_seq = t.seq
 WHERE t.trace_id = ?1 ORDER BY d.seq)sql";
 
@@ -47,27 +47,6 @@ std::string ListTracesSql() {
          " FROM traces WHERE updated_at >= ?1 ORDER BY updated_at DESC, trace_id DESC LIMIT ?2";
 }
 
-// Parses 2 * n hex digits of `text` into n bytes.
-bool ParseHexBytes(std::string_view text, unsigned char* out, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const int hi = proto::HexDigitValue(text[2 * i]);
-    const int lo = proto::HexDigitValue(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    out[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
-  return true;
-}
-
-void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-}
-
 }  // namespace
 
 TraceInfo ReadTraceInfo(const Statement& stmt) {
@@ -85,52 +64,6 @@ TraceInfo ReadTraceInfo(const Statement& stmt) {
   }
   info.bytes = stmt.ColumnInt64(9);
   return info;
-}
-
-bool ParseTraceId(std::string_view text, TraceKey& out) {
-  // "1-" + 8 hex (epoch) + "-" + 24 hex (random).
-  if (text.size() != 35 || text[0] != '1' || text[1] != '-' || text[10] != '-') {
-    return false;
-  }
-  return ParseHexBytes(text.substr(2, 8), out.data(), 4) &&
-         ParseHexBytes(text.substr(11, 24), out.data() + 4, 12);
-}
-
-std::string FormatTraceId(std::string_view bytes) {
-  if (bytes.size() != 16) {
-    return {};
-  }
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  std::string out(35, '-');
-  out[0] = '1';
-  FormatHexBytes(data, 4, out.data() + 2);
-  FormatHexBytes(data + 4, 12, out.data() + 11);
-  return out;
-}
-
-bool ParseId(std::string_view text, std::int64_t& out) {
-  unsigned char bytes[8];
-  if (text.size() != 16 || !ParseHexBytes(text, bytes, 8)) {
-    return false;
-  }
-  std::uint64_t value = 0;
-  for (unsigned char b : bytes) {
-    value = value << 8 | b;
-  }
-  out = static_cast<std::int64_t>(value);  // Two's complement reinterpretation (C++20).
-  return true;
-}
-
-std::string FormatId(std::int64_t id) {
-  auto value = static_cast<std::uint64_t>(id);
-  unsigned char bytes[8];
-  for (int i = 7; i >= 0; --i) {
-    bytes[i] = static_cast<unsigned char>(value & 0xff);
-    value >>= 8;
-  }
-  std::string out(16, '0');
-  FormatHexBytes(bytes, 8, out.data());
-  return out;
 }
 
 Status TraceStore::Impl::PrepareAll() {
@@ -215,8 +148,7 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
   if (!ParseTraceId(trace_id, key)) {
     return docs;  // No such id can be stored.
   }
-  const std::string canonical =
-      FormatTraceId(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  const std::string canonical = FormatTraceId(key);
   Statement& stmt = impl_->get_documents;
   ResetOnExit reset(stmt);
   XRAYD_TRY(
@@ -232,13 +164,14 @@ Result<std::vector<StoredDocument>> TraceStore::GetDocuments(std::string_view tr
     if (!stmt.ColumnIsNull(1)) {
       doc.parent_id = FormatId(stmt.ColumnInt64(1));
     }
+    doc.start_time = stmt.ColumnDouble(2);
+    doc.end_time = stmt.ColumnDouble(3);  // NULL (in progress) reads as 0.
     doc.kind =
-        stmt.ColumnInt64(2) == 1 ? proto::DocumentKind::kSubsegment : proto::DocumentKind::kSegment;
-    doc.in_progress = stmt.ColumnInt64(3) != 0;
-    doc.start_time = stmt.ColumnDouble(4);
-    doc.end_time = stmt.ColumnDouble(5);  // NULL (in progress) reads as 0.
+        stmt.ColumnInt64(4) == 1 ? proto::DocumentKind::kSubsegment : proto::DocumentKind::kSegment;
+    doc.in_progress = stmt.ColumnInt64(5) != 0;
     doc.received_at = stmt.ColumnDouble(6);
-    XRAYD_TRY_ASSIGN(doc.raw, impl_->dictionaries->Decode(stmt.ColumnText(7)));
+    const RowFields fields = ReadRowFields(stmt, 0, key);
+    XRAYD_TRY_ASSIGN(doc.raw, impl_->dictionaries->Decode(stmt.ColumnText(7), &fields));
   }
   return docs;
 }

@@ -19,6 +19,7 @@
 #include "storage/annotation_rows.h"
 #include "storage/database.h"
 #include "storage/document_dictionaries.h"
+#include "storage/document_ids.h"
 #include "storage/statement.h"
 #include "storage/trace_store.h"
 
@@ -30,20 +31,6 @@ namespace xrayd::storage {
   out = std::move(stmt);
   return {};
 }
-
-// Binary forms of the ids (see schema.h). A trace id "1-xxxxxxxx-<24 hex>" is 16 bytes: the 4-byte
-// epoch big-endian, then the 12 random bytes, so memcmp order is trace-id (time) order. A 16-hex id
-// is the 64-bit value reinterpreted as a signed INTEGER.
-using TraceKey = std::array<unsigned char, 16>;
-
-// Parses a lower- or upper-case trace id; false if it is not "1-" + 8 hex + "-" + 24 hex.
-[[nodiscard]] bool ParseTraceId(std::string_view text, TraceKey& out);
-// "1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx", lower case. `bytes` must hold 16 bytes.
-[[nodiscard]] std::string FormatTraceId(std::string_view bytes);
-// Parses 16 hex digits; false otherwise.
-[[nodiscard]] bool ParseId(std::string_view text, std::int64_t& out);
-// 16 lower-case hex digits.
-[[nodiscard]] std::string FormatId(std::int64_t id);
 
 // The traces columns ReadTraceInfo reads, in order (columns 0-9 of a SELECT).
 inline constexpr std::string_view kTraceColumns =
@@ -113,13 +100,6 @@ WHERE seq = ?1)sql";
 // keys (schema.h, "Summaries"). `row` must outlive `rows`' next Flush or Clear.
 [[nodiscard]] Status WriteSummaryValues(AnnotationRows& rows, std::int64_t seq,
                                         const TraceSummaryRow& row);
-
-// A document's key columns, parsed once from its ids.
-struct DocumentKey {
-  TraceKey trace{};
-  std::int64_t id = 0;
-  std::optional<std::int64_t> parent_id;  // Empty for a document without parent_id.
-};
 
 // What writing one document did under its key, and what the replaced version had.
 struct DocumentWrite {
@@ -201,15 +181,17 @@ struct TraceStore::Impl {
   [[nodiscard]] Result<DocumentWrite> WriteDocument(const proto::Document& doc,
                                                     const DocumentKey& key, std::int64_t trace_seq,
                                                     double received_at);
-  // See TraceStore::DocumentJson.
-  [[nodiscard]] Result<std::string> DocumentJson(const proto::Document& doc);
-  // `stored_raw` is the document's JSON as the `raw` column keeps it (storage/document_codec.h).
+  // See TraceStore::DocumentJson; `fields` are the document's row values.
+  [[nodiscard]] Result<std::string> DocumentJson(const proto::Document& doc,
+                                                 const RowFields& fields);
+  // `stored_raw` is the document's JSON as the `raw` column keeps it (storage/document_codec.h),
+  // made with `fields`.
   [[nodiscard]] Result<DocumentWrite> ResolveConflict(const proto::Document& doc,
-                                                      const DocumentKey& key,
+                                                      const RowFields& fields,
                                                       std::int64_t trace_seq,
                                                       std::string_view stored_raw);
   [[nodiscard]] Status ReplaceDocument(std::int64_t seq, const proto::Document& doc,
-                                       const DocumentKey& key, std::string_view stored_raw);
+                                       const RowFields& fields, std::string_view stored_raw);
   [[nodiscard]] Status IndexAnnotations(const proto::Document& doc, TraceDelta& delta,
                                         PutStats& stats);
   [[nodiscard]] Status FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,

@@ -31,7 +31,8 @@ ON CONFLICT(trace_seq, id) DO NOTHING)sql";
 
 // Only after a conflict: what is stored under the key.
 constexpr std::string_view kSelectDocument =
-    "SELECT seq, in_progress, bytes, raw FROM documents WHERE trace_seq = ?1 AND id = ?2";
+    "SELECT seq, in_progress, bytes, raw, id, parent_id, start_time, end_time FROM documents "
+    "WHERE trace_seq = ?1 AND id = ?2";
 
 // received_at stays the first write's. ?2..?8 are in kInsertDocument's ?3..?9 order.
 constexpr std::string_view kReplaceDocument = R"sql(
@@ -109,19 +110,20 @@ bool IsComplete(const proto::Document& doc) {
 
 // Binds kind, parent_id, in_progress, start_time, end_time, bytes and raw to ?first..?first+6: the
 // order kInsertDocument and kReplaceDocument share. `bytes` is the JSON's size; `stored_raw` (the
-// column's encoding of it, storage/document_codec.h) must outlive the statement's run.
+// column's encoding of it, storage/document_codec.h, made with `fields`) must outlive the
+// statement's run.
 Status BindDocumentColumns(Statement& stmt, int first, const proto::Document& doc,
-                           const DocumentKey& key, std::string_view stored_raw) {
+                           const RowFields& fields, std::string_view stored_raw) {
   XRAYD_TRY(stmt.BindInt64(first, static_cast<std::int64_t>(doc.kind)));
-  if (key.parent_id) {
-    XRAYD_TRY(stmt.BindInt64(first + 1, *key.parent_id));
+  if (fields.key.parent_id) {
+    XRAYD_TRY(stmt.BindInt64(first + 1, *fields.key.parent_id));
   } else {
     XRAYD_TRY(stmt.BindNull(first + 1));
   }
   XRAYD_TRY(stmt.BindInt64(first + 2, doc.in_progress ? 1 : 0));
-  XRAYD_TRY(stmt.BindDouble(first + 3, doc.start_time));
-  if (IsComplete(doc)) {
-    XRAYD_TRY(stmt.BindDouble(first + 4, *doc.end_time));
+  XRAYD_TRY(stmt.BindDouble(first + 3, fields.start_time));
+  if (fields.end_time) {
+    XRAYD_TRY(stmt.BindDouble(first + 4, *fields.end_time));
   } else {
     XRAYD_TRY(stmt.BindNull(first + 4));
   }
@@ -160,20 +162,6 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
     delta.root_id = key.id;
     delta.root_name = doc.name;
   }
-}
-
-// kInvalidArgument when the trace id, id or parent_id is malformed.
-Result<DocumentKey> ParseDocumentKey(const proto::Document& doc) {
-  DocumentKey key;
-  std::int64_t parent_id = 0;
-  if (!ParseTraceId(doc.trace_id, key.trace) || !ParseId(doc.id, key.id) ||
-      (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
-    return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
-  }
-  if (!doc.parent_id.empty()) {
-    key.parent_id = parent_id;
-  }
-  return key;
 }
 
 // The rule for a document whose key is stored already: kStaleInProgress, kDuplicate or kReplaced.
@@ -408,13 +396,15 @@ Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc
                                                       const DocumentKey& key,
                                                       std::int64_t trace_seq, double received_at) {
   std::string encoded_here;
-  const std::string_view stored_raw = dictionaries->Encode(doc.raw, doc.stored_raw, encoded_here);
+  const RowFields fields = RowFieldsOf(key, doc);
+  const std::string_view stored_raw =
+      dictionaries->Encode(doc.raw, doc.stored_raw, encoded_here, &fields);
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);
     XRAYD_TRY(stmt.BindInt64(1, trace_seq));
     XRAYD_TRY(stmt.BindInt64(2, key.id));
-    XRAYD_TRY(BindDocumentColumns(stmt, 3, doc, key, stored_raw));
+    XRAYD_TRY(BindDocumentColumns(stmt, 3, doc, fields, stored_raw));
     XRAYD_TRY(stmt.BindDouble(10, received_at));
     XRAYD_TRY(stmt.Run());
   }
@@ -422,20 +412,20 @@ Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc
     return DocumentWrite{.outcome = DocumentWrite::Outcome::kInserted,
                          .seq = sqlite3_last_insert_rowid(db->handle())};
   }
-  return ResolveConflict(doc, key, trace_seq, stored_raw);
+  return ResolveConflict(doc, fields, trace_seq, stored_raw);
 }
 
 // The key is stored (docs/segment-document.md#in-progress-documents-and-duplicates): an in-progress
 // version never replaces a complete one, and a byte-identical version is not written again;
 // anything else replaces.
 Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& doc,
-                                                        const DocumentKey& key,
+                                                        const RowFields& fields,
                                                         std::int64_t trace_seq,
                                                         std::string_view stored_raw) {
   Statement& stored = select_document;
   ResetOnExit reset(stored);
   XRAYD_TRY(stored.BindInt64(1, trace_seq));
-  XRAYD_TRY(stored.BindInt64(2, key.id));
+  XRAYD_TRY(stored.BindInt64(2, fields.key.id));
   XRAYD_TRY_ASSIGN(const bool found, stored.Step());
   if (!found) {
     return MakeError(ErrorCode::kInternal, "document conflict without a stored document");
@@ -449,23 +439,24 @@ Result<DocumentWrite> TraceStore::Impl::ResolveConflict(const proto::Document& d
   const std::string_view stored_blob = stored.ColumnText(3);
   bool same_json = stored_blob == stored_raw;
   if (!same_json) {
-    const Result<std::string> stored_json = dictionaries->Decode(stored_blob);
-    const Result<std::string> doc_json = DocumentJson(doc);
+    const RowFields stored_fields = ReadRowFields(stored, 4, fields.key.trace);
+    const Result<std::string> stored_json = dictionaries->Decode(stored_blob, &stored_fields);
+    const Result<std::string> doc_json = DocumentJson(doc, fields);
     same_json = stored_json && doc_json && *stored_json == *doc_json;
   }
   write.outcome = DecideOnStoredVersion(write.prev_in_progress != 0, same_json, doc);
   if (write.outcome == DocumentWrite::Outcome::kReplaced) {
-    XRAYD_TRY(ReplaceDocument(write.seq, doc, key, stored_raw));
+    XRAYD_TRY(ReplaceDocument(write.seq, doc, fields, stored_raw));
   }
   return write;
 }
 
 Status TraceStore::Impl::ReplaceDocument(std::int64_t seq, const proto::Document& doc,
-                                         const DocumentKey& key, std::string_view stored_raw) {
+                                         const RowFields& fields, std::string_view stored_raw) {
   Statement& update = replace_document;
   ResetOnExit reset(update);
   XRAYD_TRY(update.BindInt64(1, seq));
-  XRAYD_TRY(BindDocumentColumns(update, 2, doc, key, stored_raw));
+  XRAYD_TRY(BindDocumentColumns(update, 2, doc, fields, stored_raw));
   return update.Run();
 }
 
@@ -628,15 +619,25 @@ std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {
   return impl_->dictionaries->SharedEncoder();
 }
 
-Result<std::string> TraceStore::Impl::DocumentJson(const proto::Document& doc) {
+Result<std::string> TraceStore::Impl::DocumentJson(const proto::Document& doc,
+                                                   const RowFields& fields) {
   if (!doc.raw.empty()) {
     return doc.raw;
   }
-  return dictionaries->Decode(doc.stored_raw);
+  return dictionaries->Decode(doc.stored_raw, &fields);
 }
 
 Result<std::string> TraceStore::DocumentJson(const proto::Document& doc) {
-  return impl_->DocumentJson(doc);
+  if (!doc.raw.empty()) {
+    return doc.raw;
+  }
+  // The receiver encoded it with these row values (FrameEncoder::EncodeAndRelease), or with none
+  // when the ids do not parse.
+  const Result<DocumentKey> key = ParseDocumentKey(doc);
+  if (!key) {
+    return impl_->dictionaries->Decode(doc.stored_raw, nullptr);
+  }
+  return impl_->DocumentJson(doc, RowFieldsOf(*key, doc));
 }
 
 void TraceStore::SetForwardSpool(bool enabled) {

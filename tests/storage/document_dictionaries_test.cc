@@ -196,7 +196,7 @@ TEST(DocumentDictionariesTest, TheSharedEncoderFollowsTheStoresDictionary) {
   EXPECT_FALSE(encoder->HasDictionary());
   auto encoded = [&](std::vector<proto::Document> docs) {
     for (proto::Document& doc : docs) {
-      doc.stored_raw = encoder->Encode(doc.raw);
+      doc.stored_raw = encoder->Encode(doc.raw, nullptr);
     }
     return docs;
   };

@@ -1,0 +1,144 @@
+#include "storage/document_ids.h"
+
+#include <charconv>
+
+#include "proto/text.h"
+#include "storage/statement.h"
+
+namespace xrayd::storage {
+namespace {
+
+// Parses 2 * n hex digits of `text` into n bytes.
+bool ParseHexBytes(std::string_view text, unsigned char* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = proto::HexDigitValue(text[2 * i]);
+    const int lo = proto::HexDigitValue(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+}
+
+// The shortest decimal that reads back as `value` (std::to_chars without a format).
+std::string ShortestDecimal(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+}  // namespace
+
+bool ParseTraceId(std::string_view text, TraceKey& out) {
+  // "1-" + 8 hex (epoch) + "-" + 24 hex (random).
+  if (text.size() != 35 || text[0] != '1' || text[1] != '-' || text[10] != '-') {
+    return false;
+  }
+  return ParseHexBytes(text.substr(2, 8), out.data(), 4) &&
+         ParseHexBytes(text.substr(11, 24), out.data() + 4, 12);
+}
+
+std::string FormatTraceId(std::string_view bytes) {
+  if (bytes.size() != 16) {
+    return {};
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::string out(35, '-');
+  out[0] = '1';
+  FormatHexBytes(data, 4, out.data() + 2);
+  FormatHexBytes(data + 4, 12, out.data() + 11);
+  return out;
+}
+
+bool ParseId(std::string_view text, std::int64_t& out) {
+  unsigned char bytes[8];
+  if (text.size() != 16 || !ParseHexBytes(text, bytes, 8)) {
+    return false;
+  }
+  std::uint64_t value = 0;
+  for (unsigned char b : bytes) {
+    value = value << 8 | b;
+  }
+  out = static_cast<std::int64_t>(value);  // Two's complement reinterpretation (C++20).
+  return true;
+}
+
+std::string FormatId(std::int64_t id) {
+  auto value = static_cast<std::uint64_t>(id);
+  unsigned char bytes[8];
+  for (int i = 7; i >= 0; --i) {
+    bytes[i] = static_cast<unsigned char>(value & 0xff);
+    value >>= 8;
+  }
+  std::string out(16, '0');
+  FormatHexBytes(bytes, 8, out.data());
+  return out;
+}
+
+std::string FormatTraceId(const TraceKey& key) {
+  return FormatTraceId(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+}
+
+Result<DocumentKey> ParseDocumentKey(const proto::Document& doc) {
+  DocumentKey key;
+  std::int64_t parent_id = 0;
+  if (!ParseTraceId(doc.trace_id, key.trace) || !ParseId(doc.id, key.id) ||
+      (!doc.parent_id.empty() && !ParseId(doc.parent_id, parent_id))) {
+    return MakeError(ErrorCode::kInvalidArgument, "malformed trace id or id in document");
+  }
+  if (!doc.parent_id.empty()) {
+    key.parent_id = parent_id;
+  }
+  return key;
+}
+
+RowFields RowFieldsOf(const DocumentKey& key, const proto::Document& doc) {
+  RowFields fields;
+  fields.key = key;
+  fields.start_time = doc.start_time;
+  if (!doc.in_progress && doc.end_time) {
+    fields.end_time = *doc.end_time;
+  }
+  return fields;
+}
+
+RowFields ReadRowFields(const Statement& stmt, int first, const TraceKey& trace) {
+  RowFields fields;
+  fields.key.trace = trace;
+  fields.key.id = stmt.ColumnInt64(first);
+  fields.start_time = stmt.ColumnDouble(first + 2);
+  if (!stmt.ColumnIsNull(first + 1)) {
+    fields.key.parent_id = stmt.ColumnInt64(first + 1);
+  }
+  if (!stmt.ColumnIsNull(first + 3)) {
+    fields.end_time = stmt.ColumnDouble(first + 3);
+  }
+  return fields;
+}
+
+std::string RenderRowField(const RowFields& fields, RowField field) {
+  switch (field) {
+    case RowField::kTraceId:
+      return FormatTraceId(fields.key.trace);
+    case RowField::kId:
+      return FormatId(fields.key.id);
+    case RowField::kParentId:
+      return fields.key.parent_id ? FormatId(*fields.key.parent_id) : std::string();
+    case RowField::kStartTime:
+      return ShortestDecimal(fields.start_time);
+    case RowField::kEndTime:
+      return fields.end_time ? ShortestDecimal(*fields.end_time) : std::string();
+  }
+  return {};
+}
+
+}  // namespace xrayd::storage
