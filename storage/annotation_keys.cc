@@ -91,6 +91,9 @@ Result<std::optional<std::int64_t>> AnnotationKeyIds::Find(std::string_view key)
     return std::optional<std::int64_t>();
   }
   const std::int64_t id = select_.ColumnInt64(0);
+  if (ids_.size() >= kMaxCachedKeys) {
+    ids_.clear();  // Start over: the keys in use now come back on their next lookup.
+  }
   ids_.emplace(std::string(key), id);
   return id;
 }

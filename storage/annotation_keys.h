@@ -30,9 +30,13 @@ void AppendKeyId(std::string& set, std::int64_t id);
 
 // The writer's key -> id map. Ids are never deleted or reused, so a cached id stays right whatever
 // other connections commit; an id assigned in a transaction that rolled back must be forgotten
-// (Forget). Not thread-safe: one writer connection.
+// (Forget). At most kMaxCachedKeys names are remembered (a store whose keys keep changing must not
+// grow the writer's memory); the rest are looked up in the store. Not thread-safe: one writer
+// connection.
 class AnnotationKeyIds {
  public:
+  static constexpr std::size_t kMaxCachedKeys = 4096;
+
   [[nodiscard]] Status Prepare(Database& db);
   // The key's id, inserting the name in the current write transaction when it is new.
   [[nodiscard]] Result<std::int64_t> IdOf(std::string_view key);
@@ -41,6 +45,7 @@ class AnnotationKeyIds {
   // A version <= 6 traces.annotation_keys value ("k1,k2,...") as a key set.
   [[nodiscard]] Result<std::string> SetFromNames(std::string_view names);
   void Forget() { ids_.clear(); }
+  [[nodiscard]] std::size_t cached_keys() const { return ids_.size(); }
 
  private:
   struct Hash {

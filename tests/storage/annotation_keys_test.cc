@@ -158,6 +158,36 @@ TEST(AnnotationKeysTest, IdsOfARolledBackBatchAreNotReused) {
 
 // A version-6 store (key text in every annotation row, traces.annotation_keys as "k1,k2,...")
 // migrates: its traces are found under their keys, and its traces keep their 50-key limit.
+// The writer remembers at most kMaxCachedKeys names; names it forgot keep their ids, from the
+// store.
+TEST(AnnotationKeysTest, TheWritersKeyCacheIsBounded) {
+  const std::string path = TempDbPath();
+  auto db = Database::Open(path, DatabaseOptions{});
+  ASSERT_TRUE(db) << db.error().message;
+  ASSERT_TRUE(Migrate(**db));
+  AnnotationKeyIds ids;
+  ASSERT_TRUE(ids.Prepare(**db));
+  ASSERT_TRUE((*db)->Exec("BEGIN IMMEDIATE"));
+  constexpr std::size_t kKeys = AnnotationKeyIds::kMaxCachedKeys + 100;
+  std::vector<std::int64_t> first(kKeys);
+  for (std::size_t k = 0; k < kKeys; ++k) {
+    auto id = ids.IdOf("key" + std::to_string(k));
+    ASSERT_TRUE(id) << id.error().message;
+    first[k] = *id;
+    ASSERT_LE(ids.cached_keys(), AnnotationKeyIds::kMaxCachedKeys);
+  }
+  ASSERT_TRUE((*db)->Exec("COMMIT"));
+  for (std::size_t k = 0; k < kKeys; ++k) {
+    auto id = ids.IdOf("key" + std::to_string(k));
+    ASSERT_TRUE(id) << id.error().message;
+    EXPECT_EQ(*id, first[k]) << "key" << k;
+  }
+  EXPECT_LE(ids.cached_keys(), AnnotationKeyIds::kMaxCachedKeys);
+  auto names = (*db)->QueryInt("SELECT count(*) FROM annotation_key_names");
+  ASSERT_TRUE(names);
+  EXPECT_EQ(*names, static_cast<std::int64_t>(kKeys) + 5);  // With the five reserved keys.
+}
+
 TEST(AnnotationKeysTest, VersionSixStoreMigrates) {
   const std::string path = TempDbPath();
   {
