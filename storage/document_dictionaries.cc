@@ -128,11 +128,13 @@ std::string DocumentDictionaries::Encode(std::string_view json, const RowFields*
 
 std::string_view DocumentDictionaries::Encode(std::string_view json, std::string_view encoded,
                                               std::string& scratch, const RowFields* fields) {
-  if (encoded.empty()) {
+  impl_->LoadWritingOnce();
+  // A document whose text is still here was encoded before the dictionary was published (the
+  // shared encoder releases the text once it has one): compress it again, with the dictionary.
+  if (encoded.empty() || (!json.empty() && impl_->writing->HasDictionary())) {
     scratch = Encode(json, fields);
     return scratch;
   }
-  impl_->LoadWritingOnce();
   impl_->KeepSample(json);
   return encoded;
 }

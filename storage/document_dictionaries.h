@@ -48,8 +48,9 @@ class DocumentDictionaries {
 
   // Writer side. As Encode, for a document whose stored form `encoded` another thread may have made
   // with SharedEncoder() (empty: it did not): keeps the training sample and returns `encoded`, or
-  // encodes `json` into `scratch` and returns that. `json` is empty when the other thread released
-  // the text (FrameEncoder::EncodeAndRelease); no sample is kept then.
+  // encodes `json` into `scratch` and returns that, also when `encoded` was made before this
+  // store's dictionary existed. `json` is empty when the other thread released the text
+  // (FrameEncoder::EncodeAndRelease); no sample is kept then.
   [[nodiscard]] std::string_view Encode(std::string_view json, std::string_view encoded,
                                         std::string& scratch, const RowFields* fields);
 

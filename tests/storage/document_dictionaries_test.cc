@@ -184,7 +184,8 @@ TEST(DocumentDictionariesTest, AFrameWhoseDictionaryIsGoneIsAnErrorNotACrash) {
 }
 
 // Receivers compress with the writer's shared encoder: before training its frames name no
-// dictionary and the writer still keeps the training samples; once the writer has a dictionary,
+// dictionary and the writer still keeps the training samples; a document encoded before training
+// but written after it is compressed again, with the dictionary; once the writer has a dictionary,
 // the encoder's frames use it, the writer stores them as they were made, and every reader reads
 // them. A restarted writer's encoder has the dictionary from the start.
 TEST(DocumentDictionariesTest, TheSharedEncoderFollowsTheStoresDictionary) {
@@ -194,41 +195,54 @@ TEST(DocumentDictionariesTest, TheSharedEncoderFollowsTheStoresDictionary) {
   const std::shared_ptr<const FrameEncoder> encoder = store->SharedFrameEncoder();
   ASSERT_NE(encoder, nullptr);
   EXPECT_FALSE(encoder->HasDictionary());
-  auto encoded = [&](std::vector<proto::Document> docs) {
+  // As the UDP receiver queues them: encoded, the text released once there is a dictionary.
+  auto queued = [&](std::vector<proto::Document> docs) {
     for (proto::Document& doc : docs) {
-      doc.stored_raw = encoder->Encode(doc.raw, nullptr);
+      encoder->EncodeAndRelease(doc);
     }
     return docs;
   };
-  std::vector<proto::Document> all = encoded(Segments(0, kDictionarySamples));
-  ASSERT_TRUE(store->PutDocuments(all, 10));
-  // The writer trains before its next transaction.
-  const std::vector<proto::Document> next = encoded(Segments(kDictionarySamples, 1));
+  const std::vector<proto::Document> first = queued(Segments(0, kDictionarySamples));
+  ASSERT_TRUE(store->PutDocuments(first, 10));
+  // The writer trains before its next transaction, which holds a document encoded before.
+  const std::vector<proto::Document> next = queued(Segments(kDictionarySamples, 1));
+  ASSERT_FALSE(next.front().raw.empty()) << "encoded before the dictionary: text kept";
   ASSERT_TRUE(store->PutDocuments(next, 11));
-  all.insert(all.end(), next.begin(), next.end());
   EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
   EXPECT_TRUE(encoder->HasDictionary());
 
-  const std::vector<proto::Document> after = encoded(Segments(kDictionarySamples + 1, 200));
+  const std::vector<proto::Document> after = queued(Segments(kDictionarySamples + 1, 200));
   ASSERT_TRUE(store->PutDocuments(after, 12));
   std::size_t with = 0;
   std::size_t without = 0;
-  for (const proto::Document& doc : after) {
-    with += doc.stored_raw.size();
+  for (const proto::Document& doc : Segments(kDictionarySamples + 1, 200)) {
     without += EncodeDocument(doc.raw).size();
   }
+  for (const proto::Document& doc : after) {
+    EXPECT_TRUE(doc.raw.empty()) << "encoded with the dictionary: text released";
+    with += doc.stored_raw.size();
+  }
   EXPECT_LT(with * 2, without) << "with the dictionary " << with << " B, without " << without;
+
   auto db = Database::Open(path, DatabaseOptions{.read_only = true});
   ASSERT_TRUE(db);
   auto stored = (*db)->Prepare("SELECT raw FROM documents ORDER BY seq");
   ASSERT_TRUE(stored);
-  all.insert(all.end(), after.begin(), after.end());
-  for (const proto::Document& doc : all) {
+  auto next_row = [&]() {
     auto row = stored->Step();
-    ASSERT_TRUE(row && *row);
-    EXPECT_EQ(stored->ColumnText(0), doc.stored_raw);
+    EXPECT_TRUE(row && *row);
+    return std::string(stored->ColumnText(0));
+  };
+  for (const proto::Document& doc : first) {
+    EXPECT_EQ(next_row(), doc.stored_raw);
   }
-  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly), all);
+  const std::string recompressed = next_row();
+  EXPECT_NE(recompressed, next.front().stored_raw);
+  EXPECT_LT(recompressed.size(), next.front().stored_raw.size());
+  for (const proto::Document& doc : after) {
+    EXPECT_EQ(next_row(), doc.stored_raw);
+  }
+  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly), Segments(0, kDictionarySamples + 201));
 
   store.reset();
   store = OpenOrDie(path, OpenMode::kReadWrite);
