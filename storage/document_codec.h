@@ -2,9 +2,9 @@
 // How a document's JSON is kept in the `raw` column of `documents` (storage/schema.h): a zstd frame
 // when that is smaller, else the JSON itself; given the document's row values, an elided frame
 // (storage/field_elision.h) that leaves their text out. They are told apart by their first bytes
-// (a zstd frame starts with 28 b5 2f fd, an elided frame with 1e; JSON text starts with neither),
-// so rows written before compression, and documents too small to gain, are read back unchanged.
-// Thread-safe: each thread keeps its own compression state.
+// (a zstd frame starts with 28 b5 2f fd, an elided frame with one of 19-1d; JSON text starts with
+// none of them), so rows written before compression, and documents too small to gain, are read back
+// unchanged. Thread-safe: each thread keeps its own compression state.
 
 #include <cstddef>
 #include <string>

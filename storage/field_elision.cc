@@ -1,6 +1,7 @@
 #include "storage/field_elision.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "storage/document_codec.h"
 #include "storage/document_frame.h"
@@ -14,10 +15,11 @@ struct Range {
   std::size_t size;
 };
 
-// Five 7-bit groups: more than any offset below kMaxDecodedDocumentBytes needs.
-constexpr int kMaxOffsetBytes = 5;
+// Five 7-bit groups: more than a gap below kMaxDecodedDocumentBytes, with its 3-bit code, needs.
+constexpr int kMaxEntryBytes = 5;
+constexpr int kCodeBits = 3;
 
-void AppendOffset(std::string& out, std::size_t value) {
+void AppendVarint(std::string& out, std::uint64_t value) {
   while (value >= 0x80) {
     out.push_back(static_cast<char>((value & 0x7f) | 0x80));
     value >>= 7;
@@ -28,7 +30,11 @@ void AppendOffset(std::string& out, std::size_t value) {
 }  // namespace
 
 bool IsElidedFrame(std::string_view blob) noexcept {
-  return !blob.empty() && static_cast<unsigned char>(blob[0]) == kElidedFrameMarker;
+  if (blob.empty()) {
+    return false;
+  }
+  const auto first = static_cast<unsigned char>(blob[0]);
+  return first > kElidedFrameMarker && first <= kElidedFrameMarker + kLastRowField;
 }
 
 ElidedText ElideRowFields(std::string_view json, const RowFields& fields) {
@@ -58,14 +64,14 @@ ElidedText ElideRowFields(std::string_view json, const RowFields& fields) {
   }
   std::sort(ranges.begin(), ranges.end(),
             [](const Range& a, const Range& b) { return a.offset < b.offset; });
-  out.header.push_back(static_cast<char>(kElidedFrameMarker));
-  out.header.push_back(static_cast<char>(ranges.size()));
+  out.header.push_back(static_cast<char>(kElidedFrameMarker + ranges.size()));
   out.text.reserve(json.size());
   std::size_t copied = 0;
   for (const Range& r : ranges) {
-    out.header.push_back(static_cast<char>(r.field));
-    AppendOffset(out.header, r.offset);
-    out.text.append(json.substr(copied, r.offset - copied));
+    const std::size_t gap = r.offset - copied;
+    AppendVarint(out.header, static_cast<std::uint64_t>(gap) << kCodeBits |
+                                 static_cast<std::uint64_t>(r.field));
+    out.text.append(json.substr(copied, gap));
     copied = r.offset + r.size;
   }
   out.text.append(json.substr(copied));
@@ -73,38 +79,33 @@ ElidedText ElideRowFields(std::string_view json, const RowFields& fields) {
 }
 
 Result<ElidedFrame> ParseElidedFrame(std::string_view blob) {
-  if (blob.size() < 2 || !IsElidedFrame(blob)) {
-    return internal::CorruptDocument("elided frame without its header");
+  if (!IsElidedFrame(blob)) {
+    return internal::CorruptDocument("not an elided frame");
   }
-  const auto count = static_cast<unsigned char>(blob[1]);
-  if (count == 0 || count > kLastRowField) {
-    return internal::CorruptDocument("elided frame names " + std::to_string(count) + " fields");
-  }
+  const unsigned count = static_cast<unsigned char>(blob[0]) - kElidedFrameMarker;
   ElidedFrame frame;
-  std::size_t pos = 2;
+  std::size_t pos = 1;
   for (unsigned i = 0; i < count; ++i) {
-    if (pos >= blob.size()) {
-      return internal::CorruptDocument("elided frame header is cut short");
+    std::uint64_t entry = 0;
+    bool more = true;
+    for (int shift = 0; more; shift += 7) {
+      if (pos >= blob.size() || shift >= 7 * kMaxEntryBytes) {
+        return internal::CorruptDocument("elided frame entry is cut short or too long");
+      }
+      const auto byte = static_cast<unsigned char>(blob[pos++]);
+      entry |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      more = (byte & 0x80) != 0;
     }
-    const auto code = static_cast<unsigned char>(blob[pos++]);
+    const auto code = static_cast<unsigned>(entry & ((1u << kCodeBits) - 1));
+    const std::uint64_t gap = entry >> kCodeBits;
     if (code == 0 || code > kLastRowField) {
       return internal::CorruptDocument("elided frame names field " + std::to_string(code));
     }
-    std::size_t offset = 0;
-    bool more = true;
-    for (int shift = 0; more; shift += 7) {
-      if (pos >= blob.size() || shift >= 7 * kMaxOffsetBytes) {
-        return internal::CorruptDocument("elided frame offset is cut short or too long");
-      }
-      const auto byte = static_cast<unsigned char>(blob[pos++]);
-      offset |= static_cast<std::size_t>(byte & 0x7f) << shift;
-      more = (byte & 0x80) != 0;
+    if (gap > kMaxDecodedDocumentBytes) {
+      return internal::CorruptDocument("elided frame gap of " + std::to_string(gap) + " bytes");
     }
-    if (offset > kMaxDecodedDocumentBytes ||
-        (!frame.entries.empty() && offset < frame.entries.back().offset)) {
-      return internal::CorruptDocument("elided frame offsets out of order or range");
-    }
-    frame.entries.push_back(ElidedFrame::Entry{static_cast<RowField>(code), offset});
+    frame.entries.push_back(
+        ElidedFrame::Entry{static_cast<RowField>(code), static_cast<std::size_t>(gap)});
   }
   frame.inner = blob.substr(pos);
   if (!IsCompressedDocument(frame.inner)) {
@@ -119,13 +120,11 @@ Result<std::string> RestoreRowFields(std::string_view text, const ElidedFrame& f
   out.reserve(text.size() + 128);
   std::size_t used = 0;  // Of `text`.
   for (const ElidedFrame::Entry& entry : frame.entries) {
-    // The entry's offset is in the restored document; everything before it is already in `out`.
-    const std::size_t take = entry.offset - out.size();
-    if (entry.offset < out.size() || take > text.size() - used) {
-      return internal::CorruptDocument("elided frame offset beyond its text");
+    if (entry.gap > text.size() - used) {
+      return internal::CorruptDocument("elided frame gaps beyond its text");
     }
-    out.append(text.substr(used, take));
-    used += take;
+    out.append(text.substr(used, entry.gap));
+    used += entry.gap;
     const std::string rendering = RenderRowField(fields, entry.field);
     if (rendering.empty()) {
       return internal::CorruptDocument("stored row lacks a value its frame left out");

@@ -1,13 +1,14 @@
 #pragma once
 // Frames that leave a document's row values out of its text (storage/document_codec.h). Ids and
 // times are the least compressible part of a segment document, and its row holds them anyway
-// (storage/document_ids.h, RowFields): a frame that leaves them out is ~15 % smaller. Layout:
+// (storage/document_ids.h, RowFields): a frame that leaves them out is smaller. Layout:
 //
-//   0x1e, n (1..5), n x (field code, offset as LEB128), a zstd frame of the remaining text
+//   0x18 + n (n = 1..5), n x LEB128(gap << 3 | field code), a zstd frame of the remaining text
 //
-// Each entry says that the field's rendering (RenderRowField) goes back at `offset` of the
-// document; offsets ascend. Only text equal to the rendering is left out, so putting the rendering
-// back gives the document byte for byte. JSON text never starts with 0x1e, nor does a zstd frame.
+// Read in order, each entry says: copy `gap` bytes of the remaining text, then the field's
+// rendering (RenderRowField); the rest of the text follows the last entry. Only text equal to the
+// rendering is left out, so putting the renderings back gives the document byte for byte. JSON text
+// never starts with the control characters 0x19-0x1d, nor does a zstd frame.
 
 #include <cstddef>
 #include <string>
@@ -19,7 +20,8 @@
 
 namespace xrayd::storage {
 
-inline constexpr unsigned char kElidedFrameMarker = 0x1e;
+// The first byte of an elided frame is this plus its number of entries.
+inline constexpr unsigned char kElidedFrameMarker = 0x18;
 
 [[nodiscard]] bool IsElidedFrame(std::string_view blob) noexcept;
 
@@ -35,17 +37,17 @@ struct ElidedText {
 struct ElidedFrame {
   struct Entry {
     RowField field;
-    std::size_t offset;
+    std::size_t gap;  // Bytes of the remaining text before the field's rendering.
   };
   std::vector<Entry> entries;
   std::string_view inner;
 };
-// kMalformed when the header is damaged (unknown field, offsets out of order or too large, a
-// truncated offset) or no zstd frame follows it.
+// kMalformed when the header is damaged (an unknown field, a gap too large or cut short) or no zstd
+// frame follows it.
 [[nodiscard]] Result<ElidedFrame> ParseElidedFrame(std::string_view blob);
 
 // The document: `text`, the inner frame's content, with the row values put back. kMalformed when
-// an offset lies beyond the text or the row has no value for a field the frame left out.
+// the gaps add up to more than the text or the row has no value for a field the frame left out.
 [[nodiscard]] Result<std::string> RestoreRowFields(std::string_view text, const ElidedFrame& frame,
                                                    const RowFields& fields);
 

@@ -128,29 +128,24 @@ TEST(FieldElisionTest, DamagedHeadersAreErrors) {
     auto decoded = DecodeDocument(blob, &fields);
     return !decoded && decoded.error().code == ErrorCode::kMalformed;
   };
-  // Header: 1e, count, then (field code, LEB128 offset) pairs; the zstd frame from byte 14.
-  ASSERT_EQ(stored.substr(0, 14), std::string("\x1e\x05\x01\x0d\x02\x38\x03\x57\x04\x96\x01"
-                                              "\x05\xb1\x01",
-                                              14));
-  std::string zero_count = stored;
-  zero_count[1] = 0;
-  EXPECT_TRUE(rejected(zero_count));
+  // Header: 18 + 5 entries, then LEB128(gap << 3 | code) each; the zstd frame from byte 7.
+  ASSERT_EQ(stored.substr(0, 7), std::string("\x1d\x69\x42\x7b\xfc\x02\x65", 7));
   std::string unknown_field = stored;
-  unknown_field[2] = 9;
+  unknown_field[2] = 0x47;  // Code 7.
   EXPECT_TRUE(rejected(unknown_field));
-  std::string out_of_order = stored;
-  std::swap(out_of_order[3], out_of_order[5]);
-  EXPECT_TRUE(rejected(out_of_order));
+  std::string no_field = stored;
+  no_field[3] = 0x78;  // Code 0.
+  EXPECT_TRUE(rejected(no_field));
   std::string beyond_text = stored;
-  beyond_text[12] = static_cast<char>(0xff);  // The last offset becomes 16383.
-  beyond_text[13] = 0x7f;
+  beyond_text[4] = static_cast<char>(0xfc);  // The start time's gap becomes 16,367 bytes.
+  beyond_text[5] = 0x7f;
   EXPECT_TRUE(rejected(beyond_text));
-  std::string unterminated = stored.substr(0, 4);
-  unterminated[3] = static_cast<char>(0xff);
-  EXPECT_TRUE(rejected(unterminated));
-  EXPECT_TRUE(rejected(stored.substr(0, 14)));  // No frame after the header.
+  std::string too_long = stored.substr(0, 2) + std::string(5, static_cast<char>(0xff)) + "\x01";
+  EXPECT_TRUE(rejected(too_long + stored.substr(7)));
+  EXPECT_TRUE(rejected(stored.substr(0, 5)));  // An entry cut short.
+  EXPECT_TRUE(rejected(stored.substr(0, 7)));  // No frame after the header.
   EXPECT_TRUE(rejected(stored.substr(0, stored.size() - 3)));
-  EXPECT_TRUE(rejected(std::string("\x1e", 1)));
+  EXPECT_TRUE(rejected(std::string("\x19", 1)));
 }
 
 // A version stored in progress (no end time in its row) is replaced by the complete one; both are
