@@ -29,11 +29,27 @@ void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
   }
 }
 
-// The shortest decimal that reads back as `value` (std::to_chars without a format).
-std::string ShortestDecimal(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+// The shortest decimal that reads back as `value` (std::to_chars without a format), into `out`.
+std::size_t ShortestDecimal(double value, char* out) {
+  return static_cast<std::size_t>(std::to_chars(out, out + kMaxRowFieldText, value).ptr - out);
+}
+
+void FormatTraceIdInto(const unsigned char* bytes, char* out) {
+  out[0] = '1';
+  out[1] = '-';
+  FormatHexBytes(bytes, 4, out + 2);
+  out[10] = '-';
+  FormatHexBytes(bytes + 4, 12, out + 11);
+}
+
+void FormatIdInto(std::int64_t id, char* out) {
+  auto value = static_cast<std::uint64_t>(id);
+  unsigned char bytes[8];
+  for (int i = 7; i >= 0; --i) {
+    bytes[i] = static_cast<unsigned char>(value & 0xff);
+    value >>= 8;
+  }
+  FormatHexBytes(bytes, 8, out);
 }
 
 }  // namespace
@@ -51,11 +67,8 @@ std::string FormatTraceId(std::string_view bytes) {
   if (bytes.size() != 16) {
     return {};
   }
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   std::string out(35, '-');
-  out[0] = '1';
-  FormatHexBytes(data, 4, out.data() + 2);
-  FormatHexBytes(data + 4, 12, out.data() + 11);
+  FormatTraceIdInto(reinterpret_cast<const unsigned char*>(bytes.data()), out.data());
   return out;
 }
 
@@ -73,14 +86,8 @@ bool ParseId(std::string_view text, std::int64_t& out) {
 }
 
 std::string FormatId(std::int64_t id) {
-  auto value = static_cast<std::uint64_t>(id);
-  unsigned char bytes[8];
-  for (int i = 7; i >= 0; --i) {
-    bytes[i] = static_cast<unsigned char>(value & 0xff);
-    value >>= 8;
-  }
   std::string out(16, '0');
-  FormatHexBytes(bytes, 8, out.data());
+  FormatIdInto(id, out.data());
   return out;
 }
 
@@ -125,20 +132,31 @@ RowFields ReadRowFields(const Statement& stmt, int first, const TraceKey& trace)
   return fields;
 }
 
-std::string RenderRowField(const RowFields& fields, RowField field) {
+std::size_t RenderRowFieldInto(const RowFields& fields, RowField field, char* out) {
   switch (field) {
     case RowField::kTraceId:
-      return FormatTraceId(fields.key.trace);
+      FormatTraceIdInto(fields.key.trace.data(), out);
+      return 35;
     case RowField::kId:
-      return FormatId(fields.key.id);
+      FormatIdInto(fields.key.id, out);
+      return 16;
     case RowField::kParentId:
-      return fields.key.parent_id ? FormatId(*fields.key.parent_id) : std::string();
+      if (!fields.key.parent_id) {
+        return 0;
+      }
+      FormatIdInto(*fields.key.parent_id, out);
+      return 16;
     case RowField::kStartTime:
-      return ShortestDecimal(fields.start_time);
+      return ShortestDecimal(fields.start_time, out);
     case RowField::kEndTime:
-      return fields.end_time ? ShortestDecimal(*fields.end_time) : std::string();
+      return fields.end_time ? ShortestDecimal(*fields.end_time, out) : 0;
   }
-  return {};
+  return 0;
+}
+
+std::string RenderRowField(const RowFields& fields, RowField field) {
+  char text[kMaxRowFieldText];
+  return std::string(text, RenderRowFieldInto(fields, field, text));
 }
 
 }  // namespace xrayd::storage

@@ -69,4 +69,8 @@ inline constexpr unsigned char kLastRowField = 5;
 // decimal that reads back as the same double. Empty when the row has no such value.
 [[nodiscard]] std::string RenderRowField(const RowFields& fields, RowField field);
 
+// As RenderRowField, into `out`, which holds kMaxRowFieldText bytes: the rendering's length.
+inline constexpr std::size_t kMaxRowFieldText = 40;
+[[nodiscard]] std::size_t RenderRowFieldInto(const RowFields& fields, RowField field, char* out);
+
 }  // namespace xrayd::storage

@@ -1,7 +1,11 @@
 #include "storage/field_elision.h"
 
+#include <string.h>  // memmem
+
 #include <algorithm>
 #include <cstdint>
+#include <span>
+#include <utility>
 
 #include "storage/document_codec.h"
 #include "storage/document_frame.h"
@@ -38,36 +42,40 @@ bool IsElidedFrame(std::string_view blob) noexcept {
 }
 
 ElidedText ElideRowFields(std::string_view json, const RowFields& fields) {
-  std::vector<Range> ranges;
-  std::string renderings[kLastRowField + 1];
+  Range ranges[kLastRowField];
+  std::size_t count = 0;
   for (unsigned char code = 1; code <= kLastRowField; ++code) {
     const auto field = static_cast<RowField>(code);
-    std::string& rendering = renderings[code];
-    rendering = RenderRowField(fields, field);
-    if (rendering.empty()) {
+    char rendering[kMaxRowFieldText];
+    const std::size_t size = RenderRowFieldInto(fields, field, rendering);
+    if (size == 0) {
       continue;
     }
-    const std::size_t at = json.find(rendering);
-    if (at == std::string_view::npos) {
+    const void* found = memmem(json.data(), json.size(), rendering, size);
+    if (found == nullptr) {
       continue;
     }
-    const bool overlaps = std::any_of(ranges.begin(), ranges.end(), [&](const Range& r) {
-      return at < r.offset + r.size && r.offset < at + rendering.size();
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - json.data());
+    const bool overlaps = std::any_of(ranges, ranges + count, [&](const Range& r) {
+      return at < r.offset + r.size && r.offset < at + size;
     });
     if (!overlaps) {
-      ranges.push_back(Range{field, at, rendering.size()});
+      ranges[count++] = Range{field, at, size};
     }
   }
   ElidedText out;
-  if (ranges.empty()) {
+  if (count == 0) {
     return out;
   }
-  std::sort(ranges.begin(), ranges.end(),
-            [](const Range& a, const Range& b) { return a.offset < b.offset; });
-  out.header.push_back(static_cast<char>(kElidedFrameMarker + ranges.size()));
+  for (std::size_t i = 1; i < count; ++i) {  // Insertion sort by offset: at most five ranges.
+    for (std::size_t j = i; j > 0 && ranges[j].offset < ranges[j - 1].offset; --j) {
+      std::swap(ranges[j], ranges[j - 1]);
+    }
+  }
+  out.header.push_back(static_cast<char>(kElidedFrameMarker + count));
   out.text.reserve(json.size());
   std::size_t copied = 0;
-  for (const Range& r : ranges) {
+  for (const Range& r : std::span(ranges, count)) {
     const std::size_t gap = r.offset - copied;
     AppendVarint(out.header, static_cast<std::uint64_t>(gap) << kCodeBits |
                                  static_cast<std::uint64_t>(r.field));
@@ -125,11 +133,12 @@ Result<std::string> RestoreRowFields(std::string_view text, const ElidedFrame& f
     }
     out.append(text.substr(used, entry.gap));
     used += entry.gap;
-    const std::string rendering = RenderRowField(fields, entry.field);
-    if (rendering.empty()) {
+    char rendering[kMaxRowFieldText];
+    const std::size_t size = RenderRowFieldInto(fields, entry.field, rendering);
+    if (size == 0) {
       return internal::CorruptDocument("stored row lacks a value its frame left out");
     }
-    out.append(rendering);
+    out.append(rendering, size);
   }
   out.append(text.substr(used));
   return out;
