@@ -5,7 +5,6 @@
 #include <string>
 #include <utility>
 
-#include "proto/text.h"
 #include "storage/database.h"
 #include "storage/document_codec.h"
 #include "storage/schema.h"
