@@ -303,7 +303,7 @@ class Compiler {
       return True(true);
     }
     Part part;
-    part.sql = "t.first_received >= ?";
+    part.sql = std::string(storage::kFirstReceivedSql) + " >= ?";
     part.params.emplace_back(group->updated_at);
     if (group->filter->root != nullptr) {
       ++depth_;

@@ -149,6 +149,9 @@ DROP TABLE trace_summaries;
     // text of the row's ids and times. No rows change; the version keeps builds that cannot read
     // them away from the store.
     "",
+    // 9 -> 10: traces.first_received may be 0, standing for updated_at (see schema.h,
+    // "Summaries"). No rows change; the version keeps builds that would read 0 away.
+    "",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {

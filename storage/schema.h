@@ -46,14 +46,16 @@
 // Summaries (version 2; in the traces row since version 8), a cache for search
 // (docs/filter-language.md#how-search-evaluates-filters), never the source of truth:
 //   traces.first_received = receive time of the trace's first write (group membership,
-//   docs/groups.md#membership). traces.summary_revision = the revision the summary columns and the
-//   reserved annotation rows were computed from; < revision means stale (partial index
-//   traces_unsummarized lists those traces). The summary columns of traces (response_time,
-//   duration, flags, http_status, http_url, http_method, http_useragent, http_clientip) are the
-//   trace-level filter values from the TraceModel: all NULL until a summary is written; then
-//   response_time/duration/http_* NULL when absent and flags = kSummaryFlag* bits. (Versions 2-7
-//   kept them in a table trace_summaries; version 8 moved them.) Multi-valued trace fields go to
-//   the annotations table under reserved keys that start with '$' (annotation keys never do):
+//   docs/groups.md#membership); since version 10, 0 while it equals updated_at (a trace written
+//   once, most of them), which SQLite stores in no bytes: read it as kFirstReceivedSql.
+//   traces.summary_revision = the revision the summary columns and the reserved annotation rows
+//   were computed from; < revision means stale (partial index traces_unsummarized lists those
+//   traces). The summary columns of traces (response_time, duration, flags, http_status, http_url,
+//   http_method, http_useragent, http_clientip) are the trace-level filter values from the
+//   TraceModel: all NULL until a summary is written; then response_time/duration/http_* NULL when
+//   absent and flags = kSummaryFlag* bits. (Versions 2-7 kept them in a table trace_summaries;
+//   version 8 moved them.) Multi-valued trace fields go to the annotations table under reserved
+//   keys that start with '$' (annotation keys never do):
 //   "$user", "$az", "$instance", "$arn", "$service" (node names), all vtype 0. Like annotations
 //   they are additive, so they are a superset: search re-checks candidates against the stored
 //   documents.
@@ -92,7 +94,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 9;
+inline constexpr std::int64_t kSchemaVersion = 10;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

@@ -102,6 +102,11 @@ struct StaleTrace {
   bool never_summarized = false;
 };
 
+// The receive time of a trace's first write, as SQL over `t` (traces): first_received, where 0
+// stands for updated_at (schema.h, "Summaries").
+inline constexpr std::string_view kFirstReceivedSql =
+    "iif(t.first_received = 0, t.updated_at, t.first_received)";
+
 // A SQL value bound to a search predicate's `?` placeholders, in order.
 using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 

@@ -44,18 +44,21 @@ constexpr std::string_view kSelectTrace =
     "SELECT seq, annotation_keys FROM traces WHERE trace_id = ?1";
 
 // ?14..?21: the summary columns (kSummaryColumns), NULL when the trace has no summary yet.
+// first_received 0: the same as updated_at, until an update moves updated_at (kUpdateTrace).
 std::string InsertTraceSql() {
   return "INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, "
          "in_progress_count, revision, bytes, root_id, root_name, annotation_keys, first_received, "
          "summary_revision, " +
          std::string(kSummaryColumns) +
-         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?5, ?13, "
+         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, "
          "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 }
 
-// ?10 NULL: no root in this batch; ?12 NULL: keys unchanged.
+// ?10 NULL: no root in this batch; ?12 NULL: keys unchanged. Every expression reads the row as it
+// was, so first_received keeps the updated_at of the trace's first write.
 constexpr std::string_view kUpdateTrace = R"sql(
 UPDATE traces SET
+  first_received = iif(first_received = 0, updated_at, first_received),
   start_time = min(start_time, ?2),
   end_time = max(end_time, ?3),
   updated_at = ?4,

@@ -88,8 +88,9 @@ CandidateRange StartTimeRange(const CandidateQuery& query) {
 }
 
 std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id) {
-  std::string sql = "SELECT " + std::string(kTraceColumns) +
-                    ", t.seq, t.first_received, t.summary_revision = t.revision"
+  std::string sql = "SELECT " + std::string(kTraceColumns) + ", t.seq, " +
+                    std::string(kFirstReceivedSql) +
+                    ", t.summary_revision = t.revision"
                     " FROM traces t WHERE " +
                     range.sql;
   if (!query.predicate.empty()) {

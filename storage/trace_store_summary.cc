@@ -10,10 +10,11 @@
 namespace xrayd::storage {
 namespace {
 
-constexpr std::string_view kStaleTraces = R"sql(
-SELECT trace_id, revision, first_received, summary_revision = 0 FROM traces INDEXED BY traces_unsummarized
-WHERE summary_revision < revision AND updated_at < ?1
-ORDER BY seq LIMIT ?2)sql";
+std::string StaleTracesSql() {
+  return "SELECT trace_id, revision, " + std::string(kFirstReceivedSql) +
+         ", summary_revision = 0 FROM traces AS t INDEXED BY traces_unsummarized "
+         "WHERE summary_revision < revision AND updated_at < ?1 ORDER BY seq LIMIT ?2";
+}
 
 constexpr std::string_view kSelectSeq = "SELECT seq, revision FROM traces WHERE trace_id = ?1";
 
@@ -101,7 +102,7 @@ Status WriteSummaryValues(AnnotationRows& rows, std::int64_t seq, const TraceSum
 }
 
 Result<std::vector<StaleTrace>> TraceStore::StaleTraces(double quiet_before, std::size_t limit) {
-  XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(kStaleTraces));
+  XRAYD_TRY_ASSIGN(auto stmt, impl_->db->Prepare(StaleTracesSql()));
   XRAYD_TRY(stmt.BindDouble(1, quiet_before));
   XRAYD_TRY(stmt.BindInt64(2, static_cast<std::int64_t>(limit)));
   std::vector<StaleTrace> out;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/database.h"
 #include "tests/storage/document_builder.h"
 
 // DocSpec is filled with designated initializers; every omitted field has a default member
@@ -376,6 +377,37 @@ TEST_F(TraceStoreTest, ATraceTheWriterNoLongerRemembersStillGainsDocuments) {
       PutOrDie(*store_, {BuildDocument({.id = kSub, .parent_id = kRoot, .subsegment = true})}, 12);
   EXPECT_EQ(stats.inserted, 1u);
   EXPECT_EQ(InfoOrDie(*store_, kTraceA).documents, 2);
+}
+
+// A trace written once keeps first_received as 0 (updated_at stands for it, in no bytes); the
+// first update keeps the first write's time. Readers see the time either way.
+TEST(TraceStoreFileTest, FirstReceivedIsTheFirstWritesTimeWhetherStoredOrNot) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  auto stored = [&]() {
+    auto db = Database::Open(path, DatabaseOptions{.read_only = true});
+    EXPECT_TRUE(db);
+    auto value = (*db)->QueryInt("SELECT CAST(first_received AS INTEGER) FROM traces");
+    EXPECT_TRUE(value);
+    return value.value_or(-1);
+  };
+  auto reported = [&]() {
+    auto stale = store->StaleTraces(1e9, 10);  // No summarizer: every trace is stale.
+    EXPECT_TRUE(stale && stale->size() == 1u);
+    return stale && !stale->empty() ? stale->front().first_received : -1.0;
+  };
+  PutOrDie(*store, {BuildDocument({})}, 1500);
+  EXPECT_EQ(stored(), 0);
+  EXPECT_DOUBLE_EQ(reported(), 1500);
+  PutOrDie(*store, {BuildDocument({.id = kSub, .parent_id = kRoot, .subsegment = true})}, 1600);
+  EXPECT_EQ(stored(), 1500);
+  EXPECT_DOUBLE_EQ(reported(), 1500);
+  EXPECT_DOUBLE_EQ(InfoOrDie(*store, kTraceA).updated_at, 1600);
+  PutOrDie(*store,
+           {BuildDocument({.id = "0a1b2c3d4e5f6071", .parent_id = kRoot, .subsegment = true})},
+           1700);
+  EXPECT_DOUBLE_EQ(reported(), 1500);
 }
 
 TEST(TraceStoreFileTest, TracesOtherConnectionsWroteAreFoundByTheirId) {
