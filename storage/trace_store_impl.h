@@ -197,6 +197,10 @@ struct TraceStore::Impl {
   [[nodiscard]] Status FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
                                         PutStats& stats);
   void DropCache();
+  // Once, right after the store's dictionary is trained, outside any transaction: the documents
+  // stored before it (the training samples) compressed again with it, in a transaction of their
+  // own. Does nothing in a store of more than 20,000 documents.
+  [[nodiscard]] Status RecompressEarlyDocuments();
   [[nodiscard]] Status SpoolForForwarding(const proto::Document& doc, double received_at,
                                           PutStats& stats);
   [[nodiscard]] Status DeleteForwarded();

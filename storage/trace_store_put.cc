@@ -76,6 +76,16 @@ constexpr std::string_view kSpoolDocument =
     "INSERT INTO forward_queue(received_at, bytes, raw, doc_seq) VALUES(?1, ?2, x'', ?3)";
 constexpr std::string_view kDeleteForwarded = "DELETE FROM forward_queue WHERE seq <= ?1";
 
+// RecompressEarlyDocuments: the documents and their row values.
+constexpr std::string_view kMaxDocumentSeq = "SELECT coalesce(max(seq), 0) FROM documents";
+constexpr std::string_view kSelectEarlyDocuments = R"sql(
+SELECT d.seq, t.trace_id, d.id, d.parent_id, d.start_time, d.end_time, d.raw
+FROM documents d JOIN traces t ON t.seq = d.trace_seq)sql";
+constexpr std::string_view kUpdateRaw = "UPDATE documents SET raw = ?2 WHERE seq = ?1";
+// A store that holds more documents when its dictionary is trained (one written by a version
+// without dictionaries) keeps them as they are: rewriting them all would stall ingest.
+constexpr std::int64_t kMaxEarlyDocuments = 20000;
+
 // docs/segment-document.md#annotations: indexed annotation keys per trace.
 constexpr std::size_t kMaxIndexedKeys = 50;
 // Traces remembered by the writer: `young` is rotated into `old` at half of this. An entry holds
@@ -227,7 +237,12 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   }
   // Between transactions: the dictionary is stored before any frame names it. A failure leaves the
   // samples for the next batch; documents meanwhile compress without a dictionary.
+  const bool had_dictionary = impl.dictionaries->HasWritingDictionary();
   (void)impl.dictionaries->TrainWhenReady();
+  if (!had_dictionary && impl.dictionaries->HasWritingDictionary()) {
+    // Just trained. A failure leaves the early documents as they were: readable, only larger.
+    (void)impl.RecompressEarlyDocuments();
+  }
   Status status = impl.PutInTransaction(docs, received_at, stats);
   for (std::size_t i = 0; i < impl.delta_count; ++i) {
     impl.deltas[i].annotations.clear();  // They point into `docs`.
@@ -620,6 +635,55 @@ void TraceStore::SetNewTraceSummarizer(NewTraceSummarizer summarizer) {
 
 std::shared_ptr<const FrameEncoder> TraceStore::SharedFrameEncoder() {
   return impl_->dictionaries->SharedEncoder();
+}
+
+Status TraceStore::Impl::RecompressEarlyDocuments() {
+  XRAYD_TRY_ASSIGN(const std::int64_t last, db->QueryInt(kMaxDocumentSeq));
+  if (last > kMaxEarlyDocuments) {
+    return {};
+  }
+  XRAYD_TRY(db->Exec("BEGIN IMMEDIATE"));
+  Status status = [&]() -> Status {
+    // Read first, then write: the scan does not see its own updates.
+    std::vector<std::pair<std::int64_t, std::string>> smaller;
+    {
+      XRAYD_TRY_ASSIGN(Statement select, db->Prepare(kSelectEarlyDocuments));
+      for (;;) {
+        XRAYD_TRY_ASSIGN(const bool row, select.Step());
+        if (!row) {
+          break;
+        }
+        const std::string_view trace = select.ColumnText(1);
+        if (trace.size() != sizeof(TraceKey)) {
+          continue;
+        }
+        TraceKey key;
+        std::memcpy(key.data(), trace.data(), key.size());
+        const RowFields fields = ReadRowFields(select, 2, key);
+        const std::string_view stored = select.ColumnText(6);
+        const Result<std::string> json = dictionaries->Decode(stored, &fields);
+        if (!json) {
+          continue;  // Left as it is: reading it reports the damage.
+        }
+        std::string encoded = dictionaries->Encode(*json, &fields);
+        if (encoded.size() < stored.size()) {
+          smaller.emplace_back(select.ColumnInt64(0), std::move(encoded));
+        }
+      }
+    }
+    XRAYD_TRY_ASSIGN(Statement update, db->Prepare(kUpdateRaw));
+    for (const auto& [seq, raw] : smaller) {
+      ResetOnExit reset(update);
+      XRAYD_TRY(update.BindInt64(1, seq));
+      XRAYD_TRY(update.BindBlob(2, raw));
+      XRAYD_TRY(update.Run());
+    }
+    return db->Exec("COMMIT");
+  }();
+  if (!status && !db->InAutocommit()) {
+    (void)db->Exec("ROLLBACK");
+  }
+  return status;
 }
 
 Result<std::string> TraceStore::Impl::DocumentJson(const proto::Document& doc,
