@@ -1,6 +1,7 @@
 #include "storage/document_ids.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "proto/text.h"
 #include "storage/statement.h"
@@ -132,7 +133,17 @@ RowFields ReadRowFields(const Statement& stmt, int first, const TraceKey& trace)
   return fields;
 }
 
-std::size_t RenderRowFieldInto(const RowFields& fields, RowField field, char* out) {
+std::optional<RowFields> ReadRowFieldsWithTrace(const Statement& stmt, int first) {
+  const std::string_view bytes = stmt.ColumnText(first);
+  TraceKey trace;
+  if (bytes.size() != trace.size()) {
+    return std::nullopt;
+  }
+  std::memcpy(trace.data(), bytes.data(), trace.size());
+  return ReadRowFields(stmt, first + 1, trace);
+}
+
+std::size_t RenderRowField(const RowFields& fields, RowField field, char* out) {
   switch (field) {
     case RowField::kTraceId:
       FormatTraceIdInto(fields.key.trace.data(), out);
@@ -152,11 +163,6 @@ std::size_t RenderRowFieldInto(const RowFields& fields, RowField field, char* ou
       return fields.end_time ? ShortestDecimal(*fields.end_time, out) : 0;
   }
   return 0;
-}
-
-std::string RenderRowField(const RowFields& fields, RowField field) {
-  char text[kMaxRowFieldText];
-  return std::string(text, RenderRowFieldInto(fields, field, text));
 }
 
 }  // namespace xrayd::storage

@@ -54,6 +54,9 @@ class Statement;
 // The row values of a document of trace `trace` from four columns of `stmt`'s current row,
 // starting at `first`: documents.id, parent_id, start_time, end_time.
 [[nodiscard]] RowFields ReadRowFields(const Statement& stmt, int first, const TraceKey& trace);
+// As ReadRowFields, the trace named by traces.trace_id at column `first` and the four columns
+// after it. nullopt when that column holds no trace id (NULL: no such trace).
+[[nodiscard]] std::optional<RowFields> ReadRowFieldsWithTrace(const Statement& stmt, int first);
 
 // The values a frame may leave out, by the code the frame names them with.
 enum class RowField : unsigned char {
@@ -65,12 +68,10 @@ enum class RowField : unsigned char {
 };
 inline constexpr unsigned char kLastRowField = 5;
 
-// The one text `field` of `fields` renders to: lower-case hex ids, and times as the shortest
-// decimal that reads back as the same double. Empty when the row has no such value.
-[[nodiscard]] std::string RenderRowField(const RowFields& fields, RowField field);
-
-// As RenderRowField, into `out`, which holds kMaxRowFieldText bytes: the rendering's length.
+// Writes the one text `field` of `fields` renders to into `out`, which holds kMaxRowFieldText
+// bytes: lower-case hex ids, and times as the shortest decimal that reads back as the same double.
+// Returns its length: 0 when the row has no such value.
 inline constexpr std::size_t kMaxRowFieldText = 40;
-[[nodiscard]] std::size_t RenderRowFieldInto(const RowFields& fields, RowField field, char* out);
+[[nodiscard]] std::size_t RenderRowField(const RowFields& fields, RowField field, char* out);
 
 }  // namespace xrayd::storage

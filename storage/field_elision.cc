@@ -47,7 +47,7 @@ ElidedText ElideRowFields(std::string_view json, const RowFields& fields) {
   for (unsigned char code = 1; code <= kLastRowField; ++code) {
     const auto field = static_cast<RowField>(code);
     char rendering[kMaxRowFieldText];
-    const std::size_t size = RenderRowFieldInto(fields, field, rendering);
+    const std::size_t size = RenderRowField(fields, field, rendering);
     if (size == 0) {
       continue;
     }
@@ -134,7 +134,7 @@ Result<std::string> RestoreRowFields(std::string_view text, const ElidedFrame& f
     out.append(text.substr(used, entry.gap));
     used += entry.gap;
     char rendering[kMaxRowFieldText];
-    const std::size_t size = RenderRowFieldInto(fields, entry.field, rendering);
+    const std::size_t size = RenderRowField(fields, entry.field, rendering);
     if (size == 0) {
       return internal::CorruptDocument("stored row lacks a value its frame left out");
     }

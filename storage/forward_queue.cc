@@ -1,6 +1,5 @@
 #include "storage/forward_queue.h"
 
-#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -81,12 +80,7 @@ Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t 
       break;
     }
     // A stored document that no longer decodes (storage/document_codec.h) cannot be sent either.
-    std::optional<RowFields> fields;
-    if (const std::string_view trace = stmt->ColumnText(4); trace.size() == sizeof(TraceKey)) {
-      TraceKey key;
-      std::memcpy(key.data(), trace.data(), key.size());
-      fields = ReadRowFields(*stmt, 5, key);
-    }
+    const std::optional<RowFields> fields = ReadRowFieldsWithTrace(*stmt, 4);
     Result<std::string> raw =
         stmt->ColumnIsNull(3)
             ? std::string()

@@ -653,19 +653,16 @@ Status TraceStore::Impl::RecompressEarlyDocuments() {
         if (!row) {
           break;
         }
-        const std::string_view trace = select.ColumnText(1);
-        if (trace.size() != sizeof(TraceKey)) {
+        const std::optional<RowFields> fields = ReadRowFieldsWithTrace(select, 1);
+        if (!fields) {
           continue;
         }
-        TraceKey key;
-        std::memcpy(key.data(), trace.data(), key.size());
-        const RowFields fields = ReadRowFields(select, 2, key);
         const std::string_view stored = select.ColumnText(6);
-        const Result<std::string> json = dictionaries->Decode(stored, &fields);
+        const Result<std::string> json = dictionaries->Decode(stored, &*fields);
         if (!json) {
           continue;  // Left as it is: reading it reports the damage.
         }
-        std::string encoded = dictionaries->Encode(*json, &fields);
+        std::string encoded = dictionaries->Encode(*json, &*fields);
         if (encoded.size() < stored.size()) {
           smaller.emplace_back(select.ColumnInt64(0), std::move(encoded));
         }
