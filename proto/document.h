@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xrayd::proto {
@@ -114,6 +115,42 @@ struct Document {
   std::size_t released_raw_size = 0;
 };
 
+// What a trace's summary reads of one document (query/trace_summary_row.h), as values the storage
+// writer keeps for a trace that may gain documents in later batches: its summary is then made
+// again from these, without reading the stored documents back.
+struct DocumentSummaryInput {
+  DocumentKind kind = DocumentKind::kSegment;
+  bool has_parent = false;  // parent_id present.
+  bool in_progress = false;
+  bool error = false;
+  bool fault = false;
+  bool throttle = false;
+  double start_time = 0;
+  std::optional<double> end_time;
+  std::string name;
+  SummaryFacts facts;
+};
+
+// The same members as a view of a Document or a DocumentSummaryInput, valid while its source is.
+// `facts` is null for a Document without summary_facts.
+struct SummaryInputRef {
+  DocumentKind kind = DocumentKind::kSegment;
+  bool has_parent = false;
+  bool in_progress = false;
+  bool error = false;
+  bool fault = false;
+  bool throttle = false;
+  double start_time = 0;
+  std::optional<double> end_time;
+  std::string_view name;
+  const SummaryFacts* facts = nullptr;
+};
+
+[[nodiscard]] SummaryInputRef SummaryInputOf(const Document& doc) noexcept;
+[[nodiscard]] SummaryInputRef SummaryInputOf(const DocumentSummaryInput& input) noexcept;
+// A copy of what the summary reads of `doc`. REQUIRES: doc.summary_facts.
+[[nodiscard]] DocumentSummaryInput KeepSummaryInput(const Document& doc);
+
 // The length of the document's JSON text, whether `raw` holds it or was released.
 [[nodiscard]] inline std::size_t JsonSize(const Document& doc) noexcept {
   return doc.raw.empty() ? doc.released_raw_size : doc.raw.size();
@@ -122,5 +159,6 @@ struct Document {
 // The heap memory `doc` holds, in bytes, approximately: the object, the heap buffers of its strings
 // and vectors, and an allocator header per allocation. What bounds the ingest queue (-m).
 [[nodiscard]] std::size_t ApproximateMemory(const Document& doc) noexcept;
+[[nodiscard]] std::size_t ApproximateMemory(const DocumentSummaryInput& input) noexcept;
 
 }  // namespace xrayd::proto

@@ -85,25 +85,24 @@ bool Contains(const std::vector<std::uint64_t>& set, std::uint64_t id) {
 
 // The trace model's root (query/trace_graph.h): of the segments whose parent_id is absent or names
 // no id in the trace, the first by (start_time, id).
-const proto::Document* FindRoot(std::span<const proto::Document* const> docs,
-                                const std::vector<std::uint64_t>& ids) {
-  const proto::Document* root = nullptr;
-  for (const proto::Document* doc : docs) {
-    const proto::SummaryFacts& facts = *doc->summary_facts;
-    if (doc->kind != proto::DocumentKind::kSegment ||
-        (!doc->parent_id.empty() && Contains(ids, facts.parent_id))) {
+const proto::SummaryInputRef* FindRoot(std::span<const proto::SummaryInputRef> docs,
+                                       const std::vector<std::uint64_t>& ids) {
+  const proto::SummaryInputRef* root = nullptr;
+  for (const proto::SummaryInputRef& doc : docs) {
+    if (doc.kind != proto::DocumentKind::kSegment ||
+        (doc.has_parent && Contains(ids, doc.facts->parent_id))) {
       continue;
     }
-    if (root == nullptr || std::pair(doc->start_time, facts.id) <
-                               std::pair(root->start_time, root->summary_facts->id)) {
-      root = doc;
+    if (root == nullptr ||
+        std::pair(doc.start_time, doc.facts->id) < std::pair(root->start_time, root->facts->id)) {
+      root = &doc;
     }
   }
   return root;
 }
 
-void AddRootFacts(const proto::Document& root, storage::TraceSummaryRow& row) {
-  const proto::SummaryFacts& facts = *root.summary_facts;
+void AddRootFacts(const proto::SummaryInputRef& root, storage::TraceSummaryRow& row) {
+  const proto::SummaryFacts& facts = *root.facts;
   if (root.end_time) {
     row.response_time = RoundToMicroseconds(*root.end_time - root.start_time);
   }
@@ -122,8 +121,8 @@ void AddRootFacts(const proto::Document& root, storage::TraceSummaryRow& row) {
 // Mirrors BuildTraceModel: ids, parents and the root come from every document; a remote call
 // infers a node unless a segment names it as its parent; the duration counts only documents
 // stored as complete; users, zones, instances and ARNs come from segments.
-std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
-    std::span<const proto::Document* const> docs) {
+std::optional<storage::TraceSummaryRow> TraceSummaryRowOf(
+    std::span<const proto::SummaryInputRef> docs) {
   // Reused per thread: the writer calls this for every new trace.
   thread_local std::vector<std::uint64_t> ids;
   thread_local std::vector<std::uint64_t> segment_ids;
@@ -131,17 +130,20 @@ std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
   ids.clear();
   segment_ids.clear();
   parents.clear();
-  for (const proto::Document* doc : docs) {
-    if (!doc->summary_facts) {
+  if (docs.empty()) {
+    return std::nullopt;
+  }
+  for (const proto::SummaryInputRef& doc : docs) {
+    if (doc.facts == nullptr) {
       return std::nullopt;
     }
-    const proto::SummaryFacts& facts = *doc->summary_facts;
+    const proto::SummaryFacts& facts = *doc.facts;
     ids.push_back(facts.id);
     ids.insert(ids.end(), facts.embedded_ids.begin(), facts.embedded_ids.end());
-    if (doc->kind == proto::DocumentKind::kSegment) {
+    if (doc.kind == proto::DocumentKind::kSegment) {
       segment_ids.push_back(facts.id);
       segment_ids.insert(segment_ids.end(), facts.embedded_ids.begin(), facts.embedded_ids.end());
-      if (!doc->parent_id.empty()) {
+      if (doc.has_parent) {
         parents.push_back(facts.parent_id);
       }
     }
@@ -149,17 +151,17 @@ std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
   storage::TraceSummaryRow row;
   bool partial = false;
   bool inferred = false;
-  double min_start = 0;
+  double min_start = docs.front().start_time;
   std::optional<double> max_end;
-  for (const proto::Document* doc : docs) {
-    const proto::SummaryFacts& facts = *doc->summary_facts;
-    if (doc->kind == proto::DocumentKind::kSubsegment && !Contains(segment_ids, facts.parent_id)) {
+  for (const proto::SummaryInputRef& doc : docs) {
+    const proto::SummaryFacts& facts = *doc.facts;
+    if (doc.kind == proto::DocumentKind::kSubsegment && !Contains(segment_ids, facts.parent_id)) {
       return std::nullopt;
     }
-    min_start = doc == docs.front() ? doc->start_time : std::min(min_start, doc->start_time);
-    partial = partial || doc->in_progress;
-    if (!doc->in_progress && doc->end_time) {
-      max_end = max_end ? std::max(*max_end, *doc->end_time) : *doc->end_time;
+    min_start = std::min(min_start, doc.start_time);
+    partial = partial || doc.in_progress;
+    if (!doc.in_progress && doc.end_time) {
+      max_end = max_end ? std::max(*max_end, *doc.end_time) : *doc.end_time;
     }
     for (const proto::RemoteCall& call : facts.remote_calls) {
       if (!Contains(parents, call.id)) {
@@ -167,21 +169,31 @@ std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
         row.values.emplace_back(kServiceKey, call.service);
       }
     }
-    if (doc->kind != proto::DocumentKind::kSegment) {
+    if (doc.kind != proto::DocumentKind::kSegment) {
       continue;
     }
-    row.values.emplace_back(kServiceKey, doc->name);
+    row.values.emplace_back(kServiceKey, doc.name);
     AddValue(row, kUserKey, facts.user);
     AddValue(row, kAvailabilityZoneKey, facts.availability_zone);
     AddValue(row, kInstanceKey, facts.instance_id);
     AddValue(row, kResourceArnKey, facts.resource_arn);
   }
   row.duration = max_end ? RoundToMicroseconds(std::max(0.0, *max_end - min_start)) : 0.0;
-  if (const proto::Document* root = FindRoot(docs, ids)) {
+  if (const proto::SummaryInputRef* root = FindRoot(docs, ids)) {
     AddRootFacts(*root, row);
   }
   row.flags |= TraceFlags(partial, inferred);
   return row;
+}
+
+std::optional<storage::TraceSummaryRow> NewTraceSummaryRow(
+    std::span<const proto::Document* const> docs) {
+  std::vector<proto::SummaryInputRef> inputs;
+  inputs.reserve(docs.size());
+  for (const proto::Document* doc : docs) {
+    inputs.push_back(proto::SummaryInputOf(*doc));
+  }
+  return TraceSummaryRowOf(inputs);
 }
 
 }  // namespace xrayd::query
