@@ -205,13 +205,14 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
     writer_options.export_acked = &exporter->Acknowledged();
   }
   // A trace whose documents arrive in one batch is summarized in their transaction.
-  writer_options.new_trace_summarizer = query::NewTraceSummaryRow;
+  writer_options.new_trace_summarizer = query::TraceSummaryRowOf;
   writer_options.on_committed = [listener = SummaryListenerFor(), store = store.get()](
                                     std::span<const proto::Document> docs,
                                     const storage::PutStats& stats, double received_at) {
-    query::ReportNewTraceSummaries(
+    query::ReportIngestSummaries(
         docs, stats, received_at, listener,
-        [store](const proto::Document& doc) { return store->DocumentJson(doc); });
+        [store](const proto::Document& doc) { return store->DocumentJson(doc); },
+        [store](const std::string& trace_id) { return store->GetDocuments(trace_id); });
   };
   writer = std::make_unique<StorageWriter>(queue, *store, metrics, writer_options);
   writer->Start();

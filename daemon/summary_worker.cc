@@ -51,6 +51,8 @@ void SummaryWorker::Run() {
     auto done =
         query::SummarizeStaleTraces(*store_, quiet_before, options_.traces_per_round, listener_);
     if (done) {
+      // Read back first: whoever sees the total move sees this count too.
+      metrics_.summaries_read_back.fetch_add(*done, std::memory_order_relaxed);
       metrics_.traces_summarized.fetch_add(*done, std::memory_order_relaxed);
       busy = *done == options_.traces_per_round;
     } else {

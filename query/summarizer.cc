@@ -45,10 +45,10 @@ Result<std::size_t> SummarizeStaleTraces(storage::TraceStore& store, double quie
   return updates.size();
 }
 
-void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
-                             double received_at, const SummaryListener& listener,
-                             const DocumentJsonOf& json_of) {
-  if (stats.summarized.empty()) {
+void ReportIngestSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
+                           double received_at, const SummaryListener& listener,
+                           const DocumentJsonOf& json_of, const StoredDocumentsOf& documents_of) {
+  if (stats.summarized.empty() && stats.updated_summaries.empty()) {
     return;
   }
   std::size_t begin = 0;
@@ -78,6 +78,20 @@ void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storag
     };
     if (listener.on_trace) {
       listener.on_trace(source, received_at, /*first_summary=*/true);
+    }
+  }
+  for (const storage::PutStats::UpdatedSummary& updated : stats.updated_summaries) {
+    std::optional<TraceModel> model;
+    const ModelSource source = [&]() -> const TraceModel& {
+      if (!model) {
+        Result<std::vector<storage::StoredDocument>> stored = documents_of(updated.trace_id);
+        model = BuildTraceModel(updated.trace_id,
+                                stored ? *stored : std::vector<storage::StoredDocument>{});
+      }
+      return *model;
+    };
+    if (listener.on_trace) {
+      listener.on_trace(source, updated.first_received, updated.first_summary);
     }
   }
   if (listener.on_round_end) {

@@ -3,8 +3,8 @@
 // changed and have been quiet for a while, builds their TraceModel and stores the summary row.
 // Summaries only make search faster: a stale trace is still found (search evaluates it in C++).
 // A new trace whose documents all arrive in one write batch is summarized by the storage writer
-// itself (storage::TraceStore::SetNewTraceSummarizer, query/trace_summary_row.h): it is not stale
-// unless more documents join it later.
+// itself (storage::TraceStore::SetNewTraceSummarizer, query/trace_summary_row.h), and so is a trace
+// that gains documents while the writer keeps its documents' facts: neither is stale.
 
 #include <cstddef>
 #include <functional>
@@ -40,13 +40,17 @@ struct SummaryListener {
 
 // The JSON text of a document PutDocuments stored (storage::TraceStore::DocumentJson).
 using DocumentJsonOf = std::function<Result<std::string>(const proto::Document&)>;
+// A trace's stored documents (storage::TraceStore::GetDocuments).
+using StoredDocumentsOf =
+    std::function<Result<std::vector<storage::StoredDocument>>(const std::string& trace_id)>;
 
-// Tells `listener` about the new traces whose summaries PutDocuments wrote (storage::PutStats::
-// summarized, with indexes into `docs`), each its trace's first summary, received at `received_at`.
-// A trace's model, when the listener asks for it, is built from its documents' `json_of`; a
-// document whose text does not decode is left out of it.
-void ReportNewTraceSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
-                             double received_at, const SummaryListener& listener,
-                             const DocumentJsonOf& json_of);
+// Tells `listener` about the summaries one PutDocuments call wrote: the new traces' (storage::
+// PutStats::summarized, with indexes into `docs`), each its trace's first summary, received at
+// `received_at`, then those of traces stored before (PutStats::updated_summaries). A new trace's
+// model, when the listener asks for it, is built from its documents' `json_of` (a document whose
+// text does not decode is left out); an older trace's from `documents_of` (none when that fails).
+void ReportIngestSummaries(std::span<const proto::Document> docs, const storage::PutStats& stats,
+                           double received_at, const SummaryListener& listener,
+                           const DocumentJsonOf& json_of, const StoredDocumentsOf& documents_of);
 
 }  // namespace xrayd::query

@@ -152,6 +152,15 @@ DROP TABLE trace_summaries;
     // 9 -> 10: traces.first_received may be 0, standing for updated_at (see schema.h,
     // "Summaries"). No rows change; the version keeps builds that would read 0 away.
     "",
+    // 10 -> 11: trace_deletions counts deleted traces rows, so that the writer keeps its cache
+    // across other connections' commits that delete none (see schema.h, the writer's cache).
+    R"sql(
+CREATE TABLE trace_deletions(count INTEGER NOT NULL);
+INSERT INTO trace_deletions(count) VALUES(0);
+CREATE TRIGGER traces_count_deletions AFTER DELETE ON traces BEGIN
+  UPDATE trace_deletions SET count = count + 1;
+END;
+)sql",
 };
 
 Result<std::int64_t> UserVersion(Database& db) {

@@ -84,8 +84,14 @@
 //   id in their header (storage/document_dictionaries.h). Rows are never deleted: every frame stays
 //   readable. Frames without a dictionary id and plain JSON rows read as in version 5.
 //
-// The writer (TraceStore) caches trace id -> (seq, annotation_keys) for recent traces; it drops the
-// cache when another connection has committed (PRAGMA data_version) or a batch rolled back.
+// Trace deletions (version 11): trace_deletions(count), one row, raised by a trigger for every
+//   traces row deleted.
+//
+// The writer (TraceStore) caches trace id -> (seq, annotation_keys, its documents' summary facts)
+// for recent traces. Only the writer inserts traces rows or changes those columns; other
+// connections update summaries (the summary worker) or delete traces (retention). So the writer
+// drops the cache when a batch rolled back, or when another connection has committed (PRAGMA
+// data_version) and trace_deletions or max(traces.seq) moved.
 
 #include <cstdint>
 
@@ -94,7 +100,7 @@
 
 namespace xrayd::storage {
 
-inline constexpr std::int64_t kSchemaVersion = 10;
+inline constexpr std::int64_t kSchemaVersion = 11;
 
 // Brings a read-write database to kSchemaVersion, one transaction per migration.
 // Fails with kIOError on SQLite errors and kInvalidArgument if the file is newer than this build.

@@ -37,6 +37,14 @@ struct PutStats {
   // 0 for the first): indexes in the call's `docs`.
   std::vector<std::size_t> summarized;
   std::vector<std::size_t> summarized_documents;
+  // Traces stored before the call whose summary it wrote again, from the facts the writer kept of
+  // their documents: `first_summary` when the trace had none before.
+  struct UpdatedSummary {
+    std::string trace_id;
+    double first_received = 0;
+    bool first_summary = false;
+  };
+  std::vector<UpdatedSummary> updated_summaries;
 };
 
 // A document as stored, enough for trace assembly.
@@ -244,15 +252,20 @@ class TraceStore {
   [[nodiscard]] Result<std::vector<std::string>> TraceIdsInWindow(double start, double end,
                                                                   std::size_t limit);
 
-  // The summary row of a new trace whose stored documents are the argument, or nullopt
-  // (query/trace_summary_row.h).
+  // The summary row of a trace whose stored documents' facts are the argument (one per id), or
+  // nullopt (query/trace_summary_row.h).
   using NewTraceSummarizer =
-      std::function<std::optional<TraceSummaryRow>(std::span<const proto::Document* const>)>;
+      std::function<std::optional<TraceSummaryRow>(std::span<const proto::SummaryInputRef>)>;
   // Writer thread only. When set, each later PutDocuments that creates a trace writes that trace's
   // summary in the same transaction when the summarizer gives one (the trace is then not stale:
-  // the summary worker never reads it back) and lists it in PutStats::summarized. A trace that
-  // gains a document in a later call becomes stale as usual.
+  // the summary worker never reads it back) and lists it in PutStats::summarized.
+  // While a trace may gain documents (it has no complete root segment, or a document in
+  // progress), the writer keeps its documents' facts (~0.6 KB each, at most kMaxKeptFactsMemory
+  // in all, for traces it caches): a later call that adds to it writes its summary again from them
+  // and lists it in PutStats::updated_summaries. A trace that gains a document otherwise (its
+  // facts freed, forgotten or never seen, as after a restart) becomes stale as before.
   void SetNewTraceSummarizer(NewTraceSummarizer summarizer);
+  static constexpr std::size_t kMaxKeptFactsMemory = std::size_t{8} << 20;
 
   // For the writer's store. Makes documents' stored forms on other threads, with the store's
   // compression dictionary as the writer loads or trains it: a Document whose stored_raw it made

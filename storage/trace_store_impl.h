@@ -51,6 +51,13 @@ struct TraceKeyHash {
 // a batch stay within the last few buckets, so a commit dirties few index pages.
 inline constexpr int kAnnotationBucketBits = 10;
 
+// What the writer keeps of a trace's stored documents for its summary while the trace may gain
+// more (TraceStore::SetNewTraceSummarizer): one entry per stored document id.
+struct KeptTraceFacts {
+  std::vector<std::pair<std::int64_t, proto::DocumentSummaryInput>> documents;
+  std::size_t memory = 0;  // Approximate heap bytes, as counted in TraceStore::Impl::kept_memory.
+};
+
 // The writer's memory of one trace, valid while the cache is (see TraceStore::Impl::cache_valid).
 struct CachedTrace {
   std::int64_t seq = 0;
@@ -58,6 +65,9 @@ struct CachedTrace {
   std::uint32_t key_count = 0;
   std::uint64_t batch = 0;  // Batch in which `delta` was assigned.
   std::uint32_t delta = 0;  // Index into Impl::deltas while batch == Impl::batch.
+  // Every stored document's summary facts, when the writer has seen them all since the trace was
+  // created; null otherwise (the summary worker then reads the documents back).
+  std::unique_ptr<KeptTraceFacts> facts;
 };
 
 // What one batch changes in one trace row; applied with one write per trace at the end of the
@@ -76,8 +86,8 @@ struct TraceDelta {
   bool has_root = false;
   std::int64_t root_id = 0;
   std::string_view root_name;  // View into the batch's Documents.
-  // For a new trace, (document id, index in the batch) of the versions accepted in this batch, one
-  // per id: its stored documents. Empty for a trace stored before this batch.
+  // For a new trace or one whose facts are kept, (document id, index in the batch) of the versions
+  // accepted in this batch, one per id. Empty for other traces.
   std::vector<std::pair<std::int64_t, std::uint32_t>> versions;
   // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
@@ -128,13 +138,16 @@ struct TraceStore::Impl {
   Statement replace_document;
   Statement select_trace;
   Statement max_trace_id;
+  Statement trace_deletions;
   Statement insert_trace;
   Statement update_trace;
+  Statement update_kept_trace;  // update_trace, returning what FlushTraceDeltas needs to report.
+  Statement update_summary;
   // This transaction's annotation index rows, written at its end (annotation_rows.h): the
   // documents' annotations, and the summary values of the new traces it summarizes.
   AnnotationRows annotation_rows;
   AnnotationRows summary_value_rows;
-  std::deque<TraceSummaryRow> new_trace_summaries;  // Named by summary_value_rows until written.
+  std::deque<TraceSummaryRow> batch_summaries;  // Named by summary_value_rows until written.
   Statement get_documents;
   Statement get_trace;
   Statement list_traces;
@@ -158,14 +171,16 @@ struct TraceStore::Impl {
   TraceCache old;
   bool cache_valid = false;
   std::int64_t seen_data_version = -1;
-  std::int64_t next_seq = 1;  // Next traces.seq to assign; valid with the cache.
+  std::int64_t seen_deletions = -1;  // trace_deletions.count when seen_data_version was read.
+  std::int64_t next_seq = 1;         // Next traces.seq to assign; valid with the cache.
   // The largest trace id that may be stored but not cached (valid with the cache): the store's
   // largest when the cache was loaded, raised by every entry dropped from `old`. A trace id above
   // it that the cache lacks is new, without a SELECT.
   TraceKey uncached_max{};
   std::uint64_t batch = 0;
   std::vector<TraceDelta> deltas;  // Reused; the first `delta_count` are this batch's.
-  std::vector<const proto::Document*> new_trace_documents;  // Reused by FlushTraceDeltas.
+  std::vector<proto::SummaryInputRef> summary_inputs;  // Reused by SummarizeDelta.
+  std::size_t kept_memory = 0;                         // Of every CachedTrace::facts.
   std::size_t delta_count = 0;
 
   [[nodiscard]] Status PrepareAll();
@@ -196,6 +211,14 @@ struct TraceStore::Impl {
                                         PutStats& stats);
   [[nodiscard]] Status FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
                                         PutStats& stats);
+  // The summary of a new trace or one whose facts are kept, from its stored documents' facts as
+  // they are after this batch (left in summary_inputs); nullopt without a summarizer or a row.
+  std::optional<TraceSummaryRow> SummarizeDelta(std::span<const proto::Document> docs,
+                                                const TraceDelta& delta);
+  // Once the delta's trace row is written: keeps its facts while it may gain documents, or frees
+  // them. `settled`: summary_inputs show a complete root segment and nothing in progress.
+  void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta, bool settled);
+  void DropFacts(CachedTrace& trace);
   void DropCache();
   // Once, right after the store's dictionary is trained, outside any transaction: the documents
   // stored before it (the training samples) compressed again with it, in a transaction of their

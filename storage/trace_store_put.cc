@@ -22,6 +22,7 @@ namespace {
 constexpr std::string_view kDataVersion = "PRAGMA data_version";
 constexpr std::string_view kMaxTraceSeq = "SELECT coalesce(max(seq), 0) FROM traces";
 constexpr std::string_view kMaxTraceId = "SELECT max(trace_id) FROM traces";
+constexpr std::string_view kTraceDeletions = "SELECT count FROM trace_deletions";
 
 constexpr std::string_view kInsertDocument = R"sql(
 INSERT INTO documents(trace_seq, id, kind, parent_id, in_progress, start_time, end_time, bytes,
@@ -69,6 +70,20 @@ UPDATE traces SET
   root_id = iif(?9, ?10, root_id),
   root_name = iif(?9, ?11, root_name),
   annotation_keys = coalesce(?12, annotation_keys)
+WHERE seq = ?1)sql";
+
+// kUpdateTrace for a trace whose facts the writer keeps: the summary revision it had (0: never
+// summarized) and its first write's time (the update has just made first_received non-zero).
+std::string UpdateKeptTraceSql() {
+  return std::string(kUpdateTrace) + " RETURNING summary_revision, first_received";
+}
+
+// After kUpdateTrace in the same transaction: the summary of the trace's documents as they are
+// now (?2..?9 in kSummaryColumns order).
+constexpr std::string_view kUpdateSummaryOfRevision = R"sql(
+UPDATE traces SET response_time = ?2, duration = ?3, flags = ?4, http_status = ?5, http_url = ?6,
+                  http_method = ?7, http_useragent = ?8, http_clientip = ?9,
+                  summary_revision = revision
 WHERE seq = ?1)sql";
 
 // A reference to the stored document (schema v4): its bytes are not written a second time.
@@ -161,7 +176,7 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
   delta.documents += write.outcome == DocumentWrite::Outcome::kInserted ? 1 : 0;
   delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
   delta.bytes += static_cast<std::int64_t>(proto::JsonSize(doc)) - write.prev_bytes;
-  if (delta.is_new) {  // Only a new trace's versions are summarized (FlushTraceDeltas).
+  if (delta.is_new || delta.trace->facts) {  // Summarized by FlushTraceDeltas.
     const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
                                       [&](const auto& v) { return v.first == key.id; });
     if (version == delta.versions.end()) {
@@ -199,12 +214,15 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kDataVersion, data_version));
   XRAYD_TRY(PrepareInto(*db, kMaxTraceSeq, max_trace_seq));
   XRAYD_TRY(PrepareInto(*db, kMaxTraceId, max_trace_id));
+  XRAYD_TRY(PrepareInto(*db, kTraceDeletions, trace_deletions));
   XRAYD_TRY(PrepareInto(*db, kInsertDocument, insert_document));
   XRAYD_TRY(PrepareInto(*db, kSelectDocument, select_document));
   XRAYD_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
   XRAYD_TRY(PrepareInto(*db, kSelectTrace, select_trace));
   XRAYD_TRY(PrepareInto(*db, InsertTraceSql(), insert_trace));
   XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
+  XRAYD_TRY(PrepareInto(*db, UpdateKeptTraceSql(), update_kept_trace));
+  XRAYD_TRY(PrepareInto(*db, kUpdateSummaryOfRevision, update_summary));
   XRAYD_TRY(annotation_rows.Prepare(*db));
   XRAYD_TRY(summary_value_rows.Prepare(*db));
   XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
@@ -215,6 +233,7 @@ Status TraceStore::Impl::PrepareWriter() {
 void TraceStore::Impl::DropCache() {
   young.clear();
   old.clear();
+  kept_memory = 0;
   cache_valid = false;
 }
 
@@ -230,6 +249,9 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   if (impl.young.size() >= kCacheTraces / 2) {
     for (const auto& [key, trace] : impl.old) {
       impl.uncached_max = std::max(impl.uncached_max, key);
+      if (trace.facts) {
+        impl.kept_memory -= trace.facts->memory;
+      }
     }
     impl.old = std::move(impl.young);
     impl.young = Impl::TraceCache();
@@ -251,7 +273,7 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   impl.delta_count = 0;
   impl.annotation_rows.Clear();  // Empty unless the transaction failed before writing them.
   impl.summary_value_rows.Clear();
-  impl.new_trace_summaries.clear();
+  impl.batch_summaries.clear();
   if (!status) {
     // The cache may name rows and keys that the rollback removes.
     impl.DropCache();
@@ -268,17 +290,33 @@ Result<PutStats> TraceStore::PutDocuments(std::span<const proto::Document> docs,
   return stats;
 }
 
-// Inside the write transaction: drops the cache if another connection has committed since our last
-// transaction, and (re)loads next_seq when the cache is empty.
+// Inside the write transaction: drops the cache if another connection has deleted or added traces
+// since our last transaction (schema.h), and (re)loads next_seq when the cache is empty.
 Status TraceStore::Impl::SyncCache() {
+  std::int64_t version = -1;
   {
     ResetOnExit reset(data_version);
     XRAYD_TRY_ASSIGN(auto row, data_version.Step());
-    const std::int64_t version = row ? data_version.ColumnInt64(0) : -1;
-    if (version != seen_data_version) {
-      DropCache();
-      seen_data_version = version;
+    version = row ? data_version.ColumnInt64(0) : -1;
+  }
+  if (version != seen_data_version) {
+    seen_data_version = version;
+    std::int64_t deletions = 0;
+    {
+      ResetOnExit reset(trace_deletions);
+      XRAYD_TRY_ASSIGN(auto row, trace_deletions.Step());
+      deletions = row ? trace_deletions.ColumnInt64(0) : 0;
     }
+    std::int64_t max_seq = 0;
+    {
+      ResetOnExit reset(max_trace_seq);
+      XRAYD_TRY_ASSIGN(auto row, max_trace_seq.Step());
+      max_seq = row ? max_trace_seq.ColumnInt64(0) : 0;
+    }
+    if (deletions != seen_deletions || max_seq != next_seq - 1) {
+      DropCache();
+    }
+    seen_deletions = deletions;
   }
   if (!cache_valid) {
     {
@@ -518,6 +556,88 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   return {};
 }
 
+std::optional<TraceSummaryRow> TraceStore::Impl::SummarizeDelta(
+    std::span<const proto::Document> docs, const TraceDelta& delta) {
+  summary_inputs.clear();
+  if (delta.trace->facts) {
+    for (const auto& [id, input] : delta.trace->facts->documents) {
+      const bool replaced = std::any_of(delta.versions.begin(), delta.versions.end(),
+                                        [id = id](const auto& v) { return v.first == id; });
+      if (!replaced) {
+        summary_inputs.push_back(proto::SummaryInputOf(input));
+      }
+    }
+  }
+  for (const auto& [id, index] : delta.versions) {
+    summary_inputs.push_back(proto::SummaryInputOf(docs[index]));
+  }
+  if (!new_trace_summarizer) {
+    return std::nullopt;
+  }
+  return new_trace_summarizer(summary_inputs);
+}
+
+void TraceStore::Impl::DropFacts(CachedTrace& trace) {
+  if (trace.facts) {
+    kept_memory -= trace.facts->memory;
+    trace.facts.reset();
+  }
+}
+
+void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta,
+                                 bool settled) {
+  CachedTrace& trace = *delta.trace;
+  if (settled || !new_trace_summarizer || (!delta.is_new && !trace.facts)) {
+    DropFacts(trace);
+    return;
+  }
+  for (const auto& [id, index] : delta.versions) {
+    if (!docs[index].summary_facts) {
+      DropFacts(trace);  // Its summary needs the stored document.
+      return;
+    }
+  }
+  if (!trace.facts) {
+    trace.facts = std::make_unique<KeptTraceFacts>();
+  }
+  KeptTraceFacts& kept = *trace.facts;
+  kept_memory -= kept.memory;
+  for (const auto& [id, index] : delta.versions) {
+    auto stored = std::find_if(kept.documents.begin(), kept.documents.end(),
+                               [id = id](const auto& d) { return d.first == id; });
+    if (stored == kept.documents.end()) {
+      kept.documents.emplace_back(id, proto::KeepSummaryInput(docs[index]));
+    } else {
+      stored->second = proto::KeepSummaryInput(docs[index]);
+    }
+  }
+  kept.memory = sizeof(KeptTraceFacts) + kept.documents.capacity() * sizeof(kept.documents[0]);
+  for (const auto& [id, input] : kept.documents) {
+    kept.memory += proto::ApproximateMemory(input) - sizeof(input);
+  }
+  kept_memory += kept.memory;
+  if (kept_memory > kMaxKeptFactsMemory) {
+    DropFacts(trace);
+  }
+}
+
+namespace {
+
+// A complete root segment and nothing in progress: the trace is unlikely to gain documents.
+bool Settled(std::span<const proto::SummaryInputRef> inputs) {
+  bool complete_root = false;
+  for (const proto::SummaryInputRef& input : inputs) {
+    if (input.in_progress) {
+      return false;
+    }
+    complete_root =
+        complete_root || (input.kind == proto::DocumentKind::kSegment && !input.has_parent);
+  }
+  return complete_root;
+}
+
+}  // namespace
+
 Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
                                           PutStats& stats) {
   for (std::size_t i = 0; i < delta_count; ++i) {
@@ -525,18 +645,16 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     if (delta.revision == 0) {
       continue;  // Nothing accepted for this trace (duplicates, stale versions).
     }
-    const CachedTrace& trace = *delta.trace;
+    CachedTrace& trace = *delta.trace;
+    const bool summarizable = delta.is_new || trace.facts;
+    std::optional<TraceSummaryRow> summary;
+    if (summarizable) {
+      summary = SummarizeDelta(docs, delta);
+    }
+    const bool settled = summarizable && Settled(summary_inputs);
     if (delta.is_new) {
       // All of a new trace's documents are in this batch: its summary is known now, so it is not
       // stale.
-      std::optional<TraceSummaryRow> summary;
-      if (new_trace_summarizer) {
-        new_trace_documents.clear();
-        for (const auto& [id, index] : delta.versions) {
-          new_trace_documents.push_back(&docs[index]);
-        }
-        summary = new_trace_summarizer(new_trace_documents);
-      }
       Statement& stmt = insert_trace;
       ResetOnExit reset(stmt);
       XRAYD_TRY(stmt.BindInt64(1, trace.seq));
@@ -560,16 +678,17 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       XRAYD_TRY(stmt.Run());
       if (summary) {
         // Kept until the rows that name its values are written, below.
-        const TraceSummaryRow& kept = new_trace_summaries.emplace_back(std::move(*summary));
+        const TraceSummaryRow& kept = batch_summaries.emplace_back(std::move(*summary));
         XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
         for (const auto& [id, index] : delta.versions) {
           stats.summarized_documents.push_back(index);
         }
         stats.summarized.push_back(stats.summarized_documents.size());
       }
+      KeepFacts(docs, delta, settled);
       continue;
     }
-    Statement& stmt = update_trace;
+    Statement& stmt = trace.facts ? update_kept_trace : update_trace;
     ResetOnExit reset(stmt);
     XRAYD_TRY(stmt.BindInt64(1, trace.seq));
     XRAYD_TRY(stmt.BindDouble(2, delta.start_time));
@@ -591,12 +710,25 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     } else {
       XRAYD_TRY(stmt.BindNull(12));
     }
-    XRAYD_TRY(stmt.Run());
+    XRAYD_TRY_ASSIGN(const bool returned, stmt.Step());
+    if (summary && returned) {
+      stats.updated_summaries.push_back(
+          PutStats::UpdatedSummary{.trace_id = FormatTraceId(*delta.key),
+                                   .first_received = stmt.ColumnDouble(1),
+                                   .first_summary = stmt.ColumnInt64(0) == 0});
+      ResetOnExit reset_summary(update_summary);
+      XRAYD_TRY(update_summary.BindInt64(1, trace.seq));
+      XRAYD_TRY(BindSummaryColumns(update_summary, 2, &*summary));
+      XRAYD_TRY(update_summary.Run());
+      const TraceSummaryRow& kept = batch_summaries.emplace_back(std::move(*summary));
+      XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
+    }
+    KeepFacts(docs, delta, settled);
   }
   XRAYD_TRY_ASSIGN(const std::int64_t indexed, annotation_rows.Flush(*db));
   stats.annotations_indexed += static_cast<std::uint64_t>(indexed);
   XRAYD_TRY(summary_value_rows.Flush(*db));
-  new_trace_summaries.clear();
+  batch_summaries.clear();
   return {};
 }
 

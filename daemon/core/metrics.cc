@@ -117,6 +117,10 @@ std::string RenderPrometheus(const Metrics& m) {
   Counter(out, "xrayd_traces_summarized_total",
           "Trace summaries written for search (on ingest, or after the trace went quiet).",
           Load(m.traces_summarized));
+  Counter(out, "xrayd_trace_summaries_read_back_total",
+          "Of those, summaries the background worker made by reading a trace's stored documents "
+          "back (the others come from the facts of the ingest parse).",
+          Load(m.summaries_read_back));
   Counter(out, "xrayd_summary_errors_total", "Summary rounds that failed and were retried.",
           Load(m.summary_errors));
   Counter(out, "xrayd_searches_cancelled_total",

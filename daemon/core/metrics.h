@@ -75,6 +75,7 @@ struct Metrics {
   Counter checkpoints{0};                  // WAL checkpoints run by the checkpointer thread.
   std::atomic<std::int64_t> wal_bytes{0};  // Size of the SQLite WAL after the last checkpoint.
   Counter traces_summarized{0};            // Trace summaries written (search cache, schema.h).
+  Counter summaries_read_back{0};          // Of those, made by reading the documents back.
   Counter summary_errors{0};               // Summary rounds that failed (retried next round).
   std::atomic<std::int64_t> queue_documents{0};
   std::atomic<std::int64_t> queue_bytes{0};

@@ -105,7 +105,8 @@ void StorageWriter::CountCommitted(std::size_t documents, const storage::PutStat
   metrics_.annotations_over_limit.fetch_add(stats.annotations_over_limit,
                                             std::memory_order_relaxed);
   metrics_.storage_commits.fetch_add(1, std::memory_order_relaxed);
-  metrics_.traces_summarized.fetch_add(stats.summarized.size(), std::memory_order_relaxed);
+  metrics_.traces_summarized.fetch_add(stats.summarized.size() + stats.updated_summaries.size(),
+                                       std::memory_order_relaxed);
   metrics_.forward.spooled_in_bytes.fetch_add(stats.spooled_bytes, std::memory_order_relaxed);
   metrics_.forward.spooled.fetch_add(stats.spooled, std::memory_order_relaxed);
 }

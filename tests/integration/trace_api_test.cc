@@ -314,5 +314,44 @@ TEST(TraceApiGroupsTest, GroupFilterSelectsLaterTracesInSummariesAndServiceGraph
   EXPECT_EQ(alices, 2) << listed.out;
 }
 
+// A trace whose documents arrive in two writes, its streamed subsegment before its segment (as the
+// SDKs send them): the writer summarizes it from the facts it kept of the first, without the
+// summary worker reading it back, and its groups count it once, when it first has a summary.
+TEST(TraceApiGroupsTest, ATraceSpreadOverTwoWritesIsSummarizedOnIngestAndCountedOnce) {
+  const std::string dir = MakeTempDir("trace-api-spread");
+  DaemonProcess daemon(dir);
+  ASSERT_TRUE(daemon.Started());
+  Post(daemon, "/CreateGroup", {{"GroupName", "slow"}, {"FilterExpression", "responsetime > 1"}},
+       200);
+  const double start = Now() - 60;
+  const std::string trace_id = TraceId(3000);
+  const json subsegment{
+      {"type", "subsegment"},     {"trace_id", trace_id}, {"parent_id", "0000000000003000"},
+      {"id", "0000000000003001"}, {"name", "render"},     {"start_time", start + 0.1},
+      {"end_time", start + 3.0}};
+  Post(daemon, "/TraceSegments", {{"TraceSegmentDocuments", {subsegment.dump()}}}, 200);
+  daemon.WaitForMetric("xrayd_segments_stored_total", 1);
+  // Sent before the trace has been quiet for the worker's 1 s.
+  Post(daemon, "/TraceSegments",
+       {{"TraceSegmentDocuments",
+         {Segment(trace_id, "0000000000003000", start, 2.5, "alice", false)}}},
+       200);
+  daemon.WaitForMetric("xrayd_segments_stored_total", 2);
+
+  EXPECT_EQ(daemon.WaitForMetric(R"(xrayd_group_traces_total{group="slow"})", 1), 1);
+  EXPECT_EQ(daemon.WaitForMetric("xrayd_traces_summarized_total", 1), 1);
+  json summaries = Post(daemon, "/TraceSummaries",
+                        {{"StartTime", start - 10},
+                         {"EndTime", start + 3600},
+                         // The duration needs the subsegment, which ends after the segment.
+                         {"FilterExpression", R"(responsetime = 2.5 AND duration = 3)"}},
+                        200);
+  ASSERT_EQ(summaries["TraceSummaries"].size(), 1u) << summaries.dump();
+  EXPECT_EQ(summaries["TraceSummaries"][0]["Id"], trace_id);
+  EXPECT_DOUBLE_EQ(summaries["TraceSummaries"][0]["ResponseTime"].get<double>(), 2.5);
+  EXPECT_EQ(daemon.Metric("xrayd_trace_summaries_read_back_total"), 0);
+  EXPECT_EQ(daemon.Metric(R"(xrayd_group_traces_total{group="slow"})"), 1);
+}
+
 }  // namespace
 }  // namespace xrayd::testing_support

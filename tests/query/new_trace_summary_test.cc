@@ -1,6 +1,7 @@
 // query::NewTraceSummaryRow: a new trace's summary from the ingest parse must be the row the trace
 // model gives for the same stored documents (tests/support/new_trace_summary_check.h): one
-// document, and traces of several.
+// document, and traces of several; and through a store whose writer keeps the facts, a trace
+// whose documents arrive one batch at a time ends with that row too.
 
 #include <algorithm>
 #include <filesystem>
@@ -15,6 +16,8 @@
 
 #include "proto/document_decoder.h"
 #include "query/trace_summary_row.h"
+#include "storage/database.h"
+#include "storage/trace_store.h"
 #include "tests/support/new_trace_summary_check.h"
 
 namespace xrayd::query {
@@ -234,13 +237,19 @@ TEST(NewTraceSummaryTest, EveryTraceOfSeveralDocumentsMatchesTheTraceModelsRow) 
   }
 }
 
-// The captures grouped by trace: a streamed trace (a segment and its independent subsegments, one
-// an HTTP call) and an in-progress segment with its complete version.
-TEST(NewTraceSummaryTest, CapturedSdkTracesMatchTheTraceModelsRow) {
-  std::map<std::string, std::vector<proto::Document>> traces;
+// The captures grouped by trace, each in the order the SDK sent them: a streamed trace (its
+// independent subsegments, one an HTTP call, then the segment) and an in-progress segment with its
+// complete version.
+std::map<std::string, std::vector<proto::Document>> CapturedTraces() {
+  std::vector<std::filesystem::path> files;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(XRAYD_TESTDATA) + "/xray-sdk-node")) {
-    std::ifstream in(entry.path(), std::ios::binary);
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, std::vector<proto::Document>> traces;
+  for (const std::filesystem::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     const std::string body = text.str().substr(text.str().find('\n') + 1);
@@ -248,6 +257,11 @@ TEST(NewTraceSummaryTest, CapturedSdkTracesMatchTheTraceModelsRow) {
       traces[doc.trace_id].push_back(std::move(doc));
     }
   }
+  return traces;
+}
+
+TEST(NewTraceSummaryTest, CapturedSdkTracesMatchTheTraceModelsRow) {
+  std::map<std::string, std::vector<proto::Document>> traces = CapturedTraces();
   int several = 0;
   for (auto& entry : traces) {
     const std::string& trace_id = entry.first;
@@ -303,6 +317,106 @@ TEST(NewTraceSummaryTest, TracesTheModelPlacesByItselfHaveNoRow) {
   const proto::Document upper =
       DecodeOne(Seg("10000000000000AB", "front", 1478293361.1, R"("end_time":1478293362)"));
   EXPECT_FALSE(upper.summary_facts.has_value());
+}
+
+// Stores `docs` one per batch, as a trace whose documents arrive over time, with the writer
+// summarizing from the facts it keeps (storage::TraceStore::SetNewTraceSummarizer). Returns "" when
+// the trace ends stale (left to the summary worker) or when its stored summary is the model's row
+// of its stored documents (`fresh` counts those of several documents), else the difference.
+std::string SummaryAfterOneBatchPerDocument(const std::vector<proto::Document>& docs, int* fresh) {
+  const std::string path = ::testing::TempDir() + "kept_facts_summary.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  auto store = storage::TraceStore::Open(path, storage::OpenMode::kReadWrite);
+  if (!store) {
+    return store.error().message;
+  }
+  (*store)->SetNewTraceSummarizer(TraceSummaryRowOf);
+  double at = 10;
+  for (const proto::Document& doc : docs) {
+    auto put = (*store)->PutDocuments(std::span(&doc, 1), at++);
+    if (!put) {
+      return put.error().message;
+    }
+  }
+  auto stale = (*store)->StaleTraces(1e12, 10);
+  if (!stale || !stale->empty()) {
+    return stale ? "" : stale.error().message;
+  }
+  auto stored = (*store)->GetDocuments(docs.front().trace_id);
+  if (!stored) {
+    return stored.error().message;
+  }
+  const storage::TraceSummaryRow model =
+      SummaryRowFromModel(BuildTraceModel(docs.front().trace_id, *stored));
+  auto db = storage::Database::Open(path, storage::DatabaseOptions{.read_only = true});
+  if (!db) {
+    return db.error().message;
+  }
+  auto row = (*db)->Prepare(
+      "SELECT response_time, duration, flags, http_status, http_url, http_method, "
+      "http_useragent, http_clientip, seq FROM traces");
+  auto values = (*db)->Prepare(
+      "SELECT k.key, a.value FROM annotations a JOIN annotation_key_names k ON k.id = a.key_id "
+      "WHERE k.key LIKE '$%' AND a.trace_seq = ?1");
+  if (!row || !values || !row->Step().value_or(false)) {
+    return "no traces row";
+  }
+  const auto text = [&](int column) {
+    return row->ColumnIsNull(column) ? std::nullopt
+                                     : std::optional<std::string>(row->ColumnText(column));
+  };
+  storage::TraceSummaryRow kept;
+  if (!row->ColumnIsNull(0)) {
+    kept.response_time = row->ColumnDouble(0);
+  }
+  if (!row->ColumnIsNull(1)) {
+    kept.duration = row->ColumnDouble(1);
+  }
+  kept.flags = row->ColumnInt64(2);
+  if (!row->ColumnIsNull(3)) {
+    kept.http_status = row->ColumnInt64(3);
+  }
+  kept.http_url = text(4);
+  kept.http_method = text(5);
+  kept.http_useragent = text(6);
+  kept.http_clientip = text(7);
+  if (!values->BindInt64(1, row->ColumnInt64(8))) {
+    return "bind";
+  }
+  std::set<std::pair<std::string, std::string>> stored_values;
+  while (values->Step().value_or(false)) {
+    stored_values.emplace(values->ColumnText(0), values->ColumnText(1));
+  }
+  // The stored values may hold more: they are additive (a call answered later keeps its inferred
+  // node's name), and search re-checks them.
+  for (const auto& value : testing::ValueSet(model)) {
+    if (!stored_values.contains(value)) {
+      return "missing value " + value.first + "=" + value.second;
+    }
+  }
+  kept.values = testing::ValueSet(model);
+  *fresh += docs.size() > 1 ? 1 : 0;
+  const std::string kept_text = testing::DescribeRow(kept);
+  const std::string model_text = testing::DescribeRow(model);
+  return kept_text == model_text ? "" : "kept facts: " + kept_text + "\nmodel: " + model_text;
+}
+
+TEST(NewTraceSummaryTest, ATraceArrivingOneDocumentPerBatchEndsWithTheModelsRow) {
+  int fresh = 0;
+  for (const std::vector<std::string>& bodies : Traces()) {
+    std::vector<proto::Document> docs = DecodeAll(bodies);
+    EXPECT_EQ(SummaryAfterOneBatchPerDocument(docs, &fresh), "") << bodies.front();
+    std::reverse(docs.begin(), docs.end());
+    EXPECT_EQ(SummaryAfterOneBatchPerDocument(docs, &fresh), "") << bodies.front() << " reversed";
+  }
+  for (const auto& [trace_id, docs] : CapturedTraces()) {
+    EXPECT_EQ(SummaryAfterOneBatchPerDocument(docs, &fresh), "") << trace_id;
+  }
+  // Traces of several documents that end summarized by the writer: those whose root came last or
+  // was in progress until then.
+  EXPECT_GE(fresh, 14);
 }
 
 }  // namespace

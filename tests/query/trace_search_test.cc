@@ -186,7 +186,7 @@ TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithStaleAndFreshSummaries)
 // (query::NewTraceSummaryRow); search must then give the evaluator's answer from those rows,
 // beside stale multi-document traces and after the worker summarized those too.
 TEST_F(TraceSearchTest, SpecExamplesMatchTheEvaluatorWithSummariesWrittenOnIngest) {
-  store_->SetNewTraceSummarizer(NewTraceSummaryRow);
+  store_->SetNewTraceSummarizer(TraceSummaryRowOf);
   PutFixtures();
   auto stale = store_->StaleTraces(1e12, 100000);
   ASSERT_TRUE(stale);
