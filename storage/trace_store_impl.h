@@ -56,6 +56,10 @@ inline constexpr int kAnnotationBucketBits = 10;
 struct KeptTraceFacts {
   std::vector<std::pair<std::int64_t, proto::DocumentSummaryInput>> documents;
   std::size_t memory = 0;  // Approximate heap bytes, as counted in TraceStore::Impl::kept_memory.
+  double first_received = 0;  // The receive time of the batch that created the trace.
+  // The writer has written a summary of the trace: the next is not its first. (While false, the
+  // summary worker may have written one: the traces row says.)
+  bool summarized = false;
 };
 
 // The writer's memory of one trace, valid while the cache is (see TraceStore::Impl::cache_valid).
@@ -143,6 +147,7 @@ struct TraceStore::Impl {
   Statement update_trace;
   Statement update_kept_trace;  // update_trace, returning what FlushTraceDeltas needs to report.
   Statement update_summary;
+  Statement update_trace_and_summary;  // Both in one write, for a trace summarized before.
   // This transaction's annotation index rows, written at its end (annotation_rows.h): the
   // documents' annotations, and the summary values of the new traces it summarizes.
   AnnotationRows annotation_rows;
@@ -217,7 +222,12 @@ struct TraceStore::Impl {
                                                 const TraceDelta& delta);
   // Once the delta's trace row is written: keeps its facts while it may gain documents, or frees
   // them. `settled`: summary_inputs show a complete root segment and nothing in progress.
-  void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta, bool settled);
+  // `summarized`: a summary was written with the row.
+  void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta, bool settled,
+                 bool summarized, double received_at);
+  // Binds kUpdateTrace's ?1..?12 for `delta`.
+  [[nodiscard]] Status BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
+                                       double received_at);
   void DropFacts(CachedTrace& trace);
   void DropCache();
   // Once, right after the store's dictionary is trained, outside any transaction: the documents

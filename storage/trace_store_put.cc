@@ -72,8 +72,9 @@ UPDATE traces SET
   annotation_keys = coalesce(?12, annotation_keys)
 WHERE seq = ?1)sql";
 
-// kUpdateTrace for a trace whose facts the writer keeps: the summary revision it had (0: never
-// summarized) and its first write's time (the update has just made first_received non-zero).
+// kUpdateTrace for a trace whose facts the writer keeps but has not summarized: the summary
+// revision it had (0: never summarized) and its first write's time (the update has just made
+// first_received non-zero).
 std::string UpdateKeptTraceSql() {
   return std::string(kUpdateTrace) + " RETURNING summary_revision, first_received";
 }
@@ -85,6 +86,18 @@ UPDATE traces SET response_time = ?2, duration = ?3, flags = ?4, http_status = ?
                   http_method = ?7, http_useragent = ?8, http_clientip = ?9,
                   summary_revision = revision
 WHERE seq = ?1)sql";
+
+// kUpdateTrace and kUpdateSummaryOfRevision in one write (the row and its indexes once): ?13..?20
+// in kSummaryColumns order.
+std::string UpdateTraceAndSummarySql() {
+  std::string sql(kUpdateTrace);
+  const std::string_view where = "\nWHERE seq = ?1";
+  sql.insert(sql.rfind(where),
+             ",\n  summary_revision = revision + ?7, response_time = ?13, duration = ?14, "
+             "flags = ?15, http_status = ?16, http_url = ?17, http_method = ?18, "
+             "http_useragent = ?19, http_clientip = ?20");
+  return sql;
+}
 
 // A reference to the stored document (schema v4): its bytes are not written a second time.
 constexpr std::string_view kSpoolDocument =
@@ -223,6 +236,7 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
   XRAYD_TRY(PrepareInto(*db, UpdateKeptTraceSql(), update_kept_trace));
   XRAYD_TRY(PrepareInto(*db, kUpdateSummaryOfRevision, update_summary));
+  XRAYD_TRY(PrepareInto(*db, UpdateTraceAndSummarySql(), update_trace_and_summary));
   XRAYD_TRY(annotation_rows.Prepare(*db));
   XRAYD_TRY(summary_value_rows.Prepare(*db));
   XRAYD_TRY(PrepareInto(*db, kSpoolDocument, spool_document));
@@ -585,7 +599,7 @@ void TraceStore::Impl::DropFacts(CachedTrace& trace) {
 }
 
 void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta,
-                                 bool settled) {
+                                 bool settled, bool summarized, double received_at) {
   CachedTrace& trace = *delta.trace;
   if (settled || !new_trace_summarizer || (!delta.is_new && !trace.facts)) {
     DropFacts(trace);
@@ -599,8 +613,10 @@ void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const Tr
   }
   if (!trace.facts) {
     trace.facts = std::make_unique<KeptTraceFacts>();
+    trace.facts->first_received = received_at;
   }
   KeptTraceFacts& kept = *trace.facts;
+  kept.summarized = kept.summarized || summarized;
   kept_memory -= kept.memory;
   for (const auto& [id, index] : delta.versions) {
     auto stored = std::find_if(kept.documents.begin(), kept.documents.end(),
@@ -637,6 +653,26 @@ bool Settled(std::span<const proto::SummaryInputRef> inputs) {
 }
 
 }  // namespace
+
+Status TraceStore::Impl::BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
+                                         double received_at) {
+  XRAYD_TRY(stmt.BindInt64(1, delta.trace->seq));
+  XRAYD_TRY(stmt.BindDouble(2, delta.start_time));
+  XRAYD_TRY(stmt.BindDouble(3, delta.end_time));
+  XRAYD_TRY(stmt.BindDouble(4, received_at));
+  XRAYD_TRY(stmt.BindInt64(5, delta.documents));
+  XRAYD_TRY(stmt.BindInt64(6, delta.in_progress));
+  XRAYD_TRY(stmt.BindInt64(7, delta.revision));
+  XRAYD_TRY(stmt.BindInt64(8, delta.bytes));
+  XRAYD_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
+  if (delta.has_root) {
+    XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
+  } else {
+    XRAYD_TRY(stmt.BindNull(10));
+  }
+  XRAYD_TRY(stmt.BindText(11, delta.root_name));
+  return delta.keys_changed ? stmt.BindBlob(12, delta.trace->keys) : stmt.BindNull(12);
+}
 
 Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
                                           PutStats& stats) {
@@ -685,45 +721,44 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
         }
         stats.summarized.push_back(stats.summarized_documents.size());
       }
-      KeepFacts(docs, delta, settled);
+      KeepFacts(docs, delta, settled, summary.has_value(), received_at);
       continue;
     }
-    Statement& stmt = trace.facts ? update_kept_trace : update_trace;
-    ResetOnExit reset(stmt);
-    XRAYD_TRY(stmt.BindInt64(1, trace.seq));
-    XRAYD_TRY(stmt.BindDouble(2, delta.start_time));
-    XRAYD_TRY(stmt.BindDouble(3, delta.end_time));
-    XRAYD_TRY(stmt.BindDouble(4, received_at));
-    XRAYD_TRY(stmt.BindInt64(5, delta.documents));
-    XRAYD_TRY(stmt.BindInt64(6, delta.in_progress));
-    XRAYD_TRY(stmt.BindInt64(7, delta.revision));
-    XRAYD_TRY(stmt.BindInt64(8, delta.bytes));
-    XRAYD_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
-    if (delta.has_root) {
-      XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
-    } else {
-      XRAYD_TRY(stmt.BindNull(10));
-    }
-    XRAYD_TRY(stmt.BindText(11, delta.root_name));
-    if (delta.keys_changed) {
-      XRAYD_TRY(stmt.BindBlob(12, trace.keys));
-    } else {
-      XRAYD_TRY(stmt.BindNull(12));
-    }
-    XRAYD_TRY_ASSIGN(const bool returned, stmt.Step());
-    if (summary && returned) {
+    const bool summarized_before = trace.facts && trace.facts->summarized;
+    if (summary && summarized_before) {
+      Statement& stmt = update_trace_and_summary;
+      ResetOnExit reset(stmt);
+      XRAYD_TRY(BindTraceUpdate(stmt, delta, received_at));
+      XRAYD_TRY(BindSummaryColumns(stmt, 13, &*summary));
+      XRAYD_TRY(stmt.Run());
       stats.updated_summaries.push_back(
           PutStats::UpdatedSummary{.trace_id = FormatTraceId(*delta.key),
-                                   .first_received = stmt.ColumnDouble(1),
-                                   .first_summary = stmt.ColumnInt64(0) == 0});
-      ResetOnExit reset_summary(update_summary);
-      XRAYD_TRY(update_summary.BindInt64(1, trace.seq));
-      XRAYD_TRY(BindSummaryColumns(update_summary, 2, &*summary));
-      XRAYD_TRY(update_summary.Run());
+                                   .first_received = trace.facts->first_received,
+                                   .first_summary = false});
+    } else {
+      Statement& stmt = trace.facts ? update_kept_trace : update_trace;
+      ResetOnExit reset(stmt);
+      XRAYD_TRY(BindTraceUpdate(stmt, delta, received_at));
+      XRAYD_TRY_ASSIGN(const bool returned, stmt.Step());
+      if (summary && returned) {
+        stats.updated_summaries.push_back(
+            PutStats::UpdatedSummary{.trace_id = FormatTraceId(*delta.key),
+                                     .first_received = stmt.ColumnDouble(1),
+                                     .first_summary = stmt.ColumnInt64(0) == 0});
+        ResetOnExit reset_summary(update_summary);
+        XRAYD_TRY(update_summary.BindInt64(1, trace.seq));
+        XRAYD_TRY(BindSummaryColumns(update_summary, 2, &*summary));
+        XRAYD_TRY(update_summary.Run());
+      } else {
+        summary.reset();  // A row deleted under the cache is not summarized.
+      }
+    }
+    const bool wrote_summary = summary.has_value();
+    if (wrote_summary) {
       const TraceSummaryRow& kept = batch_summaries.emplace_back(std::move(*summary));
       XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
     }
-    KeepFacts(docs, delta, settled);
+    KeepFacts(docs, delta, settled, wrote_summary, received_at);
   }
   XRAYD_TRY_ASSIGN(const std::int64_t indexed, annotation_rows.Flush(*db));
   stats.annotations_indexed += static_cast<std::uint64_t>(indexed);
