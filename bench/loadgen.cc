@@ -44,6 +44,7 @@ struct Options {
   uint64_t seed = 1;
   bool expect_zero_loss = false;
   bool single_segment = false;  // Every document a new, complete single-segment trace.
+  int streamed_traces = 0;      // > 0: that many traces' documents interleave (DocumentGenerator).
   double idle_timeout = 120;    // Seconds to wait for the daemon's CPU to go idle after storing.
 };
 
@@ -52,7 +53,7 @@ void Usage() {
                "usage: loadgen --target 127.0.0.1:PORT [--rate DOCS_PER_S] [--duration S]\n"
                "               [--metrics http://127.0.0.1:PORT/metrics] [--pid PID] [--seed N]\n"
                "               [--wait-timeout S] [--expect-zero-loss] [--single-segment]\n"
-               "               [--idle-timeout S]\n"
+               "               [--streamed-traces N] [--idle-timeout S]\n"
                "Only loopback targets (127.0.0.0/8, ::1) are accepted.\n");
 }
 
@@ -117,13 +118,16 @@ bool ParseOptions(int argc, char** argv, Options* opt) {
       opt->expect_zero_loss = true;
     } else if (arg == "--single-segment") {
       opt->single_segment = true;
+    } else if (arg == "--streamed-traces") {
+      opt->streamed_traces = std::atoi(value().c_str());
     } else if (arg == "--idle-timeout") {
       opt->idle_timeout = std::atof(value().c_str());
     } else {
       return false;
     }
   }
-  return opt->rate > 0 && opt->duration > 0 && opt->wait_timeout >= 0 && opt->idle_timeout >= 0;
+  return opt->rate > 0 && opt->duration > 0 && opt->wait_timeout >= 0 && opt->idle_timeout >= 0 &&
+         opt->streamed_traces >= 0;
 }
 
 // ---------------------------------------------------------------- document generator
@@ -132,17 +136,25 @@ class DocumentGenerator {
  public:
   // `single_segment`: every document is a new trace of one complete segment (embedded subsegments
   // only: no in-progress placeholder, no independent subsegments).
-  DocumentGenerator(uint64_t seed, bool single_segment)
-      : rng_(seed), single_segment_(single_segment) {}
+  // `streamed_traces` > 0: each trace's independent subsegments come before its complete segment
+  // (as the SDKs stream them), and the documents of that many traces interleave, one from each in
+  // turn, so a trace's documents arrive about `streamed_traces` documents apart.
+  DocumentGenerator(uint64_t seed, bool single_segment, int streamed_traces)
+      : rng_(seed),
+        single_segment_(single_segment),
+        streamed_(streamed_traces > 0),
+        in_flight_(static_cast<size_t>(std::max(streamed_traces, 1))) {}
 
-  // Returns the next datagram (header line + one document). Traces are generated whole and their
-  // documents handed out in order, so independent subsegments follow their parent segment.
+  // Returns the next datagram (header line + one document). Without interleaving, traces are
+  // generated whole and their documents handed out in order.
   std::string Next() {
-    if (pending_.empty()) {
-      GenerateTrace();
+    std::deque<std::string>& trace = in_flight_[next_slot_];
+    next_slot_ = (next_slot_ + 1) % in_flight_.size();
+    if (trace.empty()) {
+      GenerateTrace(trace);
     }
-    std::string doc = std::move(pending_.front());
-    pending_.pop_front();
+    std::string doc = std::move(trace.front());
+    trace.pop_front();
     return doc;
   }
 
@@ -284,7 +296,7 @@ class DocumentGenerator {
     return out + '}';
   }
 
-  void GenerateTrace() {
+  void GenerateTrace(std::deque<std::string>& pending) {
     int roll = Range(0, 99);
     Size size = roll < 50 ? Size::kSmall : roll < 85 ? Size::kMedium : Size::kLarge;
     size_t target = size == Size::kSmall    ? static_cast<size_t>(Range(300, 600))
@@ -327,11 +339,11 @@ class DocumentGenerator {
     if (!single_segment_ && Chance(0.03)) {  // in_progress placeholder first, complete later
       std::string partial = body + ",\"in_progress\":true";
       Pad(&partial, target / 2);
-      pending_.push_back(std::string(kHeader) + partial + '}');
+      pending.push_back(std::string(kHeader) + partial + '}');
     }
     std::string complete = body + ",\"end_time\":" + Num(start + Range(1000, 900000) / 1e6);
     Pad(&complete, target);
-    pending_.push_back(std::string(kHeader) + complete + '}');
+    pending.push_back(std::string(kHeader) + complete + '}');
 
     if (!single_segment_ && Chance(0.3)) {  // independent subsegments: parent = root or embedded
       int n = Range(1, 2);
@@ -339,15 +351,22 @@ class DocumentGenerator {
         const std::string& parent = embedded_ids.empty() || Chance(0.5)
                                         ? root_id
                                         : embedded_ids[static_cast<size_t>(Range(0, embedded - 1))];
-        pending_.push_back(std::string(kHeader) +
-                           Subsegment(Hex(16), start + 0.002, size, parent, trace_id));
+        std::string sub(kHeader);
+        sub += Subsegment(Hex(16), start + 0.002, size, parent, trace_id);
+        if (streamed_) {
+          pending.insert(pending.end() - 1, std::move(sub));  // Before the complete segment.
+        } else {
+          pending.push_back(std::move(sub));
+        }
       }
     }
   }
 
   std::mt19937_64 rng_;
   const bool single_segment_;
-  std::deque<std::string> pending_;
+  const bool streamed_;
+  std::vector<std::deque<std::string>> in_flight_;  // One slot without interleaving.
+  size_t next_slot_ = 0;
 };
 
 // ---------------------------------------------------------------- /metrics and /proc
@@ -603,7 +622,7 @@ int main(int argc, char** argv) {
   const double cpu_before = opt.pid > 0 ? ProcessCpuSeconds(opt.pid) : -1;
   const long rcvbuf_errors_before = UdpRcvbufErrors();
 
-  DocumentGenerator gen(opt.seed, opt.single_segment);
+  DocumentGenerator gen(opt.seed, opt.single_segment, opt.streamed_traces);
   std::printf("loadgen: sending to %s at %.0f docs/s for %.1f s\n", opt.target.c_str(), opt.rate,
               opt.duration);
   std::fflush(stdout);
