@@ -246,6 +246,24 @@ TEST_F(NewTraceSummaryOnIngestTest, ATraceFirstSummarizedInALaterBatchIsReported
   EXPECT_EQ(WithService("needs-root"), std::vector<std::string>{kTraceA});
 }
 
+TEST_F(NewTraceSummaryOnIngestTest, ATraceTheWorkerSummarizedFirstIsNotReportedAsFirstAgain) {
+  const std::string path = testing::FreshDbPath("kept_facts_worker_first");
+  Open(path);
+  Put({WithFacts(BuildDocument({.id = kSub,
+                                .parent_id = "70de5b6f19ff9a0a",
+                                .subsegment = true,
+                                .name = "needs-root"}))},
+      10);
+  auto worker = TraceStore::Open(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(worker) << worker.error().message;
+  const TraceStore::SummaryUpdate update{.trace_id = kTraceA, .revision = 1, .row = {}};
+  ASSERT_TRUE((*worker)->PutSummaries(std::span(&update, 1)));
+  const PutStats root = Put({WithFacts(BuildDocument({.name = "api"}))}, 12);
+  ASSERT_EQ(root.updated_summaries.size(), 1u);
+  EXPECT_FALSE(root.updated_summaries[0].first_summary);
+  EXPECT_TRUE(Stale().empty());
+}
+
 TEST_F(NewTraceSummaryOnIngestTest, AResentDocumentLeavesTheKeptSummaryAsItIs) {
   const proto::Document doc = WithFacts(BuildDocument({.end_time = std::nullopt}));
   Put({doc}, 10);
