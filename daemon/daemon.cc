@@ -204,7 +204,8 @@ void Daemon::Impl::StartWriter(Rollback& rollback) {
     writer_options.forward_spool = true;
     writer_options.export_acked = &exporter->Acknowledged();
   }
-  // A trace whose documents arrive in one batch is summarized in their transaction.
+  // Summaries in the documents' transaction: a new trace's, and those of traces that gain documents
+  // while the writer keeps their facts.
   writer_options.new_trace_summarizer = query::TraceSummaryRowOf;
   writer_options.on_committed = [listener = SummaryListenerFor(), store = store.get()](
                                     std::span<const proto::Document> docs,
