@@ -51,43 +51,32 @@ std::size_t ApproximateMemory(const DocumentSummaryInput& input) noexcept {
   return sizeof(DocumentSummaryInput) + HeapOf(input.name) + FactsMemory(input.facts);
 }
 
+namespace {
+
+SummaryBasics SummaryBasicsOf(const Document& doc) noexcept {
+  return SummaryBasics{.kind = doc.kind,
+                       .has_parent = !doc.parent_id.empty(),
+                       .in_progress = doc.in_progress,
+                       .error = doc.error,
+                       .fault = doc.fault,
+                       .throttle = doc.throttle,
+                       .start_time = doc.start_time,
+                       .end_time = doc.end_time};
+}
+
+}  // namespace
+
 SummaryInputRef SummaryInputOf(const Document& doc) noexcept {
-  return SummaryInputRef{.kind = doc.kind,
-                         .has_parent = !doc.parent_id.empty(),
-                         .in_progress = doc.in_progress,
-                         .error = doc.error,
-                         .fault = doc.fault,
-                         .throttle = doc.throttle,
-                         .start_time = doc.start_time,
-                         .end_time = doc.end_time,
-                         .name = doc.name,
-                         .facts = doc.summary_facts ? &*doc.summary_facts : nullptr};
+  return SummaryInputRef{SummaryBasicsOf(doc), doc.name,
+                         doc.summary_facts ? &*doc.summary_facts : nullptr};
 }
 
 SummaryInputRef SummaryInputOf(const DocumentSummaryInput& input) noexcept {
-  return SummaryInputRef{.kind = input.kind,
-                         .has_parent = input.has_parent,
-                         .in_progress = input.in_progress,
-                         .error = input.error,
-                         .fault = input.fault,
-                         .throttle = input.throttle,
-                         .start_time = input.start_time,
-                         .end_time = input.end_time,
-                         .name = input.name,
-                         .facts = &input.facts};
+  return SummaryInputRef{input, input.name, &input.facts};
 }
 
 DocumentSummaryInput KeepSummaryInput(const Document& doc) {
-  return DocumentSummaryInput{.kind = doc.kind,
-                              .has_parent = !doc.parent_id.empty(),
-                              .in_progress = doc.in_progress,
-                              .error = doc.error,
-                              .fault = doc.fault,
-                              .throttle = doc.throttle,
-                              .start_time = doc.start_time,
-                              .end_time = doc.end_time,
-                              .name = doc.name,
-                              .facts = *doc.summary_facts};
+  return DocumentSummaryInput{SummaryBasicsOf(doc), doc.name, *doc.summary_facts};
 }
 
 }  // namespace xrayd::proto

@@ -115,10 +115,9 @@ struct Document {
   std::size_t released_raw_size = 0;
 };
 
-// What a trace's summary reads of one document (query/trace_summary_row.h), as values the storage
-// writer keeps for a trace that may gain documents in later batches: its summary is then made
-// again from these, without reading the stored documents back.
-struct DocumentSummaryInput {
+// What a trace's summary reads of one document (query/trace_summary_row.h) besides its name and
+// facts.
+struct SummaryBasics {
   DocumentKind kind = DocumentKind::kSegment;
   bool has_parent = false;  // parent_id present.
   bool in_progress = false;
@@ -127,21 +126,19 @@ struct DocumentSummaryInput {
   bool throttle = false;
   double start_time = 0;
   std::optional<double> end_time;
+};
+
+// All a trace's summary reads of one document, as values the storage writer keeps for a trace
+// that may gain documents in later batches: its summary is then made again from these, without
+// reading the stored documents back.
+struct DocumentSummaryInput : SummaryBasics {
   std::string name;
   SummaryFacts facts;
 };
 
-// The same members as a view of a Document or a DocumentSummaryInput, valid while its source is.
-// `facts` is null for a Document without summary_facts.
-struct SummaryInputRef {
-  DocumentKind kind = DocumentKind::kSegment;
-  bool has_parent = false;
-  bool in_progress = false;
-  bool error = false;
-  bool fault = false;
-  bool throttle = false;
-  double start_time = 0;
-  std::optional<double> end_time;
+// The same as a view of a Document or a DocumentSummaryInput, valid while its source is. `facts`
+// is null for a Document without summary_facts.
+struct SummaryInputRef : SummaryBasics {
   std::string_view name;
   const SummaryFacts* facts = nullptr;
 };
