@@ -51,30 +51,6 @@ std::size_t ApproximateMemory(const DocumentSummaryInput& input) noexcept {
   return sizeof(DocumentSummaryInput) + HeapOf(input.name) + FactsMemory(input.facts);
 }
 
-namespace {
-
-SummaryBasics SummaryBasicsOf(const Document& doc) noexcept {
-  return SummaryBasics{.kind = doc.kind,
-                       .has_parent = !doc.parent_id.empty(),
-                       .in_progress = doc.in_progress,
-                       .error = doc.error,
-                       .fault = doc.fault,
-                       .throttle = doc.throttle,
-                       .start_time = doc.start_time,
-                       .end_time = doc.end_time};
-}
-
-}  // namespace
-
-SummaryInputRef SummaryInputOf(const Document& doc) noexcept {
-  return SummaryInputRef{SummaryBasicsOf(doc), doc.name,
-                         doc.summary_facts ? &*doc.summary_facts : nullptr};
-}
-
-SummaryInputRef SummaryInputOf(const DocumentSummaryInput& input) noexcept {
-  return SummaryInputRef{input, input.name, &input.facts};
-}
-
 DocumentSummaryInput KeepSummaryInput(const Document& doc) {
   return DocumentSummaryInput{SummaryBasicsOf(doc), doc.name, *doc.summary_facts};
 }

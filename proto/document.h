@@ -143,8 +143,26 @@ struct SummaryInputRef : SummaryBasics {
   const SummaryFacts* facts = nullptr;
 };
 
-[[nodiscard]] SummaryInputRef SummaryInputOf(const Document& doc) noexcept;
-[[nodiscard]] SummaryInputRef SummaryInputOf(const DocumentSummaryInput& input) noexcept;
+// Inline: the storage writer makes one for every document it summarizes.
+[[nodiscard]] inline SummaryBasics SummaryBasicsOf(const Document& doc) noexcept {
+  return SummaryBasics{.kind = doc.kind,
+                       .has_parent = !doc.parent_id.empty(),
+                       .in_progress = doc.in_progress,
+                       .error = doc.error,
+                       .fault = doc.fault,
+                       .throttle = doc.throttle,
+                       .start_time = doc.start_time,
+                       .end_time = doc.end_time};
+}
+
+[[nodiscard]] inline SummaryInputRef SummaryInputOf(const Document& doc) noexcept {
+  return SummaryInputRef{SummaryBasicsOf(doc), doc.name,
+                         doc.summary_facts ? &*doc.summary_facts : nullptr};
+}
+
+[[nodiscard]] inline SummaryInputRef SummaryInputOf(const DocumentSummaryInput& input) noexcept {
+  return SummaryInputRef{input, input.name, &input.facts};
+}
 // A copy of what the summary reads of `doc`. REQUIRES: doc.summary_facts.
 [[nodiscard]] DocumentSummaryInput KeepSummaryInput(const Document& doc);
 
