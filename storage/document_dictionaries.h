@@ -2,9 +2,21 @@
 // Compression dictionaries of one store (schema.h, "Dictionaries"). Segment documents are small
 // and alike (the same keys, services and names over and over): a zstd dictionary trained on the
 // store's first documents makes their frames several times smaller and faster to produce than
-// frames made without one. The writer trains one dictionary per store from the first
+// frames made without one. The writer trains the store's first dictionary from the first
 // kDictionarySamples documents it stores and compresses every later document with it; every
 // connection that reads a frame naming a dictionary loads that dictionary from the store once.
+//
+// Retraining: the documents a store receives change (a new service, OpenTelemetry spans next to
+// SDK segments), and a dictionary trained on other documents compresses them less. The writer
+// measures the bytes stored per byte of JSON over every kRetrainWindowDocuments documents; the
+// first window after a dictionary is published is its baseline. A window kRetrainRatioGrowth times
+// the baseline or more makes the writer take kDictionarySamples new samples (decoding the frames
+// receivers made) and train a candidate on five sixths of them. The candidate is kept (stored, then
+// used for every later document) only when it compresses the held-out sixth at least
+// kRetrainMinGain smaller than the current dictionary; otherwise the worse window becomes the
+// baseline, so that documents that are merely less compressible do not retrain again and again.
+// Frames name their dictionary, so documents stored with earlier ones read as before; a store keeps
+// at most kMaxDictionaries (16 KiB each) and stops retraining there.
 // One instance per connection, used by the connection's thread only.
 
 #include <cstddef>
@@ -13,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/document.h"
 #include "proto/result.h"
 #include "storage/database.h"
 #include "storage/frame_encoder.h"
@@ -26,6 +39,10 @@ inline constexpr std::size_t kDictionarySamples = 1000;
 inline constexpr std::size_t kDictionarySampleMaxBytes = 2048;
 inline constexpr std::size_t kDictionarySampleBytes = 1u << 20;
 inline constexpr std::size_t kDictionaryBytes = 16384;
+inline constexpr std::size_t kRetrainWindowDocuments = 10000;
+inline constexpr double kRetrainRatioGrowth = 1.25;
+inline constexpr double kRetrainMinGain = 0.10;
+inline constexpr std::int64_t kMaxDictionaries = 64;
 
 class DocumentDictionaries {
  public:
@@ -46,23 +63,25 @@ class DocumentDictionaries {
   // as EncodeDocument. Until then `json` is also kept as a training sample.
   [[nodiscard]] std::string Encode(std::string_view json, const RowFields* fields);
 
-  // Writer side. As Encode, for a document whose stored form `encoded` another thread may have made
-  // with SharedEncoder() (empty: it did not): keeps the training sample and returns `encoded`, or
-  // encodes `json` into `scratch` and returns that, also when `encoded` was made before this
-  // store's dictionary existed. `json` is empty when the other thread released the text
-  // (FrameEncoder::EncodeAndRelease); no sample is kept then.
-  [[nodiscard]] std::string_view Encode(std::string_view json, std::string_view encoded,
-                                        std::string& scratch, const RowFields* fields);
+  // Writer side. The stored form of `doc`, whose `stored_raw` another thread may have made with
+  // SharedEncoder() (empty: it did not): returns `doc.stored_raw`, or encodes `doc.raw` into
+  // `scratch` and returns that, also when `doc.stored_raw` was made before this store's dictionary
+  // existed. `doc.raw` is empty when the other thread released the text
+  // (FrameEncoder::EncodeAndRelease). Keeps training samples and measures the stored size for
+  // retraining (see above).
+  [[nodiscard]] std::string_view Encode(const proto::Document& doc, std::string& scratch,
+                                        const RowFields* fields);
 
   // Writer side. What Encode compresses with, for other threads to make stored forms with: it
   // follows the store's dictionary as it is loaded or trained.
   [[nodiscard]] std::shared_ptr<const FrameEncoder> SharedEncoder();
 
   // Writer side, outside any transaction: once enough samples are kept, trains the
-  // store's dictionary, stores it in a transaction of its own and compresses with it from then on.
-  // A training that fails (too few distinct samples) starts gathering again; after three failures
-  // the store stays without a dictionary. kIOError/kResourceExhausted when it cannot be stored: the
-  // samples are kept and the next call tries again.
+  // store's dictionary (or a candidate to replace it, see above), stores it in a transaction of
+  // its own and compresses with it from then on. A first training that fails (too few distinct
+  // samples) starts gathering again; after three failures the store stays without a dictionary.
+  // kIOError/kResourceExhausted when it cannot be stored: a first dictionary's samples are kept
+  // and the next call tries again; a retrained one is given up (a later window may start again).
   [[nodiscard]] Status TrainWhenReady();
 
   // True once Encode uses a dictionary.

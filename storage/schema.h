@@ -79,10 +79,11 @@
 //   forwarded (TraceStore::AckForwarded: every row with seq <= the acknowledged watermark).
 //
 // Dictionaries (version 6): zstd_dictionaries(dict_id INTEGER PRIMARY KEY = the dictionary's own
-//   zstd id, created_at, content). The writer trains one from the store's first documents and
-//   stores it in a transaction of its own before any frame names it; frames made with it carry its
-//   id in their header (storage/document_dictionaries.h). Rows are never deleted: every frame stays
-//   readable. Frames without a dictionary id and plain JSON rows read as in version 5.
+//   zstd id, created_at, content). The writer trains one from the store's first documents, and
+//   another when the documents change, and stores each in a transaction of its own before any
+//   frame names it; the newest (created_at) compresses new documents; frames made with one carry
+//   its id in their header (storage/document_dictionaries.h). Rows are never deleted: every frame
+//   stays readable. Frames without a dictionary id and plain JSON rows read as in version 5.
 //
 // Trace deletions (version 11): trace_deletions(count), one row, raised by a trigger for every
 //   traces row deleted.

@@ -302,6 +302,8 @@ class TraceStore {
   // Bytes of the database file in use: (page_count - freelist_count) * page_size. Deleted pages are
   // reused by later writes, so this is what retention by size compares with its limit.
   [[nodiscard]] Result<std::int64_t> UsedBytes();
+  // Compression dictionaries the store holds (storage/document_dictionaries.h).
+  [[nodiscard]] Result<std::int64_t> DictionaryCount();
   // updated_at (epoch seconds) of the least recently updated trace; nullopt when the store is
   // empty.
   [[nodiscard]] Result<std::optional<double>> OldestUpdatedAt();

@@ -467,8 +467,7 @@ Result<DocumentWrite> TraceStore::Impl::WriteDocument(const proto::Document& doc
                                                       std::int64_t trace_seq, double received_at) {
   std::string encoded_here;
   const RowFields fields = RowFieldsOf(key, doc);
-  const std::string_view stored_raw =
-      dictionaries->Encode(doc.raw, doc.stored_raw, encoded_here, &fields);
+  const std::string_view stored_raw = dictionaries->Encode(doc, encoded_here, &fields);
   Statement& stmt = insert_document;
   {
     ResetOnExit reset(stmt);

@@ -138,6 +138,10 @@ Result<std::int64_t> TraceStore::UsedBytes() {
   return (*pages - *free_pages) * *page_size;
 }
 
+Result<std::int64_t> TraceStore::DictionaryCount() {
+  return impl_->db->QueryInt("SELECT count(*) FROM zstd_dictionaries");
+}
+
 Result<std::optional<double>> TraceStore::OldestUpdatedAt() {
   XRAYD_TRY_ASSIGN(auto stmt, Prepare(*impl_->db, kOldest));
   XRAYD_TRY_ASSIGN(auto row, stmt.Step());

@@ -5,7 +5,10 @@
 
 #include "storage/document_dictionaries.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,50 @@ std::vector<proto::Document> Segments(int first, int count) {
                   std::to_string(i % 5) + R"("}}})"}));
   }
   return docs;
+}
+
+// `count` one-document traces of other services than Segments' (other names, other words), from
+// trace number `first` on; `noise` adds that many random base64 digits to each.
+std::vector<proto::Document> OtherSegments(int first, int count, std::size_t noise = 0) {
+  static constexpr const char* kNames[] = {"ledger-reconciliation-worker", "kafka-consumer-orders",
+                                           "pg-pool"};
+  std::vector<proto::Document> docs;
+  std::uint64_t random = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(first + 1);
+  for (int i = first; i < first + count; ++i) {
+    char trace[40];
+    std::snprintf(trace, sizeof trace, "1-5759f000-%024x", i);
+    char id[17];
+    std::snprintf(id, sizeof id, "%016x", i * 104729 + 3);
+    std::string extra =
+        "otel.scope=@opentelemetry/instrumentation-pg db.system=postgresql "
+        "db.statement=SELECT balance, currency FROM accounts WHERE tenant_id = $" +
+        std::to_string(i % 11) + " net.peer.name=replica-" + std::to_string(i % 7) +
+        ".ledger.internal thread.name=pool-" + std::to_string(i % 3) +
+        " messaging.kafka.partition=" + std::to_string(i % 17);
+    // Random digits: no dictionary predicts them.
+    static constexpr char kDigits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t n = 0; n < noise; ++n) {
+      random = random * 6364136223846793005ULL + 1442695040888963407ULL;
+      extra += kDigits[random >> 58];
+    }
+    docs.push_back(BuildDocument({.trace_id = trace,
+                                  .id = id,
+                                  .name = kNames[i % 3],
+                                  .start_time = 5000.0 + i,
+                                  .end_time = 5000.25 + i,
+                                  .extra = extra}));
+  }
+  return docs;
+}
+
+// Stores `docs` in batches of 1,000, as a busy writer would.
+void PutInBatches(TraceStore& store, const std::vector<proto::Document>& docs) {
+  for (std::size_t i = 0; i < docs.size(); i += 1000) {
+    const std::span<const proto::Document> batch =
+        std::span(docs).subspan(i, std::min<std::size_t>(1000, docs.size() - i));
+    ASSERT_TRUE(store.PutDocuments(batch, 20));
+  }
 }
 
 std::int64_t QueryInt(const std::string& path, const std::string& sql) {
@@ -336,6 +383,86 @@ TEST(DocumentDictionariesTest, AReleasedDocumentIsComparedByItsText) {
   auto info = store->GetTraceInfo(changed.trace_id);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->bytes, static_cast<std::int64_t>(changed_json.size()));
+}
+
+// Mean bytes stored per document for the documents rows with seq in [first, last].
+double MeanStored(const std::string& path, std::size_t first, std::size_t last) {
+  const std::string where =
+      " FROM documents WHERE seq BETWEEN " + std::to_string(first) + " AND " + std::to_string(last);
+  return static_cast<double>(QueryInt(path, "SELECT sum(length(raw))" + where)) /
+         static_cast<double>(QueryInt(path, "SELECT count(*)" + where));
+}
+
+// Documents of other services than those the dictionary was trained on make a window compress
+// worse: the writer samples them, trains a dictionary that does better on them and uses it from
+// then on, also after a restart. The same documents before do not retrain; every document, made
+// with either dictionary, reads back.
+TEST(DocumentDictionariesTest, ADictionaryIsTrainedAgainWhenTheDocumentsChange) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::vector<proto::Document> first = FillPastTraining(*store);
+  const std::vector<proto::Document> same = Segments(5000, 2 * kRetrainWindowDocuments);
+  PutInBatches(*store, same);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1)
+      << "the same documents: no retraining";
+
+  const std::size_t before_other = first.size() + same.size();
+  constexpr std::size_t kOther = kRetrainWindowDocuments + kDictionarySamples + 3000;
+  // As the UDP receiver queues them: compressed with the store's dictionary, the text released,
+  // so the writer takes its samples from the frames.
+  const std::vector<proto::Document> other = OtherSegments(0, kOther);
+  std::vector<proto::Document> queued = other;
+  const std::shared_ptr<const FrameEncoder> encoder = store->SharedFrameEncoder();
+  for (std::size_t i = 0; i < queued.size(); i += 1000) {
+    const std::size_t end = std::min(queued.size(), i + 1000);
+    for (std::size_t j = i; j < end; ++j) {
+      encoder->EncodeAndRelease(queued[j]);
+      ASSERT_TRUE(queued[j].raw.empty());
+    }
+    ASSERT_TRUE(store->PutDocuments(std::span(queued).subspan(i, end - i), 20));
+  }
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 2);
+  const double with_first = MeanStored(path, before_other + 1, before_other + 1000);
+  const double with_second = MeanStored(path, before_other + kOther - 999, before_other + kOther);
+  EXPECT_LT(with_second, with_first * 0.8)
+      << "the same kind of documents with the first dictionary " << with_first
+      << " B, with the second " << with_second << " B";
+
+  auto reader = OpenOrDie(path, OpenMode::kReadOnly);
+  ASSERT_NE(reader, nullptr);
+  ExpectAllReadBack(*reader, first);
+  ExpectAllReadBack(*reader, std::vector(same.end() - 100, same.end()));
+  ExpectAllReadBack(*reader, other);
+
+  store.reset();
+  store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  const std::vector<proto::Document> later = OtherSegments(kOther, 1000);
+  PutInBatches(*store, later);
+  const std::size_t total = before_other + kOther + later.size();
+  EXPECT_LT(MeanStored(path, total - 999, total), with_first * 0.8)
+      << "a restarted writer compresses with the newest dictionary";
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 2);
+  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly), later);
+}
+
+// Documents that compress worse for a reason no dictionary removes (more random digits than the
+// dictionary's samples had) make the writer train a candidate, which it does not keep: it
+// compresses them hardly better than the dictionary the store has.
+TEST(DocumentDictionariesTest, ACandidateThatDoesNoBetterIsNotKept) {
+  const std::string path = TempDbPath();
+  auto store = OpenOrDie(path, OpenMode::kReadWrite);
+  ASSERT_NE(store, nullptr);
+  // Trained on these documents, which then give the baseline.
+  PutInBatches(*store, OtherSegments(0, kDictionarySamples + kRetrainWindowDocuments + 1000, 40));
+  ASSERT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  const std::vector<proto::Document> noisy = OtherSegments(
+      kDictionarySamples + kRetrainWindowDocuments + 1000, 4 * kRetrainWindowDocuments, 400);
+  PutInBatches(*store, noisy);
+  EXPECT_EQ(QueryInt(path, "SELECT count(*) FROM zstd_dictionaries"), 1);
+  ExpectAllReadBack(*OpenOrDie(path, OpenMode::kReadOnly),
+                    std::vector(noisy.end() - 200, noisy.end()));
 }
 
 }  // namespace
