@@ -54,6 +54,9 @@ void Retention::RefreshGauges() {
   if (auto used = store_->UsedBytes()) {
     metrics_.store_used_bytes.store(*used, std::memory_order_relaxed);
   }
+  if (auto dictionaries = store_->DictionaryCount()) {
+    metrics_.store_dictionaries.store(*dictionaries, std::memory_order_relaxed);
+  }
   if (auto oldest = store_->OldestUpdatedAt()) {
     const double age = oldest->has_value() ? options_.clock->NowSeconds() - **oldest : 0.0;
     metrics_.oldest_trace_age_seconds.store(static_cast<std::int64_t>(std::max(age, 0.0)),

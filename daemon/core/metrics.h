@@ -84,6 +84,7 @@ struct Metrics {
   std::atomic<std::int64_t> store_wal_file_bytes{0};      // traces.db-wal file size.
   std::atomic<std::int64_t> store_used_bytes{0};          // Pages in use (retention compares this).
   std::atomic<std::int64_t> oldest_trace_age_seconds{0};  // Since its last update; 0 if none.
+  std::atomic<std::int64_t> store_dictionaries{0};        // Compression dictionaries stored.
   Counter retention_rounds{0};
   Counter retention_errors{0};
   Counter retention_traces_deleted_age{0};

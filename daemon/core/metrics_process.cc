@@ -83,6 +83,9 @@ void RenderStoreAndProcessMetrics(std::string& out, const Metrics& m) {
   Gauge(out, "xrayd_store_oldest_trace_age_seconds", "gauge",
         "Seconds since the least recently updated stored trace was updated (0: empty store).",
         Load(m.oldest_trace_age_seconds));
+  Gauge(out, "xrayd_store_dictionaries", "gauge",
+        "Compression dictionaries in the store (the newest compresses new documents).",
+        Load(m.store_dictionaries));
   Gauge(out, "xrayd_retention_rounds_total", "counter", "Retention rounds completed.",
         Load(m.retention_rounds));
   Gauge(out, "xrayd_retention_errors_total", "counter", "Retention rounds that failed.",
