@@ -1,5 +1,6 @@
 #include "query/summarizer.h"
 
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -57,7 +58,8 @@ void ReportIngestSummaries(std::span<const proto::Document> docs, const storage:
         std::span(stats.summarized_documents).subspan(begin, end - begin);
     begin = end;
     std::optional<TraceModel> model;
-    const ModelSource source = [&]() -> const TraceModel& {
+    // Called through std::ref: a std::function of a reference wrapper allocates nothing.
+    const auto build = [&]() -> const TraceModel& {
       if (!model) {
         std::vector<storage::StoredDocument> stored;
         stored.reserve(indexes.size());
@@ -77,12 +79,12 @@ void ReportIngestSummaries(std::span<const proto::Document> docs, const storage:
       return *model;
     };
     if (listener.on_trace) {
-      listener.on_trace(source, received_at, /*first_summary=*/true);
+      listener.on_trace(ModelSource(std::ref(build)), received_at, /*first_summary=*/true);
     }
   }
   for (const storage::PutStats::UpdatedSummary& updated : stats.updated_summaries) {
     std::optional<TraceModel> model;
-    const ModelSource source = [&]() -> const TraceModel& {
+    const auto build = [&]() -> const TraceModel& {
       if (!model) {
         Result<std::vector<storage::StoredDocument>> stored = documents_of(updated.trace_id);
         model = BuildTraceModel(updated.trace_id,
@@ -91,7 +93,8 @@ void ReportIngestSummaries(std::span<const proto::Document> docs, const storage:
       return *model;
     };
     if (listener.on_trace) {
-      listener.on_trace(source, updated.first_received, updated.first_summary);
+      listener.on_trace(ModelSource(std::ref(build)), updated.first_received,
+                        updated.first_summary);
     }
   }
   if (listener.on_round_end) {

@@ -231,6 +231,7 @@ Status StateStore::Reload() {
                    db_->Prepare("SELECT value FROM meta WHERE key = 'last_rule_modification'"));
   XRAYD_TRY_ASSIGN(auto row, stmt.Step());
   last_rule_modification_ = row ? stmt.ColumnDouble(0) : 0;
+  shared_groups_ = std::make_shared<const std::vector<Group>>(groups);
   groups_ = std::move(groups);
   rules_ = std::move(rules);
   return {};
@@ -258,6 +259,11 @@ Status StateStore::Commit(const std::function<Status()>& body) {
 std::vector<Group> StateStore::ListGroups() const {
   std::lock_guard lock(mu_);
   return groups_;
+}
+
+std::shared_ptr<const std::vector<Group>> StateStore::SharedGroups() const {
+  std::lock_guard lock(mu_);
+  return shared_groups_;
 }
 
 Result<Group> StateStore::FindGroupLocked(const ResourceRef& ref) const {

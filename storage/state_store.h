@@ -63,6 +63,9 @@ class StateStore {
   // Every group: the implicit Default group first (id 0, no filter, matches every trace), then the
   // stored groups by id. Cheap (in-memory copy): meant for use at ingest to record membership.
   std::vector<Group> ListGroups() const;
+  // The same groups, shared: one object until the next change commits (a new one then), so a
+  // caller can tell whether they changed by comparing pointers.
+  std::shared_ptr<const std::vector<Group>> SharedGroups() const;
 
   // kInvalidArgument: the name is "Default" (reserved), already used, or not 1-32 characters
   // without whitespace, control characters or '/'. kResourceExhausted: kMaxGroups exist.
@@ -111,8 +114,9 @@ class StateStore {
   mutable std::mutex mu_;
   std::unique_ptr<Database> db_;
   const StateStoreOptions options_;
-  std::vector<Group> groups_;              // Default first, then by id.
-  std::vector<SamplingRuleRecord> rules_;  // By priority, name.
+  std::vector<Group> groups_;                                // Default first, then by id.
+  std::shared_ptr<const std::vector<Group>> shared_groups_;  // A copy of groups_.
+  std::vector<SamplingRuleRecord> rules_;                    // By priority, name.
   double last_rule_modification_ = 0;
 };
 

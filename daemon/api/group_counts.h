@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "daemon/core/metrics.h"
 #include "query/filter_groups.h"
@@ -25,8 +27,9 @@ using GroupMembersCallback =
 
 // Counts new traces per group. Count decides membership at once (building the trace's model only
 // for a group with a filter); the counts wait in memory until Flush passes them on, so a flood of
-// traces costs one write per group and minute per round, not one per trace. Thread-safe: the
-// storage writer and the summary worker both count.
+// traces costs one write per group and minute per round, not one per trace. The groups' definitions
+// are looked up once per change of the groups (StateStore::SharedGroups), not per trace.
+// Thread-safe: the storage writer and the summary worker both count.
 class GroupTraceCounter {
  public:
   // `state` and `metrics` must outlive the counter; `on_members` may be empty.
@@ -39,12 +42,29 @@ class GroupTraceCounter {
   void Flush();
 
  private:
+  // The definitions of one version of the groups, in its order (null: a group the lookup did not
+  // find).
+  struct Definitions {
+    std::shared_ptr<const std::vector<storage::Group>> groups;
+    std::vector<std::shared_ptr<const query::GroupDefinition>> of_groups;
+  };
+  // New traces of one group in one minute.
+  struct Pending {
+    std::shared_ptr<const query::GroupDefinition> group;
+    std::uint64_t traces = 0;
+  };
+
+  std::shared_ptr<const Definitions> CurrentDefinitions();
+
   const storage::StateStore& state_;
   const query::GroupLookup groups_;
   Metrics& metrics_;
   const GroupMembersCallback on_members_;
+  std::mutex definitions_mu_;
+  std::shared_ptr<const Definitions> definitions_;  // GUARDED_BY(definitions_mu_)
   std::mutex mu_;
-  std::map<std::pair<std::string, double>, std::uint64_t> pending_;  // GUARDED_BY(mu_)
+  // By (definition, minute start).
+  std::map<std::pair<const query::GroupDefinition*, double>, Pending> pending_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace xrayd::daemon
