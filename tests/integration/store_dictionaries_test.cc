@@ -4,7 +4,6 @@
 // frames); xrayd_store_dictionaries counts them, and documents stored with either read back
 // through BatchGetTraces as they were sent.
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -15,21 +14,12 @@
 
 #include "storage/document_dictionaries.h"
 #include "tests/integration/daemon_process_support.h"
+#include "tests/integration/segment_sender_support.h"
 
 namespace xrayd::testing_support {
 namespace {
 
 using nlohmann::json;
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string TraceId(int i) {
-  char text[40];
-  std::snprintf(text, sizeof text, "1-%08x-%024d", static_cast<unsigned>(Now()), i);
-  return text;
-}
 
 std::string Id(int i) {
   char text[17];
@@ -79,7 +69,7 @@ template <typename Make>
 void SendStored(DaemonProcess& daemon, int first, int count, Make make, std::vector<json>& sent) {
   for (int i = first; i < first + count; ++i) {
     sent.push_back(make(i));
-    SendUdp(daemon.UdpPort(), "{\"format\":\"json\",\"version\":1}\n" + sent.back().dump());
+    SendDocument(daemon.UdpPort(), sent.back());
     if (sent.size() % 2000 == 0 || i + 1 == first + count) {
       const std::int64_t total = i + 1;
       ASSERT_GE(daemon.WaitForMetric("xrayd_segments_stored_total", total), total);
