@@ -46,3 +46,20 @@ bench_wait_ports() {
     exit 1
   fi
 }
+
+# bench_data_dir NAME: makes a temporary data dir for xrayd (sets data_dir, log = its log path and
+# daemon_pid = "") and, on exit, kills the daemon of daemon_pid if it still runs and removes the
+# data dir, the log and any "$data_dir".* file the script made.
+bench_data_dir() {
+  data_dir="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+  log="$data_dir.log"
+  daemon_pid=""
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data_dir" "$data_dir".*
+}

@@ -18,16 +18,7 @@ bench_build "$BUILD_DIR" "$JOBS" xrayd otlp_loadgen
 xrayd="$BUILD_DIR/daemon/xrayd"
 loadgen="$BUILD_DIR/bench/otlp_loadgen"
 
-data_dir="$(mktemp -d "${TMPDIR:-/tmp}/xrayd-otlp-bench.XXXXXX")"
-log="$data_dir.log"
-daemon_pid=""
-cleanup() {
-  if [[ -n "$daemon_pid" ]] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -KILL "$daemon_pid" 2>/dev/null || true
-  fi
-  rm -rf "$data_dir" "$log"
-}
-trap cleanup EXIT
+bench_data_dir xrayd-otlp-bench
 
 "$xrayd" --offline --data-dir "$data_dir" -b 127.0.0.1:0 -t 127.0.0.1:0 \
   --otlp-http 127.0.0.1:0 --otlp-grpc off 2>"$log" &
