@@ -66,7 +66,7 @@ std::vector<proto::Document> OtherSegments(int first, int count, std::size_t noi
     char trace[40];
     std::snprintf(trace, sizeof trace, "1-5759f000-%024x", i);
     char id[17];
-    std::snprintf(id, sizeof id, "%016x", i * 104729 + 3);
+    std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(i) * 104729 + 3);
     std::string extra =
         "otel.scope=@opentelemetry/instrumentation-pg db.system=postgresql "
         "db.statement=SELECT balance, currency FROM accounts WHERE tenant_id = $" +
