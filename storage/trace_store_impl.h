@@ -185,7 +185,11 @@ struct TraceStore::Impl {
   std::uint64_t batch = 0;
   std::vector<TraceDelta> deltas;  // Reused; the first `delta_count` are this batch's.
   std::vector<proto::SummaryInputRef> summary_inputs;  // Reused by SummarizeDelta.
-  std::size_t kept_memory = 0;                         // Of every CachedTrace::facts.
+  // A delta's versions sorted by document id (SortedVersions), so that matching them with a trace's
+  // kept facts costs a binary search per kept document, not a scan of the batch's versions.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> sorted_versions;
+  std::vector<bool> replaced_versions;  // Reused by KeepFacts, one per sorted version.
+  std::size_t kept_memory = 0;          // Of every CachedTrace::facts.
   std::size_t delta_count = 0;
 
   [[nodiscard]] Status PrepareAll();
@@ -229,6 +233,8 @@ struct TraceStore::Impl {
   [[nodiscard]] Status BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
                                        double received_at);
   void DropFacts(CachedTrace& trace);
+  // Fills sorted_versions from delta.versions and returns it.
+  std::span<const std::pair<std::int64_t, std::uint32_t>> SortedVersions(const TraceDelta& delta);
   void DropCache();
   // Once, right after the store's dictionary is trained, outside any transaction: the documents
   // stored before it (the training samples) compressed again with it, in a transaction of their

@@ -569,14 +569,37 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   return {};
 }
 
+std::span<const std::pair<std::int64_t, std::uint32_t>> TraceStore::Impl::SortedVersions(
+    const TraceDelta& delta) {
+  sorted_versions.assign(delta.versions.begin(), delta.versions.end());
+  std::sort(sorted_versions.begin(), sorted_versions.end());
+  return sorted_versions;
+}
+
+namespace {
+
+// The version of document `id` in `sorted` (by id), or null.
+const std::pair<std::int64_t, std::uint32_t>* FindVersion(
+    std::span<const std::pair<std::int64_t, std::uint32_t>> sorted, std::int64_t id) {
+  const auto it =
+      std::lower_bound(sorted.begin(), sorted.end(), id,
+                       [](const auto& version, std::int64_t v) { return version.first < v; });
+  return it != sorted.end() && it->first == id ? &*it : nullptr;
+}
+
+std::size_t KeptInputMemory(const proto::DocumentSummaryInput& input) {
+  return proto::ApproximateMemory(input) - sizeof(input);
+}
+
+}  // namespace
+
 std::optional<TraceSummaryRow> TraceStore::Impl::SummarizeDelta(
     std::span<const proto::Document> docs, const TraceDelta& delta) {
   summary_inputs.clear();
   if (delta.trace->facts) {
+    const auto sorted = SortedVersions(delta);
     for (const auto& [id, input] : delta.trace->facts->documents) {
-      const bool replaced = std::any_of(delta.versions.begin(), delta.versions.end(),
-                                        [id = id](const auto& v) { return v.first == id; });
-      if (!replaced) {
+      if (FindVersion(sorted, id) == nullptr) {  // Else replaced by this batch's version.
         summary_inputs.push_back(proto::SummaryInputOf(input));
       }
     }
@@ -613,23 +636,33 @@ void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const Tr
   if (!trace.facts) {
     trace.facts = std::make_unique<KeptTraceFacts>();
     trace.facts->first_received = received_at;
+    trace.facts->memory = sizeof(KeptTraceFacts);
+    kept_memory += trace.facts->memory;
   }
   KeptTraceFacts& kept = *trace.facts;
   kept.summarized = kept.summarized || summarized;
+  // kept.memory = sizeof(KeptTraceFacts) + the vector's capacity + each input's heap, kept up to
+  // date entry by entry: a long trace is not walked again for every batch.
   kept_memory -= kept.memory;
-  for (const auto& [id, index] : delta.versions) {
-    auto stored = std::find_if(kept.documents.begin(), kept.documents.end(),
-                               [id = id](const auto& d) { return d.first == id; });
-    if (stored == kept.documents.end()) {
-      kept.documents.emplace_back(id, proto::KeepSummaryInput(docs[index]));
-    } else {
-      stored->second = proto::KeepSummaryInput(docs[index]);
+  kept.memory -= kept.documents.capacity() * sizeof(kept.documents[0]);
+  const auto sorted = SortedVersions(delta);
+  std::vector<bool>& replaced = replaced_versions;
+  replaced.assign(sorted.size(), false);
+  for (auto& [id, input] : kept.documents) {
+    if (const auto* version = FindVersion(sorted, id)) {
+      kept.memory -= KeptInputMemory(input);
+      input = proto::KeepSummaryInput(docs[version->second]);
+      kept.memory += KeptInputMemory(input);
+      replaced[static_cast<std::size_t>(version - sorted.data())] = true;
     }
   }
-  kept.memory = sizeof(KeptTraceFacts) + kept.documents.capacity() * sizeof(kept.documents[0]);
-  for (const auto& [id, input] : kept.documents) {
-    kept.memory += proto::ApproximateMemory(input) - sizeof(input);
+  for (const auto& [id, index] : delta.versions) {  // In the batch's order.
+    if (!replaced[static_cast<std::size_t>(FindVersion(sorted, id) - sorted.data())]) {
+      kept.documents.emplace_back(id, proto::KeepSummaryInput(docs[index]));
+      kept.memory += KeptInputMemory(kept.documents.back().second);
+    }
   }
+  kept.memory += kept.documents.capacity() * sizeof(kept.documents[0]);
   kept_memory += kept.memory;
   if (kept_memory > kMaxKeptFactsMemory) {
     DropFacts(trace);
