@@ -684,25 +684,33 @@ bool Settled(std::span<const proto::SummaryInputRef> inputs) {
   return complete_root;
 }
 
+// Binds what a delta adds to its traces row, the same in the INSERT and the UPDATE: start_time,
+// end_time, the receive time, documents, in_progress_count, revision and bytes to parameters
+// `first`..`first` + 6.
+Status BindTraceCounts(Statement& stmt, int first, const TraceDelta& delta, double received_at) {
+  XRAYD_TRY(stmt.BindDouble(first, delta.start_time));
+  XRAYD_TRY(stmt.BindDouble(first + 1, delta.end_time));
+  XRAYD_TRY(stmt.BindDouble(first + 2, received_at));
+  XRAYD_TRY(stmt.BindInt64(first + 3, delta.documents));
+  XRAYD_TRY(stmt.BindInt64(first + 4, delta.in_progress));
+  XRAYD_TRY(stmt.BindInt64(first + 5, delta.revision));
+  return stmt.BindInt64(first + 6, delta.bytes);
+}
+
+// Binds the root segment's id (NULL without one) and name to parameters `first` and `first` + 1.
+Status BindTraceRoot(Statement& stmt, int first, const TraceDelta& delta) {
+  XRAYD_TRY(delta.has_root ? stmt.BindInt64(first, delta.root_id) : stmt.BindNull(first));
+  return stmt.BindText(first + 1, delta.root_name);
+}
+
 }  // namespace
 
 Status TraceStore::Impl::BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
                                          double received_at) {
   XRAYD_TRY(stmt.BindInt64(1, delta.trace->seq));
-  XRAYD_TRY(stmt.BindDouble(2, delta.start_time));
-  XRAYD_TRY(stmt.BindDouble(3, delta.end_time));
-  XRAYD_TRY(stmt.BindDouble(4, received_at));
-  XRAYD_TRY(stmt.BindInt64(5, delta.documents));
-  XRAYD_TRY(stmt.BindInt64(6, delta.in_progress));
-  XRAYD_TRY(stmt.BindInt64(7, delta.revision));
-  XRAYD_TRY(stmt.BindInt64(8, delta.bytes));
+  XRAYD_TRY(BindTraceCounts(stmt, 2, delta, received_at));
   XRAYD_TRY(stmt.BindInt64(9, delta.has_root ? 1 : 0));
-  if (delta.has_root) {
-    XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
-  } else {
-    XRAYD_TRY(stmt.BindNull(10));
-  }
-  XRAYD_TRY(stmt.BindText(11, delta.root_name));
+  XRAYD_TRY(BindTraceRoot(stmt, 10, delta));
   return delta.keys_changed ? stmt.BindBlob(12, delta.trace->keys) : stmt.BindNull(12);
 }
 
@@ -727,19 +735,8 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       ResetOnExit reset(stmt);
       XRAYD_TRY(stmt.BindInt64(1, trace.seq));
       XRAYD_TRY(stmt.BindBlob(2, AsBytes(*delta.key)));
-      XRAYD_TRY(stmt.BindDouble(3, delta.start_time));
-      XRAYD_TRY(stmt.BindDouble(4, delta.end_time));
-      XRAYD_TRY(stmt.BindDouble(5, received_at));
-      XRAYD_TRY(stmt.BindInt64(6, delta.documents));
-      XRAYD_TRY(stmt.BindInt64(7, delta.in_progress));
-      XRAYD_TRY(stmt.BindInt64(8, delta.revision));
-      XRAYD_TRY(stmt.BindInt64(9, delta.bytes));
-      if (delta.has_root) {
-        XRAYD_TRY(stmt.BindInt64(10, delta.root_id));
-      } else {
-        XRAYD_TRY(stmt.BindNull(10));
-      }
-      XRAYD_TRY(stmt.BindText(11, delta.root_name));
+      XRAYD_TRY(BindTraceCounts(stmt, 3, delta, received_at));
+      XRAYD_TRY(BindTraceRoot(stmt, 10, delta));
       XRAYD_TRY(stmt.BindBlob(12, trace.keys));
       XRAYD_TRY(stmt.BindInt64(13, summary ? delta.revision : 0));
       XRAYD_TRY(BindSummaryColumns(stmt, 14, summary ? &*summary : nullptr));
