@@ -74,6 +74,9 @@ struct CachedTrace {
   std::unique_ptr<KeptTraceFacts> facts;
 };
 
+// A document version accepted in a batch: (document id, index in the batch).
+using DocumentVersion = std::pair<std::int64_t, std::uint32_t>;
+
 // What one batch changes in one trace row; applied with one write per trace at the end of the
 // batch.
 struct TraceDelta {
@@ -92,7 +95,7 @@ struct TraceDelta {
   std::string_view root_name;  // View into the batch's Documents.
   // For a new trace or one whose facts are kept, (document id, index in the batch) of the versions
   // accepted in this batch, one per id. Empty for other traces.
-  std::vector<std::pair<std::int64_t, std::uint32_t>> versions;
+  std::vector<DocumentVersion> versions;
   // (hash, annotation) pairs inserted for this trace in this batch: repeats are skipped.
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
@@ -187,7 +190,7 @@ struct TraceStore::Impl {
   std::vector<proto::SummaryInputRef> summary_inputs;  // Reused by SummarizeDelta.
   // A delta's versions sorted by document id (SortedVersions), so that matching them with a trace's
   // kept facts costs a binary search per kept document, not a scan of the batch's versions.
-  std::vector<std::pair<std::int64_t, std::uint32_t>> sorted_versions;
+  std::vector<DocumentVersion> sorted_versions;
   std::vector<bool> replaced_versions;  // Reused by KeepFacts, one per sorted version.
   std::size_t kept_memory = 0;          // Of every CachedTrace::facts.
   std::size_t delta_count = 0;
@@ -222,19 +225,23 @@ struct TraceStore::Impl {
                                         PutStats& stats);
   // The summary of a new trace or one whose facts are kept, from its stored documents' facts as
   // they are after this batch (left in summary_inputs); nullopt without a summarizer or a row.
+  // `sorted`: SortedVersions(delta) when the trace's facts were kept before this batch, else empty
+  // (also for KeepFacts).
   std::optional<TraceSummaryRow> SummarizeDelta(std::span<const proto::Document> docs,
-                                                const TraceDelta& delta);
+                                                const TraceDelta& delta,
+                                                std::span<const DocumentVersion> sorted);
   // Once the delta's trace row is written: keeps its facts while it may gain documents, or frees
   // them. `settled`: summary_inputs show a complete root segment and nothing in progress.
   // `summarized`: a summary was written with the row.
-  void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta, bool settled,
-                 bool summarized, double received_at);
+  void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta,
+                 std::span<const DocumentVersion> sorted, bool settled, bool summarized,
+                 double received_at);
   // Binds kUpdateTrace's ?1..?12 for `delta`.
   [[nodiscard]] Status BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
                                        double received_at);
   void DropFacts(CachedTrace& trace);
   // Fills sorted_versions from delta.versions and returns it.
-  std::span<const std::pair<std::int64_t, std::uint32_t>> SortedVersions(const TraceDelta& delta);
+  std::span<const DocumentVersion> SortedVersions(const TraceDelta& delta);
   void DropCache();
   // Once, right after the store's dictionary is trained, outside any transaction: the documents
   // stored before it (the training samples) compressed again with it, in a transaction of their

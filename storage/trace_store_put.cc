@@ -569,8 +569,7 @@ Status TraceStore::Impl::IndexAnnotations(const proto::Document& doc, TraceDelta
   return {};
 }
 
-std::span<const std::pair<std::int64_t, std::uint32_t>> TraceStore::Impl::SortedVersions(
-    const TraceDelta& delta) {
+std::span<const DocumentVersion> TraceStore::Impl::SortedVersions(const TraceDelta& delta) {
   sorted_versions.assign(delta.versions.begin(), delta.versions.end());
   std::sort(sorted_versions.begin(), sorted_versions.end());
   return sorted_versions;
@@ -579,8 +578,7 @@ std::span<const std::pair<std::int64_t, std::uint32_t>> TraceStore::Impl::Sorted
 namespace {
 
 // The version of document `id` in `sorted` (by id), or null.
-const std::pair<std::int64_t, std::uint32_t>* FindVersion(
-    std::span<const std::pair<std::int64_t, std::uint32_t>> sorted, std::int64_t id) {
+const DocumentVersion* FindVersion(std::span<const DocumentVersion> sorted, std::int64_t id) {
   const auto it =
       std::lower_bound(sorted.begin(), sorted.end(), id,
                        [](const auto& version, std::int64_t v) { return version.first < v; });
@@ -594,10 +592,10 @@ std::size_t KeptInputMemory(const proto::DocumentSummaryInput& input) {
 }  // namespace
 
 std::optional<TraceSummaryRow> TraceStore::Impl::SummarizeDelta(
-    std::span<const proto::Document> docs, const TraceDelta& delta) {
+    std::span<const proto::Document> docs, const TraceDelta& delta,
+    std::span<const DocumentVersion> sorted) {
   summary_inputs.clear();
   if (delta.trace->facts) {
-    const auto sorted = SortedVersions(delta);
     for (const auto& [id, input] : delta.trace->facts->documents) {
       if (FindVersion(sorted, id) == nullptr) {  // Else replaced by this batch's version.
         summary_inputs.push_back(proto::SummaryInputOf(input));
@@ -621,7 +619,8 @@ void TraceStore::Impl::DropFacts(CachedTrace& trace) {
 }
 
 void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta,
-                                 bool settled, bool summarized, double received_at) {
+                                 std::span<const DocumentVersion> sorted, bool settled,
+                                 bool summarized, double received_at) {
   CachedTrace& trace = *delta.trace;
   if (settled || !new_trace_summarizer || (!delta.is_new && !trace.facts)) {
     DropFacts(trace);
@@ -645,7 +644,6 @@ void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const Tr
   // date entry by entry: a long trace is not walked again for every batch.
   kept_memory -= kept.memory;
   kept.memory -= kept.documents.capacity() * sizeof(kept.documents[0]);
-  const auto sorted = SortedVersions(delta);
   std::vector<bool>& replaced = replaced_versions;
   replaced.assign(sorted.size(), false);
   for (auto& [id, input] : kept.documents) {
@@ -656,8 +654,9 @@ void TraceStore::Impl::KeepFacts(std::span<const proto::Document> docs, const Tr
       replaced[static_cast<std::size_t>(version - sorted.data())] = true;
     }
   }
-  for (const auto& [id, index] : delta.versions) {  // In the batch's order.
-    if (!replaced[static_cast<std::size_t>(FindVersion(sorted, id) - sorted.data())]) {
+  for (const auto& [id, index] : delta.versions) {             // In the batch's order.
+    const DocumentVersion* version = FindVersion(sorted, id);  // Null: no facts kept before.
+    if (version == nullptr || !replaced[static_cast<std::size_t>(version - sorted.data())]) {
       kept.documents.emplace_back(id, proto::KeepSummaryInput(docs[index]));
       kept.memory += KeptInputMemory(kept.documents.back().second);
     }
@@ -723,9 +722,12 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     }
     CachedTrace& trace = *delta.trace;
     const bool summarizable = delta.is_new || trace.facts;
+    // Matching this batch's versions with facts kept before: sorted once, for both calls.
+    const std::span<const DocumentVersion> sorted =
+        trace.facts ? SortedVersions(delta) : std::span<const DocumentVersion>();
     std::optional<TraceSummaryRow> summary;
     if (summarizable) {
-      summary = SummarizeDelta(docs, delta);
+      summary = SummarizeDelta(docs, delta, sorted);
     }
     const bool settled = summarizable && Settled(summary_inputs);
     if (delta.is_new) {
@@ -750,7 +752,7 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
         }
         stats.summarized.push_back(stats.summarized_documents.size());
       }
-      KeepFacts(docs, delta, settled, summary.has_value(), received_at);
+      KeepFacts(docs, delta, sorted, settled, summary.has_value(), received_at);
       continue;
     }
     const bool summarized_before = trace.facts && trace.facts->summarized;
@@ -787,7 +789,7 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
       const TraceSummaryRow& kept = batch_summaries.emplace_back(std::move(*summary));
       XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
     }
-    KeepFacts(docs, delta, settled, wrote_summary, received_at);
+    KeepFacts(docs, delta, sorted, settled, wrote_summary, received_at);
   }
   XRAYD_TRY_ASSIGN(const std::int64_t indexed, annotation_rows.Flush(*db));
   stats.annotations_indexed += static_cast<std::uint64_t>(indexed);
