@@ -51,6 +51,8 @@ struct Annotation {
 struct RemoteCall {
   std::uint64_t id = 0;
   std::string service;
+
+  friend bool operator==(const RemoteCall&, const RemoteCall&) = default;
 };
 
 // What a new trace's summary needs from one of its documents, read during the ingest parse with the
@@ -77,6 +79,8 @@ struct SummaryFacts {
   // The document itself (an independent subsegment) and its embedded subsegments of namespace aws
   // or remote, depth-first.
   std::vector<RemoteCall> remote_calls;
+
+  friend bool operator==(const SummaryFacts&, const SummaryFacts&) = default;
 };
 
 struct Document {
@@ -113,6 +117,8 @@ struct Document {
   // Set when the receiver released `raw` (empty from then on) because `stored_raw` holds the same
   // JSON: raw's length. Storage decodes stored_raw where it needs the text (JsonSize, below).
   std::size_t released_raw_size = 0;
+
+  friend bool operator==(const Document&, const Document&) = default;
 };
 
 // What a trace's summary reads of one document (query/trace_summary_row.h) besides its name and

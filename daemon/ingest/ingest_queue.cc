@@ -3,20 +3,26 @@
 #include <algorithm>
 
 #include "daemon/core/metrics.h"
+#include "proto/document_pack.h"
 
 namespace xrayd::daemon {
 
 IngestQueue::IngestQueue(std::size_t capacity_bytes, Metrics* metrics)
     : capacity_bytes_(capacity_bytes), metrics_(metrics) {}
 
+namespace {
+
+// The queue entry, and the packed buffer's allocation header and terminator.
+constexpr std::size_t kBatchOverhead = sizeof(QueuedBatch) + 32;
+
+}  // namespace
+
+bool QueuedBatch::UnpackInto(std::span<proto::Document> out) const {
+  return out.size() == documents && proto::UnpackDocuments(packed, out);
+}
+
 std::size_t IngestQueue::BatchBytes(const IngestBatch& batch) noexcept {
-  std::size_t bytes = 0;
-  for (const proto::Document& doc : batch.documents) {
-    // What the document holds in memory (its fields, annotations, summary facts), not only its
-    // JSON: the capacity bounds the daemon's memory.
-    bytes += proto::ApproximateMemory(doc);
-  }
-  return bytes;
+  return proto::PackedSize(batch.documents) + kBatchOverhead;
 }
 
 bool IngestQueue::HasRoomFor(std::size_t bytes) const {
@@ -24,20 +30,29 @@ bool IngestQueue::HasRoomFor(std::size_t bytes) const {
   return !closed_ && bytes_ + bytes <= capacity_bytes_;
 }
 
-bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
+bool IngestQueue::TryPush(IngestBatch& batch) {
   if (batch.documents.empty()) {
     return true;
   }
-  const std::size_t bytes = BatchBytes(batch);
-  const std::size_t docs = batch.documents.size();
+  const std::size_t packed_size = proto::PackedSize(batch.documents);
+  const std::size_t bytes = packed_size + kBatchOverhead;
+  if (!HasRoomFor(bytes)) {
+    return false;
+  }
+  QueuedBatch queued{.packed = {},
+                     .documents = batch.documents.size(),
+                     .received_at = batch.received_at,
+                     .bytes = bytes};
+  queued.packed.reserve(packed_size);
+  proto::PackDocuments(batch.documents, queued.packed);
+  const std::size_t docs = queued.documents;
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_ || bytes_ + bytes > capacity_bytes_) {
       return false;
     }
-    batch.bytes = bytes;
-    batches_.push_back(std::move(batch));
+    batches_.push_back(std::move(queued));
     bytes_ += bytes;
     documents_ += docs;
     if (metrics_ != nullptr) {
@@ -50,6 +65,7 @@ bool IngestQueue::TryPush(IngestBatch& batch) noexcept {
   if (wake) {
     not_empty_.notify_one();
   }
+  batch.documents.clear();
   return true;
 }
 
@@ -58,10 +74,10 @@ bool IngestQueue::WakeDue() const {
          (documents_ > 0 && (documents_ >= wake_documents_ || bytes_ >= capacity_bytes_ / 2));
 }
 
-std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
+std::vector<QueuedBatch> IngestQueue::PopUpTo(std::size_t max_documents,
                                               std::chrono::milliseconds wait, std::size_t max_bytes,
                                               std::size_t wake_documents) {
-  std::vector<IngestBatch> out;
+  std::vector<QueuedBatch> out;
   std::unique_lock<std::mutex> lock(mu_);
   wake_documents_ = std::max<std::size_t>(wake_documents, 1);
   not_empty_.wait_for(lock, wait, [this] { return WakeDue(); });
@@ -69,15 +85,15 @@ std::vector<IngestBatch> IngestQueue::PopUpTo(std::size_t max_documents,
   std::size_t taken = 0;
   std::size_t taken_bytes = 0;
   while (!batches_.empty()) {
-    IngestBatch& front = batches_.front();
+    QueuedBatch& front = batches_.front();
     const std::size_t front_bytes = front.bytes;
     if (!out.empty() &&
-        (taken + front.documents.size() > max_documents || taken_bytes + front_bytes > max_bytes)) {
+        (taken + front.documents > max_documents || taken_bytes + front_bytes > max_bytes)) {
       break;
     }
-    taken += front.documents.size();
+    taken += front.documents;
     taken_bytes += front_bytes;
-    documents_ -= front.documents.size();
+    documents_ -= front.documents;
     bytes_ -= front_bytes;
     out.push_back(std::move(front));
     batches_.pop_front();

@@ -36,7 +36,7 @@ void StorageWriter::Run() {
   store_.SetForwardSpool(options_.forward_spool);
   store_.SetNewTraceSummarizer(options_.new_trace_summarizer);
   while (true) {
-    std::vector<IngestBatch> batches =
+    std::vector<QueuedBatch> batches =
         queue_.PopUpTo(options_.max_batch_documents, options_.idle_wait, options_.max_batch_bytes);
     if (batches.empty()) {
       ApplyForwardAcks(/*trim_now=*/true);
@@ -49,8 +49,8 @@ void StorageWriter::Run() {
     // Gather more until the transaction is full or its commit interval has passed.
     std::size_t documents = 0;
     std::size_t bytes = 0;
-    for (const IngestBatch& batch : batches) {
-      documents += batch.documents.size();
+    for (const QueuedBatch& batch : batches) {
+      documents += batch.documents;
       bytes += batch.bytes;
     }
     const auto deadline = options_.clock->SteadyNow() + options_.commit_interval;
@@ -61,11 +61,11 @@ void StorageWriter::Run() {
         break;
       }
       const std::size_t room = options_.max_batch_documents - documents;
-      std::vector<IngestBatch> more = queue_.PopUpTo(
+      std::vector<QueuedBatch> more = queue_.PopUpTo(
           room, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
           options_.max_batch_bytes - bytes, std::min(room, options_.gather_wake_documents));
-      for (IngestBatch& batch : more) {
-        documents += batch.documents.size();
+      for (QueuedBatch& batch : more) {
+        documents += batch.documents;
         bytes += batch.bytes;
         batches.push_back(std::move(batch));
       }
@@ -123,20 +123,42 @@ void StorageWriter::ReleaseFreeMemory() {
   }
 }
 
-void StorageWriter::WriteWithRetry(std::vector<IngestBatch>& batches) {
-  std::vector<proto::Document> documents;
+void StorageWriter::WriteWithRetry(std::vector<QueuedBatch>& batches) {
   std::size_t total = 0;
-  for (const IngestBatch& batch : batches) {
-    total += batch.documents.size();
+  for (const QueuedBatch& batch : batches) {
+    total += batch.documents;
   }
-  documents.reserve(total);
+  // Unpacked into the documents of earlier transactions, so that their buffers are reused.
+  documents_.resize(total);
   // The transaction's receive time is the earliest of its batches (they are milliseconds apart).
   double received_at = batches.front().received_at;
-  for (IngestBatch& batch : batches) {
+  std::size_t unpacked = 0;
+  for (QueuedBatch& batch : batches) {
     received_at = std::min(received_at, batch.received_at);
-    std::move(batch.documents.begin(), batch.documents.end(), std::back_inserter(documents));
+    if (batch.UnpackInto(std::span(documents_).subspan(unpacked, batch.documents))) {
+      unpacked += batch.documents;
+    } else {
+      metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+      metrics_.CountDropped(DropReason::kStorageError, batch.documents);
+      spdlog::error("storage: {} queued documents could not be unpacked; dropped", batch.documents);
+    }
+    std::string().swap(batch.packed);
   }
-  Write(documents, received_at);
+  documents_.resize(unpacked);
+  if (!documents_.empty()) {
+    Write(documents_, received_at);
+  }
+  BoundReusedDocuments();
+}
+
+void StorageWriter::BoundReusedDocuments() {
+  std::size_t held = 0;
+  for (proto::Document& doc : documents_) {
+    held += proto::ApproximateMemory(doc);
+  }
+  if (held > options_.max_batch_bytes / 2) {
+    std::vector<proto::Document>().swap(documents_);
+  }
 }
 
 void StorageWriter::Write(std::span<const proto::Document> documents, double received_at) {

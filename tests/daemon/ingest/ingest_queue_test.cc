@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/core/metrics.h"
+#include "tests/support/queued_documents.h"
 
 namespace xrayd::daemon {
 namespace {
@@ -31,6 +32,21 @@ TEST(IngestQueueTest, RefusesBeyondCapacityAndKeepsTheBatch) {
   EXPECT_FALSE(queue.TryPush(second));
   EXPECT_EQ(second.documents.size(), 2u) << "a refused batch stays with the caller";
   EXPECT_EQ(queue.Documents(), 2u);
+}
+
+TEST(IngestQueueTest, DocumentsComeOutAsTheyWentIn) {
+  IngestQueue queue(1 << 20, nullptr);
+  IngestBatch first = MakeBatch(3, 100);
+  first.documents[1].annotations.push_back(
+      proto::Annotation{.key = "tenant", .value = proto::AnnotationValue{.string_value = "t7"}});
+  first.documents[2].summary_facts.emplace().http_url = "https://example.com/";
+  IngestBatch second = MakeBatch(2, 10);
+  std::vector<proto::Document> sent = first.documents;
+  sent.insert(sent.end(), second.documents.begin(), second.documents.end());
+  ASSERT_TRUE(queue.TryPush(first));
+  ASSERT_TRUE(queue.TryPush(second));
+  EXPECT_TRUE(first.documents.empty()) << "a taken batch's documents are the queue's";
+  EXPECT_EQ(testing_support::PopQueuedDocuments(queue), sent);
 }
 
 TEST(IngestQueueTest, PopsWholeBatchesInOrderUpToTheLimit) {
@@ -101,14 +117,13 @@ TEST(IngestQueueTest, PopWithAThresholdReturnsWhatIsQueuedWhenTheWaitEnds) {
   auto popped = queue.PopUpTo(100, std::chrono::milliseconds(50), static_cast<std::size_t>(-1), 5);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
   ASSERT_EQ(popped.size(), 1u);
-  EXPECT_EQ(popped[0].documents.size(), 2u);
+  EXPECT_EQ(popped[0].documents, 2u);
 }
 
 // A queue half full wakes the consumer whatever its threshold: memory is not held back.
 TEST(IngestQueueTest, PopWithAThresholdWakesWhenTheQueueIsHalfFull) {
-  const std::size_t one = IngestQueue::BatchBytes(MakeBatch(1, 1000));
-  IngestQueue queue(4 * one, nullptr);
   IngestBatch first = MakeBatch(2, 1000);
+  IngestQueue queue(2 * IngestQueue::BatchBytes(first), nullptr);
   ASSERT_TRUE(queue.TryPush(first));
   const auto start = std::chrono::steady_clock::now();
   auto popped = queue.PopUpTo(100, std::chrono::seconds(30), static_cast<std::size_t>(-1), 100);

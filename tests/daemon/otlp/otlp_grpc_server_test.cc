@@ -7,6 +7,7 @@
 
 #include "tests/daemon/otlp/otlp_grpc_test_support.h"
 #include "tests/daemon/otlp/otlp_test_support.h"
+#include "tests/support/queued_documents.h"
 
 #include "xrayd/rpc_status.pb.h"
 
@@ -35,15 +36,7 @@ class OtlpGrpcServerTest : public ::testing::Test {
     client_ = std::make_unique<TraceClient>(server_->LocalEndpoint().port);
   }
 
-  std::vector<proto::Document> Queued() {
-    std::vector<proto::Document> out;
-    for (IngestBatch& batch : queue_.PopUpTo(1000, std::chrono::milliseconds(0))) {
-      for (proto::Document& doc : batch.documents) {
-        out.push_back(std::move(doc));
-      }
-    }
-    return out;
-  }
+  std::vector<proto::Document> Queued() { return testing_support::PopQueuedDocuments(queue_); }
 
   std::uint64_t Refused(RequestRefusal reason) {
     return otlp_metrics_.refused[static_cast<std::size_t>(reason)].load();
