@@ -74,7 +74,7 @@ std::string DaemonUsage() {
 Flags of the official X-Ray daemon (same meaning):
   -a, --resource-arn ARN      ARN of the AWS resource running the daemon
   -o, --local-mode            do not query EC2 instance metadata
-  -m, --buffer-memory MB      cap on documents held in memory (min 3, default 64): 3/4 ingest
+  -m, --buffer-memory MB      cap on documents held in memory (min 3, default 32): 3/4 ingest
                               queue, 1/4 writer transaction; beyond it documents are dropped
   -n, --region REGION         region to forward to (default $AWS_REGION)
   -b, --bind ADDRESS          UDP address (default 127.0.0.1:2000)

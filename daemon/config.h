@@ -28,7 +28,7 @@ const char* LogLevelName(LogLevel level) noexcept;
 
 // Memory split of -m/--buffer-memory (see README "Memory"): 3/4 for the ingest queue, 1/4 for the
 // documents the storage writer holds in one transaction.
-inline constexpr std::size_t kDefaultBufferMemoryMb = 64;
+inline constexpr std::size_t kDefaultBufferMemoryMb = 32;
 inline constexpr std::size_t kMinBufferMemoryMb = 3;
 
 struct DaemonConfig {

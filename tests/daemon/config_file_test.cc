@@ -295,8 +295,8 @@ TEST(ConfigFileTest, PrintConfigNamesEverySourceOnce) {
   EXPECT_NE(line_of("data_dir").find("env XRAYD_DATA_DIR"), std::string::npos);
   EXPECT_NE(line_of("tcp_address").find("default"), std::string::npos);
   EXPECT_NE(line_of("retention_max_age").find("7d"), std::string::npos);
-  EXPECT_NE(line_of("buffer_memory_mb").find("64"), std::string::npos);
-  EXPECT_NE(line_of("queue_mb").find("48"), std::string::npos);
+  EXPECT_NE(line_of("buffer_memory_mb").find("32"), std::string::npos);
+  EXPECT_NE(line_of("queue_mb").find("24"), std::string::npos);
   EXPECT_NE(text.find("config_file"), std::string::npos);
 }
 
