@@ -156,7 +156,7 @@ void StorageWriter::BoundReusedDocuments() {
   for (proto::Document& doc : documents_) {
     held += proto::ApproximateMemory(doc);
   }
-  if (held > options_.max_batch_bytes / 2) {
+  if (held > options_.max_batch_bytes) {
     std::vector<proto::Document>().swap(documents_);
   }
 }

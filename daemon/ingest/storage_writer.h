@@ -75,8 +75,8 @@ class StorageWriter {
   // Writes `batches` in one transaction (see Write). Returns when committed, or when stopping and
   // the retry budget is spent (then counts the documents as dropped).
   void WriteWithRetry(std::vector<QueuedBatch>& batches);
-  // Frees the documents kept for reuse when they hold more than half the transaction's share of
-  // -m (a burst of large documents), so that the reused buffers stay within that share.
+  // Frees the documents kept for reuse when they hold more than the transaction's share of -m (a
+  // burst of large documents), so that the reused buffers stay within that share.
   void BoundReusedDocuments();
   // Commits `documents` in one transaction, retrying I/O failures with backoff. If the store
   // refuses a document as invalid, each document is written on its own and only the refused ones
