@@ -59,10 +59,16 @@ Result<std::unique_ptr<ForwardQueueReader>> ForwardQueueReader::Open(const std::
 Result<std::vector<SpooledDocument>> ForwardQueueReader::ReadAfter(std::int64_t after,
                                                                    std::size_t max_documents,
                                                                    std::size_t max_bytes) {
-  auto stmt = db_->Prepare(kReadAfter);
-  if (!stmt) {
-    return Fail<std::vector<SpooledDocument>>(std::move(stmt.error()));
+  if (!read_after_.valid()) {
+    auto prepared = db_->Prepare(kReadAfter);
+    if (!prepared) {
+      return Fail<std::vector<SpooledDocument>>(std::move(prepared.error()));
+    }
+    read_after_ = std::move(*prepared);
   }
+  Statement* const stmt = &read_after_;
+  // No read snapshot outlives the call, also when it stops before the last row.
+  ResetOnExit reset(read_after_);
   std::vector<SpooledDocument> out;
   if (auto s = stmt->BindInt64(1, after); !s) {
     return Fail<std::vector<SpooledDocument>>(std::move(s.error()));

@@ -10,6 +10,7 @@
 
 #include "proto/result.h"
 #include "storage/document_dictionaries.h"
+#include "storage/statement.h"
 
 namespace xrayd::storage {
 
@@ -63,6 +64,8 @@ class ForwardQueueReader {
   explicit ForwardQueueReader(std::unique_ptr<Database> db);
   std::unique_ptr<Database> db_;
   std::unique_ptr<DocumentDictionaries> dictionaries_;  // Reads frames made with a dictionary.
+  // ReadAfter's query, prepared on first use (the forwarder reads a few batches a second).
+  Statement read_after_;
 };
 
 }  // namespace xrayd::storage

@@ -324,6 +324,34 @@ TEST(SigV4Test, XrayGoldenVectorWithContentSha256) {
             "Signature=a813caacbe784b94acf9ce436c3f43edb9ee3875d095d6b5fe9ea6ff24f27759");
 }
 
+// The signing key is kept between requests: each of the secret, the day, the region and the
+// service must still change the signature, and going back gives the first one again.
+TEST(SigV4Test, EverySigningInputStillChangesTheSignature) {
+  SigningRequest request;
+  request.host = "xray.us-east-1.amazonaws.com";
+  request.path = "/TraceSegments";
+  request.body = "{}";
+  const auto sign = [&](const std::string& secret, std::chrono::system_clock::time_point when,
+                        std::string_view region, std::string_view service) {
+    AwsCredentials credentials = SuiteCredentials();
+    credentials.secret_access_key = secret;
+    auto added = SignRequest(request, credentials, region, service, when);
+    EXPECT_TRUE(added);
+    return added ? Authorization(*added) : std::string();
+  };
+  const std::string secret = SuiteCredentials().secret_access_key;
+  const auto next_day = SuiteTime() + std::chrono::hours(24);
+  const std::string first = sign(secret, SuiteTime(), "us-east-1", "xray");
+  EXPECT_EQ(sign(secret, SuiteTime(), "us-east-1", "xray"), first);
+  const std::string other_secret = sign(secret + "x", SuiteTime(), "us-east-1", "xray");
+  EXPECT_NE(other_secret.substr(other_secret.find("Signature=")),
+            first.substr(first.find("Signature=")));
+  EXPECT_NE(sign(secret, next_day, "us-east-1", "xray"), first);
+  EXPECT_NE(sign(secret, SuiteTime(), "eu-west-1", "xray"), first);
+  EXPECT_NE(sign(secret, SuiteTime(), "us-east-1", "sts"), first);
+  EXPECT_EQ(sign(secret, SuiteTime(), "us-east-1", "xray"), first);
+}
+
 TEST(SigV4Test, PathIsEncodedOnceMoreAsSentLikeEveryServiceButS3) {
   SigningRequest request;
   request.method = "GET";
