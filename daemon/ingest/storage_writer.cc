@@ -128,36 +128,27 @@ void StorageWriter::WriteWithRetry(std::vector<QueuedBatch>& batches) {
   for (const QueuedBatch& batch : batches) {
     total += batch.documents;
   }
-  // Unpacked into the documents of earlier transactions, so that their buffers are reused.
-  documents_.resize(total);
+  // Unpacked for this transaction only: kept for the next one, their buffers would hold ~1.2-2 KB
+  // per document between transactions (measured: ~8 MiB more peak RSS for no visible CPU gain).
+  std::vector<proto::Document> documents(total);
   // The transaction's receive time is the earliest of its batches (they are milliseconds apart).
   double received_at = batches.front().received_at;
   std::size_t unpacked = 0;
   for (QueuedBatch& batch : batches) {
     received_at = std::min(received_at, batch.received_at);
-    if (batch.UnpackInto(std::span(documents_).subspan(unpacked, batch.documents))) {
+    if (batch.UnpackInto(std::span(documents).subspan(unpacked, batch.documents))) {
       unpacked += batch.documents;
     } else {
       metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
       metrics_.CountDropped(DropReason::kStorageError, batch.documents);
-      spdlog::error("storage: {} queued documents could not be unpacked; dropped", batch.documents);
+      spdlog::error("storage: {} queued documents could not be unpacked; dropped",
+                    batch.documents);
     }
     std::string().swap(batch.packed);
   }
-  documents_.resize(unpacked);
-  if (!documents_.empty()) {
-    Write(documents_, received_at);
-  }
-  BoundReusedDocuments();
-}
-
-void StorageWriter::BoundReusedDocuments() {
-  std::size_t held = 0;
-  for (proto::Document& doc : documents_) {
-    held += proto::ApproximateMemory(doc);
-  }
-  if (held > options_.max_batch_bytes) {
-    std::vector<proto::Document>().swap(documents_);
+  documents.resize(unpacked);
+  if (!documents.empty()) {
+    Write(documents, received_at);
   }
 }
 

@@ -75,9 +75,6 @@ class StorageWriter {
   // Writes `batches` in one transaction (see Write). Returns when committed, or when stopping and
   // the retry budget is spent (then counts the documents as dropped).
   void WriteWithRetry(std::vector<QueuedBatch>& batches);
-  // Frees the documents kept for reuse when they hold more than the transaction's share of -m (a
-  // burst of large documents), so that the reused buffers stay within that share.
-  void BoundReusedDocuments();
   // Commits `documents` in one transaction, retrying I/O failures with backoff. If the store
   // refuses a document as invalid, each document is written on its own and only the refused ones
   // are dropped (counted, logged with their ids).
@@ -94,9 +91,6 @@ class StorageWriter {
   const StorageWriterOptions options_;
   std::atomic<bool> stopping_{false};
   proto::Clock::SteadyTime last_trim_{};
-  // The current transaction's documents, unpacked from the queue; their buffers are reused by the
-  // next transaction. Used only by the writer's thread.
-  std::vector<proto::Document> documents_;
   std::thread thread_;
 };
 
