@@ -1,12 +1,16 @@
 // libFuzzer target for the UDP ingest path: ParseDatagram, then DocumentDecoder::Decode on the body
 // (or on the whole input when the header is refused, which is the PutTraceSegments path: bodies
 // without a header line). On success it checks every Document invariant the decoder promises and
-// decodes each Document::raw again, which must give the same document.
+// decodes each Document::raw again, which must give the same document. The decoded documents are
+// packed as the ingest queue packs them and must unpack equal, also into slots that held the last
+// input's documents; the input itself, read as packed bytes, must be refused or unpacked, never
+// crash.
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -15,6 +19,7 @@
 #include "proto/datagram.h"
 #include "proto/document.h"
 #include "proto/document_decoder.h"
+#include "proto/document_pack.h"
 #include "proto/ids.h"
 #include "proto/name_rules.h"
 #include "proto/rejection.h"
@@ -76,6 +81,16 @@ void CheckRoundTrip(xrayd::proto::DocumentDecoder& decoder, const Document& doc)
   Check(copy.embedded_subsegments == doc.embedded_subsegments);
 }
 
+void CheckPackRoundTrip(const std::vector<Document>& decoded) {
+  static std::vector<Document> slots;  // Keeps the last input's documents: reused slots.
+  std::string packed;
+  xrayd::proto::PackDocuments(decoded, packed);
+  Check(packed.size() == xrayd::proto::PackedSize(decoded));
+  slots.resize(decoded.size());
+  Check(xrayd::proto::UnpackDocuments(packed, slots));
+  Check(slots == decoded);
+}
+
 void DecodeAndCheck(xrayd::proto::DocumentDecoder& decoder, std::string_view body) {
   auto docs = decoder.Decode(body);
   if (!docs) {
@@ -89,6 +104,7 @@ void DecodeAndCheck(xrayd::proto::DocumentDecoder& decoder, std::string_view bod
     CheckDocument(doc);
     CheckRoundTrip(decoder, doc);
   }
+  CheckPackRoundTrip(decoded);
 }
 
 }  // namespace
@@ -99,6 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static xrayd::proto::DocumentDecoder decoder;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  std::vector<Document> unpacked(size % 4);
+  (void)xrayd::proto::UnpackDocuments(bytes, unpacked);
   const auto datagram = xrayd::proto::ParseDatagram(bytes);
   if (!datagram) {
     DecodeAndCheck(decoder, bytes);
