@@ -141,8 +141,7 @@ void StorageWriter::WriteWithRetry(std::vector<QueuedBatch>& batches) {
     } else {
       metrics_.storage_errors.fetch_add(1, std::memory_order_relaxed);
       metrics_.CountDropped(DropReason::kStorageError, batch.documents);
-      spdlog::error("storage: {} queued documents could not be unpacked; dropped",
-                    batch.documents);
+      spdlog::error("storage: {} queued documents could not be unpacked; dropped", batch.documents);
     }
     std::string().swap(batch.packed);
   }
