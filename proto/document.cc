@@ -34,19 +34,6 @@ std::size_t FactsMemory(const SummaryFacts& facts) noexcept {
 
 }  // namespace
 
-std::size_t ApproximateMemory(const Document& doc) noexcept {
-  std::size_t bytes = sizeof(Document) + HeapOf(doc.trace_id) + HeapOf(doc.id) +
-                      HeapOf(doc.parent_id) + HeapOf(doc.name) + HeapOf(doc.raw) +
-                      HeapOf(doc.stored_raw) + VectorHeap(doc.annotations);
-  for (const Annotation& annotation : doc.annotations) {
-    bytes += HeapOf(annotation.key) + HeapOf(annotation.value.string_value);
-  }
-  if (doc.summary_facts) {
-    bytes += FactsMemory(*doc.summary_facts);
-  }
-  return bytes;
-}
-
 std::size_t ApproximateMemory(const DocumentSummaryInput& input) noexcept {
   return sizeof(DocumentSummaryInput) + HeapOf(input.name) + FactsMemory(input.facts);
 }

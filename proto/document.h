@@ -177,9 +177,9 @@ struct SummaryInputRef : SummaryBasics {
   return doc.raw.empty() ? doc.released_raw_size : doc.raw.size();
 }
 
-// The heap memory `doc` holds, in bytes, approximately: the object, the heap buffers of its strings
-// and vectors, and an allocator header per allocation. What bounds the ingest queue (-m).
-[[nodiscard]] std::size_t ApproximateMemory(const Document& doc) noexcept;
+// The heap memory `input` holds, in bytes, approximately: the object, the heap buffers of its
+// strings and vectors, and an allocator header per allocation. What bounds the summary facts the
+// storage writer keeps (storage::TraceStore::kMaxKeptFactsMemory).
 [[nodiscard]] std::size_t ApproximateMemory(const DocumentSummaryInput& input) noexcept;
 
 }  // namespace xrayd::proto
