@@ -2,9 +2,10 @@
 // Documents look like SDK output: ~5 per trace (root segment, sometimes flushed in progress first,
 // a downstream service segment, independent subsegments), 300 B - 4 KB (avg ~1.5 KB), 2-3
 // annotations each, traces arriving close together and sometimes straddling batches.
+// With --single-segment every document is a complete root segment of a new trace instead.
 // Only PutDocuments is timed; generation is not.
 //
-// Usage: storage_bench [--docs N] [--batch N] [--dir PATH] [--keep]
+// Usage: storage_bench [--docs N] [--batch N] [--dir PATH] [--keep] [--single-segment]
 
 #include <time.h>
 #include <unistd.h>
@@ -35,11 +36,13 @@ struct Options {
   std::size_t batch = 2000;
   std::string dir;
   bool keep = false;
+  bool single_segment = false;
 };
 
 class Generator {
  public:
-  explicit Generator(std::uint64_t seed) : rng_(seed) {}
+  Generator(std::uint64_t seed, bool single_segment)
+      : rng_(seed), single_segment_(single_segment) {}
 
   // Appends the next `n` documents of the stream to `out`.
   void Next(std::size_t n, std::vector<Document>& out) {
@@ -185,6 +188,11 @@ class Generator {
     const std::string sub1 = Hex(16);
     const std::string downstream = Hex(16);
     const std::string sub2 = Hex(16);
+    if (single_segment_) {
+      pending_.push_back(
+          Make(trace_id, DocumentKind::kSegment, root, "", "frontend", t0, t0 + 0.025, false));
+      return;
+    }
     if (Uniform(0, 4) == 0) {  // Flushed in progress before close.
       pending_.push_back(Make(trace_id, DocumentKind::kSegment, root, "", "frontend", t0, 0, true));
     }
@@ -202,6 +210,7 @@ class Generator {
   }
 
   std::mt19937_64 rng_;
+  bool single_segment_;
   double now_ = 1.7e9;
   std::deque<Document> pending_;
 };
@@ -234,6 +243,8 @@ bool ParseArgs(int argc, char** argv, Options& options) {
       options.dir = v;
     } else if (arg == "--keep") {
       options.keep = true;
+    } else if (arg == "--single-segment") {
+      options.single_segment = true;
     } else {
       return false;
     }
@@ -246,7 +257,9 @@ bool ParseArgs(int argc, char** argv, Options& options) {
 int main(int argc, char** argv) {
   Options options;
   if (!ParseArgs(argc, argv, options)) {
-    std::fprintf(stderr, "usage: storage_bench [--docs N] [--batch N] [--dir PATH] [--keep]\n");
+    std::fprintf(stderr,
+                 "usage: storage_bench [--docs N] [--batch N] [--dir PATH] [--keep] "
+                 "[--single-segment]\n");
     return 2;
   }
   std::string dir = options.dir;
@@ -264,7 +277,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "open: %s\n", store.error().message.c_str());
     return 1;
   }
-  Generator generator(42);
+  Generator generator(42, options.single_segment);
   std::vector<Document> batch;
   xrayd::storage::PutStats total;
   std::chrono::nanoseconds elapsed{0};
