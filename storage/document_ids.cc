@@ -1,6 +1,8 @@
 #include "storage/document_ids.h"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include "proto/text.h"
@@ -9,17 +11,28 @@
 namespace xrayd::storage {
 namespace {
 
+// Each byte's hexadecimal digit value, or kNotHex. Ids are parsed twice per document (the frame's
+// elision and the writer's key): a table instead of HexDigitValue's branches.
+constexpr std::uint8_t kNotHex = 0x10;
+constexpr std::array<std::uint8_t, 256> kHexValues = [] {
+  std::array<std::uint8_t, 256> values{};
+  for (int c = 0; c < 256; ++c) {
+    const int value = proto::HexDigitValue(static_cast<char>(c));
+    values[static_cast<std::size_t>(c)] = value < 0 ? kNotHex : static_cast<std::uint8_t>(value);
+  }
+  return values;
+}();
+
 // Parses 2 * n hex digits of `text` into n bytes.
 bool ParseHexBytes(std::string_view text, unsigned char* out, std::size_t n) {
+  std::uint8_t seen = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const int hi = proto::HexDigitValue(text[2 * i]);
-    const int lo = proto::HexDigitValue(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+    const std::uint8_t hi = kHexValues[static_cast<unsigned char>(text[2 * i])];
+    const std::uint8_t lo = kHexValues[static_cast<unsigned char>(text[2 * i + 1])];
+    seen |= hi | lo;
+    out[i] = static_cast<unsigned char>(hi << 4 | (lo & 0x0f));
   }
-  return true;
+  return (seen & kNotHex) == 0;
 }
 
 void FormatHexBytes(const unsigned char* bytes, std::size_t n, char* out) {
