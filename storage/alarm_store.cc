@@ -143,10 +143,14 @@ AlarmStore::~AlarmStore() = default;
 
 Status AlarmStore::AddGroupTraces(const std::string& group, std::int64_t minute, std::int64_t n) {
   std::lock_guard lock(mu_);
-  ALARM_TRY_ASSIGN(Statement stmt,
-                   db_->Prepare("INSERT INTO group_minute_counts(group_name, minute, count) "
-                                "VALUES(?1, ?2, ?3) ON CONFLICT(group_name, minute) "
-                                "DO UPDATE SET count = count + excluded.count"));
+  if (!add_group_traces_.valid()) {
+    ALARM_TRY_ASSIGN(add_group_traces_,
+                     db_->Prepare("INSERT INTO group_minute_counts(group_name, minute, count) "
+                                  "VALUES(?1, ?2, ?3) ON CONFLICT(group_name, minute) "
+                                  "DO UPDATE SET count = count + excluded.count"));
+  }
+  Statement& stmt = add_group_traces_;
+  ResetOnExit reset(stmt);
   ALARM_TRY(stmt.BindText(1, group));
   ALARM_TRY(stmt.BindInt64(2, minute - (((minute % 60) + 60) % 60)));
   ALARM_TRY(stmt.BindInt64(3, n));

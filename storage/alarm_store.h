@@ -106,6 +106,8 @@ class AlarmStore {
   mutable std::mutex mu_;
   std::unique_ptr<Database> db_;  // GUARDED_BY(mu_)
   bool has_tables_;               // False only for read-only opens of a store without alarms.
+  // AddGroupTraces' statement, prepared on its first call (the writer calls it every batch).
+  Statement add_group_traces_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace xrayd::storage
