@@ -100,6 +100,11 @@ struct TraceDelta {
   std::vector<std::pair<std::size_t, const proto::Annotation*>> annotations;
 };
 
+// New traces rows are inserted kNewTracesPerStatement to a statement run, kNewTraceColumns
+// parameters each (TraceStore::Impl::BindNewTrace).
+inline constexpr std::size_t kNewTracesPerStatement = 16;
+inline constexpr int kNewTraceColumns = 21;
+
 // Summaries (schema.h, "Summaries"): written by the summary worker (PutSummaries), and by the
 // writer in the traces row it inserts for a new trace (NewTraceSummarizer).
 // The summary columns of traces, in the order BindSummaryColumns binds them.
@@ -146,7 +151,9 @@ struct TraceStore::Impl {
   Statement select_trace;
   Statement max_trace_id;
   Statement trace_deletions;
+  // A new trace's traces row: one row, and kNewTracesPerStatement rows (InsertNewTraces).
   Statement insert_trace;
+  Statement insert_traces;
   Statement update_trace;
   Statement update_kept_trace;  // update_trace, returning what FlushTraceDeltas needs to report.
   Statement update_summary;
@@ -156,6 +163,10 @@ struct TraceStore::Impl {
   AnnotationRows annotation_rows;
   AnnotationRows summary_value_rows;
   std::deque<TraceSummaryRow> batch_summaries;  // Named by summary_value_rows until written.
+  // This transaction's new traces: the delta and its summary (null: none; in batch_summaries),
+  // inserted together at its end, so that one statement run carries many rows.
+  using NewTrace = std::pair<const TraceDelta*, const TraceSummaryRow*>;
+  std::vector<NewTrace> new_traces;
   Statement get_documents;
   Statement get_trace;
   Statement list_traces;
@@ -236,6 +247,12 @@ struct TraceStore::Impl {
   void KeepFacts(std::span<const proto::Document> docs, const TraceDelta& delta,
                  std::span<const DocumentVersion> sorted, bool settled, bool summarized,
                  double received_at);
+  // Binds a new trace's traces row to ?first..?first + kNewTraceColumns - 1.
+  [[nodiscard]] static Status BindNewTrace(Statement& stmt, int first, const NewTrace& row,
+                                           double received_at);
+  // Inserts new_traces' rows and empties it. Fails if a row's trace id is stored already (the
+  // cache was wrong): the transaction is then rolled back and the cache dropped.
+  [[nodiscard]] Status InsertNewTraces(double received_at);
   // Binds kUpdateTrace's ?1..?12 for `delta`.
   [[nodiscard]] Status BindTraceUpdate(Statement& stmt, const TraceDelta& delta,
                                        double received_at);

@@ -44,15 +44,21 @@ WHERE seq = ?1)sql";
 constexpr std::string_view kSelectTrace =
     "SELECT seq, annotation_keys FROM traces WHERE trace_id = ?1";
 
-// ?14..?21: the summary columns (kSummaryColumns), NULL when the trace has no summary yet.
-// first_received 0: the same as updated_at, until an update moves updated_at (kUpdateTrace).
-std::string InsertTraceSql() {
-  return "INSERT INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, "
-         "in_progress_count, revision, bytes, root_id, root_name, annotation_keys, first_received, "
-         "summary_revision, " +
-         std::string(kSummaryColumns) +
-         ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, "
-         "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+// `rows` rows of kNewTraceColumns parameters each, in BindNewTrace's order. first_received 0: the
+// same as updated_at, until an update moves updated_at (kUpdateTrace).
+// OR IGNORE: a statement that cannot fail part way needs no statement journal, which doubled the
+// cost of the B-tree writes of a multi-row INSERT. InsertNewTraces fails when a row was ignored.
+std::string InsertTracesSql(std::size_t rows) {
+  std::string sql =
+      "INSERT OR IGNORE INTO traces(seq, trace_id, start_time, end_time, updated_at, documents, "
+      "in_progress_count, revision, bytes, root_id, root_name, annotation_keys, first_received, "
+      "summary_revision, " +
+      std::string(kSummaryColumns) + ") VALUES";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "" : ",";
+    sql += "(?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)";
+  }
+  return sql;
 }
 
 // ?10 NULL: no root in this batch; ?12 NULL: keys unchanged. Every expression reads the row as it
@@ -232,7 +238,8 @@ Status TraceStore::Impl::PrepareWriter() {
   XRAYD_TRY(PrepareInto(*db, kSelectDocument, select_document));
   XRAYD_TRY(PrepareInto(*db, kReplaceDocument, replace_document));
   XRAYD_TRY(PrepareInto(*db, kSelectTrace, select_trace));
-  XRAYD_TRY(PrepareInto(*db, InsertTraceSql(), insert_trace));
+  XRAYD_TRY(PrepareInto(*db, InsertTracesSql(1), insert_trace));
+  XRAYD_TRY(PrepareInto(*db, InsertTracesSql(kNewTracesPerStatement), insert_traces));
   XRAYD_TRY(PrepareInto(*db, kUpdateTrace, update_trace));
   XRAYD_TRY(PrepareInto(*db, UpdateKeptTraceSql(), update_kept_trace));
   XRAYD_TRY(PrepareInto(*db, kUpdateSummaryOfRevision, update_summary));
@@ -713,8 +720,48 @@ Status TraceStore::Impl::BindTraceUpdate(Statement& stmt, const TraceDelta& delt
   return delta.keys_changed ? stmt.BindBlob(12, delta.trace->keys) : stmt.BindNull(12);
 }
 
+Status TraceStore::Impl::BindNewTrace(Statement& stmt, int first, const NewTrace& row,
+                                      double received_at) {
+  const TraceDelta& delta = *row.first;
+  XRAYD_TRY(stmt.BindInt64(first, delta.trace->seq));
+  XRAYD_TRY(stmt.BindBlob(first + 1, AsBytes(*delta.key)));
+  XRAYD_TRY(BindTraceCounts(stmt, first + 2, delta, received_at));
+  XRAYD_TRY(BindTraceRoot(stmt, first + 9, delta));
+  XRAYD_TRY(stmt.BindBlob(first + 11, delta.trace->keys));
+  XRAYD_TRY(stmt.BindInt64(first + 12, row.second != nullptr ? delta.revision : 0));
+  return BindSummaryColumns(stmt, first + 13, row.second);
+}
+
+Status TraceStore::Impl::InsertNewTraces(double received_at) {
+  std::size_t next = 0;
+  auto run = [&](Statement& stmt, std::size_t count) -> Status {
+    ResetOnExit reset(stmt);
+    for (std::size_t i = 0; i < count; ++i) {
+      XRAYD_TRY(BindNewTrace(stmt, static_cast<int>(i) * kNewTraceColumns + 1, new_traces[next + i],
+                             received_at));
+    }
+    next += count;
+    XRAYD_TRY(stmt.Run());
+    if (db->Changes() != static_cast<std::int64_t>(count)) {
+      return MakeError(ErrorCode::kInternal,
+                       "a new trace's row was not inserted (trace id stored)");
+    }
+    return {};
+  };
+  Status status;
+  while (status && new_traces.size() - next >= kNewTracesPerStatement) {
+    status = run(insert_traces, kNewTracesPerStatement);
+  }
+  while (status && next < new_traces.size()) {
+    status = run(insert_trace, 1);
+  }
+  new_traces.clear();
+  return status;
+}
+
 Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs, double received_at,
                                           PutStats& stats) {
+  new_traces.clear();  // Left over only by a failed transaction.
   for (std::size_t i = 0; i < delta_count; ++i) {
     const TraceDelta& delta = deltas[i];
     if (delta.revision == 0) {
@@ -732,27 +779,19 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     const bool settled = summarizable && Settled(summary_inputs);
     if (delta.is_new) {
       // All of a new trace's documents are in this batch: its summary is known now, so it is not
-      // stale.
-      Statement& stmt = insert_trace;
-      ResetOnExit reset(stmt);
-      XRAYD_TRY(stmt.BindInt64(1, trace.seq));
-      XRAYD_TRY(stmt.BindBlob(2, AsBytes(*delta.key)));
-      XRAYD_TRY(BindTraceCounts(stmt, 3, delta, received_at));
-      XRAYD_TRY(BindTraceRoot(stmt, 10, delta));
-      XRAYD_TRY(stmt.BindBlob(12, trace.keys));
-      XRAYD_TRY(stmt.BindInt64(13, summary ? delta.revision : 0));
-      XRAYD_TRY(BindSummaryColumns(stmt, 14, summary ? &*summary : nullptr));
-      XRAYD_TRY(stmt.Run());
+      // stale. The row is inserted with the batch's other new traces, below.
+      const TraceSummaryRow* kept = nullptr;
       if (summary) {
         // Kept until the rows that name its values are written, below.
-        const TraceSummaryRow& kept = batch_summaries.emplace_back(std::move(*summary));
-        XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, kept));
+        kept = &batch_summaries.emplace_back(std::move(*summary));
+        XRAYD_TRY(WriteSummaryValues(summary_value_rows, trace.seq, *kept));
         for (const auto& [id, index] : delta.versions) {
           stats.summarized_documents.push_back(index);
         }
         stats.summarized.push_back(stats.summarized_documents.size());
       }
-      KeepFacts(docs, delta, sorted, settled, summary.has_value(), received_at);
+      new_traces.emplace_back(&delta, kept);
+      KeepFacts(docs, delta, sorted, settled, kept != nullptr, received_at);
       continue;
     }
     const bool summarized_before = trace.facts && trace.facts->summarized;
@@ -791,6 +830,7 @@ Status TraceStore::Impl::FlushTraceDeltas(std::span<const proto::Document> docs,
     }
     KeepFacts(docs, delta, sorted, settled, wrote_summary, received_at);
   }
+  XRAYD_TRY(InsertNewTraces(received_at));
   XRAYD_TRY_ASSIGN(const std::int64_t indexed, annotation_rows.Flush(*db));
   stats.annotations_indexed += static_cast<std::uint64_t>(indexed);
   XRAYD_TRY(summary_value_rows.Flush(*db));
