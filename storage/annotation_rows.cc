@@ -136,24 +136,17 @@ Result<std::int64_t> AnnotationRows::Flush(Database& db) {
   std::sort(rows_.begin(), rows_.end(),
             [](const Row& a, const Row& b) { return IndexOrderLess(a, b); });
   std::int64_t inserted = 0;
-  std::size_t next = 0;
-  auto run = [&](Statement& stmt, std::size_t count) -> Status {
-    ResetOnExit reset(stmt);
-    for (std::size_t i = 0; i < count; ++i) {
-      XRAYD_TRY(BindRow(stmt, static_cast<int>(5 * i + 1), rows_[next + i]));
-    }
-    XRAYD_TRY(stmt.Run());
-    inserted += db.Changes();
-    next += count;
-    return {};
-  };
-  Status status;
-  while (status && rows_.size() - next >= kRowsPerStatement) {
-    status = run(insert_many_, kRowsPerStatement);
-  }
-  while (status && next < rows_.size()) {
-    status = run(insert_one_, 1);
-  }
+  const Status status =
+      RunInGroups(rows_.size(), kRowsPerStatement, insert_many_, insert_one_,
+                  [&](Statement& stmt, std::size_t first, std::size_t count) -> Status {
+                    ResetOnExit reset(stmt);
+                    for (std::size_t i = 0; i < count; ++i) {
+                      XRAYD_TRY(BindRow(stmt, static_cast<int>(5 * i + 1), rows_[first + i]));
+                    }
+                    XRAYD_TRY(stmt.Run());
+                    inserted += db.Changes();
+                    return {};
+                  });
   rows_.clear();
   XRAYD_TRY(status);
   return inserted;

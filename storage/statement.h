@@ -4,6 +4,7 @@
 // completion or Reset (SQLITE_STATIC), which is how the store uses them (bind, step, reset).
 // Parameter and column indexes: parameters are 1-based, columns 0-based (as in SQLite).
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -66,5 +67,21 @@ class ResetOnExit {
  private:
   Statement& stmt_;
 };
+
+// Runs rows [0, total) through `run(stmt, first, count)`, which binds and runs `stmt` for rows
+// first..first + count - 1: `many` (prepared for `per_many` rows) for each whole group of per_many
+// rows, then `one` (prepared for one row) for each row left. Stops at the first error.
+template <typename RunRows>
+[[nodiscard]] Status RunInGroups(std::size_t total, std::size_t per_many, Statement& many,
+                                 Statement& one, RunRows&& run) {
+  std::size_t next = 0;
+  for (; total - next >= per_many; next += per_many) {
+    XRAYD_TRY(run(many, next, per_many));
+  }
+  for (; next < total; ++next) {
+    XRAYD_TRY(run(one, next, 1));
+  }
+  return {};
+}
 
 }  // namespace xrayd::storage

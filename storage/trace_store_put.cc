@@ -733,28 +733,21 @@ Status TraceStore::Impl::BindNewTrace(Statement& stmt, int first, const NewTrace
 }
 
 Status TraceStore::Impl::InsertNewTraces(double received_at) {
-  std::size_t next = 0;
-  auto run = [&](Statement& stmt, std::size_t count) -> Status {
-    ResetOnExit reset(stmt);
-    for (std::size_t i = 0; i < count; ++i) {
-      XRAYD_TRY(BindNewTrace(stmt, static_cast<int>(i) * kNewTraceColumns + 1, new_traces[next + i],
-                             received_at));
-    }
-    next += count;
-    XRAYD_TRY(stmt.Run());
-    if (db->Changes() != static_cast<std::int64_t>(count)) {
-      return MakeError(ErrorCode::kInternal,
-                       "a new trace's row was not inserted (trace id stored)");
-    }
-    return {};
-  };
-  Status status;
-  while (status && new_traces.size() - next >= kNewTracesPerStatement) {
-    status = run(insert_traces, kNewTracesPerStatement);
-  }
-  while (status && next < new_traces.size()) {
-    status = run(insert_trace, 1);
-  }
+  const Status status =
+      RunInGroups(new_traces.size(), kNewTracesPerStatement, insert_traces, insert_trace,
+                  [&](Statement& stmt, std::size_t first, std::size_t count) -> Status {
+                    ResetOnExit reset(stmt);
+                    for (std::size_t i = 0; i < count; ++i) {
+                      XRAYD_TRY(BindNewTrace(stmt, static_cast<int>(i) * kNewTraceColumns + 1,
+                                             new_traces[first + i], received_at));
+                    }
+                    XRAYD_TRY(stmt.Run());
+                    if (db->Changes() != static_cast<std::int64_t>(count)) {
+                      return MakeError(ErrorCode::kInternal,
+                                       "a new trace's row was not inserted (trace id stored)");
+                    }
+                    return {};
+                  });
   new_traces.clear();
   return status;
 }
