@@ -196,8 +196,12 @@ void AddToTraceDelta(TraceDelta& delta, const proto::Document& doc, std::size_t 
   delta.in_progress += (doc.in_progress ? 1 : 0) - write.prev_in_progress;
   delta.bytes += static_cast<std::int64_t>(proto::JsonSize(doc)) - write.prev_bytes;
   if (delta.is_new || delta.trace->facts) {  // Summarized by FlushTraceDeltas.
-    const auto version = std::find_if(delta.versions.begin(), delta.versions.end(),
-                                      [&](const auto& v) { return v.first == key.id; });
+    // An inserted key had no version before, in this batch either: only a replacing version is
+    // looked for, so a trace of many documents in one batch is not scanned for each of them.
+    const auto version = write.outcome == DocumentWrite::Outcome::kInserted
+                             ? delta.versions.end()
+                             : std::find_if(delta.versions.begin(), delta.versions.end(),
+                                            [&](const auto& v) { return v.first == key.id; });
     if (version == delta.versions.end()) {
       delta.versions.emplace_back(key.id, static_cast<std::uint32_t>(index));
     } else {
