@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -147,6 +148,19 @@ class DocumentGenerator {
 
   // Returns the next datagram (header line + one document). Without interleaving, traces are
   // generated whole and their documents handed out in order.
+  // A complete single-segment trace (1 ms response) annotated loadgen_marker = `marker`; its
+  // trace id in `trace_id`.
+  std::string Marker(const std::string& marker, std::string* trace_id) {
+    const double now = Now();
+    char epoch[16];
+    std::snprintf(epoch, sizeof(epoch), "%08" PRIx64, static_cast<uint64_t>(now));
+    *trace_id = "1-" + std::string(epoch) + '-' + Hex(24);
+    return std::string(kHeader) + "{\"trace_id\":\"" + *trace_id + "\",\"id\":\"" + Hex(16) +
+           "\",\"name\":\"loadgen-marker\",\"start_time\":" + Num(now - 0.001) +
+           ",\"end_time\":" + Num(now) + ",\"annotations\":{\"loadgen_marker\":\"" + marker +
+           "\"}}";
+  }
+
   std::string Next() {
     std::deque<std::string>& trace = in_flight_[next_slot_];
     next_slot_ = (next_slot_ + 1) % in_flight_.size();
@@ -374,9 +388,11 @@ class DocumentGenerator {
 using Metrics =
     std::map<std::string, double>;  // "name" or "name{labels}" -> value, plus "name:sum"
 
-// GET over HTTP/1.1 with Connection: close; returns the body or nullopt.
-std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len,
-                                   const std::string& host, const std::string& path) {
+// One HTTP/1.1 request with Connection: close (a GET when `body` is null, else a JSON POST);
+// returns the response body of a 200, else nullopt.
+std::optional<std::string> HttpRequest(const sockaddr_storage& addr, socklen_t len,
+                                       const std::string& host, const std::string& path,
+                                       const std::string* body = nullptr) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return std::nullopt;
@@ -386,8 +402,14 @@ std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len,
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   std::string response;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), len) == 0) {
-    std::string req =
-        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+    std::string req = (body == nullptr ? "GET " : "POST ") + path + " HTTP/1.1\r\nHost: " + host +
+                      "\r\nConnection: close\r\n";
+    if (body != nullptr) {
+      req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body->size()) +
+             "\r\n\r\n" + *body;
+    } else {
+      req += "\r\n";
+    }
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       char buf[16384];
       ssize_t n;
@@ -397,11 +419,11 @@ std::optional<std::string> HttpGet(const sockaddr_storage& addr, socklen_t len,
     }
   }
   close(fd);
-  auto body = response.find("\r\n\r\n");
-  if (response.compare(0, 12, "HTTP/1.1 200") != 0 || body == std::string::npos) {
+  auto start = response.find("\r\n\r\n");
+  if (response.compare(0, 12, "HTTP/1.1 200") != 0 || start == std::string::npos) {
     return std::nullopt;
   }
-  return response.substr(body + 4);
+  return response.substr(start + 4);
 }
 
 Metrics ParseMetrics(const std::string& text) {
@@ -431,8 +453,21 @@ struct MetricsEndpoint {
   std::string path;
 
   std::optional<Metrics> Fetch() const {
-    auto body = HttpGet(addr, len, host, path);
+    auto body = HttpRequest(addr, len, host, path);
     return body ? std::optional<Metrics>(ParseMetrics(*body)) : std::nullopt;
+  }
+
+  // Whether GetTraceSummaries (POST /TraceSummaries on the same address) returns trace `trace_id`
+  // with a ResponseTime for `annotation.loadgen_marker = "<marker>"` over the last ten minutes.
+  // `marker`: letters, digits and dashes.
+  bool SummaryFound(const std::string& marker, const std::string& trace_id) const {
+    const double now = static_cast<double>(std::time(nullptr));
+    const std::string request =
+        "{\"StartTime\":" + std::to_string(now - 600) + ",\"EndTime\":" + std::to_string(now + 60) +
+        ",\"FilterExpression\":\"annotation.loadgen_marker = \\\"" + marker + "\\\"\"}";
+    auto body = HttpRequest(addr, len, host, "/TraceSummaries", &request);
+    return body && body->find("\"Id\":\"" + trace_id + '"') != std::string::npos &&
+           body->find("\"ResponseTime\":") != std::string::npos;
   }
 };
 
@@ -627,8 +662,30 @@ int main(int argc, char** argv) {
               opt.duration);
   std::fflush(stdout);
   SendStats sent = SendPaced(fd, gen, opt.rate, opt.duration);
+  // The last datagram: a trace the load does not make, found by GetTraceSummaries once the daemon
+  // has stored and summarized it.
+  std::string marker_trace_id;
+  const std::string marker = std::to_string(opt.seed) + '-' + std::to_string(getpid()) + '-' +
+                             std::to_string(time(nullptr));
+  if (metrics) {
+    const std::string datagram = gen.Marker(marker, &marker_trace_id);
+    if (send(fd, datagram.data(), datagram.size(), 0) == static_cast<ssize_t>(datagram.size())) {
+      ++sent.datagrams;
+      sent.bytes += datagram.size();
+    } else {
+      ++sent.send_errors;
+      marker_trace_id.clear();
+    }
+  }
   const auto send_end = Clock::now();
   close(fd);
+  double findable_seconds = -1;
+  auto probe_marker = [&](Clock::time_point now) {
+    if (findable_seconds < 0 && !marker_trace_id.empty() &&
+        metrics->SummaryFound(marker, marker_trace_id)) {
+      findable_seconds = std::chrono::duration<double>(now - send_end).count();
+    }
+  };
 
   // Wait until everything sent is stored, or storage has stopped growing for 1 s, or the bound.
   Metrics after = before;
@@ -646,6 +703,7 @@ int main(int argc, char** argv) {
         break;
       }
       after = *m;
+      probe_marker(now);
       double stored = Delta(after, before, "xrayd_segments_stored_total");
       if (stored != last_stored) {
         last_stored = stored;
@@ -659,6 +717,10 @@ int main(int argc, char** argv) {
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    while (findable_seconds < 0 && !marker_trace_id.empty() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      probe_marker(Clock::now());
     }
   }
   const double cpu_stored = opt.pid > 0 ? ProcessCpuSeconds(opt.pid) : -1;
@@ -713,6 +775,16 @@ int main(int argc, char** argv) {
       std::printf("drain      NOT all stored (stopped growing or %.0f s bound)\n",
                   opt.wait_timeout);
     }
+    if (findable_seconds >= 0) {
+      std::printf(
+          "findable   the last trace sent was returned by GetTraceSummaries with its "
+          "ResponseTime %.3f s after it was sent\n",
+          findable_seconds);
+    } else {
+      std::printf(
+          "findable   the last trace sent was NOT returned by GetTraceSummaries within %.0f s\n",
+          opt.wait_timeout);
+    }
   }
   if (opt.pid > 0) {
     std::printf(
@@ -733,10 +805,11 @@ int main(int argc, char** argv) {
               "\"rejected\":%.0f,\"dropped\":%.0f,\"lost\":%.0f,\"drain_seconds\":%.3f,"
               "\"kernel_rcvbuf_errors\":%ld,\"daemon_cpu_seconds\":%.3f,"
               "\"cpu_us_per_segment\":%.2f,\"cpu_seconds_until_stored\":%.3f,"
-              "\"idle_seconds\":%.3f,\"peak_rss_kib\":%ld}\n",
+              "\"idle_seconds\":%.3f,\"peak_rss_kib\":%ld,\"findable_seconds\":%.3f}\n",
               sent.datagrams, sent.datagrams, sent.bytes, sent.send_errors, sent.seconds, opt.rate,
               achieved, received, accepted, stored, rejected, dropped, lost, drain_seconds,
-              rcvbuf_errors, cpu, cpu_us_per_segment, cpu_to_store, idle_seconds, peak_rss_kib);
+              rcvbuf_errors, cpu, cpu_us_per_segment, cpu_to_store, idle_seconds, peak_rss_kib,
+              findable_seconds);
   if (opt.expect_zero_loss && (!metrics || lost > 0 || !metrics_ok)) {
     std::fprintf(stderr, "loadgen: --expect-zero-loss: %.0f documents lost\n", lost);
     return 1;
