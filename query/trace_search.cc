@@ -176,6 +176,7 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
   query.after_seq = cursor.seq;
   const std::size_t page_size = std::max<std::size_t>(request.page_size, 1);
   query.limit = std::clamp<std::size_t>(page_size * 2, 64, 1024);
+  query.scan_limit = std::max<std::size_t>(request.scan_window, 1);
 
   // One snapshot for the whole page: consistent, and file locks taken once.
   const bool snapshot = static_cast<bool>(store.BeginSnapshot());
@@ -202,8 +203,21 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     return request.time_budget.count() > 0 && page.examined >= request.budget_after_examined &&
            std::chrono::steady_clock::now() - began >= request.time_budget;
   };
+  // True when this call should end after a window of the range (time, or a client gone), though
+  // no candidate asked: a filter that rejects most traces in SQL still yields between pages.
+  const auto window_work_done = [&] {
+    if (request.cancelled && request.cancelled()) {
+      page.cancelled = true;
+      return true;
+    }
+    return request.time_budget.count() > 0 &&
+           std::chrono::steady_clock::now() - began >= request.time_budget;
+  };
   for (;;) {
-    XRAYD_TRY_ASSIGN(auto candidates, store.FindCandidates(query));
+    XRAYD_TRY_ASSIGN(storage::CandidatePage found, store.FindCandidates(query));
+    page.scanned += found.scanned;
+    std::vector<storage::Candidate>& candidates = found.candidates;
+    const bool range_left = found.scan_end.has_value() || candidates.size() >= query.limit;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       storage::Candidate& c = candidates[i];
       ++page.examined;
@@ -222,8 +236,7 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
         matched =
             MatchesFilter(filter, *model, ContextFor(*model, c.first_received, request.groups, 0));
       }
-      const bool last_of_batch = i + 1 == candidates.size();
-      const bool exhausted = last_of_batch && candidates.size() < query.limit;
+      const bool exhausted = i + 1 == candidates.size() && !range_left;
       if (matched) {
         page.matches.push_back(
             SearchMatch{.info = c.info,
@@ -241,10 +254,15 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
         return page;
       }
     }
-    if (candidates.size() < query.limit) {
+    if (!range_left) {
       return page;
     }
-    const storage::Candidate& last = candidates.back();
+    const storage::Candidate& last =
+        candidates.size() >= query.limit ? candidates.back() : *found.scan_end;
+    if (window_work_done()) {
+      page.next_token = EncodeCursor(last, request.time_range_type, request.token_scope);
+      return page;
+    }
     query.after_trace_id = last.info.trace_id;
     query.after_time = last.info.start_time;
     query.after_seq = last.seq;

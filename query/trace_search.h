@@ -26,6 +26,8 @@ namespace xrayd::query {
 // `start` are not considered).
 enum class TimeRangeType { kTraceId, kEvent, kService };
 
+inline constexpr std::size_t kDefaultScanWindow = 2048;
+
 struct SearchRequest {
   const FilterExpr* filter = nullptr;  // Null or empty: every trace.
   TimeRangeType time_range_type = TimeRangeType::kEvent;
@@ -43,15 +45,22 @@ struct SearchRequest {
   // [local] Candidates evaluated per call: a filter that matches little over a large range
   // returns a short (even empty) page with a NextToken instead of holding the caller.
   std::size_t max_examined = 200000;
-  // [local] Time budget per call, zero for none: once `budget_after_examined` candidates were
-  // looked at and `time_budget` has passed since the call began, the page ends early with a
-  // NextToken, so a long scan yields the CPU between pages instead of holding it. Small searches
-  // (fewer candidates than that) always run to the end.
+  // [local] Time budget per call, zero for none: once `time_budget` has passed since the call
+  // began, the page ends early with a NextToken at the next check (after `budget_after_examined`
+  // candidates, each candidate; and at the end of each scan window), so a long scan yields the CPU
+  // between pages instead of holding it. Small searches (fewer candidates than that, and fewer
+  // traces than one scan window) always run to the end.
   std::chrono::steady_clock::duration time_budget{};
   std::size_t budget_after_examined = 1000;
-  // Asked every kCancelCheckInterval candidates, when set: true ends the search at once (the page
-  // is marked cancelled), e.g. when the client that asked has gone away.
+  // Asked every kCancelCheckInterval candidates, and after every scan window, when set: true ends
+  // the search at once (the page is marked cancelled), e.g. when the client that asked has gone
+  // away.
   std::function<bool()> cancelled;
+  // [local] Traces of the range read per store query, candidates or not. After each window that
+  // did not end the page, the time budget and `cancelled` are checked again: a filter whose SQL
+  // rejects nearly every trace of a large range still ends its page within about the budget (with
+  // a NextToken), instead of scanning the whole range in one statement.
+  std::size_t scan_window = kDefaultScanWindow;
 };
 
 inline constexpr std::size_t kCancelCheckInterval = 64;
@@ -65,7 +74,8 @@ struct SearchMatch {
 struct SearchPage {
   std::vector<SearchMatch> matches;  // Newest first.
   std::string next_token;            // Empty when there is nothing further.
-  std::uint64_t examined = 0;        // Candidates looked at (TracesProcessedCount).
+  std::uint64_t examined = 0;        // Candidates looked at.
+  std::uint64_t scanned = 0;         // Traces of the range read (TracesProcessedCount).
   std::uint64_t evaluated = 0;       // Of which evaluated in C++ (had to build a TraceModel).
   bool cancelled = false;            // SearchRequest::cancelled ended it.
 };

@@ -136,11 +136,14 @@ struct CandidateQuery {
   // Empty = true. REQUIRES: built by code, never from user text (user text goes in params).
   std::string predicate;
   std::vector<SqlValue> params;
-  // Resume strictly after this candidate (the last one of the previous page), if any.
+  // Resume strictly after this trace (the last one the previous call returned or scanned), if any.
   std::optional<std::string> after_trace_id;
   std::optional<double> after_time;  // Its start_time (TimeKey::kStartTime).
   std::int64_t after_seq = 0;
-  std::size_t limit = 256;
+  std::size_t limit = 256;  // Candidates returned at most.
+  // Traces of the range read at most, passing `predicate` or not; 0 for no bound. Bounds the work
+  // of one call when the predicate rejects most of the range.
+  std::size_t scan_limit = 0;
 };
 
 struct Candidate {
@@ -149,6 +152,15 @@ struct Candidate {
   double first_received = 0;
   bool summary_fresh =
       false;  // The summary matches the stored documents, so `predicate` was exact.
+};
+
+// What one FindCandidates call found, in the query's order.
+struct CandidatePage {
+  std::vector<Candidate> candidates;
+  std::size_t scanned = 0;  // Traces of the range read, candidates included.
+  // Set when the call stopped after scan_limit traces: the last trace it read (a candidate or
+  // not), to resume after. Unset with fewer than `limit` candidates: the range is exhausted.
+  std::optional<Candidate> scan_end;
 };
 
 enum class OpenMode {
@@ -240,7 +252,7 @@ class TraceStore {
 
   // Candidates of a search (see CandidateQuery). kInvalidArgument if the predicate does not
   // compile (a bug in the caller), kIOError on SQLite errors.
-  [[nodiscard]] Result<std::vector<Candidate>> FindCandidates(const CandidateQuery& query);
+  [[nodiscard]] Result<CandidatePage> FindCandidates(const CandidateQuery& query);
 
   // The traces row of one trace. Fails with kNotFound if the trace is unknown.
   [[nodiscard]] Result<TraceInfo> GetTraceInfo(std::string_view trace_id);

@@ -1,4 +1,4 @@
-// TraceStore::FindCandidates: one page of search candidates (see CandidateQuery and schema.h).
+// TraceStore::FindCandidates: one call's search candidates (see CandidateQuery and schema.h).
 
 #include <algorithm>
 #include <cmath>
@@ -41,7 +41,7 @@ Status Bind(Statement& stmt, int index, const SqlValue& value) {
       value);
 }
 
-// The range part of a candidate query's WHERE clause and its parameters, which precede the
+// The range part of a candidate query's WHERE clause and its parameters, which follow the
 // predicate's.
 struct CandidateRange {
   std::string sql;
@@ -87,15 +87,20 @@ CandidateRange StartTimeRange(const CandidateQuery& query) {
   return range;
 }
 
+// Every trace of the range in order, with column 13 telling whether it is a candidate: the caller
+// steps over the rows it rejects, so that the rows read, not the rows passing, bound a call's
+// work. CASE evaluates the predicate only when the summary is fresh, and its terms lazily, as
+// WHERE did.
 std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id) {
   std::string sql = "SELECT " + std::string(kTraceColumns) + ", t.seq, " +
-                    std::string(kFirstReceivedSql) +
-                    ", t.summary_revision = t.revision"
-                    " FROM traces t WHERE " +
-                    range.sql;
-  if (!query.predicate.empty()) {
-    sql += " AND (t.summary_revision < t.revision OR (" + query.predicate + "))";
+                    std::string(kFirstReceivedSql) + ", t.summary_revision = t.revision, ";
+  if (query.predicate.empty()) {
+    sql += "1";
+  } else {
+    sql += "CASE WHEN t.summary_revision < t.revision THEN 1 WHEN (" + query.predicate +
+           ") THEN 1 ELSE 0 END";
   }
+  sql += " FROM traces t WHERE " + range.sql;
   sql += by_id ? " ORDER BY t.trace_id DESC" : " ORDER BY t.start_time DESC, t.seq DESC";
   sql += " LIMIT ?";
   return sql;
@@ -104,6 +109,9 @@ std::string CandidateSql(const CandidateQuery& query, const CandidateRange& rang
 Status BindCandidateParams(Statement& stmt, const CandidateQuery& query,
                            const CandidateRange& range, bool by_id) {
   int index = 1;
+  for (const SqlValue& value : query.params) {  // The predicate's, in the select list.
+    XRAYD_TRY(Bind(stmt, index++, value));
+  }
   for (const SqlValue& value : range.params) {
     // Blobs must bind as blobs: TEXT never equals a BLOB in SQLite comparisons.
     if (by_id && std::holds_alternative<std::string>(value)) {
@@ -112,27 +120,40 @@ Status BindCandidateParams(Statement& stmt, const CandidateQuery& query,
       XRAYD_TRY(Bind(stmt, index++, value));
     }
   }
-  for (const SqlValue& value : query.params) {
-    XRAYD_TRY(Bind(stmt, index++, value));
-  }
-  return stmt.BindInt64(index, static_cast<std::int64_t>(query.limit));
+  // -1: no LIMIT (the caller stops at `limit` candidates).
+  return stmt.BindInt64(index,
+                        query.scan_limit == 0 ? -1 : static_cast<std::int64_t>(query.scan_limit));
 }
 
-Result<std::vector<Candidate>> ReadCandidates(Statement& stmt) {
-  std::vector<Candidate> out;
+Candidate ReadCandidate(const Statement& stmt) {
+  Candidate c;
+  c.info = ReadTraceInfo(stmt);
+  c.seq = stmt.ColumnInt64(10);
+  c.first_received = stmt.ColumnDouble(11);
+  c.summary_fresh = stmt.ColumnInt64(12) != 0;
+  return c;
+}
+
+Result<CandidatePage> ReadCandidates(Statement& stmt, const CandidateQuery& query) {
+  CandidatePage page;
   for (;;) {
     XRAYD_TRY_ASSIGN(const bool row, stmt.Step());
     if (!row) {
-      break;
+      return page;
     }
-    Candidate c;
-    c.info = ReadTraceInfo(stmt);
-    c.seq = stmt.ColumnInt64(10);
-    c.first_received = stmt.ColumnDouble(11);
-    c.summary_fresh = stmt.ColumnInt64(12) != 0;
-    out.push_back(std::move(c));
+    ++page.scanned;
+    const bool candidate = stmt.ColumnInt64(13) != 0;
+    if (candidate) {
+      page.candidates.push_back(ReadCandidate(stmt));
+    }
+    if (page.scanned == query.scan_limit) {
+      page.scan_end = candidate ? page.candidates.back() : ReadCandidate(stmt);
+      return page;
+    }
+    if (page.candidates.size() >= query.limit) {
+      return page;
+    }
   }
-  return out;
 }
 
 }  // namespace
@@ -147,7 +168,7 @@ void TraceStore::EndSnapshot() {
   }
 }
 
-Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& query) {
+Result<CandidatePage> TraceStore::FindCandidates(const CandidateQuery& query) {
   const bool by_id = query.time_key == CandidateQuery::TimeKey::kTraceId;
   XRAYD_TRY_ASSIGN(const CandidateRange range,
                    by_id ? TraceIdRange(query) : Result<CandidateRange>(StartTimeRange(query)));
@@ -159,7 +180,7 @@ Result<std::vector<Candidate>> TraceStore::FindCandidates(const CandidateQuery& 
     return tl::unexpected<Error>(std::move(error));
   }
   XRAYD_TRY(BindCandidateParams(*stmt, query, range, by_id));
-  return ReadCandidates(*stmt);
+  return ReadCandidates(*stmt, query);
 }
 
 }  // namespace xrayd::storage

@@ -178,7 +178,7 @@ HttpResponse GetTraceSummaries(const ApiServices& services, const HttpRequest& r
     summaries.push_back(std::move(summary));
   }
   nlohmann::json response{{"TraceSummaries", std::move(summaries)},
-                          {"TracesProcessedCount", page->examined}};
+                          {"TracesProcessedCount", page->scanned}};
   response["ApproximateTime"] = page->matches.empty() || page->next_token.empty()
                                     ? search.start
                                     : page->matches.back().info.start_time;

@@ -132,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!candidates)
     Die("SQL rejected", input, candidates.error().message + "\n" + sql.predicate);
   std::set<std::string> found;
-  for (const auto& c : *candidates) {
+  for (const auto& c : candidates->candidates) {
     if (!c.summary_fresh)
       Die("summary not fresh", input, c.info.trace_id);
     found.insert(c.info.trace_id);

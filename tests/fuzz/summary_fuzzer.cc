@@ -91,7 +91,8 @@ void CheckKeptFactsSummary(const std::vector<xrayd::proto::Document>& docs) {
                   Nullable(model.http_useragent),
                   Nullable(model.http_clientip)};
   auto candidates = (*store)->FindCandidates(exact);
-  if (!candidates || candidates->size() != 1 || !candidates->front().summary_fresh) {
+  if (!candidates || candidates->candidates.size() != 1 ||
+      !candidates->candidates.front().summary_fresh) {
     std::fprintf(stderr, "kept-facts summary differs from the model's: %s\n",
                  xrayd::testing::DescribeRow(model).c_str());
     std::abort();

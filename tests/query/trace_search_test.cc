@@ -79,6 +79,7 @@ class TraceSearchTest : public ::testing::Test {
     request.page_size = page_size;
     request.groups = groups;
     request.token_scope = expression;
+    request.scan_window = scan_window_;
     std::vector<std::string> ids;
     std::vector<double> keys;
     for (int guard = 0; guard < 1000; ++guard) {
@@ -138,6 +139,9 @@ class TraceSearchTest : public ::testing::Test {
       const std::vector<std::string> expected = BruteForce(example.expression, groups);
       EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
       EXPECT_EQ(SearchAll(example.expression, 2, groups), expected);
+      scan_window_ = 3;  // Fewer traces per store query than the fixtures hold.
+      EXPECT_EQ(SearchAll(example.expression, 100, groups), expected);
+      scan_window_ = kDefaultScanWindow;
       if (example.expression.find("group.") == std::string::npos) {
         // The fixture table's exact sets (written for the evaluator) hold through search too.
         EXPECT_EQ(expected, example.matches);
@@ -159,6 +163,7 @@ class TraceSearchTest : public ::testing::Test {
   }
 
   std::unique_ptr<storage::TraceStore> store_;
+  std::size_t scan_window_ = kDefaultScanWindow;  // SearchAll's SearchRequest::scan_window.
 };
 
 // A lookup with one group whose filter is `filter`, created before every fixture arrived.
@@ -332,6 +337,91 @@ TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
   for (const SearchMatch& m : whole->matches)
     expected.push_back(m.info.trace_id);
   EXPECT_EQ(ids, expected);
+}
+
+// Store queries that each read a window of the range give the answer of one query over all of it,
+// by start time and by trace id, on pages of any size, whatever the window's size.
+TEST_F(TraceSearchTest, ScanWindowsDoNotChangeTheAnswer) {
+  PutNumberedTraces(100, [](int i) { return i % 7 == 0 ? 2.0 : 0.5; });
+  for (const bool summarized : {false, true}) {  // Evaluated in C++, then filtered by SQL.
+    if (summarized) {
+      SummarizeAll();
+    }
+    for (const TimeRangeType type : {TimeRangeType::kEvent, TimeRangeType::kTraceId}) {
+      scan_window_ = kDefaultScanWindow;
+      const std::vector<std::string> whole = SearchAll("responsetime > 1", 1000, {}, type);
+      ASSERT_EQ(whole.size(), 15u);
+      for (const std::size_t window : {1, 6, 7, 50, 99, 100}) {
+        SCOPED_TRACE("window " + std::to_string(window) + (summarized ? ", summarized" : ""));
+        scan_window_ = window;
+        EXPECT_EQ(SearchAll("responsetime > 1", 1000, {}, type), whole);
+        EXPECT_EQ(SearchAll("responsetime > 1", 2, {}, type), whole);
+      }
+    }
+  }
+}
+
+// A filter whose SQL rejects nearly every trace still ends its page at the time budget, after a
+// window of the range, with a NextToken; following the tokens gives exactly the unbudgeted answer.
+// TracesProcessedCount's figure (scanned) counts the traces that did not match.
+TEST_F(TraceSearchTest, TheTimeBudgetEndsAPageAfterAScanWindowWithoutCandidates) {
+  PutNumberedTraces(310, [](int i) { return i % 100 == 0 ? 2.0 : 0.5; });
+  SummarizeAll();  // Fresh summaries: the SQL rejects the traces that do not match.
+  auto filter = ParseFilter("responsetime > 1");
+  ASSERT_TRUE(filter);
+  SearchRequest request;
+  request.filter = &*filter;
+  request.end = kAllTime;
+  request.page_size = 1000;
+  request.token_scope = "windows";
+  request.scan_window = 50;
+  auto whole = SearchTraces(*store_, request);
+  ASSERT_TRUE(whole);
+  ASSERT_TRUE(whole->next_token.empty());
+  ASSERT_EQ(whole->matches.size(), 4u);
+  EXPECT_EQ(whole->examined, 4u);
+  EXPECT_EQ(whole->scanned, 310u);
+
+  request.time_budget = std::chrono::nanoseconds(1);
+  std::vector<std::string> ids;
+  int pages = 0;
+  for (; pages < 100; ++pages) {
+    auto page = SearchTraces(*store_, request);
+    ASSERT_TRUE(page) << page.error().message;
+    for (const SearchMatch& m : page->matches)
+      ids.push_back(m.info.trace_id);
+    if (page->next_token.empty()) {
+      EXPECT_EQ(page->scanned, 10u);
+      break;
+    }
+    EXPECT_EQ(page->scanned, 50u);
+    request.next_token = page->next_token;
+  }
+  EXPECT_EQ(pages, 6);  // Six windows of 50 each end a page, then the last 10 traces.
+  std::vector<std::string> expected;
+  for (const SearchMatch& m : whole->matches)
+    expected.push_back(m.info.trace_id);
+  EXPECT_EQ(ids, expected);
+}
+
+// A search whose requester has gone away stops after the window it is in, though the window held
+// no candidate to check at.
+TEST_F(TraceSearchTest, ACancelledSearchStopsAfterAScanWindowWithoutCandidates) {
+  PutNumberedTraces(300, [](int) { return 0.5; });
+  SummarizeAll();
+  auto filter = ParseFilter("responsetime > 1");
+  ASSERT_TRUE(filter);
+  SearchRequest request;
+  request.filter = &*filter;
+  request.end = kAllTime;
+  request.scan_window = 40;
+  int asked = 0;
+  request.cancelled = [&] { return ++asked == 2; };
+  auto page = SearchTraces(*store_, request);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_TRUE(page->cancelled);
+  EXPECT_EQ(page->scanned, 80u);
+  EXPECT_TRUE(page->matches.empty());
 }
 
 // A search whose requester has gone away stops at the next check, with what it found so far.

@@ -29,7 +29,7 @@ std::vector<std::string> CandidateIds(TraceStore& store, const std::string& pred
   auto found = store.FindCandidates(query);
   EXPECT_TRUE(found) << (found ? "" : found.error().message);
   std::vector<std::string> ids;
-  for (const Candidate& candidate : found.value_or(std::vector<Candidate>{})) {
+  for (const Candidate& candidate : found.value_or(CandidatePage{}).candidates) {
     ids.push_back(candidate.info.trace_id);
   }
   return ids;
