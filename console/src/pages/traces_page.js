@@ -9,6 +9,7 @@ import {caretLines} from '../filter_error.js';
 import {formatDuration, formatTime} from '../format.js';
 import {html} from '../html.js';
 import {addTerm, refinePanels} from '../refine.js';
+import {readSummaryPage} from '../summary_pages.js';
 import {newestFirst, rowMarks, summaryToRow} from '../trace_rows.js';
 import {effectiveFilter, kRanges, readState, timeWindow, writeState} from '../url_state.js';
 
@@ -272,7 +273,8 @@ export function TracesPage({search, visit, navigate}) {
       body.NextToken = tokens[pageIndex];
     }
     setResult((previous) => ({...previous, loading: true}));
-    callApi('/TraceSummaries', body, controller.signal).then(
+    const call = (request) => callApi('/TraceSummaries', request, controller.signal);
+    readSummaryPage(call, body).then(
         (answer) => {
           if (!body.NextToken) {
             setGathered((g) => (g && g.key === key ? g
