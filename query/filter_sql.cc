@@ -319,6 +319,41 @@ class Compiler {
   int nesting_ = 0;  // Parenthesised levels open in the SQL being built.
 };
 
+// `annotation.k = literal` as the annotations row it needs (ValueExists's vtype and value).
+std::optional<storage::AnnotationTerm> AnnotationEquality(const Node& node) {
+  const auto* c = std::get_if<Comparison>(&node.kind);
+  if (c == nullptr || c->field.keyword != Keyword::kAnnotation || c->op != CompareOp::kEq) {
+    return std::nullopt;
+  }
+  storage::AnnotationTerm term;
+  term.key = c->field.annotation_key;
+  if (const auto* text = std::get_if<std::string>(&c->value)) {
+    term.vtype = 0;
+    term.value = *text;
+  } else if (const auto* number = std::get_if<double>(&c->value)) {
+    term.vtype = 1;
+    term.value = *number;
+  } else if (const auto* boolean = std::get_if<bool>(&c->value)) {
+    term.vtype = 2;
+    term.value = static_cast<std::int64_t>(*boolean ? 1 : 0);
+  } else {
+    return std::nullopt;
+  }
+  return term;
+}
+
+std::optional<storage::AnnotationTerm> TopLevelAnnotationEquality(const Node& root) {
+  if (const auto* all = std::get_if<And>(&root.kind)) {
+    for (const NodePtr& child : all->children) {
+      if (auto term = AnnotationEquality(*child)) {
+        return term;
+      }
+    }
+    return std::nullopt;
+  }
+  return AnnotationEquality(root);
+}
+
 }  // namespace
 
 SqlFilter CompileFilterSql(const FilterExpr& filter, const GroupLookup& groups) {
@@ -327,7 +362,8 @@ SqlFilter CompileFilterSql(const FilterExpr& filter, const GroupLookup& groups) 
   }
   Compiler compiler(groups);
   Part part = compiler.Compile(*filter.root);
-  return SqlFilter{std::move(part.sql), std::move(part.params), part.exact};
+  return SqlFilter{std::move(part.sql), std::move(part.params), part.exact,
+                   TopLevelAnnotationEquality(*filter.root)};
 }
 
 }  // namespace xrayd::query

@@ -6,6 +6,7 @@
 // is only translated when it is exact. User text (string literals, annotation keys, group names)
 // only ever goes into bound parameters.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct SqlFilter {
   // True when the predicate is exactly the filter for fresh summaries (only summary columns and
   // Default-group terms): candidates then need no evaluation in C++.
   bool exact = true;
+  // An annotation equality (`annotation.k = literal`) that is the filter or one of its top-level
+  // AND terms: every trace the filter accepts has its row in the annotation index, written on
+  // ingest whatever the summary's state (CandidateQuery::annotation_term).
+  std::optional<storage::AnnotationTerm> annotation_term;
 };
 
 // Pure. `groups` resolves group.name/group.arn terms (their filters are inlined, guarded by the

@@ -171,6 +171,8 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
   query.lookback = kEventLookbackSeconds;
   query.predicate = sql.predicate;
   query.params = sql.params;
+  query.annotation_term = sql.annotation_term;
+  query.max_annotation_hits = request.max_annotation_hits;
   query.after_trace_id = cursor.trace_id;
   query.after_time = cursor.time;
   query.after_seq = cursor.seq;

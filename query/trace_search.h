@@ -61,6 +61,10 @@ struct SearchRequest {
   // rejects nearly every trace of a large range still ends its page within about the budget (with
   // a NextToken), instead of scanning the whole range in one statement.
   std::size_t scan_window = kDefaultScanWindow;
+  // [local] A filter that is, or has as a top-level AND term, `annotation.k = literal` reads the
+  // traces with that annotation from the index instead of the range when at most this many
+  // annotation rows match it (storage::CandidateQuery::annotation_term).
+  std::int64_t max_annotation_hits = storage::kMaxAnnotationHits;
 };
 
 inline constexpr std::size_t kCancelCheckInterval = 64;

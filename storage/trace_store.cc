@@ -18,21 +18,11 @@ SELECT d.id, d.parent_id, d.start_time, d.end_time, d.kind, d.in_progress, d.rec
 FROM traces t JOIN documents d ON d.trace_seq = t.seq
 WHERE t.trace_id = ?1 ORDER BY d.seq)sql";
 
-// One index seek per annotation bucket (see schema.h), buckets enumerated by a recursive CTE.
-// Two scalar subqueries so that min() and max() are each one B-tree descent.
-constexpr std::string_view kTracesWithAnnotation = R"sql(
-WITH RECURSIVE
-  range(lo, hi) AS (SELECT (SELECT min(bucket) FROM annotations),
-                           (SELECT max(bucket) FROM annotations)),
-  buckets(n) AS (SELECT lo FROM range WHERE lo IS NOT NULL
-                 UNION ALL SELECT n + 1 FROM buckets, range WHERE n < range.hi)
-SELECT t.trace_id
-FROM buckets
-  JOIN annotations a ON a.bucket = buckets.n
-    AND a.key_id = (SELECT id FROM annotation_key_names WHERE key = ?1)
-    AND a.vtype = ?2 AND a.value = ?3
-  JOIN traces t ON t.seq = a.trace_seq
-ORDER BY t.trace_id)sql";
+std::string TracesWithAnnotationSql() {
+  return std::string(kAnnotationHitsCte) +
+         "SELECT t.trace_id FROM annotation_hits h JOIN traces t ON t.seq = h.seq "
+         "ORDER BY t.trace_id";
+}
 
 constexpr std::string_view kCountDocuments = "SELECT count(*) FROM documents";
 
@@ -71,7 +61,7 @@ Status TraceStore::Impl::PrepareAll() {
   XRAYD_TRY(PrepareInto(*db, GetTraceSql(), get_trace));
   XRAYD_TRY(PrepareInto(*db, ListTracesSql(), list_traces));
   XRAYD_TRY(PrepareInto(*db, kCountDocuments, count_documents));
-  XRAYD_TRY(PrepareInto(*db, kTracesWithAnnotation, traces_with_annotation));
+  XRAYD_TRY(PrepareInto(*db, TracesWithAnnotationSql(), traces_with_annotation));
   return {};
 }
 

@@ -118,6 +118,19 @@ inline constexpr std::string_view kFirstReceivedSql =
 // A SQL value bound to a search predicate's `?` placeholders, in order.
 using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 
+// An annotation key, type (0 string, 1 number, 2 bool; the annotations table's vtype) and value
+// (text, a double, or 0/1 for a bool) that every trace a search can accept has in the annotation
+// index.
+struct AnnotationTerm {
+  std::string key;
+  std::int64_t vtype = 0;
+  SqlValue value;
+};
+
+// [local] Above this many rows for a search's annotation term, reading the term's traces would
+// cost more than scanning the range until the page fills.
+inline constexpr std::int64_t kMaxAnnotationHits = 1024;
+
 // One page of candidates for a search: traces in a time range, newest first, that satisfy a SQL
 // predicate or whose summary is stale.
 struct CandidateQuery {
@@ -144,6 +157,12 @@ struct CandidateQuery {
   // Traces of the range read at most, passing `predicate` or not; 0 for no bound. Bounds the work
   // of one call when the predicate rejects most of the range.
   std::size_t scan_limit = 0;
+  // When set, REQUIRES every trace `predicate` accepts with a fresh summary, and every trace with a
+  // stale summary the caller would accept, to have this term's row in the annotation index. When
+  // at most `max_annotation_hits` rows match it, the call reads those traces (in the query's order,
+  // the whole range at once, scan_limit ignored) instead of scanning the range.
+  std::optional<AnnotationTerm> annotation_term;
+  std::int64_t max_annotation_hits = kMaxAnnotationHits;
 };
 
 struct Candidate {

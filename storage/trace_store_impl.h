@@ -32,6 +32,22 @@ namespace xrayd::storage {
   return {};
 }
 
+// A WITH clause naming annotation_hits(seq): the trace_seq of every annotations row with key ?1,
+// vtype ?2 and value ?3 (AnnotationTerm), one index seek per bucket (see schema.h), the buckets
+// enumerated by a recursive CTE. min() and max() are scalar subqueries: one B-tree descent each.
+inline constexpr std::string_view kAnnotationHitsCte = R"sql(
+WITH RECURSIVE
+  bucket_range(lo, hi) AS (SELECT (SELECT min(bucket) FROM annotations),
+                                  (SELECT max(bucket) FROM annotations)),
+  buckets(n) AS (SELECT lo FROM bucket_range WHERE lo IS NOT NULL
+                 UNION ALL SELECT n + 1 FROM buckets, bucket_range WHERE n < bucket_range.hi),
+  annotation_hits(seq) AS (
+    SELECT a.trace_seq FROM buckets
+      JOIN annotations a ON a.bucket = buckets.n
+        AND a.key_id = (SELECT id FROM annotation_key_names WHERE key = ?1)
+        AND a.vtype = ?2 AND a.value = ?3)
+)sql";
+
 // The traces columns ReadTraceInfo reads, in order (columns 0-9 of a SELECT).
 inline constexpr std::string_view kTraceColumns =
     "trace_id, start_time, end_time, updated_at, documents, in_progress_count, revision, "

@@ -91,24 +91,41 @@ CandidateRange StartTimeRange(const CandidateQuery& query) {
 // steps over the rows it rejects, so that the rows read, not the rows passing, bound a call's
 // work. CASE evaluates the predicate only when the summary is fresh, and its terms lazily, as
 // WHERE did.
-std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id) {
-  std::string sql = "SELECT " + std::string(kTraceColumns) + ", t.seq, " +
-                    std::string(kFirstReceivedSql) + ", t.summary_revision = t.revision, ";
+// From the annotation index (`from_hits`): only the traces of annotation_hits, looked up by seq
+// (CROSS JOIN keeps annotation_hits the outer loop), then sorted.
+std::string CandidateSql(const CandidateQuery& query, const CandidateRange& range, bool by_id,
+                         bool from_hits) {
+  std::string sql = from_hits ? std::string(kAnnotationHitsCte) : std::string();
+  sql += "SELECT " + std::string(kTraceColumns) + ", t.seq, " + std::string(kFirstReceivedSql) +
+         ", t.summary_revision = t.revision, ";
   if (query.predicate.empty()) {
     sql += "1";
   } else {
     sql += "CASE WHEN t.summary_revision < t.revision THEN 1 WHEN (" + query.predicate +
            ") THEN 1 ELSE 0 END";
   }
-  sql += " FROM traces t WHERE " + range.sql;
+  sql += from_hits ? " FROM annotation_hits h CROSS JOIN traces t ON t.seq = h.seq WHERE "
+                   : " FROM traces t WHERE ";
+  sql += range.sql;
   sql += by_id ? " ORDER BY t.trace_id DESC" : " ORDER BY t.start_time DESC, t.seq DESC";
   sql += " LIMIT ?";
   return sql;
 }
 
+// Binds an AnnotationTerm to kAnnotationHitsCte's ?1, ?2, ?3.
+Status BindAnnotationTerm(Statement& stmt, const AnnotationTerm& term) {
+  XRAYD_TRY(stmt.BindText(1, term.key));
+  XRAYD_TRY(stmt.BindInt64(2, term.vtype));
+  return Bind(stmt, 3, term.value);
+}
+
 Status BindCandidateParams(Statement& stmt, const CandidateQuery& query,
-                           const CandidateRange& range, bool by_id) {
+                           const CandidateRange& range, bool by_id, bool from_hits) {
   int index = 1;
+  if (from_hits) {
+    XRAYD_TRY(BindAnnotationTerm(stmt, *query.annotation_term));
+    index = 4;
+  }
   for (const SqlValue& value : query.params) {  // The predicate's, in the select list.
     XRAYD_TRY(Bind(stmt, index++, value));
   }
@@ -121,8 +138,8 @@ Status BindCandidateParams(Statement& stmt, const CandidateQuery& query,
     }
   }
   // -1: no LIMIT (the caller stops at `limit` candidates).
-  return stmt.BindInt64(index,
-                        query.scan_limit == 0 ? -1 : static_cast<std::int64_t>(query.scan_limit));
+  return stmt.BindInt64(
+      index, query.scan_limit == 0 || from_hits ? -1 : static_cast<std::int64_t>(query.scan_limit));
 }
 
 Candidate ReadCandidate(const Statement& stmt) {
@@ -134,7 +151,7 @@ Candidate ReadCandidate(const Statement& stmt) {
   return c;
 }
 
-Result<CandidatePage> ReadCandidates(Statement& stmt, const CandidateQuery& query) {
+Result<CandidatePage> ReadCandidates(Statement& stmt, const CandidateQuery& query, bool from_hits) {
   CandidatePage page;
   for (;;) {
     XRAYD_TRY_ASSIGN(const bool row, stmt.Step());
@@ -146,7 +163,7 @@ Result<CandidatePage> ReadCandidates(Statement& stmt, const CandidateQuery& quer
     if (candidate) {
       page.candidates.push_back(ReadCandidate(stmt));
     }
-    if (page.scanned == query.scan_limit) {
+    if (!from_hits && page.scanned == query.scan_limit) {
       page.scan_end = candidate ? page.candidates.back() : ReadCandidate(stmt);
       return page;
     }
@@ -154,6 +171,17 @@ Result<CandidatePage> ReadCandidates(Statement& stmt, const CandidateQuery& quer
       return page;
     }
   }
+}
+
+// Whether at most `max_hits` annotations rows match `term`.
+Result<bool> FewAnnotationHits(Database& db, const AnnotationTerm& term, std::int64_t max_hits) {
+  XRAYD_TRY_ASSIGN(auto stmt,
+                   db.Prepare(std::string(kAnnotationHitsCte) +
+                              "SELECT count(*) FROM (SELECT 1 FROM annotation_hits LIMIT ?4)"));
+  XRAYD_TRY(BindAnnotationTerm(stmt, term));
+  XRAYD_TRY(stmt.BindInt64(4, max_hits + 1));
+  XRAYD_TRY_ASSIGN(const bool row, stmt.Step());
+  return row && stmt.ColumnInt64(0) <= max_hits;
 }
 
 }  // namespace
@@ -172,15 +200,20 @@ Result<CandidatePage> TraceStore::FindCandidates(const CandidateQuery& query) {
   const bool by_id = query.time_key == CandidateQuery::TimeKey::kTraceId;
   XRAYD_TRY_ASSIGN(const CandidateRange range,
                    by_id ? TraceIdRange(query) : Result<CandidateRange>(StartTimeRange(query)));
-  auto stmt = impl_->db->Prepare(CandidateSql(query, range, by_id));
+  bool from_hits = false;
+  if (query.annotation_term) {
+    XRAYD_TRY_ASSIGN(from_hits, FewAnnotationHits(*impl_->db, *query.annotation_term,
+                                                  query.max_annotation_hits));
+  }
+  auto stmt = impl_->db->Prepare(CandidateSql(query, range, by_id, from_hits));
   if (!stmt) {
     // The predicate comes from the caller's filter expression.
     Error error = std::move(stmt.error());
     error.code = ErrorCode::kInvalidArgument;
     return tl::unexpected<Error>(std::move(error));
   }
-  XRAYD_TRY(BindCandidateParams(*stmt, query, range, by_id));
-  return ReadCandidates(*stmt, query);
+  XRAYD_TRY(BindCandidateParams(*stmt, query, range, by_id, from_hits));
+  return ReadCandidates(*stmt, query, from_hits);
 }
 
 }  // namespace xrayd::storage

@@ -137,6 +137,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       Die("summary not fresh", input, c.info.trace_id);
     found.insert(c.info.trace_id);
   }
+  // The filter's annotation term, read from the index, must keep every match as well.
+  std::set<std::string> found_by_index = found;
+  if (sql.annotation_term) {
+    candidates_query.annotation_term = sql.annotation_term;
+    auto by_index = f.store->FindCandidates(candidates_query);
+    if (!by_index)
+      Die("SQL rejected with the annotation term", input, by_index.error().message);
+    found_by_index.clear();
+    for (const auto& c : by_index->candidates) {
+      if (found.count(c.info.trace_id) == 0)
+        Die("the annotation term added a candidate", input, c.info.trace_id);
+      found_by_index.insert(c.info.trace_id);
+    }
+  }
   for (std::size_t i = 0; i < f.ids.size(); ++i) {
     query::EvalContext context;
     const query::TraceModel& model = f.models[i];
@@ -149,6 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool candidate = found.count(f.ids[i]) > 0;
     if (matches && !candidate)
       Die("SQL dropped a match", input, f.ids[i] + "\n" + sql.predicate);
+    if (matches && found_by_index.count(f.ids[i]) == 0)
+      Die("the annotation term dropped a match", input, f.ids[i]);
     if (sql.exact && candidate && !matches) {
       Die("exact SQL kept a non-match", input, f.ids[i] + "\n" + sql.predicate);
     }

@@ -80,6 +80,7 @@ class TraceSearchTest : public ::testing::Test {
     request.groups = groups;
     request.token_scope = expression;
     request.scan_window = scan_window_;
+    request.max_annotation_hits = max_annotation_hits_;
     std::vector<std::string> ids;
     std::vector<double> keys;
     for (int guard = 0; guard < 1000; ++guard) {
@@ -162,8 +163,24 @@ class TraceSearchTest : public ::testing::Test {
     }
   }
 
+  // Trace i of `count` as PutNumberedTraces puts it, with `annotations(i)` (a JSON object's
+  // members, or empty for none).
+  void PutAnnotatedTraces(int count, const std::function<std::string(int)>& annotations) {
+    for (int i = 0; i < count; ++i) {
+      char id[64];
+      std::snprintf(id, sizeof id, "1-5f000000-%024x", i + 1);
+      const std::string members = annotations(i);
+      Put({std::string(R"({"trace_id":")") + id + R"(","id":"00000000000000a1","name":"api",)" +
+           R"("start_time":)" + std::to_string(100 + i) + R"(,"end_time":)" +
+           std::to_string(100 + i + 0.5) +
+           (members.empty() ? std::string() : R"(,"annotations":{)" + members + "}") + "}"},
+          1000);
+    }
+  }
+
   std::unique_ptr<storage::TraceStore> store_;
   std::size_t scan_window_ = kDefaultScanWindow;  // SearchAll's SearchRequest::scan_window.
+  std::int64_t max_annotation_hits_ = storage::kMaxAnnotationHits;  // SearchAll's too.
 };
 
 // A lookup with one group whose filter is `filter`, created before every fixture arrived.
@@ -422,6 +439,51 @@ TEST_F(TraceSearchTest, ACancelledSearchStopsAfterAScanWindowWithoutCandidates) 
   EXPECT_TRUE(page->cancelled);
   EXPECT_EQ(page->scanned, 80u);
   EXPECT_TRUE(page->matches.empty());
+}
+
+// A filter that is, or ANDs, an annotation equality few traces have reads those traces from the
+// annotation index (TracesProcessedCount: only them) instead of the time range, with the answer of
+// the range scan it replaces: string, number and bool values, by start time and by trace id, with
+// stale and fresh summaries, on pages of any size.
+TEST_F(TraceSearchTest, AnAnnotationEqualityFewTracesHaveIsReadFromTheIndex) {
+  PutAnnotatedTraces(300, [](int i) {
+    std::string members = R"("order":"o-)" + std::to_string(i % 100) + R"(","n":)" +
+                          std::to_string(i % 50) + R"(,"retry":)" +
+                          (i % 75 == 0 ? "true" : "false");
+    return i % 2 == 0 ? members : std::string();  // Odd traces have no annotations.
+  });
+  const std::vector<std::pair<std::string, std::size_t>> filters = {
+      {R"(annotation.order = "o-42")", 3},
+      {R"(annotation.n = 4 AND responsetime > 0.1)", 6},
+      {R"(responsetime > 0.1 AND annotation.retry = true)", 2},
+  };
+  for (const bool summarized : {false, true}) {
+    if (summarized) {
+      SummarizeAll();
+    }
+    for (const auto& [expression, count] : filters) {
+      for (const TimeRangeType type : {TimeRangeType::kEvent, TimeRangeType::kTraceId}) {
+        SCOPED_TRACE(expression + (summarized ? ", summarized" : ""));
+        max_annotation_hits_ = 1;  // Too few: the range is scanned.
+        const std::vector<std::string> scanned = SearchAll(expression, 1000, {}, type);
+        EXPECT_EQ(scanned.size(), count);
+        max_annotation_hits_ = storage::kMaxAnnotationHits;
+        EXPECT_EQ(SearchAll(expression, 1000, {}, type), scanned);
+        EXPECT_EQ(SearchAll(expression, 1, {}, type), scanned);
+
+        auto filter = ParseFilter(expression);
+        ASSERT_TRUE(filter);
+        SearchRequest request;
+        request.filter = &*filter;
+        request.time_range_type = type;
+        request.end = kAllTime;
+        auto page = SearchTraces(*store_, request);
+        ASSERT_TRUE(page) << page.error().message;
+        EXPECT_EQ(page->scanned, count) << "only the traces with the annotation are read";
+        EXPECT_TRUE(page->next_token.empty());
+      }
+    }
+  }
 }
 
 // A search whose requester has gone away stops at the next check, with what it found so far.
