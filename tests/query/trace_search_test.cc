@@ -107,6 +107,32 @@ class TraceSearchTest : public ::testing::Test {
     return ids;
   }
 
+  // Every page of `request` from the one its token names, following NextToken (at most 100).
+  std::vector<SearchPage> AllPages(SearchRequest request) {
+    std::vector<SearchPage> pages;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto page = SearchTraces(*store_, request);
+      EXPECT_TRUE(page) << page.error().message;
+      if (!page)
+        break;
+      request.next_token = page->next_token;
+      pages.push_back(std::move(*page));
+      if (request.next_token.empty())
+        break;
+    }
+    return pages;
+  }
+
+  // The trace ids the pages matched, in order.
+  static std::vector<std::string> MatchIds(const std::vector<SearchPage>& pages) {
+    std::vector<std::string> ids;
+    for (const SearchPage& page : pages) {
+      for (const SearchMatch& m : page.matches)
+        ids.push_back(m.info.trace_id);
+    }
+    return ids;
+  }
+
   // The evaluator alone over every stored trace: the reference answer.
   std::vector<std::string> BruteForce(const std::string& expression, const GroupLookup& groups) {
     auto filter = ParseFilter(expression);
@@ -337,23 +363,12 @@ TEST_F(TraceSearchTest, TimeBudgetEndsAPageEarlyAndTheTokensFinishTheSearch) {
 
   request.time_budget = std::chrono::nanoseconds(1);
   request.budget_after_examined = 64;
-  std::vector<std::string> ids;
-  int pages = 0;
-  for (; pages < 100; ++pages) {
-    auto page = SearchTraces(*store_, request);
-    ASSERT_TRUE(page) << page.error().message;
-    for (const SearchMatch& m : page->matches)
-      ids.push_back(m.info.trace_id);
-    if (page->next_token.empty())
-      break;
-    EXPECT_EQ(page->examined, 64u);
-    request.next_token = page->next_token;
+  const std::vector<SearchPage> pages = AllPages(request);
+  ASSERT_EQ(pages.size(), 300 / 64 + 1);  // Four full budgets, then the last 44 candidates.
+  for (std::size_t i = 0; i + 1 < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].examined, 64u);
   }
-  EXPECT_EQ(pages, 300 / 64);  // Four full budgets, then the last 44 candidates.
-  std::vector<std::string> expected;
-  for (const SearchMatch& m : whole->matches)
-    expected.push_back(m.info.trace_id);
-  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(MatchIds(pages), MatchIds({*whole}));
 }
 
 // Store queries that each read a window of the range give the answer of one query over all of it,
@@ -400,25 +415,13 @@ TEST_F(TraceSearchTest, TheTimeBudgetEndsAPageAfterAScanWindowWithoutCandidates)
   EXPECT_EQ(whole->scanned, 310u);
 
   request.time_budget = std::chrono::nanoseconds(1);
-  std::vector<std::string> ids;
-  int pages = 0;
-  for (; pages < 100; ++pages) {
-    auto page = SearchTraces(*store_, request);
-    ASSERT_TRUE(page) << page.error().message;
-    for (const SearchMatch& m : page->matches)
-      ids.push_back(m.info.trace_id);
-    if (page->next_token.empty()) {
-      EXPECT_EQ(page->scanned, 10u);
-      break;
-    }
-    EXPECT_EQ(page->scanned, 50u);
-    request.next_token = page->next_token;
+  const std::vector<SearchPage> pages = AllPages(request);
+  ASSERT_EQ(pages.size(), 7u);  // Six windows of 50 each end a page, then the last 10 traces.
+  for (std::size_t i = 0; i + 1 < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].scanned, 50u);
   }
-  EXPECT_EQ(pages, 6);  // Six windows of 50 each end a page, then the last 10 traces.
-  std::vector<std::string> expected;
-  for (const SearchMatch& m : whole->matches)
-    expected.push_back(m.info.trace_id);
-  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(pages.back().scanned, 10u);
+  EXPECT_EQ(MatchIds(pages), MatchIds({*whole}));
 }
 
 // A search whose requester has gone away stops after the window it is in, though the window held
