@@ -268,6 +268,11 @@ Result<SearchPage> SearchTraces(storage::TraceStore& store, const SearchRequest&
     query.after_trace_id = last.info.trace_id;
     query.after_time = last.info.start_time;
     query.after_seq = last.seq;
+    if (!found.from_annotation_index) {
+      // Too many rows for the index: later windows of this call scan without counting them
+      // again (either way gives the same candidates).
+      query.annotation_term.reset();
+    }
   }
 }
 

@@ -180,6 +180,8 @@ struct CandidatePage {
   // Set when the call stopped after scan_limit traces: the last trace it read (a candidate or
   // not), to resume after. Unset with fewer than `limit` candidates: the range is exhausted.
   std::optional<Candidate> scan_end;
+  // The traces came from CandidateQuery::annotation_term's rows, not from a scan of the range.
+  bool from_annotation_index = false;
 };
 
 enum class OpenMode {

@@ -213,7 +213,9 @@ Result<CandidatePage> TraceStore::FindCandidates(const CandidateQuery& query) {
     return tl::unexpected<Error>(std::move(error));
   }
   XRAYD_TRY(BindCandidateParams(*stmt, query, range, by_id, from_hits));
-  return ReadCandidates(*stmt, query, from_hits);
+  XRAYD_TRY_ASSIGN(CandidatePage page, ReadCandidates(*stmt, query, from_hits));
+  page.from_annotation_index = from_hits;
+  return page;
 }
 
 }  // namespace xrayd::storage
